@@ -1,0 +1,1 @@
+"""The HTTP face: FastAPI routers, one per resource; no business rules here."""

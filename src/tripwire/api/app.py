@@ -1,0 +1,33 @@
+"""The FastAPI application: routers, error shape and the background workers' lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+import tripwire
+from tripwire.api.errors import install_error_handlers
+from tripwire.api.routes import events, health
+from tripwire.pipeline.wiring import Runtime
+
+ROUTERS = [health.router, events.router]
+
+
+def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
+    """An app serving `runtime`; with `background`, the workers run while the app is up."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if background:
+            runtime.start_background()
+        yield
+        runtime.close()
+
+    app = FastAPI(title="Tripwire", version=tripwire.__version__, lifespan=lifespan)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,68 @@
+"""Bearer-token auth. Every route declares a policy: a scope it requires, or `public`.
+
+A test walks the app's routes and fails for any route without one, so a new route cannot be
+added open by accident.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from tripwire.api.deps import get_runtime
+from tripwire.api.errors import ApiError
+from tripwire.domain.tokens import Scope, grants, same_secret
+from tripwire.pipeline.wiring import Runtime
+from tripwire.store.tokens import find_active
+
+POLICY_ATTR = "tripwire_policy"
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    api_key = request.headers.get("x-api-key")  # OFREP clients may send this instead
+    return api_key.strip() if api_key else None
+
+
+def scopes_for(runtime: Runtime, secret: str) -> frozenset[str] | None:
+    """The scopes of a token, or None when it is unknown or revoked."""
+    admin = runtime.settings.admin_token
+    if admin is not None and same_secret(secret, admin.get_secret_value()):
+        return frozenset({"admin"})
+    with runtime.db.session() as session:
+        info = find_active(session, secret)
+    return None if info is None else info.scopes
+
+
+def requires(scope: Scope) -> Any:
+    """A dependency that lets the request through only with a token granting `scope`."""
+
+    def check(
+        request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]
+    ) -> frozenset[str]:
+        secret = bearer(request)
+        if secret is None:
+            raise ApiError(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+        held = scopes_for(runtime, secret)
+        if held is None:
+            raise ApiError(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        if not grants(held, scope):
+            raise ApiError(403, f"this token lacks the `{scope}` scope")
+        return held
+
+    setattr(check, POLICY_ATTR, scope)
+    return Depends(check)
+
+
+def public() -> Any:
+    """Marks a route as deliberately open (health, the public status page)."""
+
+    def open_route() -> None:
+        return None
+
+    setattr(open_route, POLICY_ATTR, "public")
+    return Depends(open_route)

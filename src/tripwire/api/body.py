@@ -1,0 +1,48 @@
+"""Reading request bodies with the size limit enforced while reading, not after."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from fastapi import Request
+
+from tripwire.api.errors import ApiError
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The raw body, decompressed when gzip-encoded; 413 as soon as it passes `limit` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    encoding = request.headers.get("content-encoding", "identity").lower()
+    if encoding not in ("identity", "gzip"):
+        raise ApiError(415, f"unsupported Content-Encoding {encoding!r}; use gzip or none")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        if inflater is not None:
+            try:
+                # Bounded output so a small "zip bomb" cannot expand past the limit in memory.
+                chunk = inflater.decompress(chunk, limit + 1 - size)
+            except zlib.error:
+                raise ApiError(400, "body is not valid gzip") from None
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    raw = await read_limited(request, limit)
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"body is not valid JSON: {exc}") from None
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"body larger than {limit} bytes; send smaller batches")

@@ -1,0 +1,43 @@
+"""The `tripwire` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+import tripwire
+from tripwire.cli import config_cmd, tokens
+from tripwire.cli.replay import replay_command
+from tripwire.cli.serve import serve
+
+app = typer.Typer(
+    name="tripwire",
+    help="Incident management for AI products.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve)
+app.command("replay")(replay_command)
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(config_cmd.app, name="config")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tripwire {tripwire.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = None,
+) -> None:
+    """Incident management for AI products."""
+
+
+def run() -> None:
+    app()

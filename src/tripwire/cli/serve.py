@@ -1,0 +1,54 @@
+"""`tripwire serve`: API, UI, status page and workers in one process."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from tripwire.api.app import create_app
+from tripwire.cli.common import ConfigOption, fail, open_runtime
+from tripwire.domain.tokens import SCOPES
+from tripwire.pipeline.wiring import Runtime
+from tripwire.store.tokens import any_active, create_token
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    config: ConfigOption = None,
+) -> None:
+    """Run the API, the web UI, the public status page and the background workers."""
+    runtime = open_runtime(config)
+    _ensure_auth(runtime, host)
+    typer.echo(f"Tripwire listening on http://{host}:{port} (database {runtime.db.url})", err=True)
+    uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning", access_log=False)
+
+
+def _ensure_auth(runtime: Runtime, host: str) -> None:
+    with runtime.db.session() as session:
+        has_tokens = any_active(session) or runtime.settings.admin_token is not None
+        if has_tokens:
+            return
+        if not _is_loopback(host):
+            fail(
+                f"refusing to listen on {host} with no API token configured: create one with "
+                "`tripwire tokens create --scope admin`, or set TRIPWIRE_ADMIN_TOKEN"
+            )
+        _, secret = create_token(
+            session, "generated at first start", list(SCOPES[-1:]), runtime.clock.now()
+        )
+    typer.echo(
+        f"No API token existed, so an admin token was created (shown once):\n  {secret}", err=True
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

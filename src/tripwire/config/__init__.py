@@ -1,0 +1,1 @@
+"""Deployment settings (environment) and the validated `tripwire.yaml`."""

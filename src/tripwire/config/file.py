@@ -1,0 +1,69 @@
+"""`tripwire.yaml`: the validated configuration file.
+
+Each stage owns one section model in this package; this module only composes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tripwire.config.settings import Settings
+
+
+class TripwireConfig(BaseModel):
+    """The whole file. Every section is optional and has working defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_name: str = "Tripwire"
+
+
+class ConfigError(Exception):
+    """The file could not be used; `problems` lists `path: message` lines."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(problems))
+        self.source = source
+        self.problems = problems
+
+
+def config_path(settings: Settings, explicit: Path | None = None) -> Path | None:
+    """--config, then TRIPWIRE_CONFIG, then ./tripwire.yaml if it exists."""
+    if explicit is not None:
+        return explicit
+    if settings.config is not None:
+        return settings.config
+    default = Path("tripwire.yaml")
+    return default if default.exists() else None
+
+
+def parse_config(data: Any, source: str = "tripwire.yaml") -> TripwireConfig:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["(top level): must be a mapping of sections"])
+    try:
+        return TripwireConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigError(source, problems) from None
+
+
+def load_config(path: Path | None) -> TripwireConfig:
+    """Read and validate the file; no file means every default."""
+    if path is None:
+        return TripwireConfig()
+    if not path.exists():
+        raise ConfigError(str(path), ["file not found"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"(YAML syntax): {exc}"]) from None
+    return parse_config(data, str(path))

@@ -1,0 +1,210 @@
+"""The seven telemetry event types an AI product sends (CONTRACT section 2).
+
+Every field has a size limit so that one hostile event cannot exhaust memory or the store;
+the limits are documented in docs/events.md.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
+
+from tripwire.domain.clock import as_utc
+
+MAX_ID = 128
+MAX_NAME = 256
+MAX_TEXT = 200_000
+MAX_CONTEXT_ITEMS = 100
+MAX_OBJECT_KEYS = 64
+
+EVENT_TYPES = ("output", "feedback", "safety", "ticket", "change", "score", "metric")
+EventType = Literal["output", "feedback", "safety", "ticket", "change", "score", "metric"]
+
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Attributes = Annotated[dict[str, Any], Field(max_length=MAX_OBJECT_KEYS)]
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+def parse_rfc3339(value: object) -> datetime:
+    """Parse an RFC 3339 timestamp that carries an offset; anything else is refused."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("timestamp needs a UTC offset, e.g. 2026-11-27T10:00:00Z")
+        return as_utc(value)
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("must be an RFC 3339 string with an offset, e.g. 2026-11-27T10:00:00Z")
+    text = value.upper().replace(" ", "T").replace("Z", "+00:00")
+    if "." in text:  # Python keeps microseconds only: trim nanoseconds.
+        head, _, tail = text.partition(".")
+        digits = re.match(r"\d+", tail)
+        assert digits is not None
+        text = f"{head}.{digits.group(0)[:6].ljust(6, '0')}{tail[digits.end() :]}"
+    try:
+        return as_utc(datetime.fromisoformat(text))
+    except ValueError as exc:
+        raise ValueError(f"not a valid date or time: {exc}") from None
+
+
+class _EventBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: EventId
+    ts: datetime
+    use_case: Name
+
+    @field_validator("ts", mode="before")
+    @classmethod
+    def _ts(cls, value: object) -> datetime:
+        return parse_rfc3339(value)
+
+
+class OutputEvent(_EventBase):
+    """One production interaction: the prompt, the answer and how it went."""
+
+    type: Literal["output"]
+    model: Name
+    model_version: Name | None = None
+    prompt_version: Name | None = None
+    user_id: Name | None = None
+    session_id: Name | None = None
+    input: Text
+    output: Text
+    context: Text | Annotated[list[Text], Field(max_length=MAX_CONTEXT_ITEMS)] | None = None
+    latency_ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    status: Literal["ok", "error", "timeout"] = "ok"
+    scores: Annotated[dict[Name, Unit], Field(max_length=MAX_OBJECT_KEYS)] | None = None
+    attributes: Attributes | None = None
+
+
+Rating = Literal["up", "down", "not_helpful"] | Annotated[StrictInt, Field(ge=1, le=5)]
+
+
+class FeedbackEvent(_EventBase):
+    """A user's verdict on an answer; `down`, `not_helpful` and 1-2 stars are negative."""
+
+    type: Literal["feedback"]
+    output_id: EventId | None = None
+    user_id: Name | None = None
+    rating: Rating
+    comment: Text | None = None
+
+    @property
+    def negative(self) -> bool:
+        return is_negative_rating(self.rating)
+
+
+class SafetyEvent(_EventBase):
+    """One safety-filter check; the trigger rate is triggered checks over all checks."""
+
+    type: Literal["safety"]
+    filter: Name
+    triggered: StrictBool
+    output_id: EventId | None = None
+    category: Name | None = None
+
+
+class TicketEvent(_EventBase):
+    """One support ticket; Tripwire classifies it when `topic` is absent."""
+
+    type: Literal["ticket"]
+    text: Text
+    subject: Text | None = None
+    channel: Name | None = None
+    user_id: Name | None = None
+    topic: Name | None = None
+
+
+class FlagRollback(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    flag: Name
+    variant: Name | StrictBool
+
+
+class WebhookRollback(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    webhook: Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://")]
+
+
+ChangeKind = Literal[
+    "model_update", "prompt_change", "data_change", "infra_change", "config_change"
+]
+
+
+class ChangeEvent(_EventBase):
+    """One entry of the deployment log; without `use_case` it affects every use case."""
+
+    type: Literal["change"]
+    use_case: Name | None = None  # type: ignore[assignment]
+    kind: ChangeKind
+    component: Name | None = None
+    version: Name
+    previous_version: Name | None = None
+    description: Text | None = None
+    author: Name | None = None
+    rollback: FlagRollback | WebhookRollback | None = None
+
+
+class ScoreEvent(_EventBase):
+    """A quality score for an earlier output, computed outside Tripwire or by its evaluators."""
+
+    type: Literal["score"]
+    output_id: EventId
+    name: Name
+    value: Unit
+    label: Name | None = None
+    explanation: Text | None = None
+    source: Name | None = None
+
+
+class MetricEvent(_EventBase):
+    """A sample of any other numeric series."""
+
+    type: Literal["metric"]
+    name: Name
+    value: Annotated[float, Field(allow_inf_nan=False)]
+    labels: Annotated[dict[Name, Name], Field(max_length=MAX_OBJECT_KEYS)] | None = None
+
+
+Event = Annotated[
+    OutputEvent
+    | FeedbackEvent
+    | SafetyEvent
+    | TicketEvent
+    | ChangeEvent
+    | ScoreEvent
+    | MetricEvent,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def is_negative_rating(rating: str | int) -> bool:
+    if isinstance(rating, str):
+        return rating in ("down", "not_helpful")
+    return rating <= 2
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """The normalised JSON form that is stored and replayed (UTC `Z` timestamps, no nulls)."""
+    data = event.model_dump(mode="json", exclude_none=True)
+    data["ts"] = data["ts"].replace("+00:00", "Z")
+    return data

@@ -1,0 +1,1 @@
+"""Ingest: validate, normalise and durably store telemetry, idempotently on the event id."""

@@ -1,0 +1,91 @@
+"""Validate a batch of events, all or nothing, naming every bad event and field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from tripwire.domain.events import EVENT_ADAPTER, EVENT_TYPES, Event
+
+MAX_ERRORS_REPORTED = 100
+
+
+@dataclass(frozen=True, slots=True)
+class EventError:
+    """One problem: which event (position and id) and which field."""
+
+    index: int
+    id: str | None
+    field: str
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"index": self.index, "id": self.id, "field": self.field, "message": self.message}
+
+    def __str__(self) -> str:
+        who = f"event {self.index}" + (f" (id {self.id!r})" if self.id else "")
+        return f"{who}: {self.field}: {self.message}"
+
+
+class BatchInvalid(Exception):
+    """At least one event is invalid; nothing of the batch may be stored."""
+
+    def __init__(self, errors: list[EventError], total_bad: int) -> None:
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = errors
+        self.total_bad = total_bad
+
+
+def parse_event(raw: object, index: int = 0) -> Event:
+    """Validate one event or raise BatchInvalid describing it."""
+    errors = _errors_for(raw, index)
+    if errors:
+        raise BatchInvalid(errors, 1)
+    return EVENT_ADAPTER.validate_python(raw)
+
+
+def parse_batch(raw_events: Sequence[object]) -> list[Event]:
+    """Every event valid, or BatchInvalid listing each bad one (the first 100 are detailed)."""
+    events: list[Event] = []
+    errors: list[EventError] = []
+    bad = 0
+    for index, raw in enumerate(raw_events):
+        try:
+            events.append(EVENT_ADAPTER.validate_python(raw))
+        except ValidationError:
+            bad += 1
+            if len(errors) < MAX_ERRORS_REPORTED:
+                errors.extend(_errors_for(raw, index))
+    if bad:
+        raise BatchInvalid(errors, bad)
+    return events
+
+
+def _errors_for(raw: object, index: int) -> list[EventError]:
+    if not isinstance(raw, dict):
+        return [EventError(index, None, "(event)", "must be a JSON object")]
+    event_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    kind = raw.get("type")
+    if kind not in EVENT_TYPES:
+        return [EventError(index, event_id, "type", f"must be one of {', '.join(EVENT_TYPES)}")]
+    try:
+        EVENT_ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        return [_describe(index, event_id, err) for err in exc.errors(include_url=False)]
+    return []
+
+
+def _describe(index: int, event_id: str | None, err: Any) -> EventError:
+    loc = list(err["loc"])
+    if loc and loc[0] in EVENT_TYPES:  # the discriminator tag pydantic puts first
+        loc = loc[1:]
+    field = ".".join(str(p) for p in loc) or "(event)"
+    message = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        message = (
+            "unknown field; put custom data under `attributes` (outputs) or `labels` (metrics)"
+        )
+    return EventError(index, event_id, field, message)

@@ -1,0 +1,71 @@
+"""`serve`'s event follower: hands newly stored events to the stages, exactly once.
+
+Events may arrive late or out of order; the stages see each stored event once, in ts order
+within a step, on the wall clock.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+from tripwire.config.file import TripwireConfig
+from tripwire.config.settings import Settings
+from tripwire.domain.clock import Clock
+from tripwire.pipeline.stage import Stage, StageContext
+from tripwire.store.db import Database
+from tripwire.store.events import read_after
+from tripwire.store.runtime import get_cursor, set_cursor, try_lease
+
+CURSOR = "pipeline"
+LEASE_TTL = timedelta(seconds=30)
+
+
+class Follower:
+    """One step reads up to `batch` events past the cursor, runs the stages and moves the cursor,
+    all in one transaction. Only the holder of the `pipeline` lease steps, so several `serve`
+    processes can share a database."""
+
+    def __init__(
+        self,
+        db: Database,
+        stages: list[Stage],
+        config: TripwireConfig,
+        settings: Settings,
+        clock: Clock,
+        batch: int = 1000,
+    ) -> None:
+        self.db = db
+        self.stages = stages
+        self.config = config
+        self.settings = settings
+        self.clock = clock
+        self.batch = batch
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+
+    def step(self) -> int:
+        """Process one batch; returns how many events it handled (0 when idle or not leader)."""
+        with self.db.session() as session:
+            if not try_lease(session, CURSOR, self.holder, self.clock.now(), LEASE_TTL):
+                return 0
+            position = get_cursor(session, CURSOR)
+            events = read_after(session, position, self.batch)
+            if not events:
+                return 0
+            ctx = StageContext(session, self.clock, self.config, self.settings)
+            ordered = sorted(events, key=lambda e: (e.ts, e.seq))
+            for stage in self.stages:
+                stage.handle(ctx, ordered)
+            set_cursor(session, CURSOR, events[-1].seq, self.clock.now())
+        return len(events)
+
+    def tick(self) -> bool:
+        """Run the stages' timers; never asks to be called again at once."""
+        with self.db.session() as session:
+            if not try_lease(session, CURSOR, self.holder, self.clock.now(), LEASE_TTL):
+                return False
+            ctx = StageContext(session, self.clock, self.config, self.settings)
+            for stage in self.stages:
+                stage.tick(ctx)
+        return False

@@ -1,0 +1,1 @@
+"""The store: typed tables, queries, migrations, the outbox and job tables."""

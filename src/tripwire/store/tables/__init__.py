@@ -1,0 +1,8 @@
+"""Every table, imported here so that `Base.metadata` is complete for Alembic.
+
+One module per area; a new area adds its module and one import line below.
+"""
+
+from tripwire.store.tables import events, runtime, tokens
+
+__all__ = ["events", "runtime", "tokens"]

@@ -1,0 +1,33 @@
+"""Raw telemetry: an append-only table keyed by the event id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tripwire.store.base import Base, BigIntPK, JSONType, UTCDateTime
+
+
+class EventRow(Base):
+    """One accepted event. `seq` orders arrival, so consumers can follow the table by cursor."""
+
+    __tablename__ = "events"
+
+    seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(128), unique=True)
+    type: Mapped[str] = mapped_column(String(16))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime())
+    use_case: Mapped[str | None] = mapped_column(String(256))
+    output_id: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    __table_args__ = (
+        Index("ix_events_use_case_type_ts", "use_case", "type", "ts"),
+        Index("ix_events_type_ts", "type", "ts"),
+        Index("ix_events_ts", "ts"),
+        Index("ix_events_output_id", "output_id"),
+    )

@@ -1,0 +1,74 @@
+"""Issuing, finding and revoking API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tripwire.domain.ids import uuid7
+from tripwire.domain.tokens import Scope, hash_secret, new_secret
+from tripwire.store.tables.tokens import TokenRow
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    id: str
+    name: str
+    scopes: frozenset[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def create_token(
+    session: Session, name: str, scopes: list[Scope], now: datetime
+) -> tuple[TokenInfo, str]:
+    """Store a new token; returns its record and the secret, which is never stored."""
+    secret = new_secret()
+    row = TokenRow(
+        id=uuid7(),
+        name=name,
+        token_hash=hash_secret(secret),
+        scopes=" ".join(scopes),
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return _info(row), secret
+
+
+def find_active(session: Session, secret: str) -> TokenInfo | None:
+    row = session.scalar(
+        select(TokenRow).where(
+            TokenRow.token_hash == hash_secret(secret), TokenRow.revoked_at.is_(None)
+        )
+    )
+    return None if row is None else _info(row)
+
+
+def list_tokens(session: Session) -> list[TokenInfo]:
+    return [_info(r) for r in session.scalars(select(TokenRow).order_by(TokenRow.created_at))]
+
+
+def revoke(session: Session, token_id: str, now: datetime) -> bool:
+    result = session.execute(
+        update(TokenRow)
+        .where(TokenRow.id == token_id, TokenRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def any_active(session: Session) -> bool:
+    return (
+        session.scalar(select(TokenRow.id).where(TokenRow.revoked_at.is_(None)).limit(1))
+        is not None
+    )
+
+
+def _info(row: TokenRow) -> TokenInfo:
+    return TokenInfo(
+        row.id, row.name, frozenset(row.scopes.split()), row.created_at, row.revoked_at
+    )
