@@ -13,7 +13,7 @@ from datetime import timedelta
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
-from tripwire.pipeline.stage import Stage, StageContext
+from tripwire.pipeline.stage import Stage, StageContext, run_stages
 from tripwire.store.db import Database
 from tripwire.store.events import read_after
 from tripwire.store.runtime import get_cursor, set_cursor, try_lease
@@ -50,15 +50,13 @@ class Follower:
             if not try_lease(session, CURSOR, self.holder, self.clock.now(), LEASE_TTL):
                 return 0
             position = get_cursor(session, CURSOR)
-            events = read_after(session, position, self.batch)
-            if not events:
+            events, new_position = read_after(session, position, self.batch)
+            if new_position == position:
                 return 0
             ctx = StageContext(session, self.clock, self.config, self.settings)
-            ordered = sorted(events, key=lambda e: (e.ts, e.seq))
-            for stage in self.stages:
-                stage.handle(ctx, ordered)
-            set_cursor(session, CURSOR, events[-1].seq, self.clock.now())
-        return len(events)
+            run_stages(self.stages, ctx, sorted(events, key=lambda e: (e.ts, e.seq)))
+            set_cursor(session, CURSOR, new_position, self.clock.now())
+        return new_position - position
 
     def tick(self) -> bool:
         """Run the stages' timers; never asks to be called again at once."""

@@ -16,8 +16,8 @@ from tripwire.ingest.validate import BatchInvalid, EventError, parse_batch
 from tripwire.pipeline.runner import EventTimeRunner
 from tripwire.pipeline.stage import Stage, StageContext
 from tripwire.store.db import Database
-from tripwire.store.events import StoredEvent, event_row, insert_new
-from tripwire.store.runtime import get_cursor, set_cursor
+from tripwire.store.events import StoredEvent, event_row, insert_new, max_seq
+from tripwire.store.runtime import set_cursor
 
 CHUNK = 5000
 CURSOR = "pipeline"
@@ -120,6 +120,6 @@ def _load_chunk(
         ]
         runner.feed(lambda: StageContext(session, clock, config, settings), fresh)
         if fresh:
-            top = max(s.seq for s in fresh)
-            set_cursor(session, CURSOR, max(top, get_cursor(session, CURSOR)), clock.now())
+            # Everything stored so far (derived events included) has been through the stages.
+            set_cursor(session, CURSOR, max_seq(session), clock.now())
     return len(fresh)

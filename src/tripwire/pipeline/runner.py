@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from tripwire.domain.clock import ManualClock
-from tripwire.pipeline.stage import Stage, StageContext
+from tripwire.pipeline.stage import Stage, StageContext, run_stages
 from tripwire.store.events import StoredEvent
 
 TICK = timedelta(minutes=1)
@@ -47,9 +47,7 @@ class EventTimeRunner:
         if not group:
             return
         self.clock.set(group[-1].ts)
-        ctx = make_ctx()
-        for stage in self.stages:
-            stage.handle(ctx, group)
+        run_stages(self.stages, make_ctx(), group)
 
     def _tick(self, make_ctx: Callable[[], StageContext]) -> None:
         if not self.stages:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
+from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import Clock
 from tripwire.store.events import StoredEvent
 
@@ -20,14 +21,21 @@ class StageContext:
 
     `clock` is event time in `replay` and the wall clock in `serve`. Whatever a stage writes
     through `session` commits together with the pipeline's cursor, so a crash never applies an
-    event twice nor skips one. `shared` lets a later stage read what an earlier one produced in
-    the same step (e.g. scores computed for these events).
+    event twice nor skips one. What a stage hands to later stages in the same step:
+    - `derived`: events it stored with `tripwire.store.events.insert_derived` (evaluator scores);
+      later stages receive them appended to their `events`;
+    - `ticket_topics`: event id -> topic for tickets classified by Tripwire;
+    - `alerts`: alerts raised or cleared by detectors, for respond to turn into incidents;
+    - `shared`: anything else.
     """
 
     session: Session
     clock: Clock
     config: TripwireConfig
     settings: Settings
+    derived: list[StoredEvent] = field(default_factory=list)
+    ticket_topics: dict[str, str] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
     shared: dict[str, Any] = field(default_factory=dict)
 
 
@@ -41,3 +49,13 @@ class Stage(Protocol):
 
     def tick(self, ctx: StageContext) -> None:
         """Run timers due at ctx.clock.now() (escalations, deadlines, detector windows)."""
+
+
+def run_stages(stages: Sequence[Stage], ctx: StageContext, events: Sequence[StoredEvent]) -> None:
+    """Hand `events` to each stage in order; events a stage derives go on to the later ones."""
+    batch = list(events)
+    for stage in stages:
+        seen = len(ctx.derived)
+        stage.handle(ctx, batch)
+        if len(ctx.derived) > seen:
+            batch = batch + ctx.derived[seen:]

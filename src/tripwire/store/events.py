@@ -30,9 +30,12 @@ class StoredEvent:
     payload: dict[str, Any]
 
 
-def event_row(payload: dict[str, Any], ts: datetime, received_at: datetime) -> dict[str, Any]:
+def event_row(
+    payload: dict[str, Any], ts: datetime, received_at: datetime, origin: str = "ingest"
+) -> dict[str, Any]:
     """The column values for one normalised event."""
     return {
+        "origin": origin,
         "id": payload["id"],
         "type": payload["type"],
         "ts": ts,
@@ -83,12 +86,39 @@ def max_seq(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.max(EventRow.seq), 0))) or 0)
 
 
-def read_after(session: Session, position: int, limit: int) -> list[StoredEvent]:
-    """Up to `limit` events with seq > position, in seq order."""
-    rows = session.execute(
-        select(EventRow).where(EventRow.seq > position).order_by(EventRow.seq).limit(limit)
-    ).scalars()
-    return [to_stored(row) for row in rows]
+def read_after(session: Session, position: int, limit: int) -> tuple[list[StoredEvent], int]:
+    """Up to `limit` ingested events with seq > position, in seq order, and the new position.
+
+    Events a stage derived inline are skipped (their stage already handed them on) but still
+    move the position forward.
+    """
+    rows = list(
+        session.execute(
+            select(EventRow).where(EventRow.seq > position).order_by(EventRow.seq).limit(limit)
+        ).scalars()
+    )
+    new_position = rows[-1].seq if rows else position
+    return [to_stored(r) for r in rows if r.origin == "ingest"], new_position
+
+
+def insert_derived(
+    session: Session, payloads: Sequence[dict[str, Any]], now: datetime
+) -> list[StoredEvent]:
+    """Store events a stage computed (e.g. evaluator scores) and return them for later stages.
+
+    Payloads must already be valid normalised events (see `tripwire.domain.events`).
+    """
+    rows = [event_row(p, _ts(p), now, origin="pipeline") for p in payloads]
+    inserted = insert_new(session, rows)
+    return [
+        StoredEvent(inserted[r["id"]], r["id"], r["type"], r["ts"], r["use_case"], r["payload"])
+        for r in rows
+        if r["id"] in inserted
+    ]
+
+
+def _ts(payload: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(payload["ts"]).replace("Z", "+00:00"))
 
 
 def iter_by_time(session: Session, *, batch: int = 5000) -> Iterator[StoredEvent]:

@@ -23,6 +23,9 @@ class EventRow(Base):
     use_case: Mapped[str | None] = mapped_column(String(256))
     output_id: Mapped[str | None] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # "ingest" for what products sent; "pipeline" for events a stage derived inline (a score from
+    # a built-in evaluator): later stages see those in the same step, so the follower skips them.
+    origin: Mapped[str] = mapped_column(String(16), default="ingest")
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     __table_args__ = (

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("use_case", sa.String(length=256), nullable=True),
         sa.Column("output_id", sa.String(length=128), nullable=True),
         sa.Column("received_at", tripwire.store.base.UTCDateTime(), nullable=False),
+        sa.Column("origin", sa.String(length=16), nullable=False),
         sa.Column(
             "payload",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
