@@ -9,10 +9,11 @@ from fastapi import FastAPI
 
 import tripwire
 from tripwire.api.errors import install_error_handlers
-from tripwire.api.routes import events, health
+from tripwire.api.routes import ack, alerts, events, health, incidents, metrics, oncall
 from tripwire.pipeline.wiring import Runtime
 
 ROUTERS = [health.router, events.router]
+ROUTERS += [incidents.router, ack.router, alerts.router, oncall.router, metrics.router]
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:

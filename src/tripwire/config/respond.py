@@ -75,21 +75,36 @@ class SeverityRule(_Strict):
 
 
 DEFAULT_RULES: list[dict[str, Any]] = [
-    {"name": "critical safety failure (3x normal or worse)", "type": ["safety"],
-     "min_magnitude": 2.0, "severity": "P0"},
-    {"name": "safety incident in a high-stakes use case", "type": ["safety"],
-     "criticality": ["high", "critical"], "severity": "P0"},
-    {"name": "hallucination in a high-stakes use case", "type": ["hallucination"],
-     "criticality": ["critical"], "severity": "P0"},
+    {
+        "name": "critical safety failure (3x normal or worse)",
+        "type": ["safety"],
+        "min_magnitude": 2.0,
+        "severity": "P0",
+    },
+    {
+        "name": "safety incident in a high-stakes use case",
+        "type": ["safety"],
+        "criticality": ["high", "critical"],
+        "severity": "P0",
+    },
+    {
+        "name": "hallucination in a high-stakes use case",
+        "type": ["hallucination"],
+        "criticality": ["critical"],
+        "severity": "P0",
+    },
     {"name": "safety incident", "type": ["safety"], "severity": "P1"},
-    {"name": "high-stakes use case (medical, legal)", "criticality": ["critical"],
-     "severity": "P1"},
+    {
+        "name": "high-stakes use case (medical, legal)",
+        "criticality": ["critical"],
+        "severity": "P1",
+    },
     {"name": "severe degradation (doubled or halved)", "min_magnitude": 1.0, "severity": "P1"},
     {"name": "many people exposed", "min_exposed_users": 1000, "severity": "P1"},
     {"name": "important use case", "criticality": ["high"], "severity": "P2"},
     {"name": "clear degradation (+50 %)", "min_magnitude": 0.5, "severity": "P2"},
     {"name": "people exposed", "min_exposed_users": 50, "severity": "P2"},
-]  # fmt: skip
+]
 
 
 class SeverityConfig(_Strict):
@@ -237,17 +252,26 @@ class RespondConfig(_Strict):
     def _dangling(self) -> list[str]:
         out: list[str] = []
         for name, person in self.people.items():
-            out += [f"people.{name}.notify: no channel {c!r}" for c in person.notify
-                    if c not in self.channels]  # fmt: skip
+            out += [
+                f"people.{name}.notify: no channel {c!r}"
+                for c in person.notify
+                if c not in self.channels
+            ]
         out += [f"broadcast: no channel {c!r}" for c in self.broadcast if c not in self.channels]
         for name, sched in self.schedules.items():
             for rot in sched.rotations:
-                out += [f"schedules.{name}: no person {m!r}" for m in rot.members
-                        if m not in self.people]  # fmt: skip
+                out += [
+                    f"schedules.{name}: no person {m!r}"
+                    for m in rot.members
+                    if m not in self.people
+                ]
         for name, policy in self.escalation_policies.items():
             for level in policy.levels:
-                out += [f"escalation_policies.{name}: {t}" for t in level.targets
-                        if not self._known_target(t)]  # fmt: skip
+                out += [
+                    f"escalation_policies.{name}: {t}"
+                    for t in level.targets
+                    if not self._known_target(t)
+                ]
         for role, src in self.roles.items():
             if src.schedule and src.schedule not in self.schedules:
                 out.append(f"roles.{role}.schedule: no schedule {src.schedule!r}")

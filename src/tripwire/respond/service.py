@@ -289,8 +289,13 @@ class IncidentService:
         """The post-incident review (post-mortem) is done: P0/P1 incidents may now close."""
         incident = self.get(ident)
         incident.review_done = True
-        self.log(incident, "review_done", f"Post-incident review marked done by {actor}", actor,
-                 {"link": link} if link else {})  # fmt: skip
+        self.log(
+            incident,
+            "review_done",
+            f"Post-incident review marked done by {actor}",
+            actor,
+            {"link": link} if link else {},
+        )
         return incident
 
     def _check_version(self, incident: IncidentRow, expected: int | None) -> None:
@@ -314,8 +319,13 @@ class IncidentService:
         incident.severity = severity
         incident.severity_reasons = [reason]
         text = f"Severity {old} -> {severity} by {actor}: {reason}"
-        self.log(incident, "severity_changed", text, actor, {"from": old, "to": severity,
-                                                               "reason": reason})  # fmt: skip
+        self.log(
+            incident,
+            "severity_changed",
+            text,
+            actor,
+            {"from": old, "to": severity, "reason": reason},
+        )
         self.pager.broadcast(incident, "incident.severity_changed", text, self.clock.now())
         return incident
 
@@ -339,16 +349,22 @@ class IncidentService:
     ) -> None:
         row = self.session.get(RoleRow, (incident.number, role))
         if row is None:
-            row = RoleRow(incident=incident.number, role=role, person=person,
-                          assigned_at=self.clock.now())  # fmt: skip
+            row = RoleRow(
+                incident=incident.number, role=role, person=person, assigned_at=self.clock.now()
+            )
             self.session.add(row)
         elif row.person == person:
             return
         else:
             row.person, row.assigned_at = person, self.clock.now()
         label = role.replace("_", " ")
-        self.log(incident, "role", f"{person} is {label} ({why})", actor,
-                 {"role": role, "person": person})  # fmt: skip
+        self.log(
+            incident,
+            "role",
+            f"{person} is {label} ({why})",
+            actor,
+            {"role": role, "person": person},
+        )
 
     def add_note(self, ident: str | int, text: str, actor: str) -> TimelineRow:
         return self.log(self.get(ident), "note", text, actor)
@@ -359,8 +375,12 @@ class IncidentService:
         """A status update for people following the incident (status page, channels)."""
         incident = self.get(ident)
         entry = self.log(incident, "update", text, actor, {"stage": stage} if stage else {})
-        self.pager.broadcast(incident, "incident.updated", f"Update on {describe(incident)}: "
-                             f"{text}", self.clock.now())  # fmt: skip
+        self.pager.broadcast(
+            incident,
+            "incident.updated",
+            f"Update on {describe(incident)}: {text}",
+            self.clock.now(),
+        )
         return entry
 
     def add_evidence(

@@ -108,18 +108,32 @@ def _attach(service: IncidentService, incident: IncidentRow, alert: Alert, joine
     )
     service.session.add(signal)
     verb = "joined" if joined else "opened the incident"
-    service.log(incident, "signal", f"Signal {verb}: {title_of(alert)}", alert.source,
-                {"dedup_key": alert.dedup_key, "monitor": alert.monitor, "metric": alert.metric,
-                 "baseline": alert.baseline, "observed": alert.observed})  # fmt: skip
+    service.log(
+        incident,
+        "signal",
+        f"Signal {verb}: {title_of(alert)}",
+        alert.source,
+        {
+            "dedup_key": alert.dedup_key,
+            "monitor": alert.monitor,
+            "metric": alert.metric,
+            "baseline": alert.baseline,
+            "observed": alert.observed,
+        },
+    )
     if not joined:
         return
     if alert.started_at < incident.started_at:
         incident.started_at = alert.started_at
     stronger = stronger_type(incident.type, alert.incident_type)  # type: ignore[arg-type]
     if stronger != incident.type:
-        service.log(incident, "type_changed", f"Type {incident.type} -> {stronger}: a "
-                    f"{stronger} signal joined", "tripwire", {"from": incident.type,
-                                                               "to": stronger})  # fmt: skip
+        service.log(
+            incident,
+            "type_changed",
+            f"Type {incident.type} -> {stronger}: a {stronger} signal joined",
+            "tripwire",
+            {"from": incident.type, "to": stronger},
+        )
         incident.type = stronger
     reassess(service, incident, alert.magnitude)
 
@@ -129,8 +143,13 @@ def _refresh(
 ) -> None:
     if signal.state == "resolved":
         signal.state, signal.resolved_at = "firing", None
-        service.log(incident, "signal", f"Signal fired again: {title_of(alert)}", alert.source,
-                    {"dedup_key": alert.dedup_key})  # fmt: skip
+        service.log(
+            incident,
+            "signal",
+            f"Signal fired again: {title_of(alert)}",
+            alert.source,
+            {"dedup_key": alert.dedup_key},
+        )
     if alert.observed is not None:
         signal.observed = alert.observed
     if alert.magnitude is not None and alert.magnitude > (signal.magnitude or 0.0):
@@ -144,8 +163,13 @@ def _resolve(service: IncidentService, alert: Alert) -> IncidentRow | None:
         return None if found is None else found[0]
     incident, signal = found
     signal.state, signal.resolved_at = "resolved", alert.detected_at
-    service.log(incident, "signal_resolved", f"Signal cleared: {title_of(alert)}", alert.source,
-                {"dedup_key": alert.dedup_key})  # fmt: skip
+    service.log(
+        incident,
+        "signal_resolved",
+        f"Signal cleared: {title_of(alert)}",
+        alert.source,
+        {"dedup_key": alert.dedup_key},
+    )
     sigs = queries.signals(service.session, incident.number)
     if (
         service.rc.auto_resolve

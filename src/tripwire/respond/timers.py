@@ -39,8 +39,13 @@ def escalate_due(service: IncidentService) -> int:
             incident.next_escalation_at = None
             continue
         incident.next_escalation_at = step.next_at
-        service.log(incident, "escalated", f"Not acknowledged in time: escalating to level "
-                    f"{step.level + 1}", "tripwire", {"level": step.level + 1})  # fmt: skip
+        service.log(
+            incident,
+            "escalated",
+            f"Not acknowledged in time: escalating to level {step.level + 1}",
+            "tripwire",
+            {"level": step.level + 1},
+        )
         service.page_level(incident, step.level, step.round_)
     return len(due)
 

@@ -57,8 +57,9 @@ def set_task_status(
         return task
     task.status = status
     task.done_at = service.clock.now() if status != "open" else None
-    service.log(incident, "task", f"Task {status}: {task.title}", actor,
-                {"task": task.id, "status": status})  # fmt: skip
+    service.log(
+        incident, "task", f"Task {status}: {task.title}", actor, {"task": task.id, "status": status}
+    )
     return task
 
 
@@ -74,8 +75,13 @@ def add_deadline(
     row = DeadlineRow(incident=incident.number, name=name[:256], due_at=due_at, page_role=page_role)
     service.session.add(row)
     service.session.flush()
-    service.log(incident, "deadline", f"Deadline: {name} by {isoformat_z(due_at)}", actor,
-                {"deadline": row.id})  # fmt: skip
+    service.log(
+        incident,
+        "deadline",
+        f"Deadline: {name} by {isoformat_z(due_at)}",
+        actor,
+        {"deadline": row.id},
+    )
     return row
 
 

@@ -10,10 +10,14 @@ from tripwire.respond.oncall import Cover, all_covers, on_call, upcoming
 BERLIN = ScheduleConfig(
     time_zone="Europe/Berlin",
     rotations=[
-        Rotation(members=["ana", "ben", "cy"], every="weekly", start=date(2026, 10, 19),
-                 handoff_time=time(9, 0))
+        Rotation(
+            members=["ana", "ben", "cy"],
+            every="weekly",
+            start=date(2026, 10, 19),
+            handoff_time=time(9, 0),
+        )
     ],
-)  # fmt: skip
+)
 
 
 def utc(*args: int) -> datetime:
@@ -50,12 +54,13 @@ def test_an_override_takes_the_shift_and_gives_it_back() -> None:
             "overrides": [
                 Override(person="dee", start="2026-11-24T12:00:00Z", end="2026-11-24T18:00:00Z")
             ]
-        }  # fmt: skip
+        }
     )
     covers = all_covers(schedule, [])
     assert on_call(schedule, covers, utc(2026, 11, 24, 11, 59)).person == "cy"  # type: ignore[union-attr]
     during = on_call(schedule, covers, utc(2026, 11, 24, 12, 0))
-    assert during is not None and (during.person, during.source) == ("dee", "override")
+    assert during is not None
+    assert (during.person, during.source) == ("dee", "override")
     assert on_call(schedule, covers, utc(2026, 11, 24, 18, 0)).person == "cy"  # type: ignore[union-attr]
 
 
