@@ -49,7 +49,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                         "body": json.loads(body),
                         "raw": body,
                         "path": self.path,
-                    }  # fmt: skip
+                    }
                 )
             return self._answer(200)
 

@@ -10,17 +10,30 @@ from tests.conftest import Cast
 
 
 def am_body(status: str, *alerts: dict[str, Any]) -> dict[str, Any]:
-    return {"version": "4", "groupKey": "{}:{alertname=\"HighLatency\"}", "status": status,
-            "receiver": "tripwire", "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
-            "externalURL": "http://am", "truncatedAlerts": 0, "alerts": list(alerts)}  # fmt: skip
+    return {
+        "version": "4",
+        "groupKey": '{}:{alertname="HighLatency"}',
+        "status": status,
+        "receiver": "tripwire",
+        "groupLabels": {},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://am",
+        "truncatedAlerts": 0,
+        "alerts": list(alerts),
+    }
 
 
 def am_alert(fp: str, status: str = "firing", **labels: str) -> dict[str, Any]:
-    return {"status": status, "labels": {"alertname": "HighLatency", **labels},
-            "annotations": {"summary": "p95 latency above 2 s"},
-            "startsAt": "2026-11-20T08:55:00Z",
-            "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-20T09:30:00Z",
-            "generatorURL": "http://prom/graph", "fingerprint": fp}  # fmt: skip
+    return {
+        "status": status,
+        "labels": {"alertname": "HighLatency", **labels},
+        "annotations": {"summary": "p95 latency above 2 s"},
+        "startsAt": "2026-11-20T08:55:00Z",
+        "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-20T09:30:00Z",
+        "generatorURL": "http://prom/graph",
+        "fingerprint": fp,
+    }
 
 
 def incidents(api: TestClient, crew: Cast) -> list[dict[str, Any]]:
@@ -41,8 +54,11 @@ def test_alertmanager_alerts_open_one_incident_and_resolve_it(api: TestClient, c
     assert incident["title"] == "p95 latency above 2 s"
     assert len(incident["signals"]) == 2
     assert incident["started_at"] == "2026-11-20T08:55:00Z"
-    api.post("/v1/alerts/alertmanager", json=am_body("resolved", am_alert("aa", "resolved"),
-             am_alert("bb", "resolved")), headers=auth)  # fmt: skip
+    api.post(
+        "/v1/alerts/alertmanager",
+        json=am_body("resolved", am_alert("aa", "resolved"), am_alert("bb", "resolved")),
+        headers=auth,
+    )
     assert incidents(api, crew)[0]["status"] == "resolved"
 
 
@@ -95,8 +111,12 @@ def test_pagerduty_events_trigger_ack_and_resolve(api: TestClient, crew: Cast) -
 
 
 def test_pagerduty_accepts_an_ingest_token_as_routing_key(api: TestClient, crew: Cast) -> None:
-    body = pd("trigger", None, routing_key=crew.ingest, custom_details={"use_case": "chat",
-              "tripwire_type": "hallucination"})  # fmt: skip
+    body = pd(
+        "trigger",
+        None,
+        routing_key=crew.ingest,
+        custom_details={"use_case": "chat", "tripwire_type": "hallucination"},
+    )
     r = api.post("/v1/alerts/pagerduty", json=body)
     assert r.status_code == 202, r.text
     assert r.json()["dedup_key"]
@@ -108,8 +128,11 @@ def test_pagerduty_accepts_an_ingest_token_as_routing_key(api: TestClient, crew:
 
 
 def test_pagerduty_invalid_events_get_400_like_pagerduty(api: TestClient, crew: Cast) -> None:
-    r = api.post("/v1/alerts/pagerduty", json={"routing_key": "k", "event_action": "trigger"},
-                 headers=crew.auth("ingest"))  # fmt: skip
+    r = api.post(
+        "/v1/alerts/pagerduty",
+        json={"routing_key": "k", "event_action": "trigger"},
+        headers=crew.auth("ingest"),
+    )
     assert r.status_code == 400
     assert r.json()["status"] == "invalid event"
     assert "payload" in r.json()["error"]

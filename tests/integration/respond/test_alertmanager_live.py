@@ -66,10 +66,16 @@ def alertmanager(tmp_path: Path, tripwire: tuple[str, str, str]) -> Iterator[str
     port = free_port()
     log = (tmp_path / "alertmanager.log").open("w")
     process = subprocess.Popen(
-        [BINARY, f"--config.file={config}", f"--storage.path={tmp_path / 'am'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            BINARY,
+            f"--config.file={config}",
+            f"--storage.path={tmp_path / 'am'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _ready(base), 30, "Alertmanager did not become ready")

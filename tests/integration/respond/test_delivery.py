@@ -97,8 +97,16 @@ def test_everything_arrives_once_per_id_in_order_per_incident(
 
 def test_retry_after_is_honoured_on_the_injected_clock(db_url: str, clock: ManualClock) -> None:
     with http_receiver(["throttle"], retry_after="120") as receiver:
-        rt = runtime_for(db_url, clock, {"hook": hook(receiver.url)}, broadcast=["hook"],
-                         people={}, schedules={}, escalation_policies={}, roles={})  # fmt: skip
+        rt = runtime_for(
+            db_url,
+            clock,
+            {"hook": hook(receiver.url)},
+            broadcast=["hook"],
+            people={},
+            schedules={},
+            escalation_policies={},
+            roles={},
+        )
         busy_incidents(rt, 1)
         worker = OutboxWorker(rt.db, rt.config.respond, rt.settings, clock)
         worker.run_once()

@@ -48,9 +48,12 @@ def test_the_paged_person_gets_an_email(
     inbox, port = smtp
     data = respond_config()
     data["respond"]["channels"]["mail"] = {
-        "type": "email", "host": "127.0.0.1", "port": port, "security": "none",
+        "type": "email",
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
         "from": "tripwire@example.org",
-    }  # fmt: skip
+    }
     data["respond"]["people"]["alice"]["notify"] = ["mail"]
     rt = make_runtime(db_url, clock, parse_config(data))
     feed(rt, alert(use_case="support\nchat"))

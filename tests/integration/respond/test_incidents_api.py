@@ -13,8 +13,12 @@ from tripwire.pipeline.wiring import Runtime
 
 
 def declare(api: TestClient, crew: Cast, **extra: object) -> dict[str, object]:
-    body = {"type": "hallucination", "title": "Refund window stated as 90 days",
-            "use_case": "support-chat", **extra}  # fmt: skip
+    body = {
+        "type": "hallucination",
+        "title": "Refund window stated as 90 days",
+        "use_case": "support-chat",
+        **extra,
+    }
     r = api.post("/v1/incidents", json=body, headers=crew.auth("respond"))
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
@@ -78,8 +82,11 @@ def test_a_p1_closes_only_after_its_review(api: TestClient, crew: Cast) -> None:
 
 def test_a_stale_version_is_refused(api: TestClient, crew: Cast) -> None:
     incident = declare(api, crew)
-    r = api.post("/v1/incidents/INC-1/ack", json={"expected_version": incident["version"] - 1},
-                 headers=crew.auth("respond"))  # fmt: skip
+    r = api.post(
+        "/v1/incidents/INC-1/ack",
+        json={"expected_version": incident["version"] - 1},
+        headers=crew.auth("respond"),
+    )
     assert r.status_code == 409
     assert "reload" in r.json()["error"]
 
@@ -88,8 +95,11 @@ def test_severity_changes_are_on_the_timeline_with_their_reason(
     api: TestClient, crew: Cast
 ) -> None:
     declare(api, crew, severity="P3")
-    r = api.post("/v1/incidents/INC-1/severity", json={"severity": "P1", "reason": "legal saw it"},
-                 headers=crew.auth("respond"))  # fmt: skip
+    r = api.post(
+        "/v1/incidents/INC-1/severity",
+        json={"severity": "P1", "reason": "legal saw it"},
+        headers=crew.auth("respond"),
+    )
     entry = [e for e in r.json()["timeline"] if e["kind"] == "severity_changed"][-1]
     assert entry["data"] == {"from": "P3", "to": "P1", "reason": "legal saw it"}
     assert r.json()["severity_reasons"] == ["legal saw it"]

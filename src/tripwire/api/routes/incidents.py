@@ -138,14 +138,18 @@ def list_incidents(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """Every status, newest `detected_at` first; `next_cursor` pages on."""
-    filters = {
-        "status": _many(status, STATUSES, "status"),
-        "type_": _many(type, INCIDENT_TYPES, "type"),
-        "severity": _many(severity, SEVERITIES, "severity"),
-    }
+    statuses = _many(status, STATUSES, "status")
+    types = _many(type, INCIDENT_TYPES, "type")
+    severities = _many(severity, SEVERITIES, "severity")
     with runtime.db.session() as session:
         rows = queries.list_incidents(
-            session, use_case=use_case, limit=limit + 1, before=_cursor(cursor), **filters
+            session,
+            status=statuses,
+            type_=types,
+            severity=severities,
+            use_case=use_case,
+            limit=limit + 1,
+            before=_cursor(cursor),
         )
         page = [summary_json(session, r) for r in rows[:limit]]
     more = len(rows) > limit
