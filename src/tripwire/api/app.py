@@ -11,6 +11,8 @@ import tripwire
 from tripwire.api.errors import install_error_handlers
 from tripwire.api.routes import events, health
 from tripwire.pipeline.wiring import Runtime
+from tripwire.web.mount import install_web
+from tripwire.web.security import SecurityHeaders
 
 ROUTERS = [health.router, events.router]
 
@@ -30,4 +32,6 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_web(app)
+    app.add_middleware(SecurityHeaders)
     return app

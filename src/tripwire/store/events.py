@@ -140,3 +140,14 @@ def iter_by_time(session: Session, *, batch: int = 5000) -> Iterator[StoredEvent
 
 def to_stored(row: EventRow) -> StoredEvent:
     return StoredEvent(row.seq, row.id, row.type, row.ts, row.use_case, row.payload)
+
+
+def counts_since(session: Session, since: datetime) -> list[tuple[str | None, str, int]]:
+    """(use_case, type, count) for events with ts >= since."""
+    rows = session.execute(
+        select(EventRow.use_case, EventRow.type, func.count())
+        .where(EventRow.ts >= since)
+        .group_by(EventRow.use_case, EventRow.type)
+        .order_by(EventRow.use_case, EventRow.type)
+    )
+    return [(u, str(t), int(c)) for u, t, c in rows]
