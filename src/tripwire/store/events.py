@@ -77,6 +77,34 @@ def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
     return found
 
 
+def outputs_by_id(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """Stored outputs among `ids`: id -> (id, use case)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = select(EventRow.id, EventRow.use_case).where(
+            EventRow.id.in_(chunk), EventRow.type == "output"
+        )
+        found.update({str(i): (str(i), u) for i, u in session.execute(query)})
+    return found
+
+
+def outputs_by_response_id(
+    session: Session, response_ids: Sequence[str], since: datetime
+) -> dict[str, tuple[str, str | None]]:
+    """Outputs since `since` whose `attributes["gen_ai.response.id"]` is one of `response_ids`:
+    response id -> (output id, use case). The time bound keeps the JSON scan small."""
+    path = EventRow.payload[("attributes", "gen_ai.response.id")].as_string()
+    found: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(response_ids), _CHUNK):
+        chunk = response_ids[start : start + _CHUNK]
+        query = select(path, EventRow.id, EventRow.use_case).where(
+            EventRow.type == "output", EventRow.ts >= since, path.in_(chunk)
+        )
+        found.update({str(r): (str(i), u) for r, i, u in session.execute(query)})
+    return found
+
+
 def counts_by_type(session: Session) -> dict[str, int]:
     rows = session.execute(select(EventRow.type, func.count()).group_by(EventRow.type))
     return {str(kind): int(count) for kind, count in rows}
