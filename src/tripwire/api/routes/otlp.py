@@ -19,6 +19,7 @@ from tripwire.ingest.otlp_decode import (
     media_type,
 )
 from tripwire.ingest.otlp_ingest import OtlpResult, TooManyEvents, ingest_traces
+from tripwire.pipeline.wiring import Runtime
 
 router = APIRouter(tags=["ingest"])
 
@@ -54,7 +55,7 @@ async def post_traces(request: Request, runtime: RuntimeDep) -> Response:
     return Response(content, media_type=media, headers=headers)
 
 
-def _ingest(runtime: RuntimeDep, body: bytes, media: str) -> OtlpResult:
+def _ingest(runtime: Runtime, body: bytes, media: str) -> OtlpResult:
     try:
         request = decode_request(body, media)
     except OtlpDecodeError as exc:
