@@ -194,7 +194,8 @@ def bench_http(batches: list[bytes], events_per_batch: int, threads: int) -> dic
     stored = sum(stats.values())
     total = len(batches) * events_per_batch
     assert stored == total, f"stored {stored} of {total}"
-    return {"events": total, "seconds": elapsed, "rate": total / elapsed, "rss": rss, "429": retries}
+    rate = total / elapsed
+    return {"events": total, "seconds": elapsed, "rate": rate, "rss": rss, "429": retries}
 
 
 def bench_sdk(events: list[dict[str, Any]]) -> dict[str, float] | None:
