@@ -74,6 +74,8 @@ def _loads(body: bytes) -> Any:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BodyError(400, f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BodyError(400, "body is not valid JSON: nested too deeply") from None
 
 
 def _events_of(raw: Any, max_events: int) -> list[Any]:
