@@ -9,12 +9,12 @@ from fastapi import FastAPI
 
 import tripwire
 from tripwire.api.errors import install_error_handlers
-from tripwire.api.routes import events, health
+from tripwire.api.routes import events, health, otlp
 from tripwire.pipeline.wiring import Runtime
 from tripwire.web.mount import install_web
 from tripwire.web.security import SecurityHeaders
 
-ROUTERS = [health.router, events.router]
+ROUTERS = [health.router, events.router, otlp.router]
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
