@@ -61,7 +61,13 @@ def test_it_delivers_every_event_type_to_a_real_server(live: Live) -> None:
     assert all(UUID7.match(i) for i in ids)
     assert len(set(ids)) == len(ids)
     assert stored(live) == {
-        "output": 1, "feedback": 2, "safety": 1, "ticket": 1, "change": 2, "score": 1, "metric": 1,
+        "output": 1,
+        "feedback": 2,
+        "safety": 1,
+        "ticket": 1,
+        "change": 2,
+        "score": 1,
+        "metric": 1,
     }
     stats = client.stats
     assert (stats.sent, stats.dropped, stats.failed, stats.queued) == (9, 0, 0, 0)
@@ -75,8 +81,13 @@ def test_it_loses_nothing_and_stores_nothing_twice_through_a_flaky_network(live:
 
     with serve_proxy(FlakyProxy(live.url, fail)) as url:
         client = Client(
-            url, live.cast.ingest, batch_size=100, timeout=0.5, backoff_base=0.05,
-            backoff_cap=0.2, flush_at_exit=False,
+            url,
+            live.cast.ingest,
+            batch_size=100,
+            timeout=0.5,
+            backoff_base=0.05,
+            backoff_cap=0.2,
+            flush_at_exit=False,
         )
         ids = [
             client.log_output("chat", "m", f"q{i}", f"a{i}", id=f"flaky-{i}") for i in range(1000)

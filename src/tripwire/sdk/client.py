@@ -67,6 +67,11 @@ class Client:
         self._log = RateLimitedLog()
         self._counters = Counters()
         self._exit_timeout = exit_timeout
+        # Safe values first: if the arguments are unusable the client still answers every call.
+        self._base_url = ""
+        self._max_batch_bytes = MAX_BATCH_BYTES
+        self._flags_options: tuple[float, Any, float | None] = (10.0, None, None)
+        self._flags_http: httpx.Client | None = None
         try:
             self._base_url = str(url).rstrip("/")
             self._token = str(token)
@@ -307,7 +312,8 @@ class Client:
                     self._flags.close()
             if done:
                 self._http.close()
-                self._flags_http.close()
+                if self._flags_http is not None:
+                    self._flags_http.close()
             return done
         except Exception:
             logger.exception("tripwire: close failed")
@@ -332,7 +338,7 @@ class Client:
                     if path is _DEFAULT_CACHE:
                         path = default_cache_path(self._base_url)
                     self._flags = Flags(
-                        self._flags_http,
+                        self._flags_http or httpx.Client(),
                         self._base_url,
                         poll_interval=interval,
                         cache_path=Path(path) if path else None,

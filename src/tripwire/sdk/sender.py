@@ -38,6 +38,7 @@ class Sender:
         self._done_seq = 0
         self._flush_upto = 0
         self._deadline: float | None = None
+        self._abandoned = False  # something was left undelivered at close
         self._thread = threading.Thread(target=self._run, name="tripwire-sdk-sender", daemon=True)
         self._thread.start()
 
@@ -60,7 +61,7 @@ class Sender:
         self._interrupt.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout + 1.0)
-        return not self._thread.is_alive() and len(self._queue) == 0
+        return not self._thread.is_alive() and len(self._queue) == 0 and not self._abandoned
 
     def _run(self) -> None:
         while True:
@@ -108,7 +109,10 @@ class Sender:
             now = time.monotonic()
             stop = end if self._deadline is None else min(end, self._deadline)
             if now >= stop:
-                return not self._past_deadline()
+                if self._past_deadline():
+                    self._abandoned = True
+                    return False
+                return True
             self._interrupt.wait(stop - now)
 
     def _past_deadline(self) -> bool:
@@ -117,6 +121,7 @@ class Sender:
     def _drop_rest(self) -> None:
         rest = self._queue.drain()
         if rest:
+            self._abandoned = True
             self._counters.add("dropped", len(rest))
             logger.warning(
                 "tripwire: dropped %d queued event(s) still unsent when the client closed",
