@@ -10,6 +10,8 @@ from email.utils import parsedate_to_datetime
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
+_RANDOM = random.Random()  # private: the product's own random state is left alone
+
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
@@ -24,7 +26,7 @@ class Backoff:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         ceiling = min(self.cap, self.base * (2 ** min(attempt, 32)))
-        jittered = random.uniform(0.0, ceiling)
+        jittered = _RANDOM.uniform(0.0, ceiling)
         if retry_after is None:
             return jittered
         return max(min(retry_after, self.max_retry_after), jittered)

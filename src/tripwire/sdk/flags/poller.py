@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+_RANDOM = random.Random()  # private: the product's own random state is left alone
+
 
 @dataclass(frozen=True, slots=True)
 class Poll:
@@ -60,4 +62,4 @@ class Poller:
     def _run(self) -> None:
         while not self._stopped.is_set():
             self._step()
-            self._stopped.wait(self._interval * random.uniform(0.9, 1.0))
+            self._stopped.wait(self._interval * _RANDOM.uniform(0.9, 1.0))
