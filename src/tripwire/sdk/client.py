@@ -287,8 +287,10 @@ class Client:
     @property
     def stats(self) -> Stats:
         """Counters: enqueued, sent, duplicates, dropped, failed, retried, queued."""
-        queue = getattr(self, "_queue", None)
-        return self._counters.snapshot(len(queue) if queue is not None else 0)
+        queue: EventQueue | None = getattr(self, "_queue", None)
+        if queue is None:
+            return self._counters.snapshot(queued=0, enqueued=0)
+        return self._counters.snapshot(queued=len(queue), enqueued=queue.last_seq)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Wait until every event queued so far is sent (or given up); False on timeout."""
@@ -400,7 +402,6 @@ class Client:
                 len(self._queue),
             )
         else:
-            self._counters.add("enqueued")
             if size == 1 or size == self._batch_size:
                 self._sender.wake()
         return new_id
@@ -413,10 +414,12 @@ class Client:
         queued before the fork: start afresh with an empty queue."""
         if self._closed:
             return
+        # Locks held by other threads at the fork stay held forever in the child: renew them.
+        self._counters = Counters()
+        self._log = RateLimitedLog()
+        self._flags_lock = threading.Lock()
+        self._flags = None  # rebuilt on next use, with its own polling thread
         self._start()
-        with self._flags_lock:
-            if self._flags is not None:
-                self._flags = None  # rebuilt on next use, with its own polling thread
 
 
 def _after_fork_in_child(client: Client) -> None:
