@@ -74,6 +74,8 @@ class Client:
         self._flags_http: httpx.Client | None = None
         try:
             self._base_url = str(url).rstrip("/")
+            if not self._base_url.startswith(("http://", "https://")):
+                raise ValueError(f"url must start with http:// or https://, got {url!r}")
             self._token = str(token)
             self._flags_token = str(flags_token) if flags_token is not None else self._token
             self._batch_size = max(1, min(int(batch_size), MAX_BATCH_EVENTS))
