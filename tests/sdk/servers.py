@@ -206,7 +206,7 @@ class FlakyProxy:
         if mode == "lose-answer":
             return 500, {}, b'{"error": "answer lost"}'
         if mode == "hang":
-            time.sleep(1.5)
+            time.sleep(2.0)
         return response.status_code, {}, response.content
 
 

@@ -40,6 +40,13 @@ def error(status: int, headers: dict[str, str] | None = None, store: bool = Fals
     return reply
 
 
+def wait_for(check: Any, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
 def log_metrics(client: Client, n: int, prefix: str = "m") -> list[str]:
     return [client.metric("chat", "x", float(i), id=f"{prefix}{i}") for i in range(n)]
 
@@ -65,7 +72,7 @@ def test_it_backs_off_exponentially_with_jitter(ingest: FakeIngest) -> None:
     gaps = [b.at - a.at for a, b in zip(ingest.requests, ingest.requests[1:], strict=False)]
     assert len(gaps) == 5
     for attempt, gap in enumerate(gaps):
-        assert gap <= 0.1 * 2**attempt + 0.15  # full jitter: uniform in [0, base * 2**attempt]
+        assert gap <= 0.1 * 2**attempt + 0.4  # full jitter: uniform in [0, base * 2**attempt]
     assert sum(gaps) > 0.1  # it did wait
     client.close()
 
@@ -179,15 +186,17 @@ def test_batches_stay_within_1000_events_and_the_byte_limit(ingest: FakeIngest) 
 def test_a_full_batch_leaves_at_once_and_a_partial_one_after_the_interval(
     ingest: FakeIngest,
 ) -> None:
-    client = fast_client(ingest.url, batch_size=100, flush_interval=0.5)
+    client = fast_client(ingest.url, batch_size=100, flush_interval=3.0)
+    started = time.monotonic()
     log_metrics(client, 100, "full")
-    time.sleep(0.3)
-    assert len(ingest.stored) == 100  # the size trigger, well before the interval
+    wait_for(lambda: len(ingest.stored) == 100, 2.5)
+    assert time.monotonic() - started < 2.5  # the size trigger, before the interval
+    started = time.monotonic()
     log_metrics(client, 3, "partial")
-    time.sleep(0.2)
+    time.sleep(1.0)
     assert len(ingest.stored) == 100
-    time.sleep(0.8)
-    assert len(ingest.stored) == 103  # the interval trigger
+    wait_for(lambda: len(ingest.stored) == 103, 6.0)
+    assert time.monotonic() - started >= 2.9  # the interval trigger
     client.close()
 
 
@@ -195,7 +204,7 @@ def test_a_full_queue_drops_and_counts_without_blocking(ingest: FakeIngest) -> N
     ingest.gate.clear()  # the server hangs
     client = fast_client(ingest.url, max_queue=20, batch_size=5, timeout=30)
     log_metrics(client, 5, "first")
-    time.sleep(0.3)  # the first batch is now in flight, stuck
+    wait_for(lambda: client.stats.queued == 0, 5.0)  # the first batch is in flight, stuck
     started = time.perf_counter()
     log_metrics(client, 100, "more")
     elapsed = time.perf_counter() - started

@@ -47,3 +47,24 @@ def test_exit_is_not_held_up_for_long_by_a_dead_server(tmp_path: Path) -> None:
     assert time.monotonic() - started < 10
     assert done.returncode == 0, done.stderr
     assert "dropped 1 event" in done.stderr or "could not deliver" in done.stderr
+
+
+def test_a_forked_child_sends_only_its_own_events() -> None:
+    fake = FakeIngest()
+    code = textwrap.dedent(
+        """
+        import os
+        for i in range(10):
+            client.metric("chat", "x", i, id=f"parent{i}")
+        pid = os.fork()
+        if pid == 0:
+            client.metric("chat", "x", 1.0, id="child")
+        else:
+            os.waitpid(pid, 0)
+        """
+    )
+    with serve_fake(ingest=fake) as url:
+        done = run_product(url, code)
+    assert done.returncode == 0, done.stderr
+    sent = [e["id"] for r in fake.requests for e in r.events]
+    assert sorted(sent) == sorted([f"parent{i}" for i in range(10)] + ["child"])

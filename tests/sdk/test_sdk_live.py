@@ -84,7 +84,7 @@ def test_it_loses_nothing_and_stores_nothing_twice_through_a_flaky_network(live:
             url,
             live.cast.ingest,
             batch_size=100,
-            timeout=0.5,
+            timeout=1.0,
             backoff_base=0.05,
             backoff_cap=0.2,
             flush_at_exit=False,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,4 +122,14 @@ def test_a_datetime_ts_and_attributes_are_sent_in_utc(live: Live) -> None:
     client.log_output("chat", "m", "q", "a", ts=when, attributes={"at": when, "tags": ("a",)})
     assert client.flush(10)
     assert client.stats.sent == 1
+    client.close()
+
+
+def test_a_url_without_a_scheme_disables_the_client_with_a_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = Client("tripwire.internal:8000", "tok", flush_at_exit=False)
+    assert isinstance(client.log_output("chat", "m", "q", "a"), str)
+    assert client.stats.dropped == 1
+    assert "http://" in caplog.text
     client.close()

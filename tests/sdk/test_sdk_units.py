@@ -113,3 +113,22 @@ def test_the_queue_is_bounded_in_events_and_bytes() -> None:
     assert queue.put("e", b"x") is None  # count
     assert [i.id for i in queue.take(10, 50)] == ["a"]  # one batch within 50 bytes
     assert [i.id for i in queue.take(10, 1000)] == ["b", "d"]
+
+
+def test_import_tripwire_stays_cheap_until_the_client_is_used() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, tripwire\n"
+        "assert 'httpx' not in sys.modules and 'tripwire.sdk' not in sys.modules\n"
+        "tripwire.Client\n"
+        "assert 'tripwire.sdk' in sys.modules and 'fastapi' not in sys.modules\n"
+        "assert 'sqlalchemy' not in sys.modules\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={"PYTHONPATH": src}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr

@@ -6,7 +6,6 @@ import logging
 import os
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 
 logger = logging.getLogger("tripwire.sdk")
@@ -21,14 +20,23 @@ def uuid7() -> str:
     value |= (rand >> 64 & 0x0FFF) << 64
     value |= 0b10 << 62
     value |= rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=value))
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_second: tuple[int, str] = (-1, "")  # the last whole second formatted, swapped atomically
 
 
 def now_rfc3339() -> str:
     """The wall clock as RFC 3339 in UTC with milliseconds and a `Z`."""
+    global _second
     ns = time.time_ns()
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000))
-    return f"{stamp}.{ns // 1_000_000 % 1000:03d}Z"
+    second = ns // 1_000_000_000
+    cached, text = _second
+    if cached != second:  # strftime once a second, not once an event
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second = (second, text)
+    return f"{text}.{ns // 1_000_000 % 1000:03d}Z"
 
 
 def format_ts(when: datetime) -> str:

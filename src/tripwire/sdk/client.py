@@ -74,6 +74,8 @@ class Client:
         self._flags_http: httpx.Client | None = None
         try:
             self._base_url = str(url).rstrip("/")
+            if not self._base_url.startswith(("http://", "https://")):
+                raise ValueError(f"url must start with http:// or https://, got {url!r}")
             self._token = str(token)
             self._flags_token = str(flags_token) if flags_token is not None else self._token
             self._batch_size = max(1, min(int(batch_size), MAX_BATCH_EVENTS))
@@ -287,8 +289,10 @@ class Client:
     @property
     def stats(self) -> Stats:
         """Counters: enqueued, sent, duplicates, dropped, failed, retried, queued."""
-        queue = getattr(self, "_queue", None)
-        return self._counters.snapshot(len(queue) if queue is not None else 0)
+        queue: EventQueue | None = getattr(self, "_queue", None)
+        if queue is None:
+            return self._counters.snapshot(queued=0, enqueued=0)
+        return self._counters.snapshot(queued=len(queue), enqueued=queue.last_seq)
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Wait until every event queued so far is sent (or given up); False on timeout."""
@@ -400,7 +404,6 @@ class Client:
                 len(self._queue),
             )
         else:
-            self._counters.add("enqueued")
             if size == 1 or size == self._batch_size:
                 self._sender.wake()
         return new_id
@@ -413,10 +416,12 @@ class Client:
         queued before the fork: start afresh with an empty queue."""
         if self._closed:
             return
+        # Locks held by other threads at the fork stay held forever in the child: renew them.
+        self._counters = Counters()
+        self._log = RateLimitedLog()
+        self._flags_lock = threading.Lock()
+        self._flags = None  # rebuilt on next use, with its own polling thread
         self._start()
-        with self._flags_lock:
-            if self._flags is not None:
-                self._flags = None  # rebuilt on next use, with its own polling thread
 
 
 def _after_fork_in_child(client: Client) -> None:

@@ -32,14 +32,12 @@ class Counters:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._values = dict.fromkeys(
-            ("enqueued", "sent", "duplicates", "dropped", "failed", "retried"), 0
-        )
+        self._values = dict.fromkeys(("sent", "duplicates", "dropped", "failed", "retried"), 0)
 
     def add(self, name: str, amount: int = 1) -> None:
         with self._lock:
             self._values[name] += amount
 
-    def snapshot(self, queued: int) -> Stats:
+    def snapshot(self, queued: int, enqueued: int) -> Stats:
         with self._lock:
-            return Stats(queued=queued, **self._values)
+            return Stats(queued=queued, enqueued=enqueued, **self._values)

@@ -66,7 +66,9 @@ class Flags:
         self._synced_at: float | None = None
         self._polls = 0
         self._failures = 0
-        self._lock = threading.Lock()  # serialises polls, never taken by evaluations
+        self._lock = (
+            threading.RLock()
+        )  # serialises polls (a listener may poll); never on evaluations
         self._ready = threading.Event()
         self._change_listeners: list[ChangeListener] = []
         self._health_listeners: list[HealthListener] = []

@@ -28,7 +28,7 @@ def fetch(http: httpx.Client, url: str, etag: str | None) -> Poll:
     headers = {"If-None-Match": etag} if etag else {}
     try:
         response = http.get(url, headers=headers)
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # any failure to fetch is a failed poll, never an error upstream
         return Poll(error=f"{type(exc).__name__}: {exc}")
     if response.status_code == 304:
         return Poll(not_modified=True, etag=etag)
