@@ -9,11 +9,21 @@ from fastapi import FastAPI
 
 import tripwire
 from tripwire.api.errors import install_error_handlers
-from tripwire.api.routes import ack, alerts, events, health, incidents, metrics, oncall
+from tripwire.api.routes import ack, alerts, events, health, incidents, metrics, oncall, otlp
 from tripwire.pipeline.wiring import Runtime
+from tripwire.web.mount import install_web
+from tripwire.web.security import SecurityHeaders
 
-ROUTERS = [health.router, events.router]
-ROUTERS += [incidents.router, ack.router, alerts.router, oncall.router, metrics.router]
+ROUTERS = [
+    health.router,
+    events.router,
+    otlp.router,
+    incidents.router,
+    ack.router,
+    alerts.router,
+    oncall.router,
+    metrics.router,
+]
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
@@ -31,4 +41,6 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_web(app)
+    app.add_middleware(SecurityHeaders)
     return app

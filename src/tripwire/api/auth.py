@@ -12,11 +12,11 @@ from fastapi import Depends, Request
 
 from tripwire.api.deps import get_runtime
 from tripwire.api.errors import ApiError
-from tripwire.domain.tokens import Scope, grants, same_secret
+from tripwire.domain.tokens import Scope, grants
+from tripwire.pipeline.access import POLICY_ATTR, scopes_for
 from tripwire.pipeline.wiring import Runtime
-from tripwire.store.tokens import find_active
 
-POLICY_ATTR = "tripwire_policy"
+__all__ = ["POLICY_ATTR", "bearer", "public", "requires"]
 
 
 def bearer(request: Request) -> str | None:
@@ -26,16 +26,6 @@ def bearer(request: Request) -> str | None:
         return value.strip()
     api_key = request.headers.get("x-api-key")  # OFREP clients may send this instead
     return api_key.strip() if api_key else None
-
-
-def scopes_for(runtime: Runtime, secret: str) -> frozenset[str] | None:
-    """The scopes of a token, or None when it is unknown or revoked."""
-    admin = runtime.settings.admin_token
-    if admin is not None and same_secret(secret, admin.get_secret_value()):
-        return frozenset({"admin"})
-    with runtime.db.session() as session:
-        info = find_active(session, secret)
-    return None if info is None else info.scopes
 
 
 def requires(scope: Scope) -> Any:

@@ -12,14 +12,16 @@ from tripwire.api.errors import ApiError
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
-    """The raw body, decompressed when gzip-encoded; 413 as soon as it passes `limit` bytes."""
+    """The raw body, decompressed when gzip- or deflate-encoded; 413 as soon as it passes
+    `limit` bytes (counted after decompression)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
     encoding = request.headers.get("content-encoding", "identity").lower()
-    if encoding not in ("identity", "gzip"):
-        raise ApiError(415, f"unsupported Content-Encoding {encoding!r}; use gzip or none")
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+    if encoding not in ("identity", "gzip", "deflate"):
+        raise ApiError(415, f"unsupported Content-Encoding {encoding!r}; use gzip, deflate or none")
+    # 32 + MAX_WBITS accepts both gzip and zlib ("deflate" in HTTP) framing.
+    inflater = zlib.decompressobj(32 + zlib.MAX_WBITS) if encoding != "identity" else None
     parts: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -28,7 +30,7 @@ async def read_limited(request: Request, limit: int) -> bytes:
                 # Bounded output so a small "zip bomb" cannot expand past the limit in memory.
                 chunk = inflater.decompress(chunk, limit + 1 - size)
             except zlib.error:
-                raise ApiError(400, "body is not valid gzip") from None
+                raise ApiError(400, f"body is not valid {encoding}") from None
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -36,7 +37,24 @@ EventId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Attributes = Annotated[dict[str, Any], Field(max_length=MAX_OBJECT_KEYS)]
+MAX_DEPTH = 16
+
+
+def _shallow(value: dict[str, Any]) -> dict[str, Any]:
+    """Refuse deeply nested objects: they cost recursion everywhere they are read later."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return value
+
+
+Attributes = Annotated[dict[str, Any], Field(max_length=MAX_OBJECT_KEYS), AfterValidator(_shallow)]
 
 _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"

@@ -26,9 +26,18 @@ def same_secret(secret: str, expected: str) -> bool:
     return hmac.compare_digest(secret.encode("utf-8"), expected.encode("utf-8"))
 
 
+# Who acts on incidents must see them: `respond` implies `read`; `admin` implies everything.
+IMPLIED: dict[str, frozenset[str]] = {
+    "admin": frozenset(SCOPES),
+    "respond": frozenset({"respond", "read"}),
+    "read": frozenset({"read"}),
+    "ingest": frozenset({"ingest"}),
+}
+
+
 def grants(held: frozenset[str], needed: Scope) -> bool:
-    """`admin` implies every scope; otherwise a scope must be held exactly."""
-    return "admin" in held or needed in held
+    """Whether tokens with the scopes `held` may do what needs `needed`."""
+    return any(needed in IMPLIED.get(scope, frozenset()) for scope in held)
 
 
 def parse_scopes(values: list[str]) -> list[Scope]:

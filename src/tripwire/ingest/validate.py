@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tripwire.domain.events import EVENT_ADAPTER, EVENT_TYPES, Event
 
 MAX_ERRORS_REPORTED = 100
+EVENT_LIST: TypeAdapter[list[Event]] = TypeAdapter(list[Event])
+
+
+class _Body(BaseModel):
+    events: list[Event]
+
+
+class BodyError(ValueError):
+    """The body is not `{"events": [...]}` or holds too many events; `status` is the HTTP one."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +52,46 @@ class BatchInvalid(Exception):
         super().__init__("; ".join(str(e) for e in errors[:5]))
         self.errors = errors
         self.total_bad = total_bad
+
+
+def parse_body(body: bytes, max_events: int) -> list[Event]:
+    """The events of a `{"events": [...]}` JSON body, all valid, or an exception saying why:
+    BodyError (not JSON, wrong shape, more than `max_events`) or BatchInvalid (bad events).
+    """
+    try:
+        # Fast path: parse and validate in one pass inside pydantic-core. Any failure is
+        # explained by the slower path below, which names each bad event and field.
+        events = _BODY.validate_json(body).events
+    except ValidationError:
+        return parse_batch(_events_of(_loads(body), max_events))
+    if len(events) > max_events:
+        raise _too_many(len(events), max_events)
+    return events
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BodyError(400, f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BodyError(400, "body is not valid JSON: nested too deeply") from None
+
+
+def _events_of(raw: Any, max_events: int) -> list[Any]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
+        raise BodyError(422, 'body must be {"events": [EVENT, ...]}')
+    events: list[Any] = raw["events"]
+    if len(events) > max_events:
+        raise _too_many(len(events), max_events)
+    return events
+
+
+def _too_many(count: int, limit: int) -> BodyError:
+    return BodyError(413, f"{count} events in one batch; at most {limit} are accepted")
+
+
+_BODY = TypeAdapter(_Body)
 
 
 def parse_event(raw: object, index: int = 0) -> Event:

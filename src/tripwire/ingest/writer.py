@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tripwire.domain.clock import Clock
-from tripwire.domain.events import Event, event_to_json
+from tripwire.domain.events import Event
+from tripwire.ingest.validate import EVENT_LIST
 from tripwire.store.db import Database
-from tripwire.store.events import event_row, insert_new
+from tripwire.store.events import event_row, insert_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +28,15 @@ def store_events(db: Database, events: Sequence[Event], clock: Clock) -> WriteRe
     if not events:
         return WriteResult(0, 0)
     received = clock.now()
-    rows = [event_row(event_to_json(e), e.ts, received) for e in events]
+    rows = [event_row(p, e.ts, received) for p, e in zip(normalised(events), events, strict=True)]
     with db.session() as session:
-        inserted = insert_new(session, rows)
-    return WriteResult(len(inserted), len(events) - len(inserted))
+        accepted = insert_count(session, rows)
+    return WriteResult(accepted, len(events) - accepted)
+
+
+def normalised(events: Sequence[Event]) -> list[dict[str, Any]]:
+    """The stored JSON form of each event (as `event_to_json`), serialised in one call."""
+    dumped: list[dict[str, Any]] = EVENT_LIST.dump_python(
+        list(events), mode="json", exclude_none=True
+    )
+    return dumped

@@ -15,7 +15,7 @@ from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
 from tripwire.pipeline.stage import Stage, StageContext, run_stages
 from tripwire.store.db import Database
-from tripwire.store.events import read_after
+from tripwire.store.events import committed_high_water, read_after
 from tripwire.store.runtime import get_cursor, set_cursor, try_lease
 
 CURSOR = "pipeline"
@@ -46,11 +46,18 @@ class Follower:
 
     def step(self) -> int:
         """Process one batch; returns how many events it handled (0 when idle or not leader)."""
+        upto: int | None = None
+        if not self.db.is_sqlite:
+            # In its own transaction, so the lock it takes is released before the stages run.
+            with self.db.session() as session:
+                if not try_lease(session, CURSOR, self.holder, self.clock.now(), LEASE_TTL):
+                    return 0
+                upto = committed_high_water(session)
         with self.db.session() as session:
             if not try_lease(session, CURSOR, self.holder, self.clock.now(), LEASE_TTL):
                 return 0
             position = get_cursor(session, CURSOR)
-            events, new_position = read_after(session, position, self.batch)
+            events, new_position = read_after(session, position, self.batch, upto)
             if new_position == position:
                 return 0
             ctx = StageContext(session, self.clock, self.config, self.settings)

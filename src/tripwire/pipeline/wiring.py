@@ -14,6 +14,7 @@ from tripwire.pipeline.follower import Follower
 from tripwire.pipeline.stages import default_stages
 from tripwire.store.db import Database
 from tripwire.store.migrate import upgrade
+from tripwire.store.secrets import instance_secret
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     admission: Admission = field(init=False)
     background: Background | None = None
+    _secret: bytes | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.admission = Admission(self.settings.max_inflight_ingest)
@@ -55,6 +57,17 @@ class Runtime:
                 OutboxWorker(self.db, self.config.respond, self.settings, self.clock).run_once,
             ),
         ]
+
+    def secret_key(self) -> bytes:
+        """The key that signs links and CSRF tokens: TRIPWIRE_SECRET_KEY, else one generated
+        once for this installation and kept in the database."""
+        if self._secret is None:
+            if self.settings.secret_key is not None:
+                self._secret = self.settings.secret_key.get_secret_value().encode()
+            else:
+                with self.db.session() as session:
+                    self._secret = instance_secret(session, "secret_key", self.clock.now()).encode()
+        return self._secret
 
     def start_background(self) -> None:
         if self.background is None and self.settings.workers:

@@ -7,15 +7,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tripwire.store.tables.events import EventRow
 
-# Keeps each INSERT under SQLite's bound-parameter limit and PostgreSQL's comfort zone.
+# Keeps each multi-row INSERT ... RETURNING under SQLite's bound-parameter limit.
 _CHUNK = 500
+_EVENTS: Table = EventRow.__table__  # type: ignore[assignment]
+_STORED_COLUMNS = (
+    _EVENTS.c.seq,
+    _EVENTS.c.id,
+    _EVENTS.c.type,
+    _EVENTS.c.ts,
+    _EVENTS.c.use_case,
+    _EVENTS.c.payload,
+)
+# The advisory lock between event inserts and the follower on PostgreSQL ("tripwire" in ASCII).
+INSERT_LOCK = 0x7472697077697265
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,21 +63,45 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     Duplicates, including two with the same id inside `rows`, are skipped by the database itself
     (ON CONFLICT DO NOTHING), so concurrent batches carrying the same id cannot both store it.
     """
-    dialect = session.get_bind().dialect.name
-    insert_fn: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    conn = session.connection()
+    _guard_insert(session)
+    stmt = _insert_ignoring_duplicates(conn.dialect.name)
+    stmt = stmt.returning(_EVENTS.c.id, _EVENTS.c.seq)
     inserted: dict[str, int] = {}
     for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        stmt = insert_fn(EventRow).on_conflict_do_nothing(index_elements=["id"])
-        result = session.execute(stmt.returning(EventRow.id, EventRow.seq), list(chunk))
+        result = conn.execute(stmt, list(rows[start : start + _CHUNK]))
         inserted.update({str(row[0]): int(row[1]) for row in result})
     return inserted
 
 
+def insert_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Like `insert_new`, but only counts the inserted rows: no RETURNING, so it is the
+    cheapest way in (one executemany)."""
+    if not rows:
+        return 0
+    conn = session.connection()
+    _guard_insert(session)
+    result = conn.execute(_insert_ignoring_duplicates(conn.dialect.name), list(rows))
+    return int(result.rowcount)
+
+
+def _insert_ignoring_duplicates(dialect: str) -> Any:
+    # Core, not the ORM: the ORM's bulk path costs several times more per row.
+    insert_fn: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert_fn(_EVENTS).on_conflict_do_nothing(index_elements=["id"])
+
+
 def insert_plain(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows known to be new (used by bulk loaders after their own duplicate check)."""
-    for start in range(0, len(rows), _CHUNK):
-        session.execute(insert(EventRow), list(rows[start : start + _CHUNK]))
+    if rows:
+        _guard_insert(session)
+        session.connection().execute(insert(_EVENTS), list(rows))
+
+
+def _guard_insert(session: Session) -> None:
+    # Held until this transaction ends; see `committed_high_water`.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": INSERT_LOCK})
 
 
 def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
@@ -74,6 +109,34 @@ def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         found.update(session.scalars(select(EventRow.id).where(EventRow.id.in_(chunk))))
+    return found
+
+
+def outputs_by_id(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+    """Stored outputs among `ids`: id -> (id, use case)."""
+    found: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = select(EventRow.id, EventRow.use_case).where(
+            EventRow.id.in_(chunk), EventRow.type == "output"
+        )
+        found.update({str(i): (str(i), u) for i, u in session.execute(query)})
+    return found
+
+
+def outputs_by_response_id(
+    session: Session, response_ids: Sequence[str], since: datetime
+) -> dict[str, tuple[str, str | None]]:
+    """Outputs since `since` whose `attributes["gen_ai.response.id"]` is one of `response_ids`:
+    response id -> (output id, use case). The time bound keeps the JSON scan small."""
+    path = EventRow.payload[("attributes", "gen_ai.response.id")].as_string()
+    found: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(response_ids), _CHUNK):
+        chunk = response_ids[start : start + _CHUNK]
+        query = select(path, EventRow.id, EventRow.use_case).where(
+            EventRow.type == "output", EventRow.ts >= since, path.in_(chunk)
+        )
+        found.update({str(r): (str(i), u) for r, i, u in session.execute(query)})
     return found
 
 
@@ -86,19 +149,36 @@ def max_seq(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.max(EventRow.seq), 0))) or 0)
 
 
-def read_after(session: Session, position: int, limit: int) -> tuple[list[StoredEvent], int]:
-    """Up to `limit` ingested events with seq > position, in seq order, and the new position.
+def read_after(
+    session: Session, position: int, limit: int, upto: int | None = None
+) -> tuple[list[StoredEvent], int]:
+    """Up to `limit` ingested events with position < seq (<= upto), in seq order, and the new
+    position.
 
     Events a stage derived inline are skipped (their stage already handed them on) but still
     move the position forward.
     """
-    rows = list(
-        session.execute(
-            select(EventRow).where(EventRow.seq > position).order_by(EventRow.seq).limit(limit)
-        ).scalars()
-    )
-    new_position = rows[-1].seq if rows else position
-    return [to_stored(r) for r in rows if r.origin == "ingest"], new_position
+    query = select(*_STORED_COLUMNS, _EVENTS.c.origin).where(_EVENTS.c.seq > position)
+    if upto is not None:
+        query = query.where(_EVENTS.c.seq <= upto)
+    rows = session.execute(query.order_by(_EVENTS.c.seq).limit(limit)).all()
+    new_position = int(rows[-1].seq) if rows else position
+    return [_stored(r) for r in rows if r.origin == "ingest"], new_position
+
+
+def committed_high_water(session: Session) -> int | None:
+    """A seq at or below which every event that will ever exist is already committed, or None
+    when there is no such problem (SQLite: one writer at a time, so seq order is commit order).
+
+    PostgreSQL allocates seq at INSERT but commits later, so a reader following by seq could see
+    seq 11 commit before seq 10 and skip 10 forever. Every insert holds a shared advisory lock
+    until it commits (`_guard_insert`); taking it exclusively here waits for those in flight,
+    after which no seq below max(seq) can still appear. Call in its own short transaction.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INSERT_LOCK})
+    return max_seq(session)
 
 
 def insert_derived(
@@ -125,18 +205,32 @@ def iter_by_time(session: Session, *, batch: int = 5000) -> Iterator[StoredEvent
     """Every stored event in (ts, seq) order, streamed in batches."""
     last: tuple[datetime, int] | None = None
     while True:
-        query = select(EventRow).order_by(EventRow.ts, EventRow.seq).limit(batch)
+        query = select(*_STORED_COLUMNS).order_by(_EVENTS.c.ts, _EVENTS.c.seq).limit(batch)
         if last is not None:
-            query = query.where(
-                (EventRow.ts > last[0]) | ((EventRow.ts == last[0]) & (EventRow.seq > last[1]))
-            )
-        rows = list(session.execute(query).scalars())
+            ts, seq = _EVENTS.c.ts, _EVENTS.c.seq
+            query = query.where((ts > last[0]) | ((ts == last[0]) & (seq > last[1])))
+        rows = session.execute(query).all()
         if not rows:
             return
         for row in rows:
-            yield to_stored(row)
+            yield _stored(row)
         last = (rows[-1].ts, rows[-1].seq)
 
 
 def to_stored(row: EventRow) -> StoredEvent:
     return StoredEvent(row.seq, row.id, row.type, row.ts, row.use_case, row.payload)
+
+
+def counts_since(session: Session, since: datetime) -> list[tuple[str | None, str, int]]:
+    """(use_case, type, count) for events with ts >= since."""
+    rows = session.execute(
+        select(EventRow.use_case, EventRow.type, func.count())
+        .where(EventRow.ts >= since)
+        .group_by(EventRow.use_case, EventRow.type)
+        .order_by(EventRow.use_case, EventRow.type)
+    )
+    return [(u, str(t), int(c)) for u, t, c in rows]
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(int(row.seq), row.id, row.type, row.ts, row.use_case, row.payload)

@@ -77,3 +77,14 @@ class JobRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_jobs_status_run_at", "status", "kind", "run_at"),)
+
+
+class InstanceSecretRow(Base):
+    """Secrets this installation generated for itself (e.g. the key that signs links and CSRF
+    tokens when `TRIPWIRE_SECRET_KEY` is not set), so they survive restarts."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,330 @@
+"""Ingest throughput, end to end, against baselines measured in the same run.
+
+    PYTHONPATH=src python benchmarks/ingest.py [--batches 100] [--replay-events 200000]
+
+Measures, on a fresh SQLite file each:
+1. POST /v1/events: batches of 1,000 realistic output/feedback/safety events sent by two client
+   threads to `tripwire serve` running in its own process; events/s and the server's peak RSS.
+2. The SDK (`tripwire.Client`), if it can be imported: events/s from log_output/feedback/
+   safety_check to the same kind of server.
+3. `tripwire replay FILE.jsonl` as a subprocess: events/s end to end (process start included).
+4. Baseline: the same rows written with raw sqlite3 `executemany` into the same schema (what the
+   disk and SQLite alone allow), and json.loads of the same bodies (what parsing alone costs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "tw_benchmark-admin-token-0123456789abcdef"
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+QUESTIONS = [
+    "How do I get a refund for my order?",
+    "Can you summarise this discharge note for the patient?",
+    "Why was my card declined when I tried to upgrade my plan?",
+    "What is the difference between the pro and team plans?",
+]
+ANSWERS = [
+    "You can request a refund within 30 days of purchase from the Orders page. ",
+    "The patient was admitted for pneumonia, treated with antibiotics and is stable. ",
+    "Card declines usually come from the bank; please check with them or try another card. ",
+    "The team plan adds shared workspaces, admin controls and priority support. ",
+]
+
+
+def make_events(count: int, seed: int = 7, prefix: str = "") -> list[dict[str, Any]]:
+    """Realistic traffic: for every output, one safety check, and feedback on a third."""
+    rng = random.Random(seed)
+    events: list[dict[str, Any]] = []
+    i = 0
+    while len(events) < count:
+        ts = START + timedelta(milliseconds=250 * i)
+        use_case = rng.choice(["support-chat", "med-summary", "billing-bot"])
+        out_id = f"{prefix}out-{i}"
+        stamp = ts.isoformat().replace("+00:00", "Z")
+        q = rng.randrange(len(QUESTIONS))
+        events.append(
+            {
+                "id": out_id,
+                "type": "output",
+                "ts": stamp,
+                "use_case": use_case,
+                "model": "gpt-4o",
+                "model_version": "2024-08-06",
+                "prompt_version": f"p{rng.randrange(3)}",
+                "user_id": f"user-{rng.randrange(5000)}",
+                "session_id": f"sess-{rng.randrange(20000)}",
+                "input": QUESTIONS[q] + f" (ticket {rng.randrange(10**6)})",
+                "output": ANSWERS[q] * rng.randint(1, 4),
+                "latency_ms": round(rng.uniform(200, 3000), 1),
+                "scores": {"quality": round(rng.random(), 3)},
+                "attributes": {"tokens": rng.randrange(50, 900), "region": "eu"},
+            }
+        )
+        events.append(
+            {
+                "id": f"{prefix}safe-{i}",
+                "type": "safety",
+                "ts": stamp,
+                "use_case": use_case,
+                "filter": "toxicity",
+                "triggered": rng.random() < 0.02,
+                "output_id": out_id,
+            }
+        )
+        if i % 3 == 0:
+            events.append(
+                {
+                    "id": f"{prefix}fb-{i}",
+                    "type": "feedback",
+                    "ts": stamp,
+                    "use_case": use_case,
+                    "output_id": out_id,
+                    "user_id": f"user-{rng.randrange(5000)}",
+                    "rating": rng.choice(["up", "up", "up", "down", 5, 2]),
+                }
+            )
+        i += 1
+    return events[:count]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def env_for(db: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        TRIPWIRE_DATABASE_URL=f"sqlite:///{db}",
+        TRIPWIRE_ADMIN_TOKEN=TOKEN,
+        PYTHONPATH=str(ROOT / "src"),
+    )
+    return env
+
+
+@contextmanager
+def server(db: Path) -> Iterator[tuple[str, int]]:
+    """`tripwire serve` in its own process; yields (base URL, pid)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tripwire", "serve", "--port", str(port)],
+        env=env_for(db),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {proc.stderr.read()!r}")  # type: ignore[union-attr]
+            time.sleep(0.1)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_http(batches: list[bytes], events_per_batch: int, threads: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "http.db") as (url, pid):
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        todo = list(enumerate(batches))
+        lock = threading.Lock()
+        retries = 0
+
+        def worker() -> None:
+            nonlocal retries
+            with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+                while True:
+                    with lock:
+                        if not todo:
+                            return
+                        _, body = todo.pop()
+                    while True:
+                        response = client.post("/v1/events", content=body)
+                        if response.status_code != 429:
+                            break
+                        with lock:
+                            retries += 1
+                        time.sleep(0.01)
+                    if response.status_code != 202:
+                        raise RuntimeError(response.text)
+
+        start = time.perf_counter()
+        pool = [threading.Thread(target=worker) for _ in range(threads)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+        elapsed = time.perf_counter() - start
+        stats = httpx.get(f"{url}/v1/stats", headers=headers).json()["events"]
+        rss = peak_rss_mb(pid)
+    stored = sum(stats.values())
+    total = len(batches) * events_per_batch
+    assert stored == total, f"stored {stored} of {total}"
+    rate = total / elapsed
+    return {"events": total, "seconds": elapsed, "rate": rate, "rss": rss, "429": retries}
+
+
+def bench_sdk(events: list[dict[str, Any]]) -> dict[str, float] | None:
+    try:
+        from tripwire import Client  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "sdk.db") as (url, pid):
+        client = Client(url, TOKEN)
+        start = time.perf_counter()
+        for e in events:
+            send_with_sdk(client, e)
+        client.flush()
+        elapsed = time.perf_counter() - start
+        client.close()
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        stored = sum(httpx.get(f"{url}/v1/stats", headers=headers).json()["events"].values())
+        rss = peak_rss_mb(pid)
+    return {"events": stored, "seconds": elapsed, "rate": stored / elapsed, "rss": rss}
+
+
+def send_with_sdk(client: Any, event: dict[str, Any]) -> None:
+    fields = {k: v for k, v in event.items() if k not in ("type", "ts")}
+    if event["type"] == "output":
+        client.log_output(**fields)
+    elif event["type"] == "feedback":
+        client.feedback(**fields)
+    else:
+        client.safety_check(**fields)
+
+
+def bench_replay(events: list[dict[str, Any]]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.jsonl"
+        shuffled = list(events)
+        random.Random(3).shuffle(shuffled)  # replay must sort by ts itself
+        with path.open("w", encoding="utf-8") as handle:
+            for event in shuffled:
+                handle.write(json.dumps(event) + "\n")
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "tripwire", "replay", str(path)],
+            env=env_for(Path(tmp) / "replay.db"),
+            check=True,
+            capture_output=True,
+        )
+        elapsed = time.perf_counter() - start
+    return {"events": len(events), "seconds": elapsed, "rate": len(events) / elapsed}
+
+
+def bench_sqlite_baseline(batches: list[list[dict[str, Any]]]) -> dict[str, float]:
+    """Raw sqlite3 executemany of the same rows into the real schema, one commit per batch."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from tripwire.store.db import Database
+    from tripwire.store.migrate import upgrade
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{tmp}/base.db")
+        upgrade(db.engine)
+        db.dispose()
+        conn = sqlite3.connect(f"{tmp}/base.db", isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        now = "2026-11-20 09:00:00.000000"
+        start = time.perf_counter()
+        for batch in batches:
+            rows = [
+                (e["id"], e["type"], e["ts"], e["use_case"], e.get("output_id"), now, "ingest",
+                 json.dumps(e))
+                for e in batch
+            ]  # fmt: skip
+            conn.execute("BEGIN")
+            conn.executemany(
+                "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, "
+                "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                rows,
+            )
+            conn.execute("COMMIT")
+        elapsed = time.perf_counter() - start
+        conn.close()
+    total = sum(len(b) for b in batches)
+    return {"events": total, "seconds": elapsed, "rate": total / elapsed}
+
+
+def bench_json_baseline(bodies: list[bytes]) -> dict[str, float]:
+    start = time.perf_counter()
+    for body in bodies:
+        json.loads(body)
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "rate": len(bodies) * 1000 / elapsed}
+
+
+def line(name: str, result: dict[str, float]) -> str:
+    extra = f", server peak RSS {result['rss']:.0f} MB" if "rss" in result else ""
+    extra += f", {result['429']:.0f} answers were 429" if result.get("429") else ""
+    return f"{name:44} {result['rate']:>10,.0f} events/s  ({result['seconds']:.1f} s){extra}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=100, help="HTTP batches of 1,000")
+    parser.add_argument("--threads", type=int, default=2, help="concurrent HTTP clients")
+    parser.add_argument("--replay-events", type=int, default=200_000)
+    parser.add_argument("--sdk-events", type=int, default=50_000)
+    args = parser.parse_args()
+
+    events = make_events(args.batches * 1000)
+    batches = [events[i : i + 1000] for i in range(0, len(events), 1000)]
+    bodies = [json.dumps({"events": b}).encode() for b in batches]
+    print(f"{len(events):,} events in {len(batches)} batches, {sum(map(len, bodies)) / 1e6:.0f} MB")
+
+    http = bench_http(bodies, 1000, args.threads)
+    print(line(f"POST /v1/events ({args.threads} clients, 1,000/batch)", http))
+    sdk = bench_sdk(make_events(args.sdk_events, seed=11, prefix="sdk-"))
+    if sdk is None:
+        print("SDK: skipped, tripwire.Client is not importable in this tree")
+    else:
+        print(line("SDK tripwire.Client (log_output/feedback/...)", sdk))
+    replay = bench_replay(make_events(args.replay_events, seed=5, prefix="r-"))
+    print(line(f"tripwire replay ({args.replay_events:,} events, shuffled)", replay))
+    base = bench_sqlite_baseline(batches)
+    print(line("baseline: raw sqlite3 executemany, same rows", base))
+    parse = bench_json_baseline(bodies)
+    print(line("baseline: json.loads of the same bodies", parse))
+    print(
+        f"HTTP ingest runs at {http['rate'] / base['rate']:.0%} of raw SQLite inserts; "
+        f"replay at {replay['rate'] / base['rate']:.0%}."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,315 @@
+"""OpenTelemetry GenAI spans -> Tripwire events (CONTRACT 3.2; the mapping is in docs/events.md).
+
+Pure: takes a decoded `ExportTraceServiceRequest`, returns raw event objects to validate like any
+other event. Evaluations whose output is not in the same request are left for the caller to
+resolve against the store (`MappedEvent.response_id` / `parent`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tripwire.domain.events import MAX_OBJECT_KEYS, MAX_TEXT
+from tripwire.ingest.otlp_decode import hex_id, is_hex_id
+from tripwire.ingest.otlp_values import attributes, indexed_text, messages_text
+
+STATUS_ERROR = 2
+EVALUATION_EVENT = "gen_ai.evaluation.result"
+GENAI_MARKERS = (
+    "gen_ai.operation.name",
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+    "gen_ai.provider.name",
+    "gen_ai.system",
+    "llm.model_name",
+)
+# GenAI operations that are not one answer to a person: no output event for them.
+NOT_OUTPUTS = frozenset({"embeddings", "execute_tool", "create_agent"})
+CONTENT_KEYS = frozenset(
+    {
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+        "gen_ai.prompt",
+        "gen_ai.completion",
+    }
+)
+PASSING_LABELS = frozenset({"pass", "passed", "correct", "true", "yes", "good", "relevant"})
+FAILING_LABELS = frozenset({"fail", "failed", "incorrect", "false", "no", "bad", "irrelevant"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class MappedEvent:
+    """A raw event from span `span` (`<trace hex>-<span hex>`). A score whose output is not
+    settled yet has no `output_id`: it is the output whose `gen_ai.response.id` is
+    `response_id`, else the output of span `parent` (the evaluated span, or the evaluator span's
+    parent)."""
+
+    span: str
+    raw: dict[str, Any]
+    response_id: str | None = None
+    parent: str | None = None
+
+
+@dataclass
+class OtlpMapping:
+    """What a request holds: events to validate, spans that could not be mapped, spans ignored."""
+
+    events: list[MappedEvent] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    spans: int = 0
+    ignored_spans: int = 0
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_response: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def map_request(request: Any) -> OtlpMapping:
+    """Map every span of an `ExportTraceServiceRequest`; then `settle` the evaluations."""
+    result = OtlpMapping()
+    for resource_spans in request.resource_spans:
+        resource = attributes(resource_spans.resource.attributes)
+        service = resource.get("service.name")
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                result.spans += 1
+                _map_span(span, service, result)
+    return result
+
+
+def unsettled(mapping: OtlpMapping) -> tuple[set[str], set[str]]:
+    """Response ids and output ids that the request itself cannot resolve: look them up."""
+    response_ids: set[str] = set()
+    output_ids: set[str] = set()
+    for mapped in mapping.events:
+        if mapped.response_id and mapped.response_id not in mapping.by_response:
+            response_ids.add(mapped.response_id)
+        if mapped.parent and mapped.parent not in mapping.outputs:
+            output_ids.add(mapped.parent)
+    return response_ids, output_ids
+
+
+StoredOutputs = dict[str, tuple[str, str | None]]
+
+
+def settle(mapping: OtlpMapping, by_response: StoredOutputs, by_id: StoredOutputs) -> None:
+    """Give every evaluation its output: the one with its `gen_ai.response.id` (this request,
+    then the store), else the output of its `parent` span (this request, then the store).
+    Evaluations that match nothing become problems. `by_*` map a key to (output id, use case).
+    """
+    kept: list[MappedEvent] = []
+    for mapped in mapping.events:
+        if mapped.raw["type"] == "score" and "output_id" not in mapped.raw:
+            found = _find_output(mapped, mapping, by_response, by_id)
+            if found is None:
+                mapping.problems.append((mapped.span, _unmatched(mapped)))
+                continue
+            link_output(mapped, *found)
+        kept.append(mapped)
+    mapping.events = kept
+
+
+def _find_output(
+    mapped: MappedEvent, mapping: OtlpMapping, by_response: StoredOutputs, by_id: StoredOutputs
+) -> tuple[str, str | None] | None:
+    rid, parent = mapped.response_id or "", mapped.parent or ""
+    if rid in mapping.by_response:
+        return mapping.by_response[rid]["id"], mapping.by_response[rid]["use_case"]
+    if rid in by_response:
+        return by_response[rid]
+    if parent in mapping.outputs:
+        return parent, mapping.outputs[parent]["use_case"]
+    return by_id.get(parent)
+
+
+def _unmatched(mapped: MappedEvent) -> str:
+    if mapped.response_id:
+        return (
+            f"evaluation {mapped.raw['id']}: no output with gen_ai.response.id "
+            f"{mapped.response_id!r} is known; send the evaluated span first"
+        )
+    return (
+        f"evaluation {mapped.raw['id']}: it is neither on a GenAI span nor carries "
+        "gen_ai.response.id, so it cannot be matched to an output"
+    )
+
+
+def _map_span(span: Any, service: Any, result: OtlpMapping) -> None:
+    if not is_hex_id(span.trace_id, 16) or not is_hex_id(span.span_id, 8):
+        result.problems.append(("(unknown span)", "span without a valid trace id and span id"))
+        return
+    key = f"{hex_id(span.trace_id)}-{hex_id(span.span_id)}"
+    attrs = attributes(span.attributes)
+    use_case = attrs.get("tripwire.use_case") or service
+    output = _output_event(key, span, attrs, use_case) if _is_output(attrs) else None
+    if output is not None:
+        result.outputs[key] = output
+        response_id = attrs.get("gen_ai.response.id")
+        if isinstance(response_id, str) and response_id:
+            result.by_response[response_id] = output
+        result.events.append(MappedEvent(key, output))
+    evaluations = _evaluations(key, span, use_case, output, result)
+    if output is None and not evaluations:
+        result.ignored_spans += 1
+
+
+def _is_output(attrs: dict[str, Any]) -> bool:
+    genai = any(k in attrs for k in GENAI_MARKERS) or attrs.get("openinference.span.kind") == "LLM"
+    return genai and attrs.get("gen_ai.operation.name") not in NOT_OUTPUTS
+
+
+def _output_event(key: str, span: Any, attrs: dict[str, Any], use_case: Any) -> dict[str, Any]:
+    start, end = int(span.start_time_unix_nano), int(span.end_time_unix_nano)
+    events = {e.name: attributes(e.attributes) for e in span.events}
+    raw: dict[str, Any] = {
+        "id": key,
+        "type": "output",
+        "ts": _time(end or start),
+        "use_case": use_case,
+        "model": _model(attrs),
+        "input": _cut(_input_text(attrs, events)),
+        "output": _cut(_output_text(attrs, events)),
+        "status": _status(span, attrs),
+    }
+    if start and end >= start:
+        raw["latency_ms"] = (end - start) / 1e6
+    optional = {
+        "session_id": attrs.get("gen_ai.conversation.id") or attrs.get("session.id"),
+        "user_id": attrs.get("user.id") or attrs.get("enduser.id"),
+        "model_version": attrs.get("tripwire.model_version"),
+        "prompt_version": attrs.get("tripwire.prompt_version"),
+        "context": attrs.get("tripwire.context"),
+    }
+    raw.update({k: v for k, v in optional.items() if v is not None})
+    raw["attributes"] = _extra_attributes(span.name, attrs)
+    return raw
+
+
+def _model(attrs: dict[str, Any]) -> Any:
+    for key in ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name"):
+        if attrs.get(key):
+            return attrs[key]
+    # A GenAI span without a model still tells latency and errors; keep it under a clear name.
+    return "unknown"
+
+
+def _input_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str:
+    return (
+        messages_text(attrs.get("gen_ai.input.messages"))
+        or messages_text(attrs.get("gen_ai.prompt"))
+        or indexed_text(attrs, "gen_ai.prompt.", ".content")
+        or indexed_text(attrs, "llm.input_messages.", ".message.content")
+        or messages_text(attrs.get("input.value"))
+        or messages_text(events.get("gen_ai.content.prompt", {}).get("gen_ai.prompt"))
+        or ""
+    )
+
+
+def _output_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str:
+    return (
+        messages_text(attrs.get("gen_ai.output.messages"))
+        or messages_text(attrs.get("gen_ai.completion"))
+        or indexed_text(attrs, "gen_ai.completion.", ".content")
+        or indexed_text(attrs, "llm.output_messages.", ".message.content")
+        or messages_text(attrs.get("output.value"))
+        or messages_text(events.get("gen_ai.content.completion", {}).get("gen_ai.completion"))
+        or ""
+    )
+
+
+def _status(span: Any, attrs: dict[str, Any]) -> str:
+    if int(span.status.code) != STATUS_ERROR:
+        return "ok"
+    error_type = str(attrs.get("error.type", "")).lower()
+    return "timeout" if "timeout" in error_type else "error"
+
+
+def _extra_attributes(name: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    kept = {
+        k: v
+        for k, v in sorted(attrs.items())
+        if k.startswith("gen_ai.")
+        and k not in CONTENT_KEYS
+        and not k.startswith(("gen_ai.prompt.", "gen_ai.completion."))
+    }
+    extra = dict(list(kept.items())[: MAX_OBJECT_KEYS - 1])
+    extra["otel.span.name"] = name
+    return extra
+
+
+def _evaluations(
+    key: str, span: Any, use_case: Any, output: dict[str, Any] | None, result: OtlpMapping
+) -> int:
+    count = 0
+    for index, event in enumerate(span.events):
+        if event.name != EVALUATION_EVENT:
+            continue
+        count += 1
+        attrs = attributes(event.attributes)
+        raw = _score_event(f"{key}-eval{index}", event, span, attrs, use_case)
+        mapped = MappedEvent(key, raw, _str_or_none(attrs.get("gen_ai.response.id")))
+        if output is not None:
+            mapped.parent = key  # an evaluation recorded on the evaluated span itself
+        elif is_hex_id(span.parent_span_id, 8):
+            mapped.parent = f"{hex_id(span.trace_id)}-{hex_id(span.parent_span_id)}"
+        if output is not None and mapped.response_id is None:
+            link_output(mapped, output["id"], output["use_case"])
+        result.events.append(mapped)
+    return count
+
+
+def _score_event(
+    event_id: str, event: Any, span: Any, attrs: dict[str, Any], use_case: Any
+) -> dict[str, Any]:
+    when = int(event.time_unix_nano) or int(span.end_time_unix_nano)
+    raw: dict[str, Any] = {
+        "id": event_id,
+        "type": "score",
+        "ts": _time(when),
+        "use_case": use_case,
+        "name": attrs.get("gen_ai.evaluation.name"),
+        "value": _score_value(attrs),
+    }
+    optional = {
+        "label": attrs.get("gen_ai.evaluation.score.label"),
+        "explanation": attrs.get("gen_ai.evaluation.explanation"),
+    }
+    raw.update({k: v for k, v in optional.items() if v is not None})
+    return raw
+
+
+def _score_value(attrs: dict[str, Any]) -> Any:
+    value = attrs.get("gen_ai.evaluation.score.value")
+    if value is not None:
+        return value
+    label = str(attrs.get("gen_ai.evaluation.score.label", "")).strip().lower()
+    if label in PASSING_LABELS:
+        return 1.0
+    if label in FAILING_LABELS:
+        return 0.0
+    return None  # refused by validation: a score needs a value in [0, 1]
+
+
+def link_output(mapped: MappedEvent, output_id: str, use_case: str | None) -> None:
+    """Attach a score to an output found in the store."""
+    mapped.raw["output_id"] = output_id
+    if use_case is not None:
+        mapped.raw["use_case"] = use_case
+    mapped.response_id = mapped.parent = None
+
+
+def _time(unix_nano: int) -> datetime | None:
+    if unix_nano <= 0:
+        return None  # refused by validation: the event needs a time
+    return _EPOCH + timedelta(microseconds=unix_nano // 1000)
+
+
+def _cut(text: str) -> str:
+    # Instrumentations cannot shorten what they capture; keep the start rather than refuse.
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

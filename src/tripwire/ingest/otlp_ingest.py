@@ -1,0 +1,95 @@
+"""Storing OTLP trace exports: map, link evaluations to outputs, validate, store durably."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tripwire.domain.clock import Clock
+from tripwire.domain.events import Event
+from tripwire.ingest.otlp import OtlpMapping, StoredOutputs, map_request, settle, unsettled
+from tripwire.ingest.validate import BatchInvalid, parse_event
+from tripwire.ingest.writer import store_events
+from tripwire.store.db import Database
+from tripwire.store.events import outputs_by_id, outputs_by_response_id
+
+# How far back an evaluation's `gen_ai.response.id` is looked for among stored outputs.
+RESPONSE_ID_WINDOW = timedelta(days=1)
+MAX_PROBLEMS_REPORTED = 20
+
+
+class TooManyEvents(ValueError):
+    """The export maps to more events than one batch may hold (HTTP 413)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OtlpResult:
+    """What became of one export: stored, already known, refused and ignored."""
+
+    accepted: int
+    duplicates: int
+    rejected_spans: int
+    ignored_spans: int
+    message: str
+
+
+def ingest_traces(db: Database, request: Any, clock: Clock, max_events: int) -> OtlpResult:
+    """Store the GenAI content of `request` (an `ExportTraceServiceRequest`).
+
+    Unlike `/v1/events`, a bad span does not sink the export: OTLP reports it back as a partial
+    success, and everything valid is committed before this returns.
+    """
+    mapping = map_request(request)
+    if len(mapping.events) > max_events:
+        raise TooManyEvents(
+            f"this export maps to {len(mapping.events)} events; at most {max_events} per request"
+        )
+    by_response, by_id = _lookup(db, mapping)
+    settle(mapping, by_response, by_id)
+    events = _validate(mapping)
+    written = store_events(db, events, clock)
+    problems = mapping.problems
+    return OtlpResult(
+        accepted=written.accepted,
+        duplicates=written.duplicates,
+        rejected_spans=len({span for span, _ in problems}),
+        ignored_spans=mapping.ignored_spans,
+        message=_summary(problems),
+    )
+
+
+def _lookup(db: Database, mapping: OtlpMapping) -> tuple[StoredOutputs, StoredOutputs]:
+    response_ids, output_ids = unsettled(mapping)
+    if not response_ids and not output_ids:
+        return {}, {}
+    since = _earliest(mapping) - RESPONSE_ID_WINDOW
+    with db.session() as session:
+        by_response = outputs_by_response_id(session, sorted(response_ids), since)
+        by_id = outputs_by_id(session, sorted(output_ids))
+    return by_response, by_id
+
+
+def _earliest(mapping: OtlpMapping) -> datetime:
+    times = [m.raw["ts"] for m in mapping.events if isinstance(m.raw.get("ts"), datetime)]
+    return min(times) if times else datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _validate(mapping: OtlpMapping) -> list[Event]:
+    events: list[Event] = []
+    for index, mapped in enumerate(mapping.events):
+        try:
+            events.append(parse_event(mapped.raw, index))
+        except BatchInvalid as exc:
+            detail = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+            what = f"{mapped.raw.get('type')} {mapped.raw.get('id')}"
+            mapping.problems.append((mapped.span, f"{what}: {detail}"))
+    return events
+
+
+def _summary(problems: list[tuple[str, str]]) -> str:
+    if not problems:
+        return ""
+    shown = [f"span {span}: {message}" for span, message in problems[:MAX_PROBLEMS_REPORTED]]
+    more = len(problems) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")

@@ -1,0 +1,21 @@
+"""Who may do what: resolving a token secret to its scopes, for the API and the web UI alike."""
+
+from __future__ import annotations
+
+from tripwire.domain.tokens import same_secret
+from tripwire.pipeline.wiring import Runtime
+from tripwire.store.tokens import find_active
+
+# Every route declares a policy through a dependency carrying this attribute: a scope, or
+# "public". A test walks the app's routes and fails for any route without one.
+POLICY_ATTR = "tripwire_policy"
+
+
+def scopes_for(runtime: Runtime, secret: str) -> frozenset[str] | None:
+    """The scopes of a token, or None when it is unknown or revoked."""
+    admin = runtime.settings.admin_token
+    if admin is not None and same_secret(secret, admin.get_secret_value()):
+        return frozenset({"admin"})
+    with runtime.db.session() as session:
+        info = find_active(session, secret)
+    return None if info is None else info.scopes

@@ -1,0 +1,35 @@
+"""The Jinja2 environment: autoescaping on for every template, never `|safe` on user text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from tripwire import __version__
+from tripwire.domain.clock import isoformat_z
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else isoformat_z(value).replace("T", " ").replace("Z", " UTC")
+
+
+def make_templates() -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = _when
+    env.globals["version"] = __version__
+    return Jinja2Templates(env=env)
+
+
+templates = make_templates()
