@@ -16,7 +16,7 @@ from tripwire.domain.tokens import Scope, grants
 from tripwire.pipeline.access import POLICY_ATTR, scopes_for
 from tripwire.pipeline.wiring import Runtime
 
-__all__ = ["POLICY_ATTR", "bearer", "public", "requires"]
+__all__ = ["POLICY_ATTR", "bearer", "public", "requires", "scopes_for"]
 
 
 def bearer(request: Request) -> str | None:
