@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tripwire.domain.tokens import same_secret
 from tripwire.pipeline.wiring import Runtime
 from tripwire.store.tokens import find_active
@@ -11,11 +13,25 @@ from tripwire.store.tokens import find_active
 POLICY_ATTR = "tripwire_policy"
 
 
-def scopes_for(runtime: Runtime, secret: str) -> frozenset[str] | None:
-    """The scopes of a token, or None when it is unknown or revoked."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who holds a token: its name (shown as the actor on timelines) and its scopes."""
+
+    name: str
+    scopes: frozenset[str]
+
+
+def identify(runtime: Runtime, secret: str) -> Identity | None:
+    """The identity behind a token secret, or None when it is unknown or revoked."""
     admin = runtime.settings.admin_token
     if admin is not None and same_secret(secret, admin.get_secret_value()):
-        return frozenset({"admin"})
+        return Identity("admin", frozenset({"admin"}))
     with runtime.db.session() as session:
         info = find_active(session, secret)
-    return None if info is None else info.scopes
+    return None if info is None else Identity(info.name, info.scopes)
+
+
+def scopes_for(runtime: Runtime, secret: str) -> frozenset[str] | None:
+    """The scopes of a token, or None when it is unknown or revoked."""
+    identity = identify(runtime, secret)
+    return None if identity is None else identity.scopes

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from tripwire.domain.tokens import Scope, grants
-from tripwire.pipeline.access import POLICY_ATTR, scopes_for
+from tripwire.pipeline.access import POLICY_ATTR, identify
 from tripwire.pipeline.wiring import Runtime
 
 COOKIE = "tripwire_session"
@@ -44,6 +44,7 @@ class Forbidden(Exception):
 class Viewer:
     """The person looking at a page: their scopes and the CSRF token for their forms."""
 
+    name: str
     scopes: frozenset[str]
     csrf: str
 
@@ -77,9 +78,10 @@ def page(scope: Scope) -> Any:
     async def check(request: Request) -> Viewer:
         runtime = runtime_of(request)
         secret = request.cookies.get(COOKIE)
-        held = scopes_for(runtime, secret) if secret else None
-        if secret is None or held is None:
+        identity = identify(runtime, secret) if secret else None
+        if secret is None or identity is None:
             raise LoginRequired(request.url.path)
+        held = identity.scopes
         if not grants(held, scope):
             raise Forbidden(scope)
         expected = csrf_token(runtime, secret)
@@ -87,7 +89,7 @@ def page(scope: Scope) -> Any:
             submitted = await _submitted_csrf(request)
             if not hmac.compare_digest(submitted, expected):
                 raise Forbidden("csrf")
-        return Viewer(held, expected)
+        return Viewer(identity.name, held, expected)
 
     setattr(check, POLICY_ATTR, scope)
     return Depends(check)
