@@ -259,6 +259,11 @@ class RespondConfig(_Strict):
             ]
         out += [f"broadcast: no channel {c!r}" for c in self.broadcast if c not in self.channels]
         for name, sched in self.schedules.items():
+            out += [
+                f"schedules.{name}.overrides: no person {o.person!r}"
+                for o in sched.overrides
+                if o.person not in self.people
+            ]
             for rot in sched.rotations:
                 out += [
                     f"schedules.{name}: no person {m!r}"
