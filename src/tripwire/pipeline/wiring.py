@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
+from tripwire.evaluate.judge.worker import JudgeWorker
 from tripwire.ingest.admission import Admission
 from tripwire.pipeline.background import Background, PeriodicTask
 from tripwire.pipeline.follower import Follower
@@ -48,6 +49,9 @@ class Runtime:
         return [
             PeriodicTask("pipeline", 0.5, lambda: follower.step() > 0),
             PeriodicTask("timers", 5.0, follower.tick),
+            PeriodicTask(
+                "judge", 2.0, JudgeWorker(self.db, self.config.evaluate.judge, self.clock).run_once
+            ),
         ]
 
     def start_background(self) -> None:

@@ -1,0 +1,143 @@
+"""`groundedness`: is each claim in the answer supported by the grounding context?
+
+Sentence by sentence: lexical overlap of content words with the context, every number stated
+must appear in the context, capitalised names should, and a claim must not flip the negation of
+the context sentence it matches. An answer stating a number or contradicting the context scores
+low however well the rest overlaps. Outputs without `context` are not scored (None).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tripwire.evaluate.protocol import EvalInput, EvalResult
+from tripwire.evaluate.quality import REFUSAL
+from tripwire.evaluate.text import ALL_STOPWORDS, content_terms, numbers, sentences, words
+
+MAX_CONTEXT_CHARS = 50_000
+MAX_CONTEXT_SENTENCES = 400
+FULL_SUPPORT = 0.7  # share of a sentence's content words found in the context that counts as full
+HARD_CAP = 0.3
+
+_LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•>#]+)\s+")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|cannot|without|neither|nor|nothing|n't)\b|n't\b", re.IGNORECASE
+)
+_CHATTER = re.compile(
+    r"let me know|hope (?:this|that) helps|feel free|happy to help|anything else|"
+    r"great question|based on the (?:context|documents?|information)|here(?:'s| is) (?:a|the) "
+    r"summary|i hope|glad to|thanks? (?:you )?for",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    terms: frozenset[str]
+    numbers: frozenset[str]
+    lower: str
+    sentences: tuple[tuple[frozenset[str], bool], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    weight: int
+    support: float
+    missing_numbers: tuple[str, ...]
+    contradiction: bool
+    missing_names: tuple[str, ...]
+
+
+class GroundednessEvaluator:
+    """Returns `groundedness` in [0, 1] (`grounded`, `partially_grounded`, `ungrounded`,
+    `no_claims`), or None when the output has no context to check against."""
+
+    name = "groundedness"
+
+    def evaluate(self, item: EvalInput) -> EvalResult | None:
+        if not item.context or not item.output.strip():
+            return None
+        ctx = _context(item.context_text[:MAX_CONTEXT_CHARS])
+        claims = [c for c in (_claim(s, ctx) for s in sentences(item.output)) if c is not None]
+        if not claims:
+            return EvalResult(self.name, 1.0, "no_claims", "the answer makes no factual claim")
+        total = sum(c.weight for c in claims)
+        score = sum(c.support * c.weight for c in claims) / total
+        hard = [c for c in claims if c.missing_numbers or c.contradiction]
+        if hard:
+            score = min(score, HARD_CAP * (1 - len(hard) / (len(claims) + 1)) + 0.05)
+        return EvalResult(self.name, round(score, 4), _label(score), _explain(claims))
+
+
+def _context(text: str) -> _Context:
+    sents = tuple(
+        (frozenset(content_terms(s)), bool(_NEGATION.search(s)))
+        for s in sentences(text)[:MAX_CONTEXT_SENTENCES]
+    )
+    return _Context(frozenset(content_terms(text)), frozenset(numbers(text)), text.lower(), sents)
+
+
+def _claim(sentence: str, ctx: _Context) -> _Claim | None:
+    sentence = _LIST_MARK.sub("", sentence)
+    if sentence.rstrip().endswith("?") or _CHATTER.search(sentence) or REFUSAL.search(sentence):
+        return None
+    terms = set(content_terms(sentence))
+    nums = numbers(sentence)
+    if len(terms) < 3 and not nums:
+        return None
+    found = terms & ctx.terms
+    overlap = len(found) / len(terms) if terms else 1.0
+    support = min(1.0, overlap / FULL_SUPPORT)
+    missing_numbers = tuple(sorted(n for n in nums if n not in ctx.numbers))
+    names = _names(sentence)
+    missing_names = tuple(n for n in names if n.lower() not in ctx.lower)
+    if missing_names:
+        support *= 1 - 0.5 * len(missing_names) / len(names)
+    contradiction = _contradicts(sentence, terms, ctx)
+    if missing_numbers or contradiction:
+        support = min(support, 0.1)
+    return _Claim(max(len(terms), 1), support, missing_numbers, contradiction, missing_names)
+
+
+def _names(sentence: str) -> list[str]:
+    """Capitalised words past the first word: a cheap stand-in for named entities."""
+    tokens = words(sentence)[1:]
+    return [
+        t
+        for t in tokens
+        if len(t) > 1 and t[0].isupper() and t.lower() not in ALL_STOPWORDS and not t.isupper()
+    ]
+
+
+def _contradicts(sentence: str, terms: set[str], ctx: _Context) -> bool:
+    """A context sentence that the claim restates almost word for word, with the negation
+    flipped (one says "not", the other does not)."""
+    negated = bool(_NEGATION.search(sentence))
+    for ctx_terms, ctx_negated in ctx.sentences:
+        if ctx_negated == negated or len(ctx_terms) < 2:
+            continue
+        shared = len(terms & ctx_terms)
+        if shared >= 2 and shared >= 0.75 * len(ctx_terms) and shared >= 0.4 * len(terms):
+            return True
+    return False
+
+
+def _label(score: float) -> str:
+    if score >= 0.7:
+        return "grounded"
+    return "partially_grounded" if score >= 0.4 else "ungrounded"
+
+
+def _explain(claims: list[_Claim]) -> str:
+    weak = [c for c in claims if c.support < 0.5]
+    parts = [f"{len(claims) - len(weak)} of {len(claims)} claims supported by the context"]
+    nums = sorted({n for c in claims for n in c.missing_numbers})
+    if nums:
+        parts.append("numbers not in the context: " + ", ".join(nums[:5]))
+    if any(c.contradiction for c in claims):
+        parts.append("a claim negates what the context says")
+    names = sorted({n for c in claims for n in c.missing_names})
+    if names:
+        parts.append("names not in the context: " + ", ".join(names[:5]))
+    return "; ".join(parts)

@@ -1,0 +1,90 @@
+"""Small, fast text helpers shared by the built-in evaluators (no models, no network)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?:\s?%)?")
+
+_STOPWORD_TEXT = {
+    "en": """the a an and or but if of to in on at for with by from as is are was were be been
+        being it its this that these those i you he she we they me him her us them my your our
+        their not no do does did have has had will would can could should may might must shall
+        there here what which who whom whose when where why how all any some so than then too yes
+        very just also about into over after before up down out more most such only own same""",
+    "es": """el la los las un una y o pero de del a en con por para es son fue ser que se no lo
+        le su sus como más muy ya este esta estos estas al porque cuando también hay mi tu""",
+    "fr": """le la les un une et ou mais de des du à au aux en dans avec pour par est sont été
+        être que qui ne pas se ce cette ces il elle nous vous ils elles son sa ses plus très
+        sur je""",
+    "de": """der die das den dem des ein eine einen und oder aber von zu in im mit für auf ist
+        sind war sein nicht kein keine sich es sie wir ihr ich du auch noch nur wie wenn dass""",
+    "it": """il lo la i gli le un una e o ma di del della a in con per è sono era essere che non
+        si questo questa anche più molto come quando perché mi ti ci""",
+    "pt": """o a os as um uma e ou mas de do da dos das em no na com por para é são foi ser que
+        não se seu sua mais muito como quando também eu você nós""",
+    "nl": """de het een en of maar van in op met voor door is zijn was niet geen zich dat die
+        ook nog wel als wanneer ik jij wij zij""",
+}
+STOPWORDS: dict[str, frozenset[str]] = {
+    lang: frozenset(text.split()) for lang, text in _STOPWORD_TEXT.items()
+}
+ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+
+
+def sentences(text: str) -> list[str]:
+    """Split on sentence ends and line breaks; keeps only pieces with a word character."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and any(c.isalnum() for c in s)]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def lower_words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A crude suffix stripper: enough to match "refunds" with "refund" and "billed" with "bill"."""
+    for suffix in ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-cased, stemmed words that carry meaning (no stop words, no one-letter words)."""
+    return [stem(w) for w in lower_words(text) if len(w) > 1 and w not in ALL_STOPWORDS]
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written in the text, normalised ("1,200" -> "1200", "15 %" -> "15%")."""
+    found = set()
+    for raw in _NUMBER.findall(text):
+        value = raw.replace(",", "").replace(" ", "").lstrip("+")
+        if value.endswith(".0"):
+            value = value[:-2]
+        found.add(value)
+    return found
+
+
+def detect_language(text: str, min_hits: int = 3) -> str | None:
+    """The stop-word profile that matches best, or None when the text is too short to tell."""
+    tokens = lower_words(text[:2000])
+    if len(tokens) < 4:
+        return None
+    best, best_hits, second = None, 0, 0
+    for lang, stops in STOPWORDS.items():
+        hits = sum(1 for t in tokens if t in stops)
+        if hits > best_hits:
+            best, best_hits, second = lang, hits, best_hits
+        elif hits > second:
+            second = hits
+    if best_hits < min_hits or best_hits < 1.5 * second:
+        return None
+    return best
