@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 import tripwire
-from tripwire.cli import config_cmd, tokens
+from tripwire.cli import config_cmd, evaluate_cmd, tokens
 from tripwire.cli.replay import replay_command
 from tripwire.cli.serve import serve
 
@@ -21,6 +21,8 @@ app.command("serve")(serve)
 app.command("replay")(replay_command)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(config_cmd.app, name="config")
+app.command("classify-tickets")(evaluate_cmd.classify_tickets)
+app.add_typer(evaluate_cmd.tickets_app, name="tickets")
 
 
 def _version(value: bool) -> None:

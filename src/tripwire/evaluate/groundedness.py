@@ -20,7 +20,7 @@ MAX_CONTEXT_SENTENCES = 400
 FULL_SUPPORT = 0.7  # share of a sentence's content words found in the context that counts as full
 HARD_CAP = 0.3
 
-_LIST_MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•>#]+)\s+")
+_LIST_MARK = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022>#]+)[ \t]+", re.MULTILINE)
 _NEGATION = re.compile(
     r"\b(?:not|no|never|none|cannot|without|neither|nor|nothing|n't)\b|n't\b", re.IGNORECASE
 )
@@ -59,7 +59,8 @@ class GroundednessEvaluator:
         if not item.context or not item.output.strip():
             return None
         ctx = _context(item.context_text[:MAX_CONTEXT_CHARS])
-        claims = [c for c in (_claim(s, ctx) for s in sentences(item.output)) if c is not None]
+        answer = _LIST_MARK.sub("", item.output)
+        claims = [c for c in (_claim(s, ctx) for s in sentences(answer)) if c is not None]
         if not claims:
             return EvalResult(self.name, 1.0, "no_claims", "the answer makes no factual claim")
         total = sum(c.weight for c in claims)
@@ -79,7 +80,6 @@ def _context(text: str) -> _Context:
 
 
 def _claim(sentence: str, ctx: _Context) -> _Claim | None:
-    sentence = _LIST_MARK.sub("", sentence)
     if sentence.rstrip().endswith("?") or _CHATTER.search(sentence) or REFUSAL.search(sentence):
         return None
     terms = set(content_terms(sentence))

@@ -11,7 +11,8 @@ _EMAIL = re.compile(
     r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}\b"
 )
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w-])"
+    r"(?<![\w+])(?<!\d\s)(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}"
+    r"(?![\w-])(?!\s\d)"
     r"|(?<![\w+])\+\d{10,14}\b"
 )
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
@@ -49,23 +50,25 @@ def _cards(text: str) -> list[str]:
     found = []
     for m in _CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
-        if 13 <= len(digits) <= 19 and len(set(digits)) > 2 and luhn_ok(digits):
+        if 13 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_ok(digits):
             found.append(digits)
     return found
 
 
 def _phones(text: str) -> list[str]:
+    # A card number's digit groups look like a phone number: mask cards first.
+    masked = _CARD.sub(lambda m: " " if _is_card(m.group(0)) else m.group(0), text)
     found = []
-    for m in _PHONE.finditer(text):
+    for m in _PHONE.finditer(masked):
         digits = re.sub(r"\D", "", m.group(0))
-        if 9 <= len(digits) <= 15 and not luhn_card_like(m.group(0)):
+        if 9 <= len(digits) <= 15:
             found.append(digits)
     return found
 
 
-def luhn_card_like(raw: str) -> bool:
+def _is_card(raw: str) -> bool:
     digits = re.sub(r"\D", "", raw)
-    return len(digits) >= 13 and luhn_ok(digits)
+    return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
 _FINDERS: dict[str, Callable[[str], list[str]]] = {

@@ -29,7 +29,8 @@ REFUSAL = re.compile(
     re.IGNORECASE,
 )
 _DANGLING_TEXT = """and or but the a an of to with for in on at by that which because so as if
-    than from into is are was were be this these their our your my"""
+    than from into is are was were be this these their our your my then when while including
+    such like will can should would could has have had not its it"""
 _DANGLING = frozenset(_DANGLING_TEXT.split())
 _LOOP_TOKEN = re.compile(r"\b(\w+)\b(?:\W+\1\b){7,}", re.IGNORECASE)
 _FENCE = re.compile(r"^```[\w-]*\s*|\s*```\s*$")

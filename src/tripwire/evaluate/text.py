@@ -16,16 +16,20 @@ _STOPWORD_TEXT = {
         there here what which who whom whose when where why how all any some so than then too yes
         very just also about into over after before up down out more most such only own same""",
     "es": """el la los las un una y o pero de del a en con por para es son fue ser que se no lo
-        le su sus como más muy ya este esta estos estas al porque cuando también hay mi tu""",
+        le su sus como más muy ya este esta estos estas al porque cuando también hay mi tu
+        cómo qué puedo puede está están hola gracias yo usted eso esto donde dónde hace""",
     "fr": """le la les un une et ou mais de des du à au aux en dans avec pour par est sont été
         être que qui ne pas se ce cette ces il elle nous vous ils elles son sa ses plus très
-        sur je""",
+        sur je comment quoi peux peut bonjour merci avec mon ma mes vos votre où fait""",
     "de": """der die das den dem des ein eine einen und oder aber von zu in im mit für auf ist
-        sind war sein nicht kein keine sich es sie wir ihr ich du auch noch nur wie wenn dass""",
+        sind war sein nicht kein keine sich es sie wir ihr ich du auch noch nur wie wenn dass
+        kann können hallo danke mein meine was warum wo""",
     "it": """il lo la i gli le un una e o ma di del della a in con per è sono era essere che non
-        si questo questa anche più molto come quando perché mi ti ci""",
+        si questo questa anche più molto come quando perché mi ti ci posso può ciao grazie
+        sono dove cosa""",
     "pt": """o a os as um uma e ou mas de do da dos das em no na com por para é são foi ser que
-        não se seu sua mais muito como quando também eu você nós""",
+        não se seu sua mais muito como quando também eu você nós posso pode olá obrigado
+        onde isso""",
     "nl": """de het een en of maar van in op met voor door is zijn was niet geen zich dat die
         ook nog wel als wanneer ik jij wij zij""",
 }
@@ -33,6 +37,8 @@ STOPWORDS: dict[str, frozenset[str]] = {
     lang: frozenset(text.split()) for lang, text in _STOPWORD_TEXT.items()
 }
 ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+# A word shared by several languages says little about which one a text is in.
+_WEIGHT = {word: 1.0 / sum(word in stops for stops in STOPWORDS.values()) for word in ALL_STOPWORDS}
 
 
 def sentences(text: str) -> list[str]:
@@ -73,18 +79,20 @@ def numbers(text: str) -> set[str]:
     return found
 
 
-def detect_language(text: str, min_hits: int = 3) -> str | None:
+def detect_language(text: str, min_weight: float = 2.0) -> str | None:
     """The stop-word profile that matches best, or None when the text is too short to tell."""
     tokens = lower_words(text[:2000])
     if len(tokens) < 4:
         return None
-    best, best_hits, second = None, 0, 0
-    for lang, stops in STOPWORDS.items():
-        hits = sum(1 for t in tokens if t in stops)
-        if hits > best_hits:
-            best, best_hits, second = lang, hits, best_hits
-        elif hits > second:
-            second = hits
-    if best_hits < min_hits or best_hits < 1.5 * second:
+    totals = dict.fromkeys(STOPWORDS, 0.0)
+    for token in tokens:
+        weight = _WEIGHT.get(token)
+        if weight is not None:
+            for lang, stops in STOPWORDS.items():
+                if token in stops:
+                    totals[lang] += weight
+    ranked = sorted(totals.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top < min_weight or top < 1.5 * second:
         return None
     return best

@@ -40,6 +40,15 @@ class _Outcome:
     deferred: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    seq: int
+    rubric: Rubric
+    output: dict[str, Any]
+    messages: list[dict[str, str]]
+    key: str
+
+
 class JudgeWorker:
     """`run_once()` claims at most `batch` due jobs, judges them `max_concurrency` at a time and
     returns True when more may be waiting (the background loop then calls again at once)."""
@@ -79,41 +88,52 @@ class JudgeWorker:
             work = [(job.seq, dict(job.payload), job.attempts) for job in claimed]
         if not work:
             return False
+        prepared = [self._prepare(seq, payload) for seq, payload, _ in work]
+        # Identical questions in one batch are asked once (the cache covers later batches).
+        unique = {p.key: p for p in prepared}
         with ThreadPoolExecutor(max_workers=self.config.max_concurrency) as pool:
-            outcomes = list(pool.map(lambda w: self._judge(w[0], w[1]), work))
+            answers = dict(zip(unique, pool.map(self._verdict, unique.values()), strict=True))
+        outcomes = [self._outcome(p, answers[p.key]) for p in prepared]
         events = [o.event for o in outcomes if o.event is not None]
         if events:
             store_events(self.db, events, self.clock)
         self._settle(outcomes, {seq: attempts for seq, _, attempts in work})
         return len(work) == self.config.batch and not any(o.deferred for o in outcomes)
 
-    def _judge(self, seq: int, payload: dict[str, Any]) -> _Outcome:
+    def _prepare(self, seq: int, payload: dict[str, Any]) -> _Prepared:
         rubric: Rubric = payload["rubric"]
-        output = payload["output"]
-        spec = RUBRICS[rubric]
-        messages = build_messages(rubric, output, self.config.max_chars)
+        messages = build_messages(rubric, payload["output"], self.config.max_chars)
         key = cache_key(self.config.model, messages)
-        verdict: Verdict | None = None
+        return _Prepared(seq, rubric, payload["output"], messages, key)
+
+    def _verdict(self, job: _Prepared) -> Verdict | _Outcome:
+        """The verdict (cached or asked for), or a failed/deferred outcome to settle."""
         if self.config.cache:
             with self.db.session() as session:
-                verdict = cached(session, key)
-        if verdict is None:
-            with self.db.session() as session:
-                if not within_budget(session, self.config, self.clock.now()):
-                    return _Outcome(seq, deferred=True)
-            try:
-                judgement = self.client.judge(messages, spec.labels)
-            except JudgeError as exc:
-                return _Outcome(seq, error=str(exc), permanent=exc.permanent)
-            verdict = judgement.verdict
-            with self.db.session() as session:
-                record_spend(session, self.config, judgement.usage, self.clock.now())
-                if self.config.cache:
-                    remember(session, key, self.config.model, verdict, self.clock.now())
-        result = EvalResult(spec.score_name, verdict.score, verdict.label, verdict.explanation)
-        payload_json = score_payload(output, result, f"{EVALUATOR}.{rubric}")
-        payload_json["source"] = f"tripwire:{EVALUATOR}"
-        return _Outcome(seq, event=EVENT_ADAPTER.validate_python(payload_json))
+                hit = cached(session, job.key)
+            if hit is not None:
+                return hit
+        with self.db.session() as session:
+            if not within_budget(session, self.config, self.clock.now()):
+                return _Outcome(job.seq, deferred=True)
+        try:
+            judgement = self.client.judge(job.messages, RUBRICS[job.rubric].labels)
+        except JudgeError as exc:
+            return _Outcome(job.seq, error=str(exc), permanent=exc.permanent)
+        with self.db.session() as session:
+            record_spend(session, self.config, judgement.usage, self.clock.now())
+            if self.config.cache:
+                remember(session, job.key, self.config.model, judgement.verdict, self.clock.now())
+        return judgement.verdict
+
+    def _outcome(self, job: _Prepared, answer: Verdict | _Outcome) -> _Outcome:
+        if isinstance(answer, _Outcome):
+            return _Outcome(job.seq, None, answer.error, answer.permanent, answer.deferred)
+        spec = RUBRICS[job.rubric]
+        result = EvalResult(spec.score_name, answer.score, answer.label, answer.explanation)
+        payload = score_payload(job.output, result, f"{EVALUATOR}.{job.rubric}")
+        payload["source"] = f"tripwire:{EVALUATOR}"
+        return _Outcome(job.seq, event=EVENT_ADAPTER.validate_python(payload))
 
     def _settle(self, outcomes: list[_Outcome], attempts: dict[int, int]) -> None:
         now = self.clock.now()
