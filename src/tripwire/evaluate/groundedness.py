@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tripwire.evaluate.protocol import EvalInput, EvalResult
 from tripwire.evaluate.quality import REFUSAL
-from tripwire.evaluate.text import ALL_STOPWORDS, content_terms, numbers, sentences, words
+from tripwire.evaluate.text import ALL_STOPWORDS, WORD, numbers, sentences, term, words
 
 MAX_CONTEXT_CHARS = 50_000
 MAX_CONTEXT_SENTENCES = 400
@@ -21,9 +21,10 @@ FULL_SUPPORT = 0.7  # share of a sentence's content words found in the context t
 HARD_CAP = 0.3
 
 _LIST_MARK = re.compile(r"^[ \t]*(?:\d{1,2}[.)]|[-*\u2022>#]+)[ \t]+", re.MULTILINE)
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|cannot|without|neither|nor|nothing|n't)\b|n't\b", re.IGNORECASE
+_NEGATIONS = frozenset(
+    ["not", "no", "never", "none", "cannot", "without", "neither", "nor", "nothing", "nobody"]
 )
+_DIGIT = re.compile(r"\d")
 _CHATTER = re.compile(
     r"let me know|hope (?:this|that) helps|feel free|happy to help|anything else|"
     r"great question|based on the (?:context|documents?|information)|here(?:'s| is) (?:a|the) "
@@ -60,7 +61,15 @@ class GroundednessEvaluator:
             return None
         ctx = _context(item.context_text[:MAX_CONTEXT_CHARS])
         answer = _LIST_MARK.sub("", item.output)
-        claims = [c for c in (_claim(s, ctx) for s in sentences(answer)) if c is not None]
+        # Whole-answer checks first, so the per-sentence ones run only where they can match.
+        skippers = [p for p in (_CHATTER, REFUSAL) if p.search(answer)]
+        claims = []
+        for sentence in sentences(answer):
+            if sentence.endswith("?") or any(p.search(sentence) for p in skippers):
+                continue
+            claim = _claim(sentence, ctx)
+            if claim is not None:
+                claims.append(claim)
         if not claims:
             return EvalResult(self.name, 1.0, "no_claims", "the answer makes no factual claim")
         total = sum(c.weight for c in claims)
@@ -71,30 +80,33 @@ class GroundednessEvaluator:
         return EvalResult(self.name, round(score, 4), _label(score), _explain(claims))
 
 
+def _analyse(sentence: str) -> tuple[frozenset[str], bool]:
+    """A sentence's content terms, and whether it is negated."""
+    lowered = sentence.lower()
+    tokens = WORD.findall(lowered)
+    negated = not _NEGATIONS.isdisjoint(tokens) or "n't" in lowered or "n\u2019t" in lowered
+    return frozenset(filter(None, map(term, tokens))), negated
+
+
 def _context(text: str) -> _Context:
-    sents = tuple(
-        (frozenset(content_terms(s)), bool(_NEGATION.search(s)))
-        for s in sentences(text)[:MAX_CONTEXT_SENTENCES]
-    )
-    return _Context(frozenset(content_terms(text)), frozenset(numbers(text)), text.lower(), sents)
+    sents = tuple(_analyse(s) for s in sentences(text)[:MAX_CONTEXT_SENTENCES])
+    terms: frozenset[str] = frozenset().union(*(t for t, _ in sents)) if sents else frozenset()
+    return _Context(terms, frozenset(numbers(text)), text.lower(), sents)
 
 
 def _claim(sentence: str, ctx: _Context) -> _Claim | None:
-    if sentence.rstrip().endswith("?") or _CHATTER.search(sentence) or REFUSAL.search(sentence):
-        return None
-    terms = set(content_terms(sentence))
-    nums = numbers(sentence)
+    terms, negated = _analyse(sentence)
+    nums = numbers(sentence) if _DIGIT.search(sentence) else set()
     if len(terms) < 3 and not nums:
         return None
-    found = terms & ctx.terms
-    overlap = len(found) / len(terms) if terms else 1.0
+    overlap = len(terms & ctx.terms) / len(terms) if terms else 1.0
     support = min(1.0, overlap / FULL_SUPPORT)
     missing_numbers = tuple(sorted(n for n in nums if n not in ctx.numbers))
     names = _names(sentence)
     missing_names = tuple(n for n in names if n.lower() not in ctx.lower)
     if missing_names:
         support *= 1 - 0.5 * len(missing_names) / len(names)
-    contradiction = _contradicts(sentence, terms, ctx)
+    contradiction = _contradicts(terms, negated, ctx)
     if missing_numbers or contradiction:
         support = min(support, 0.1)
     return _Claim(max(len(terms), 1), support, missing_numbers, contradiction, missing_names)
@@ -110,10 +122,11 @@ def _names(sentence: str) -> list[str]:
     ]
 
 
-def _contradicts(sentence: str, terms: set[str], ctx: _Context) -> bool:
+def _contradicts(terms: frozenset[str], negated: bool, ctx: _Context) -> bool:
     """A context sentence that the claim restates almost word for word, with the negation
     flipped (one says "not", the other does not)."""
-    negated = bool(_NEGATION.search(sentence))
+    if len(terms) < 2:
+        return False
     for ctx_terms, ctx_negated in ctx.sentences:
         if ctx_negated == negated or len(ctx_terms) < 2:
             continue

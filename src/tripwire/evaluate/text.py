@@ -6,7 +6,8 @@ import re
 from functools import lru_cache
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
-_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
+WORD = re.compile(r"\w+(?:['\u2019]\w+)?")
+_ALNUM = re.compile(r"[^\W_]")
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?:\s?%)?")
 
 _STOPWORD_TEXT = {
@@ -43,15 +44,15 @@ _WEIGHT = {word: 1.0 / sum(word in stops for stops in STOPWORDS.values()) for wo
 
 def sentences(text: str) -> list[str]:
     """Split on sentence ends and line breaks; keeps only pieces with a word character."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and any(c.isalnum() for c in s)]
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and _ALNUM.search(s)]
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    return WORD.findall(text)
 
 
 def lower_words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    return WORD.findall(text.lower())
 
 
 @lru_cache(maxsize=65536)
@@ -63,9 +64,17 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=131072)
+def term(word: str) -> str:
+    """The stemmed term for a lower-case word, or "" for stop words and one-letter words."""
+    if len(word) < 2 or word in ALL_STOPWORDS:
+        return ""
+    return stem(word)
+
+
 def content_terms(text: str) -> list[str]:
     """Lower-cased, stemmed words that carry meaning (no stop words, no one-letter words)."""
-    return [stem(w) for w in lower_words(text) if len(w) > 1 and w not in ALL_STOPWORDS]
+    return list(filter(None, map(term, WORD.findall(text.lower()))))
 
 
 def numbers(text: str) -> set[str]:
