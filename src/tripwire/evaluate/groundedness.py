@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tripwire.evaluate.protocol import EvalInput, EvalResult
 from tripwire.evaluate.quality import REFUSAL
@@ -88,6 +89,7 @@ def _analyse(sentence: str) -> tuple[frozenset[str], bool]:
     return frozenset(filter(None, map(term, tokens))), negated
 
 
+@lru_cache(maxsize=256)  # retrieval often hands many answers the same documents
 def _context(text: str) -> _Context:
     sents = tuple(_analyse(s) for s in sentences(text)[:MAX_CONTEXT_SENTENCES])
     terms: frozenset[str] = frozenset().union(*(t for t, _ in sents)) if sents else frozenset()

@@ -19,7 +19,7 @@ _FACTORIES: dict[str, Factory] = {}
 _loaded_plugins = False
 
 
-class UnknownEvaluator(KeyError):
+class UnknownEvaluator(ValueError):
     """No evaluator is registered under this name."""
 
 
