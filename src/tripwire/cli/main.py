@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 import tripwire
-from tripwire.cli import config_cmd, incidents_cmd, oncall_cmd, tokens
+from tripwire.cli import config_cmd, evaluate_cmd, incidents_cmd, oncall_cmd, tokens
 from tripwire.cli.replay import replay_command
 from tripwire.cli.serve import serve
 
@@ -23,6 +23,8 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(incidents_cmd.app, name="incidents")
 app.add_typer(oncall_cmd.app, name="oncall")
+app.command("classify-tickets")(evaluate_cmd.classify_tickets)
+app.add_typer(evaluate_cmd.tickets_app, name="tickets")
 
 
 def _version(value: bool) -> None:

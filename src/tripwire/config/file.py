@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tripwire.config.evaluate import EvaluateConfig
 from tripwire.config.respond import RespondConfig
 from tripwire.config.settings import Settings
 
@@ -21,6 +22,7 @@ class TripwireConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_name: str = "Tripwire"
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     respond: RespondConfig = RespondConfig()
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
+from tripwire.evaluate.judge.worker import JudgeWorker
 from tripwire.ingest.admission import Admission
 from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.background import Background, PeriodicTask
@@ -55,6 +56,9 @@ class Runtime:
                 "outbox",
                 0.2,
                 OutboxWorker(self.db, self.config.respond, self.settings, self.clock).run_once,
+            ),
+            PeriodicTask(
+                "judge", 2.0, JudgeWorker(self.db, self.config.evaluate.judge, self.clock).run_once
             ),
         ]
 

@@ -1,0 +1,242 @@
+"""Evaluate benchmarks: built-in evaluator throughput and ticket classifier accuracy.
+
+Usage: PYTHONPATH=src python benchmarks/evaluate.py [--outputs 3000] [--skip-pipeline]
+
+Prints outputs/s per built-in evaluator and for all together (one process, one core), the
+evaluate stage through replay on SQLite, and the ticket classifier's accuracy and macro-F1 on a
+held-out split of the shipped data set and on hand-written tickets, each against reference
+baselines computed in the same run (a trivial evaluator; majority-class and keyword-only
+classifiers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sklearn.metrics import accuracy_score, f1_score
+
+from tripwire.config.evaluate import EvaluateConfig
+from tripwire.config.file import TripwireConfig
+from tripwire.config.settings import Settings
+from tripwire.domain.events import EVENT_ADAPTER
+from tripwire.evaluate.protocol import EvalInput, EvalResult, Evaluator
+from tripwire.evaluate.registry import create
+from tripwire.evaluate.stage import EvaluateStage
+from tripwire.evaluate.tickets.classifier import builtin_dataset, load_classifier
+from tripwire.evaluate.tickets.keywords import keyword_topic
+from tripwire.evaluate.tickets.train import read_labelled, split_metrics
+from tripwire.pipeline.replay import replay
+from tripwire.store.db import Database
+from tripwire.store.migrate import upgrade
+
+HERE = Path(__file__).parent
+WORDS = [
+    "order",
+    "refund",
+    "delivery",
+    "account",
+    "invoice",
+    "warranty",
+    "router",
+    "password",
+    "policy",
+    "customer",
+    "support",
+    "days",
+    "shipping",
+    "return",
+    "payment",
+    "subscription",
+    "plan",
+    "update",
+    "device",
+    "battery",
+    "screen",
+]
+
+
+def _sentence(rng: random.Random) -> str:
+    words = rng.choices(WORDS, k=rng.randint(6, 16))
+    return f"The {' '.join(words)} takes {rng.randint(1, 90)} days."
+
+
+def make_outputs(n: int, seed: int = 3) -> list[EvalInput]:
+    rng = random.Random(seed)
+    items = []
+    for _ in range(n):
+        context = tuple(" ".join(_sentence(rng) for _ in range(rng.randint(3, 8))) for _ in "ab")
+        kind = rng.random()
+        if kind < 0.1:
+            output = "I'm sorry, but I can't help with that request."
+        elif kind < 0.15:
+            output = "Contact me at jane.doe@example.com or 415-555-0132. " + _sentence(rng)
+        else:
+            output = " ".join(_sentence(rng) for _ in range(rng.randint(1, 6)))
+        items.append(EvalInput(output, "When does my " + rng.choice(WORDS) + " arrive?", context))
+    return items
+
+
+class _Length:
+    """The reference floor: an evaluator that only measures length."""
+
+    name = "length"
+
+    def evaluate(self, item: EvalInput) -> EvalResult:
+        return EvalResult(self.name, min(len(item.output) / 1000, 1.0))
+
+
+def rate(evaluators: list[Evaluator], items: list[EvalInput]) -> tuple[float, float]:
+    """Outputs per CPU-second of this process (one core's worth, whatever else the machine
+    runs) and per wall-clock second (which on a shared machine measures the neighbours too)."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    for item in items:
+        for evaluator in evaluators:
+            evaluator.evaluate(item)
+    n = len(items)
+    return n / (time.process_time() - cpu), n / (time.perf_counter() - wall)
+
+
+def throughput(n: int) -> dict[str, tuple[float, float]]:
+    items = make_outputs(n)
+    figures = {"baseline:length-only": rate([_Length()], items)}
+    for name in ("quality", "groundedness", "safety"):
+        figures[name] = rate([create(name)], items)
+    figures["all built-ins"] = rate(
+        [create(n) for n in ("quality", "groundedness", "safety")], items
+    )
+    return figures
+
+
+def pipeline_rate(n: int) -> dict[str, float]:
+    """Outputs/s through `replay` on SQLite, without stages and with the evaluate stage (all
+    outputs sampled): what scoring costs in a real replay, database writes included."""
+    items = make_outputs(n, seed=9)
+    t0 = datetime(2026, 11, 20, tzinfo=UTC)
+    events = [
+        EVENT_ADAPTER.validate_python(
+            {
+                "id": f"o{i}",
+                "type": "output",
+                "ts": (t0 + timedelta(seconds=i)).isoformat(),
+                "use_case": "bench",
+                "model": "m",
+                "input": item.input,
+                "output": item.output,
+                "context": list(item.context),
+            }
+        )
+        for i, item in enumerate(items)
+    ]
+    config = TripwireConfig(evaluate=EvaluateConfig(sample_rate=1.0))
+    results = {}
+    for label, stages in (
+        ("baseline:replay without stages", []),
+        ("replay with evaluate stage (rate 1.0)", [EvaluateStage(config.evaluate)]),
+    ):
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(database_url=f"sqlite:///{tmp}/b.db", sqlite_synchronous="NORMAL")
+            db = Database(settings.database_url, sqlite_synchronous="NORMAL")
+            upgrade(db.engine)
+            start = time.perf_counter()
+            replay(db, events, stages, config, settings)  # type: ignore[arg-type]
+            results[label] = n / (time.perf_counter() - start)
+            db.dispose()
+    return results
+
+
+def _scores(truth: list[str], predicted: list[str]) -> tuple[float, float]:
+    return (
+        float(accuracy_score(truth, predicted)),
+        float(f1_score(truth, predicted, average="macro", zero_division=0)),
+    )
+
+
+def classifier() -> list[tuple[str, str, int, float, float]]:
+    rows = []
+    data = read_labelled(builtin_dataset())
+    _model, metrics = split_metrics(data)
+    rows.append(
+        (
+            "held-out 20% split",
+            "tf-idf + LR + keywords",
+            metrics["test"],
+            metrics["accuracy"],
+            metrics["macro_f1"],
+        )
+    )
+    _, test_texts, _, test_truth = _same_split(data.texts, data.topics)
+    majority = Counter(data.topics).most_common(1)[0][0]
+    baselines: dict[str, Callable[[str], str]] = {
+        "baseline: majority class": lambda _t: majority,
+        "baseline: keywords only": lambda t: keyword_topic(t)[0],
+    }
+    for name, fn in baselines.items():
+        acc, f1 = _scores(test_truth, [fn(t) for t in test_texts])
+        rows.append(("held-out 20% split", name, len(test_texts), acc, f1))
+    shipped = load_classifier()
+    for label, path in (
+        ("hand-written (dev)", HERE / "data" / "tickets_handwritten.csv"),
+        ("hand-written (blind)", HERE / "data" / "tickets_blind.csv"),
+    ):
+        extra = read_labelled(path)
+        predicted = [p.topic for p in shipped.predict(extra.texts)]
+        rows.append((label, "shipped model", len(extra.texts), *_scores(extra.topics, predicted)))
+        for name, fn in baselines.items():
+            acc, f1 = _scores(extra.topics, [fn(t) for t in extra.texts])
+            rows.append((label, name, len(extra.texts), acc, f1))
+    return rows
+
+
+def _same_split(texts: list[str], topics: list[str]) -> tuple[Any, Any, Any, Any]:
+    from sklearn.model_selection import train_test_split
+
+    x_train, x_test, y_train, y_test = train_test_split(
+        texts, topics, test_size=0.2, random_state=13, stratify=topics
+    )
+    return x_train, x_test, y_train, y_test
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--outputs", type=int, default=3000)
+    parser.add_argument("--skip-pipeline", action="store_true")
+    args = parser.parse_args()
+    report: dict[str, Any] = {}
+    print(f"Built-in evaluators, {args.outputs} synthetic outputs, one process:")
+    speed = throughput(args.outputs)
+    for name, (cpu, wall) in speed.items():
+        print(f"  {name:36} {cpu:10.0f} outputs/CPU-s {wall:10.0f} outputs/wall-s")
+    report["outputs_per_s"] = {k: {"cpu": c, "wall": w} for k, (c, w) in speed.items()}
+    target = speed["all built-ins"][0] >= 500
+    print(f"  target >= 500 outputs/s (one core) for all together: {'met' if target else 'MISSED'}")
+    if not args.skip_pipeline:
+        print(f"Replay on SQLite, {args.outputs} outputs:")
+        piped = pipeline_rate(args.outputs)
+        for name, value in piped.items():
+            print(f"  {name:36} {value:10.0f} outputs/s")
+        report["replay_outputs_per_s"] = piped
+    print("Ticket classifier (accuracy, macro-F1):")
+    rows = classifier()
+    for split, name, n, acc, f1 in rows:
+        print(f"  {split:22} {name:28} n={n:4}  accuracy {acc:.3f}  macro-F1 {f1:.3f}")
+    report["tickets"] = [
+        {"split": s, "model": m, "n": n, "accuracy": a, "macro_f1": f} for s, m, n, a, f in rows
+    ]
+    held = rows[0]
+    print(
+        f"  target accuracy >= 0.9 on the held-out split: {'met' if held[3] >= 0.9 else 'MISSED'}"
+    )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

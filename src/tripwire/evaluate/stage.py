@@ -1,0 +1,103 @@
+"""`EvaluateStage`: the first lifecycle stage. Scores sampled outputs with the fast built-in
+evaluators inline (stored as derived `score` events, so detection sees them in the same step),
+queues slow LLM-judge work for the worker, and classifies tickets that came without a topic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from tripwire.config.evaluate import EvaluateConfig
+from tripwire.config.file import TripwireConfig
+from tripwire.domain.clock import Clock, SystemClock
+from tripwire.domain.events import EVENT_ADAPTER, event_to_json
+from tripwire.evaluate.judge.jobs import enqueue_judge_jobs
+from tripwire.evaluate.protocol import Evaluator, eval_input_from_payload
+from tripwire.evaluate.registry import create
+from tripwire.evaluate.sampling import Sampler
+from tripwire.evaluate.scores import score_payload
+from tripwire.evaluate.tickets.store import classify_ticket_events
+from tripwire.store.events import StoredEvent, insert_derived
+
+log = logging.getLogger("tripwire.evaluate")
+
+
+class EvaluateContext(Protocol):
+    """The part of the pipeline's StageContext this stage uses."""
+
+    session: Session
+    clock: Clock
+    config: TripwireConfig
+    derived: list[StoredEvent]
+    ticket_topics: dict[str, str]
+
+
+class EvaluateStage:
+    """Stage `evaluate`: see the module docstring. Holds per-process state (the sampler's
+    per-segment counts, the quality evaluator's running typical lengths)."""
+
+    name = "evaluate"
+
+    def __init__(self, config: EvaluateConfig, evaluators: Sequence[Evaluator] | None = None):
+        self.config = config
+        self.evaluators = (
+            list(evaluators) if evaluators is not None else [create(n) for n in config.evaluators]
+        )
+        self.sampler = Sampler(config)
+
+    def handle(self, ctx: EvaluateContext, events: Sequence[StoredEvent]) -> None:
+        if not self.config.enabled:
+            return
+        outputs = [
+            e for e in events if e.type == "output" and e.payload.get("status", "ok") == "ok"
+        ]
+        chosen = [e for e in outputs if self.sampler.choose(e.payload, e.ts)]
+        if chosen:
+            self._score(ctx, chosen)
+            self._queue_judge(ctx, chosen)
+        tickets = [e for e in events if e.type == "ticket" and not e.payload.get("topic")]
+        if tickets and self.config.tickets.enabled:
+            topics = classify_ticket_events(ctx.session, tickets, self.config.tickets, ctx.clock)
+            ctx.ticket_topics.update(topics)
+
+    def tick(self, ctx: EvaluateContext) -> None:
+        """Nothing runs on timers here: the judge worker drains its queue on its own."""
+
+    def _score(self, ctx: EvaluateContext, outputs: list[StoredEvent]) -> None:
+        payloads: list[dict[str, Any]] = []
+        for event in outputs:
+            item = eval_input_from_payload(event.payload, self.config.for_use_case(event.use_case))
+            for evaluator in self.evaluators:
+                try:
+                    result = evaluator.evaluate(item)
+                except Exception:  # one broken plug-in must not stop the pipeline
+                    log.exception("evaluator %s failed on output %s", evaluator.name, event.id)
+                    continue
+                if result is not None:
+                    payloads.append(
+                        _normalised(score_payload(event.payload, result, evaluator.name))
+                    )
+        if payloads:
+            ctx.derived.extend(insert_derived(ctx.session, payloads, ctx.clock.now()))
+
+    def _queue_judge(self, ctx: EvaluateContext, outputs: list[StoredEvent]) -> None:
+        judge = self.config.judge
+        if not judge.enabled or not judge.rubrics:
+            return
+        if not isinstance(ctx.clock, SystemClock) and not judge.replay:
+            return  # on event time (replay) the judge is off unless asked for
+        picked = [e.payload for e in outputs if self.sampler.judge(e.payload)]
+        if picked:
+            enqueue_judge_jobs(ctx.session, picked, judge, ctx.clock.now())
+
+
+def _scorable(event: StoredEvent) -> bool:
+    """Outputs that completed: an error or timeout is availability's business, not quality's."""
+    return event.type == "output" and event.payload.get("status", "ok") == "ok"
+
+
+def _normalised(payload: dict[str, Any]) -> dict[str, Any]:
+    return event_to_json(EVENT_ADAPTER.validate_python(payload))

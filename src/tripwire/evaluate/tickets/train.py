@@ -1,0 +1,119 @@
+"""Training the ticket classifier, on the shipped data set or a team's own labelled tickets."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import FeatureUnion
+
+from tripwire.evaluate.tickets.model import TicketModel, vectorizer_params
+from tripwire.evaluate.tickets.topics import TOPICS, ticket_text
+
+KEYWORD_WEIGHT = 1.0
+MAX_FEATURES = {"word": 8000, "char_wb": 20000}
+
+
+class LabelledDataError(ValueError):
+    """The labelled CSV cannot be used; the message says which line and what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    texts: list[str]
+    topics: list[str]
+
+
+def read_labelled(path: Path) -> Labelled:
+    """Read `text,subject,topic` (subject may be empty; extra columns are ignored)."""
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise LabelledDataError(f"{path}: cannot open: {exc}") from None
+    texts, topics = [], []
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = {"text", "topic"} - set(reader.fieldnames or [])
+        if missing:
+            raise LabelledDataError(
+                f"{path}: the header must have text,subject,topic (missing {sorted(missing)})"
+            )
+        try:
+            for line, row in enumerate(reader, start=2):
+                text, topic = (row.get("text") or "").strip(), (row.get("topic") or "").strip()
+                if not text:
+                    raise LabelledDataError(f"{path} line {line}: empty text")
+                if topic not in TOPICS:
+                    raise LabelledDataError(
+                        f"{path} line {line}: topic {topic!r} is not one of {', '.join(TOPICS)}"
+                    )
+                texts.append(ticket_text(text, (row.get("subject") or "").strip() or None))
+                topics.append(topic)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise LabelledDataError(f"{path}: not a readable UTF-8 CSV: {exc}") from None
+    return Labelled(texts, topics)
+
+
+def fit(texts: Sequence[str], topics: Sequence[str], name: str) -> TicketModel:
+    """Fit vectorizers and a multinomial logistic regression over every topic."""
+    vectorizers = [
+        TfidfVectorizer(**vectorizer_params(a), max_features=MAX_FEATURES[a], min_df=1)
+        for a in ("word", "char_wb")
+    ]
+    union = FeatureUnion([(f"v{i}", v) for i, v in enumerate(vectorizers)])
+    matrix = union.fit_transform(texts)
+    vectorizers = [fitted for _, fitted in union.transformer_list]
+    y = np.array([TOPICS.index(t) for t in topics])
+    clf = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
+    clf.fit(matrix, y)
+    coef = np.zeros((len(TOPICS), matrix.shape[1]))
+    intercept = np.full(len(TOPICS), -30.0)  # a topic absent from the labels is never predicted
+    present = [int(c) for c in clf.classes_]
+    if len(present) == 2:  # binary fits return one row: the second class against the first
+        coef[present[1]], intercept[present[1]] = clf.coef_[0], clf.intercept_[0]
+        intercept[present[0]] = 0.0
+    else:
+        for row, cls in enumerate(present):
+            coef[cls], intercept[cls] = clf.coef_[row], clf.intercept_[row]
+    info = {"trained_on": len(texts), "counts": {t: topics.count(t) for t in TOPICS}}
+    return TicketModel(name, vectorizers, coef, intercept, KEYWORD_WEIGHT, info)
+
+
+def split_metrics(
+    data: Labelled, test_size: float = 0.2, seed: int = 13
+) -> tuple[TicketModel, dict[str, Any]]:
+    """Train on a stratified split and report accuracy and macro-F1 on the held-out part."""
+    counts = {t: data.topics.count(t) for t in set(data.topics)}
+    if len(counts) < 2:
+        raise LabelledDataError("need tickets of at least two topics to train")
+    stratify = data.topics if min(counts.values()) >= 2 else None
+    x_train, x_test, y_train, y_test = train_test_split(
+        data.texts, data.topics, test_size=test_size, random_state=seed, stratify=stratify
+    )
+    model = fit(x_train, y_train, "held-out")
+    predicted = [p.topic for p in model.predict(x_test)]
+    return model, {
+        "train": len(x_train),
+        "test": len(x_test),
+        "accuracy": float(accuracy_score(y_test, predicted)),
+        "macro_f1": float(f1_score(y_test, predicted, average="macro", zero_division=0)),
+    }
+
+
+def train_and_report(path: Path, name: str) -> tuple[TicketModel, dict[str, Any]]:
+    """Held-out figures from a split, then the final model fitted on every labelled ticket."""
+    data = read_labelled(path)
+    if len(data.texts) < 20:
+        raise LabelledDataError(f"{path}: {len(data.texts)} tickets; at least 20 are needed")
+    _, metrics = split_metrics(data)
+    model = fit(data.texts, data.topics, name)
+    model.info["held_out"] = metrics
+    return model, metrics

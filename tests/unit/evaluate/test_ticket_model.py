@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tripwire.evaluate.tickets.classifier import builtin_dataset, classify, load_classifier
+from tripwire.evaluate.tickets.keywords import keyword_topic
+from tripwire.evaluate.tickets.model import ModelFileError, from_json, load_model_file
+from tripwire.evaluate.tickets.topics import TOPICS
+from tripwire.evaluate.tickets.train import read_labelled
+
+
+def test_the_shipped_data_set_is_large_and_covers_every_topic() -> None:
+    data = read_labelled(builtin_dataset())
+    assert len(data.texts) >= 600
+    assert {t: data.topics.count(t) >= 100 for t in TOPICS} == dict.fromkeys(TOPICS, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("the bot was rude to me", "inappropriate_response"),
+        ("I was charged twice for the AI add-on, please refund", "not_ai"),
+        ("It just doesn't load since this morning, spinning forever", "availability"),
+        ("The assistant said the warranty is 5 years but the manual says 2", "wrong_answer"),
+        ("Answers are long and rambling and never get to the point", "ai_quality_other"),
+    ],
+)
+def test_the_builtin_model_gets_typical_and_hard_tickets_right(text: str, topic: str) -> None:
+    [prediction] = classify([(text, None)])
+    assert prediction.topic == topic
+    assert 0.0 < prediction.confidence <= 1.0
+
+
+def test_the_model_round_trips_through_plain_json(tmp_path: Path) -> None:
+    model = load_classifier()
+    path = tmp_path / "m.json"
+    model.save(path)
+    again = load_model_file(path)
+    texts = ["the chatbot invented a refund policy", "site down"]
+    assert [p.topic for p in again.predict(texts)] == [p.topic for p in model.predict(texts)]
+
+
+def test_a_damaged_model_file_is_refused_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(ModelFileError, match="not a Tripwire ticket model"):
+        from_json({"format": "pickle"})
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"format": "tripwire-ticket-model", "version": 1}), "utf-8")
+    with pytest.raises(ModelFileError):
+        load_model_file(path)
+
+
+def test_the_keyword_baseline_defaults_to_not_ai() -> None:
+    assert keyword_topic("hello there")[0] == "not_ai"
+    assert keyword_topic("getting 503 errors, service unavailable")[0] == "availability"
