@@ -9,7 +9,18 @@ from fastapi import FastAPI
 
 import tripwire
 from tripwire.api.errors import install_error_handlers
-from tripwire.api.routes import ack, alerts, events, health, incidents, metrics, oncall, otlp
+from tripwire.api.routes import (
+    ack,
+    alerts,
+    communications,
+    events,
+    health,
+    incidents,
+    metrics,
+    oncall,
+    otlp,
+    status,
+)
 from tripwire.pipeline.wiring import Runtime
 from tripwire.web.mount import install_web
 from tripwire.web.security import SecurityHeaders
@@ -23,6 +34,8 @@ ROUTERS = [
     alerts.router,
     oncall.router,
     metrics.router,
+    status.router,
+    communications.router,
 ]
 
 

@@ -1,1 +1,1 @@
-"""communicate"""
+"""Communicate: the public status page, user-communication drafts and their lint."""

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tripwire.config.communicate import CommunicateConfig
 from tripwire.config.evaluate import EvaluateConfig
 from tripwire.config.respond import RespondConfig
 from tripwire.config.settings import Settings
@@ -24,6 +25,7 @@ class TripwireConfig(BaseModel):
     service_name: str = "Tripwire"
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     respond: RespondConfig = RespondConfig()
+    communicate: CommunicateConfig = Field(default_factory=CommunicateConfig)
 
 
 class ConfigError(Exception):
