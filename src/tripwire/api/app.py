@@ -16,6 +16,7 @@ from tripwire.api.routes import (
     events,
     health,
     incidents,
+    learn,
     metrics,
     oncall,
     otlp,
@@ -36,6 +37,7 @@ ROUTERS = [
     metrics.router,
     status.router,
     communications.router,
+    learn.router,
 ]
 
 

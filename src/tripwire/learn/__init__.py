@@ -1,1 +1,1 @@
-"""learn"""
+"""Learn: blameless post-mortems, action items, incident-to-eval-case export, readiness."""

@@ -1,0 +1,194 @@
+"""Post-mortems, action items, evaluation test cases and the readiness checklist."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from tripwire.api.auth import requires
+from tripwire.api.deps import RuntimeDep
+from tripwire.api.errors import ApiError
+from tripwire.learn import evalcases, postmortem
+from tripwire.learn.readiness import run_checks
+from tripwire.learn.views import case_json, item_json, postmortem_json
+from tripwire.pipeline.wiring import Runtime
+from tripwire.respond.service import IncidentService, NotFound
+from tripwire.store.tables.learn import PostmortemRow
+from tripwire.store.tables.respond import IncidentRow
+
+router = APIRouter(tags=["learn"])
+T = TypeVar("T")
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PostmortemEdit(_Body):
+    summary: Text | None = None
+    impact: Text | None = None
+    root_cause: Text | None = None
+    contributing_factors: list[Text] | None = None
+    what_went_well: Text | None = None
+    what_went_wrong: Text | None = None
+    lessons: Text | None = None
+
+
+class ActionItemIn(_Body):
+    title: Text
+    kind: Literal["prevent", "detect", "mitigate", "process"] = "prevent"
+    owner: Annotated[str, Field(max_length=256)] | None = None
+    due_days: Annotated[int, Field(ge=1, le=365)] | None = None
+
+
+class Assertion(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    value: Any = None
+
+
+class EvalCaseIn(_Body):
+    description: Annotated[str, Field(max_length=1000)] | None = None
+    output_id: Annotated[str, Field(max_length=128)] | None = None
+    input: Text | None = None
+    output: Text | None = None
+    expected_output: Text | None = None
+    context: Annotated[list[Text], Field(max_length=50)] = []
+    assertions: Annotated[list[Assertion], Field(max_length=50)] = []
+    by: Annotated[str, Field(min_length=1, max_length=256)] = "api"
+
+
+def _with_incident(
+    runtime: Runtime, ident: str, work: Callable[[Session, IncidentService, IncidentRow], T]
+) -> T:
+    try:
+        with runtime.db.session() as session:
+            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+            return work(session, service, service.get(ident))
+    except NotFound as exc:
+        raise ApiError(404, str(exc)) from None
+
+
+def _postmortem_of(session: Session, incident: IncidentRow) -> PostmortemRow:
+    row = session.get(PostmortemRow, incident.number)
+    if row is None:
+        raise ApiError(404, "no post-mortem yet; POST .../postmortem drafts one")
+    return row
+
+
+@router.post("/v1/incidents/{ident}/postmortem", dependencies=[requires("respond")])
+def draft_postmortem(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
+    """Draft the blameless post-mortem from the incident's record (idempotent)."""
+    return _with_incident(
+        runtime,
+        ident,
+        lambda s, svc, i: postmortem_json(s, postmortem.draft(s, i, runtime.clock, "api")),
+    )
+
+
+@router.get("/v1/incidents/{ident}/postmortem", dependencies=[requires("read")])
+def get_postmortem(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
+    return _with_incident(
+        runtime, ident, lambda s, svc, i: postmortem_json(s, _postmortem_of(s, i))
+    )
+
+
+@router.patch("/v1/incidents/{ident}/postmortem", dependencies=[requires("respond")])
+def edit_postmortem(ident: str, body: PostmortemEdit, runtime: RuntimeDep) -> dict[str, Any]:
+    changes = body.model_dump(exclude_none=True)
+    return _with_incident(
+        runtime,
+        ident,
+        lambda s, svc, i: postmortem_json(
+            s, postmortem.edit(_postmortem_of(s, i), changes, runtime.clock)
+        ),
+    )
+
+
+@router.post("/v1/incidents/{ident}/postmortem/complete", dependencies=[requires("respond")])
+def complete_postmortem(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
+    """Done when blameless, with a root cause, an action item and an eval case (else 409)."""
+
+    def work(s: Session, svc: IncidentService, i: IncidentRow) -> dict[str, Any]:
+        try:
+            return postmortem_json(s, postmortem.complete(s, svc, _postmortem_of(s, i), "api"))
+        except postmortem.NotReady as exc:
+            raise ApiError(409, "the post-mortem is not complete", missing=exc.reasons) from None
+
+    return _with_incident(runtime, ident, work)
+
+
+@router.post(
+    "/v1/incidents/{ident}/action-items", status_code=201, dependencies=[requires("respond")]
+)
+def add_action_item(ident: str, body: ActionItemIn, runtime: RuntimeDep) -> dict[str, Any]:
+    return _with_incident(
+        runtime,
+        ident,
+        lambda s, svc, i: item_json(
+            postmortem.add_action_item(
+                s, i.number, body.title, body.kind, body.owner, runtime.clock, body.due_days
+            )
+        ),
+    )
+
+
+@router.post(
+    "/v1/incidents/{ident}/eval-cases", status_code=201, dependencies=[requires("respond")]
+)
+def add_eval_case(ident: str, body: EvalCaseIn, runtime: RuntimeDep) -> dict[str, Any]:
+    """Add a regression test from a stored output (`output_id`) or from `input` + `output`."""
+    case = evalcases.CaseIn(
+        description=body.description,
+        output_id=body.output_id,
+        input=body.input,
+        output=body.output,
+        expected_output=body.expected_output,
+        context=list(body.context),
+        assertions=[a.model_dump(exclude_none=True) for a in body.assertions],
+    )
+
+    def work(s: Session, svc: IncidentService, i: IncidentRow) -> dict[str, Any]:
+        try:
+            row = evalcases.add_case(s, i, case, body.by, runtime.clock)
+        except evalcases.CaseError as exc:
+            raise ApiError(422, str(exc)) from None
+        svc.log(
+            i,
+            "eval_case",
+            f"Evaluation test case added: {row.description}",
+            body.by,
+            {"eval_case_id": row.id},
+        )
+        return case_json(row)
+
+    return _with_incident(runtime, ident, work)
+
+
+@router.get("/v1/evals/export", dependencies=[requires("read")])
+def export_evals(runtime: RuntimeDep, format: evalcases.Format = "promptfoo") -> Response:
+    """Every incident's test cases: promptfoo tests (YAML), DeepEval or Langfuse items (JSON)."""
+    with runtime.db.session() as session:
+        cases = evalcases.list_cases(session)
+        incidents = {c.incident: session.get(IncidentRow, c.incident) for c in cases}
+        data = evalcases.export(cases, {k: v for k, v in incidents.items() if v}, format)
+    if format == "promptfoo":
+        return Response(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True), media_type="application/yaml"
+        )
+    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
+
+
+@router.get("/v1/readiness", dependencies=[requires("read")])
+def readiness(runtime: RuntimeDep) -> dict[str, Any]:
+    """The seed's AI incident readiness checklist, answered from config and data."""
+    with runtime.db.session() as session:
+        checks = run_checks(session, runtime.config, runtime.clock.now())
+    return {"ready": all(c.status == "ok" for c in checks), "checks": [c.as_json() for c in checks]}
