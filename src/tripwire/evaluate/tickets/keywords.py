@@ -31,6 +31,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
             r"\b(?:cit\w+|source|reference|statistic)s?\b[^.]{0,30}\b(?:doesn'?t|not|fake|wrong|made)",
             0.8,
         ),
+        (
+            r"\b(?:it|that|which|they) (?:isn'?t|wasn'?t|aren'?t|doesn'?t|didn'?t)(?: so| true)?\b[.!]?\s*$|, (?:it|that)(?:'s| is) not\b|\bthat'?s not (?:right|true|correct)\b",
+            1.0,
+        ),
         (r"\bmisinform\w*|\bfactual\w*|\bnot true\b|\blied\b|\blies\b|\bout ?dated\b", 1.2),
         (
             r"\bnever (?:happened|built|said|agreed|existed|made)\b|\b(?:according to|checked) (?:the|my|our|your)\b",
