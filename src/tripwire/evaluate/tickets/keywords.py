@@ -13,6 +13,11 @@ from tripwire.evaluate.tickets.topics import TOPICS
 
 _RAW: dict[str, list[tuple[str, float]]] = {
     "wrong_answer": [
+        # a few cues in Spanish, French, German, Portuguese and Italian
+        (
+            r"\b(?:incorrect[oa]s?|equivocad[oa]|err[oó]ne[oa]|falsch|fehlerhaft|erron[ée]e?|inventad[oa]|invent[ée]e?|erfunden|errad[oa]|sbagliat[oa])\b",
+            1.2,
+        ),
         (
             r"\b(?:wrong|incorrect|inaccurate|false|untrue|mistaken?|error in the (?:answer|summary))\b",
             1.0,
@@ -43,6 +48,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
     ],
     "inappropriate_response": [
         (
+            r"\b(?:grosero|ofensiv[oa]|insult[oó]|racista|machista|grossier|offensant|injurieux|beleidigend|unversch[äa]mt|rassistisch|ofensivo|offensivo|maleducato)\b",
+            1.8,
+        ),
+        (
             r"\b(?:rude|insult\w*|offensive|offended|racist|sexist|slur|hateful|hate speech|abusive)\b",
             2.0,
         ),
@@ -69,6 +78,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
         (r"\b(?:stupid|idiot|dumb|ugly|hopeless|worthless|shut up|go away)\b", 1.0),
     ],
     "ai_quality_other": [
+        (
+            r"\b(?:in[úu]til|gen[ée]ric[oa]|repetitiv[oa]|no entiende|inutile|r[ée]p[ée]titif|ne comprend pas|nutzlos|versteht nicht|wiederholt|n[ãa]o entende)\b",
+            1.2,
+        ),
         (
             r"\b(?:unhelpful|not helpful|useless|generic|vague|irrelevant|off[- ]topic|rambl\w*|verbose)\b",
             1.3,
@@ -97,6 +110,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
     ],
     "availability": [
         (
+            r"\b(?:no funciona|ca[íi]d[oa]|lent[oa]|ne fonctionne pas|en panne|hors service|funktioniert nicht|ausgefallen|langsam|fora do ar|non funziona)\b",
+            1.8,
+        ),
+        (
             r"\b(?:down|outage|offline|unavailable|unreachable|not loading|won'?t load|doesn'?t load|nothing loads)\b",
             2.0,
         ),
@@ -118,6 +135,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
         ),
     ],
     "not_ai": [
+        (
+            r"\b(?:factura|reembolso|suscripci[óo]n|contrase[ñn]a|cuenta|facture|remboursement|abonnement|mot de passe|rechnung|erstattung|abo|passwort|konto|fatura|reembolso|assinatura|fattura|rimborso|abbonamento)\b",
+            1.5,
+        ),
         (
             r"\b(?:billing|billed|bill|charged?|charges|invoices?|refunds?|payments?|receipt|vat|tax form|w-9)\b",
             1.6,
