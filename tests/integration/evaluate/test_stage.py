@@ -120,3 +120,20 @@ def test_a_disabled_stage_does_nothing(runtime: Runtime) -> None:
         ctx = StageContext(session, runtime.clock, TripwireConfig(), runtime.settings)
         stage.handle(ctx, stored(runtime, [output(1)]))
         assert ctx.derived == []
+
+
+def test_a_broken_ticket_model_falls_back_to_the_builtin(runtime: Runtime, tmp_path: Any) -> None:
+    bad = tmp_path / "model.json"
+    bad.write_text("{not json", encoding="utf-8")
+    config = EvaluateConfig.model_validate({"tickets": {"model": str(bad)}})
+    ticket = {
+        "id": "t9",
+        "type": "ticket",
+        "ts": "2026-11-20T09:00:00Z",
+        "use_case": "chat",
+        "text": "I was charged twice for my subscription",
+    }
+    with runtime.db.session() as session:
+        ctx = StageContext(session, runtime.clock, TripwireConfig(), runtime.settings)
+        EvaluateStage(config).handle(ctx, stored(runtime, [ticket]))
+        assert ctx.ticket_topics == {"t9": "not_ai"}
