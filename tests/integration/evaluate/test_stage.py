@@ -10,6 +10,7 @@ from tripwire.domain.events import EVENT_ADAPTER, event_to_json
 from tripwire.evaluate.protocol import EvalInput, EvalResult
 from tripwire.evaluate.quality import QualityEvaluator
 from tripwire.evaluate.stage import EvaluateStage
+from tripwire.evaluate.tickets.store import stored_topics
 from tripwire.pipeline.stage import StageContext, run_stages
 from tripwire.pipeline.stages import default_stages
 from tripwire.pipeline.wiring import Runtime
@@ -85,6 +86,7 @@ def test_evaluate_runs_first_and_hands_scores_and_topics_to_later_stages(
         topics = dict(ctx.ticket_topics)
         rows = session.scalars(select(TicketTopicRow)).all()
         assert [(r.event_id, r.topic, r.model) for r in rows] == [("t1", "availability", "builtin")]
+        assert stored_topics(session, ["t1", "nope"])["t1"][0] == "availability"
     scores = [e for e in seen if e.type == "score"]
     assert {(s.payload["output_id"], s.payload["source"]) for s in scores} == {
         ("o1", "tripwire:quality"),
