@@ -483,6 +483,9 @@ WRONG_FRAMES = [
     "{greet}{bot_cap} keeps insisting {claim} - {truth}, see {authority}. {impact}{sign}",
     "{greet}The answer said {claim}. I checked {authority}: {truth}. {impact}{sign}",
     "{greet}{bot_cap} mentions things that never happened, e.g. that {claim}. {impact}{sign}",
+    "{greet}{bot_cap} told me {claim}, it isn't so. {authority} says {truth}.{sign}",
+    "{greet}{bot} said {claim} - that's not right{sign}",
+    "{greet}Got told by {bot} that {claim}. Wrong: {truth}.{sign}",
 ]
 MEH_EXTRA: list[str] = [
     "Everything it generates sounds identical.",
@@ -763,7 +766,7 @@ def make(topic: str, rng: random.Random) -> tuple[str, str]:
             + rng.choice(DOWN_IMPACT)
             + common["sign"]
         )
-    elif topic == "not_ai" and rng.random() < 0.25:
+    elif topic == "not_ai" and rng.random() < 0.4:
         text = common["greet"] + rng.choice(NOT_AI_EXTRA) + common["sign"]
     elif topic == "wrong_answer":
         text = rng.choice(FRAMES).format(

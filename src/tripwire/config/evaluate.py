@@ -100,7 +100,7 @@ class EvaluateConfig(_Section):
         default_factory=lambda: ["quality", "groundedness", "safety"],
         description="registered evaluator names run inline on sampled outputs",
     )
-    sample_rate: float = Field(0.25, ge=0.0, le=1.0, description="share of outputs scored")
+    sample_rate: float = Field(0.1, ge=0.0, le=1.0, description="share of outputs scored")
     min_per_segment: int = Field(
         60, ge=0, description="each model/prompt version segment gets at least this many per hour"
     )

@@ -19,7 +19,7 @@ REFUSAL = re.compile(
     r"\b(?:i'?m|i am|we'?re|we are) (?:really |very |so )?(?:sorry|afraid)\b[^.!?\n]{0,40}?"
     r"\b(?:can(?:no|'|\u2019)?t|cannot|unable|not able|won'?t|not allowed|not permitted)\b"
     r"|\b(?:i|we) (?:can(?:no|'|\u2019)?t|cannot|won'?t|will not|am unable to|are unable to|"
-    r"am not able to|must decline to|do not|don'?t) (?:help|assist|provide|answer|do that|"
+    r"am not able to|must decline to|do not|don'?t) (?:help(?! but)|assist|provide|answer|do that|"
     r"comply|share|fulfil+|support|respond|discuss|give|offer|generate|create|complete)\b"
     r"|\bas an ai(?: language model| assistant| model)?\b[^.!?\n]{0,60}?\b(?:can(?:no|')?t|cannot|"
     r"unable|not able|don'?t have)\b"

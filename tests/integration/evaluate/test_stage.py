@@ -10,6 +10,7 @@ from tripwire.domain.events import EVENT_ADAPTER, event_to_json
 from tripwire.evaluate.protocol import EvalInput, EvalResult
 from tripwire.evaluate.quality import QualityEvaluator
 from tripwire.evaluate.stage import EvaluateStage
+from tripwire.evaluate.tickets.store import stored_topics
 from tripwire.pipeline.stage import StageContext, run_stages
 from tripwire.pipeline.stages import default_stages
 from tripwire.pipeline.wiring import Runtime
@@ -85,6 +86,7 @@ def test_evaluate_runs_first_and_hands_scores_and_topics_to_later_stages(
         topics = dict(ctx.ticket_topics)
         rows = session.scalars(select(TicketTopicRow)).all()
         assert [(r.event_id, r.topic, r.model) for r in rows] == [("t1", "availability", "builtin")]
+        assert stored_topics(session, ["t1", "nope"])["t1"][0] == "availability"
     scores = [e for e in seen if e.type == "score"]
     assert {(s.payload["output_id"], s.payload["source"]) for s in scores} == {
         ("o1", "tripwire:quality"),
@@ -120,3 +122,20 @@ def test_a_disabled_stage_does_nothing(runtime: Runtime) -> None:
         ctx = StageContext(session, runtime.clock, TripwireConfig(), runtime.settings)
         stage.handle(ctx, stored(runtime, [output(1)]))
         assert ctx.derived == []
+
+
+def test_a_broken_ticket_model_falls_back_to_the_builtin(runtime: Runtime, tmp_path: Any) -> None:
+    bad = tmp_path / "model.json"
+    bad.write_text("{not json", encoding="utf-8")
+    config = EvaluateConfig.model_validate({"tickets": {"model": str(bad)}})
+    ticket = {
+        "id": "t9",
+        "type": "ticket",
+        "ts": "2026-11-20T09:00:00Z",
+        "use_case": "chat",
+        "text": "I was charged twice for my subscription",
+    }
+    with runtime.db.session() as session:
+        ctx = StageContext(session, runtime.clock, TripwireConfig(), runtime.settings)
+        EvaluateStage(config).handle(ctx, stored(runtime, [ticket]))
+        assert ctx.ticket_topics == {"t9": "not_ai"}

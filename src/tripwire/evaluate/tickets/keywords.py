@@ -13,6 +13,11 @@ from tripwire.evaluate.tickets.topics import TOPICS
 
 _RAW: dict[str, list[tuple[str, float]]] = {
     "wrong_answer": [
+        # a few cues in Spanish, French, German, Portuguese and Italian
+        (
+            r"\b(?:incorrect[oa]s?|equivocad[oa]|err[oó]ne[oa]|falsch|fehlerhaft|erron[ée]e?|inventad[oa]|invent[ée]e?|erfunden|errad[oa]|sbagliat[oa])\b",
+            1.2,
+        ),
         (
             r"\b(?:wrong|incorrect|inaccurate|false|untrue|mistaken?|error in the (?:answer|summary))\b",
             1.0,
@@ -31,6 +36,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
             r"\b(?:cit\w+|source|reference|statistic)s?\b[^.]{0,30}\b(?:doesn'?t|not|fake|wrong|made)",
             0.8,
         ),
+        (
+            r"\b(?:it|that|which|they) (?:isn'?t|wasn'?t|aren'?t|doesn'?t|didn'?t)(?: so| true)?\b[.!]?\s*$|, (?:it|that)(?:'s| is) not\b|\bthat'?s not (?:right|true|correct)\b",
+            1.0,
+        ),
         (r"\bmisinform\w*|\bfactual\w*|\bnot true\b|\blied\b|\blies\b|\bout ?dated\b", 1.2),
         (
             r"\bnever (?:happened|built|said|agreed|existed|made)\b|\b(?:according to|checked) (?:the|my|our|your)\b",
@@ -38,6 +47,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
         ),
     ],
     "inappropriate_response": [
+        (
+            r"\b(?:grosero|ofensiv[oa]|insult[oó]|racista|machista|grossier|offensant|injurieux|beleidigend|unversch[äa]mt|rassistisch|ofensivo|offensivo|maleducato)\b",
+            1.8,
+        ),
         (
             r"\b(?:rude|insult\w*|offensive|offended|racist|sexist|slur|hateful|hate speech|abusive)\b",
             2.0,
@@ -66,6 +79,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
     ],
     "ai_quality_other": [
         (
+            r"\b(?:in[úu]til|gen[ée]ric[oa]|repetitiv[oa]|no entiende|inutile|r[ée]p[ée]titif|ne comprend pas|nutzlos|versteht nicht|wiederholt|n[ãa]o entende)\b",
+            1.2,
+        ),
+        (
             r"\b(?:unhelpful|not helpful|useless|generic|vague|irrelevant|off[- ]topic|rambl\w*|verbose)\b",
             1.3,
         ),
@@ -93,6 +110,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
     ],
     "availability": [
         (
+            r"\b(?:no funciona|ca[íi]d[oa]|lent[oa]|ne fonctionne pas|en panne|hors service|funktioniert nicht|ausgefallen|langsam|fora do ar|non funziona)\b",
+            1.8,
+        ),
+        (
             r"\b(?:down|outage|offline|unavailable|unreachable|not loading|won'?t load|doesn'?t load|nothing loads)\b",
             2.0,
         ),
@@ -114,6 +135,10 @@ _RAW: dict[str, list[tuple[str, float]]] = {
         ),
     ],
     "not_ai": [
+        (
+            r"\b(?:factura|reembolso|suscripci[óo]n|contrase[ñn]a|cuenta|facture|remboursement|abonnement|mot de passe|rechnung|erstattung|abo|passwort|konto|fatura|reembolso|assinatura|fattura|rimborso|abbonamento)\b",
+            1.5,
+        ),
         (
             r"\b(?:billing|billed|bill|charged?|charges|invoices?|refunds?|payments?|receipt|vat|tax form|w-9)\b",
             1.6,

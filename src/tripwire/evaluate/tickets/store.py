@@ -27,11 +27,18 @@ def classify_ticket_events(
         return {}
     # Imported here: scikit-learn takes seconds to import, and most processes never see a ticket.
     from tripwire.evaluate.tickets.classifier import classify, load_classifier
+    from tripwire.evaluate.tickets.model import ModelFileError
 
-    predictions = classify(
-        [(str(e.payload.get("text", "")), e.payload.get("subject")) for e in events], config.model
-    )
-    model_name = load_classifier(config.model).name
+    tickets = [(str(e.payload.get("text", "")), e.payload.get("subject")) for e in events]
+    path = config.model
+    try:
+        predictions = classify(tickets, path)
+    except ModelFileError as exc:
+        # A broken model file must not stop the pipeline: say so loudly and use the built-in.
+        log.error("evaluate.tickets.model unusable (%s); using the built-in classifier", exc)
+        path = None
+        predictions = classify(tickets, path)
+    model_name = load_classifier(path).name
     now = clock.now()
     rows = [
         {
