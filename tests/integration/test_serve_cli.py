@@ -78,7 +78,8 @@ def test_tokens_can_be_created_listed_used_and_revoked(tmp_path: Path) -> None:
     created = cli("tokens", "create", "--scope", "ingest", "-s", "read", "--name", "ci", env=env)
     assert created.exit_code == 0, created.stderr
     secret = created.stdout.strip()
-    assert secret.startswith("tw_") and "\n" not in secret
+    assert secret.startswith("tw_")
+    assert "\n" not in secret
     assert "not shown again" in created.stderr
 
     listed = json.loads(cli("tokens", "list", "--json", env=env).stdout)
