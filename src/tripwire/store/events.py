@@ -65,6 +65,7 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     """
     conn = session.connection()
     _guard_insert(session)
+    rows = _lock_order(conn.dialect.name, rows)
     stmt = _insert_ignoring_duplicates(conn.dialect.name)
     stmt = stmt.returning(_EVENTS.c.id, _EVENTS.c.seq)
     inserted: dict[str, int] = {}
@@ -75,14 +76,22 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
 
 
 def insert_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Like `insert_new`, but only counts the inserted rows: no RETURNING, so it is the
-    cheapest way in (one executemany)."""
+    """Like `insert_new`, but only counts the inserted rows. On SQLite that needs no RETURNING,
+    so it is one plain executemany, the cheapest way in."""
     if not rows:
         return 0
     conn = session.connection()
-    _guard_insert(session)
+    if conn.dialect.name != "sqlite":
+        # psycopg's executemany does not report a row count: count what RETURNING gives.
+        return len(insert_new(session, rows))
     result = conn.execute(_insert_ignoring_duplicates(conn.dialect.name), list(rows))
     return int(result.rowcount)
+
+
+def _lock_order(dialect: str, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    # PostgreSQL locks each unique key it inserts; two batches sharing ids in different orders
+    # could deadlock. Inserting in id order makes them queue instead. (SQLite has one writer.)
+    return sorted(rows, key=lambda r: str(r["id"])) if dialect == "postgresql" else rows
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
