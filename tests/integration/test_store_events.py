@@ -134,3 +134,48 @@ def test_the_follower_hands_each_event_to_the_stages_once(runtime: Runtime) -> N
     assert sorted(recorder.seen) == ["m0", "m1", "m2", "m3", "m4", "m9"]
     other = Follower(runtime.db, [Recorder()], runtime.config, runtime.settings, clock)
     assert other.step() == 0  # another process does not lead while the lease is held
+
+
+def test_bulk_loaded_rows_read_back_like_ingested_ones(runtime: Runtime) -> None:
+    from sqlalchemy import text
+
+    from tripwire.pipeline.replay import prepare, replay
+
+    ingested = valid("output", id="via-http", ts="2026-11-20T10:00:00.5+01:00")
+    loaded = valid("output", id="via-replay", ts="2026-11-20T10:00:00.5+01:00")
+    store(runtime, [ingested])
+    replay(runtime.db, prepare(parse_batch([loaded])), [], runtime.config, runtime.settings)
+    with runtime.db.session() as session:
+        by_id = {e.id: e for e in iter_by_time(session)}
+        columns = "type, ts, use_case, output_id, origin"
+        raw = {
+            row[0]: tuple(row[1:])
+            for row in session.execute(text(f"SELECT id, {columns} FROM events"))
+        }
+    a, b = by_id["via-http"], by_id["via-replay"]
+    assert (a.ts, a.type, a.use_case) == (b.ts, b.type, b.use_case)
+    assert {**a.payload, "id": "x"} == {**b.payload, "id": "x"}
+    assert raw["via-http"] == raw["via-replay"]
+
+
+def test_replay_feeds_the_stages_in_ts_order_once(runtime: Runtime) -> None:
+    from tripwire.pipeline import replay as replay_module
+
+    recorder = Recorder()
+    events = parse_batch([metric(i, minute=(i * 7) % 60) for i in range(40)])
+    original = replay_module.CHUNK
+    replay_module.CHUNK = 7  # several chunks
+    try:
+        first = replay_module.replay(
+            runtime.db, events, [recorder], runtime.config, runtime.settings
+        )
+        again = replay_module.replay(
+            runtime.db, events, [recorder], runtime.config, runtime.settings
+        )
+    finally:
+        replay_module.CHUNK = original
+    assert (first.accepted, first.duplicates) == (40, 0)
+    assert (again.accepted, again.duplicates) == (0, 40)
+    minutes = [int(i[1:]) * 7 % 60 for i in recorder.seen]
+    assert minutes == sorted(minutes)
+    assert sorted(recorder.seen) == sorted(f"m{i}" for i in range(40))
