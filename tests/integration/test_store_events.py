@@ -147,11 +147,8 @@ def test_bulk_loaded_rows_read_back_like_ingested_ones(runtime: Runtime) -> None
     replay(runtime.db, prepare(parse_batch([loaded])), [], runtime.config, runtime.settings)
     with runtime.db.session() as session:
         by_id = {e.id: e for e in iter_by_time(session)}
-        columns = "type, ts, use_case, output_id, origin"
-        raw = {
-            row[0]: tuple(row[1:])
-            for row in session.execute(text(f"SELECT id, {columns} FROM events"))
-        }
+        query = text("SELECT id, type, ts, use_case, output_id, origin FROM events")
+        raw = {row[0]: tuple(row[1:]) for row in session.execute(query)}
     a, b = by_id["via-http"], by_id["via-replay"]
     assert (a.ts, a.type, a.use_case) == (b.ts, b.type, b.use_case)
     assert {**a.payload, "id": "x"} == {**b.payload, "id": "x"}
