@@ -100,7 +100,7 @@ def test_an_export_mapping_to_too_many_events_is_413(
     assert counts(runtime) == {}
 
 
-def test_a_saturated_server_answers_429_with_retry_after(
+def test_a_saturated_server_refuses_traces_with_429(
     client: TestClient, cast: Cast, runtime: Runtime
 ) -> None:
     with runtime.admission.slot():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import Annotated
 
 import typer
@@ -17,14 +18,34 @@ from tripwire.store.tokens import any_active, create_token
 
 def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    port: Annotated[int, typer.Option(help="port to listen on (0: any free port)")] = 8000,
     config: ConfigOption = None,
 ) -> None:
     """Run the API, the web UI, the public status page and the background workers."""
     runtime = open_runtime(config)
     _ensure_auth(runtime, host)
-    typer.echo(f"Tripwire listening on http://{host}:{port} (database {runtime.db.url})", err=True)
-    uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning", access_log=False)
+    sock = _listen(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"Tripwire listening on http://{shown}:{sock.getsockname()[1]} (database {runtime.db.url})",
+        err=True,
+    )
+    config_ = uvicorn.Config(create_app(runtime), log_level="warning", access_log=False)
+    uvicorn.Server(config_).run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before starting, so `--port 0` can say which free port it got."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        fail(f"cannot listen on {host}:{port}: {exc}; choose another --host or --port")
+    sock.set_inheritable(True)
+    return sock
 
 
 def _ensure_auth(runtime: Runtime, host: str) -> None:

@@ -7,7 +7,7 @@ the limits are documented in docs/events.md.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -42,6 +42,8 @@ MAX_DEPTH = 16
 
 def _shallow(value: dict[str, Any]) -> dict[str, Any]:
     """Refuse deeply nested objects: they cost recursion everywhere they are read later."""
+    if not any(isinstance(v, dict | list) for v in value.values()):
+        return value  # the usual flat case, checked cheaply
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -57,27 +59,37 @@ def _shallow(value: dict[str, Any]) -> dict[str, Any]:
 Attributes = Annotated[dict[str, Any], Field(max_length=MAX_OBJECT_KEYS), AfterValidator(_shallow)]
 
 _RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))$",
+    re.ASCII,
 )
 
 
 def parse_rfc3339(value: object) -> datetime:
-    """Parse an RFC 3339 timestamp that carries an offset; anything else is refused."""
+    """Parse an RFC 3339 timestamp that carries an offset; anything else is refused.
+
+    Every event passes through here, so it does the arithmetic itself instead of asking
+    `datetime` to parse offsets (a replay of a million events notices the difference).
+    """
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamp needs a UTC offset, e.g. 2026-11-27T10:00:00Z")
         return as_utc(value)
-    if not isinstance(value, str) or not _RFC3339.match(value):
+    found = _RFC3339.match(value) if isinstance(value, str) else None
+    if found is None:
         raise ValueError("must be an RFC 3339 string with an offset, e.g. 2026-11-27T10:00:00Z")
-    text = value.upper().replace(" ", "T").replace("Z", "+00:00")
-    if "." in text:  # Python keeps microseconds only: trim nanoseconds.
-        head, _, tail = text.partition(".")
-        digits = re.match(r"\d+", tail)
-        assert digits is not None
-        text = f"{head}.{digits.group(0)[:6].ljust(6, '0')}{tail[digits.end() :]}"
+    day, clock, fraction, zulu, sign, hours, minutes = found.groups()
     try:
-        return as_utc(datetime.fromisoformat(text))
-    except ValueError as exc:
+        when = datetime.fromisoformat(f"{day}T{clock}")
+        if fraction:  # Python keeps microseconds only: trim nanoseconds.
+            when = when.replace(microsecond=int(fraction[:6].ljust(6, "0")))
+        if zulu:
+            return when.replace(tzinfo=UTC)
+        if int(hours) > 23 or int(minutes) > 59:
+            raise ValueError(f"offset {sign}{hours}:{minutes} is out of range")
+        offset = timedelta(hours=int(hours), minutes=int(minutes))
+        return (when - offset if sign == "+" else when + offset).replace(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"not a valid date or time: {exc}") from None
 
 

@@ -45,7 +45,11 @@ class Follower:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
 
     def step(self) -> int:
-        """Process one batch; returns how many events it handled (0 when idle or not leader)."""
+        """Process one batch; returns how far the cursor moved (0 when idle or not leader).
+
+        That is not a count of events: seq values may be skipped (PostgreSQL spends one on a
+        duplicate insert) and derived events move the cursor without being handed on.
+        """
         upto: int | None = None
         if not self.db.is_sqlite:
             # In its own transaction, so the lock it takes is released before the stages run.

@@ -1,31 +1,50 @@
 """`tripwire replay`: load a JSONL file in ts order, idempotently, and run every stage on
-event time."""
+event time.
+
+Built for a million events: each line is parsed and validated in one pass inside pydantic-core,
+kept only as its normalised JSON (not as a model), sorted by ts, and bulk-loaded in chunks.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+import orjson
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import ManualClock
-from tripwire.domain.events import Event, event_to_json
-from tripwire.ingest.validate import BatchInvalid, EventError, parse_batch
+from tripwire.domain.events import EVENT_ADAPTER, Event
+from tripwire.ingest.validate import MAX_ERRORS_REPORTED, BatchInvalid, parse_event
 from tripwire.pipeline.runner import EventTimeRunner
 from tripwire.pipeline.stage import Stage, StageContext
 from tripwire.respond.stage import INLINE_DELIVERY
 from tripwire.store.db import Database
-from tripwire.store.events import StoredEvent, event_row, insert_new, max_seq
+from tripwire.store.events import LoadRow, StoredEvent, load_rows, max_seq
 from tripwire.store.runtime import set_cursor
 
 CHUNK = 5000
 CURSOR = "pipeline"
 
 Progress = Callable[[int], None]
+# ts, position in the input, then the LoadRow fields after ts: id, type, use_case, output_id, JSON.
+_Item = tuple[datetime, int, str, str, str | None, str | None, bytes]
+
+
+@dataclass
+class Prepared:
+    """Validated events waiting to be loaded, in ts order (stable for equal ts)."""
+
+    items: list[_Item] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,41 +62,72 @@ class ReplayInputError(Exception):
         self.problems = problems
 
 
-def read_events(path: Path) -> list[Event]:
-    """Parse and validate every line; blank lines are skipped. All valid, or ReplayInputError."""
-    raws: list[object] = []
-    lines: list[int] = []
+def prepare(events: Sequence[Event]) -> Prepared:
+    """Events already validated (e.g. from the simulator), made ready to load."""
+    return _sorted(Prepared([_item(e, i) for i, e in enumerate(events)]))
+
+
+def read_events(path: Path) -> Prepared:
+    """Parse and validate every line; blank lines are skipped. All valid, or ReplayInputError
+    naming each bad line (the first 100 in detail) and nothing is loaded."""
+    prepared = Prepared()
     problems: list[str] = []
-    with path.open(encoding="utf-8") as handle:
+    bad = 0
+    with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                raws.append(json.loads(line))
-                lines.append(number)
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {number}: not valid JSON: {exc.msg}")
-    try:
-        events = parse_batch(raws)
-    except BatchInvalid as exc:
-        problems.extend(_with_lines(exc.errors, lines))
-        if exc.total_bad > len(exc.errors):
-            problems.append(f"... {exc.total_bad} bad events in all")
-    if problems:
+                event = EVENT_ADAPTER.validate_json(line)
+            except ValidationError:
+                bad += 1
+                if bad <= MAX_ERRORS_REPORTED:
+                    problems.extend(_line_problems(number, line))
+                continue
+            prepared.items.append(_item(event, number))
+    if bad:
+        if bad > MAX_ERRORS_REPORTED:
+            problems.append(f"... {bad} bad lines in all")
         raise ReplayInputError(problems)
-    return events
+    return _sorted(prepared)
 
 
-def _with_lines(errors: list[EventError], lines: list[int]) -> list[str]:
-    return [
-        f"line {lines[e.index]}" + (f" (id {e.id!r})" if e.id else "") + f": {e.field}: {e.message}"
-        for e in errors
-    ]
+def _item(event: Event, position: int) -> _Item:
+    # __dict__, not getattr: pydantic's __getattr__ is slow for fields a type does not have.
+    output_id = event.__dict__.get("output_id")
+    normalised = event.model_dump_json(exclude_none=True).encode("utf-8")
+    return (event.ts, position, event.id, event.type, event.use_case, output_id, normalised)
+
+
+def _sorted(prepared: Prepared) -> Prepared:
+    items = prepared.items
+    if any(items[i][0] > items[i + 1][0] for i in range(len(items) - 1)):
+        items.sort(key=lambda item: (item[0], item[1]))
+    return prepared
+
+
+def _line_problems(number: int, line: bytes) -> list[str]:
+    try:
+        raw = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        return [f"line {number}: not UTF-8 text"]
+    except json.JSONDecodeError as exc:
+        return [f"line {number}: not valid JSON: {exc.msg}"]
+    except RecursionError:
+        return [f"line {number}: not valid JSON: nested too deeply"]
+    try:
+        parse_event(raw)
+    except BatchInvalid as exc:
+        return [
+            f"line {number}" + (f" (id {e.id!r})" if e.id else "") + f": {e.field}: {e.message}"
+            for e in exc.errors
+        ]
+    return [f"line {number}: not valid JSON"]  # pydantic refused what json accepts (NaN)
 
 
 def replay(
     db: Database,
-    events: list[Event],
+    events: Sequence[Event] | Prepared,
     stages: list[Stage],
     config: TripwireConfig,
     settings: Settings,
@@ -88,44 +138,42 @@ def replay(
     Each chunk commits its events, the stages' effects and the pipeline cursor together, so a
     replay that is interrupted and run again picks up exactly where it stopped.
     """
-    ordered = sorted(events, key=lambda e: e.ts)
-    if not ordered:
+    prepared = events if isinstance(events, Prepared) else prepare(events)
+    items = prepared.items
+    if not items:
         return ReplayResult(0, 0, 0)
-    clock = ManualClock(ordered[0].ts)
+    clock = ManualClock(items[0][0])
     runner = EventTimeRunner(stages, clock)
     accepted = 0
-    for start in range(0, len(ordered), CHUNK):
-        chunk = ordered[start : start + CHUNK]
-        accepted += _load_chunk(db, chunk, runner, clock, config, settings)
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        with db.session() as session:
+            fresh = _load(session, [_row(i) for i in chunk])
+            runner.feed(lambda: _context(session, clock, config, settings), fresh)
+            if fresh:
+                # Everything stored so far (derived events included) has been through the stages.
+                set_cursor(session, CURSOR, max_seq(session), clock.now())
+        accepted += len(fresh)
         if progress is not None:
             progress(len(chunk))
     with db.session() as session:
         runner.finish(lambda: _context(session, clock, config, settings))
-    return ReplayResult(len(ordered), accepted, len(ordered) - accepted)
+    return ReplayResult(len(items), accepted, len(items) - accepted)
 
 
-def _load_chunk(
-    db: Database,
-    chunk: Iterable[Event],
-    runner: EventTimeRunner,
-    clock: ManualClock,
-    config: TripwireConfig,
-    settings: Settings,
-) -> int:
-    payloads = [(event_to_json(e), e) for e in chunk]
-    rows = [event_row(p, e.ts, e.ts) for p, e in payloads]
-    with db.session() as session:
-        inserted = insert_new(session, rows)
-        fresh = [
-            StoredEvent(inserted[p["id"]], p["id"], e.type, e.ts, p.get("use_case"), p)
-            for p, e in payloads
-            if p["id"] in inserted
-        ]
-        runner.feed(lambda: _context(session, clock, config, settings), fresh)
-        if fresh:
-            # Everything stored so far (derived events included) has been through the stages.
-            set_cursor(session, CURSOR, max_seq(session), clock.now())
-    return len(fresh)
+def _row(item: _Item) -> LoadRow:
+    ts, _, event_id, kind, use_case, output_id, normalised = item
+    return (event_id, kind, ts, use_case, output_id, normalised.decode("utf-8"))
+
+
+def _load(session: Session, rows: list[LoadRow]) -> list[StoredEvent]:
+    inserted = load_rows(session, rows)
+    fresh: list[StoredEvent] = []
+    for event_id, kind, ts, use_case, _, text in rows:
+        seq = inserted.pop(event_id, None)  # pop: a repeated id in the chunk is stored once
+        if seq is not None:
+            fresh.append(StoredEvent(seq, event_id, kind, ts, use_case, orjson.loads(text)))
+    return fresh
 
 
 def _context(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -65,6 +66,7 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     """
     conn = session.connection()
     _guard_insert(session)
+    rows = _lock_order(conn.dialect.name, rows)
     stmt = _insert_ignoring_duplicates(conn.dialect.name)
     stmt = stmt.returning(_EVENTS.c.id, _EVENTS.c.seq)
     inserted: dict[str, int] = {}
@@ -75,14 +77,22 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
 
 
 def insert_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
-    """Like `insert_new`, but only counts the inserted rows: no RETURNING, so it is the
-    cheapest way in (one executemany)."""
+    """Like `insert_new`, but only counts the inserted rows. On SQLite that needs no RETURNING,
+    so it is one plain executemany, the cheapest way in."""
     if not rows:
         return 0
     conn = session.connection()
-    _guard_insert(session)
+    if conn.dialect.name != "sqlite":
+        # psycopg's executemany does not report a row count: count what RETURNING gives.
+        return len(insert_new(session, rows))
     result = conn.execute(_insert_ignoring_duplicates(conn.dialect.name), list(rows))
     return int(result.rowcount)
+
+
+def _lock_order(dialect: str, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    # PostgreSQL locks each unique key it inserts; two batches sharing ids in different orders
+    # could deadlock. Inserting in id order makes them queue instead. (SQLite has one writer.)
+    return sorted(rows, key=lambda r: str(r["id"])) if dialect == "postgresql" else rows
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
@@ -96,6 +106,50 @@ def insert_plain(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         _guard_insert(session)
         session.connection().execute(insert(_EVENTS), list(rows))
+
+
+# id, type, ts, use_case, output_id, normalised JSON text: one event for `load_rows`.
+LoadRow = tuple[str, str, datetime, str | None, str | None, str]
+_LOAD_SQLITE = (
+    "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload) "
+    "VALUES (?, ?, ?, ?, ?, ?, 'ingest', ?) ON CONFLICT (id) DO NOTHING"
+)
+
+
+def load_rows(session: Session, rows: Sequence[LoadRow]) -> dict[str, int]:
+    """Bulk-load ingested events (received at their own ts); returns {id: seq} of the new ones.
+
+    The replay path: on SQLite it skips SQLAlchemy's per-row work and writes the columns in the
+    exact form `UTCDateTime` and `JSONType` would (naive UTC text, JSON text).
+    """
+    if not rows:
+        return {}
+    if session.get_bind().dialect.name != "sqlite":
+        return insert_new(session, [_row_of(r) for r in rows])
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(_LOAD_SQLITE, [_sqlite_params(row) for row in rows])
+        count = cursor.rowcount
+        # This transaction holds SQLite's only write lock, and a new row's rowid is one more
+        # than the largest before it: the `count` highest seqs are exactly the rows just added.
+        cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
+        return {str(i): int(q) for i, q in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+def _sqlite_params(row: LoadRow) -> tuple[Any, ...]:
+    event_id, kind, ts, use_case, output_id, text = row
+    # UTCDateTime's storage form: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
+    when = ts.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return (event_id, kind, when, use_case, output_id, when, text)
+
+
+def _row_of(row: LoadRow) -> dict[str, Any]:
+    payload = orjson.loads(row[5])
+    return event_row(payload, row[2], row[2])
 
 
 def _guard_insert(session: Session) -> None:
