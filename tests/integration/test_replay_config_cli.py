@@ -33,10 +33,12 @@ def write_jsonl(path: Path, lines: list[Any]) -> Path:
 
 
 def stored_ids_in_seq_order(db: Path) -> list[str]:
+    """The ids of events from the file (not the scores evaluators derived), in arrival order."""
     database = Database(f"sqlite:///{db}")
     try:
         with database.session() as session:
-            return list(session.scalars(select(EventRow.id).order_by(EventRow.seq)))
+            query = select(EventRow.id).where(EventRow.origin == "ingest").order_by(EventRow.seq)
+            return list(session.scalars(query))
     finally:
         database.dispose()
 

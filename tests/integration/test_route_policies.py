@@ -17,6 +17,7 @@ from tripwire.api.app import create_app
 from tripwire.api.auth import POLICY_ATTR
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
+from tripwire.domain.tokens import grants
 from tripwire.pipeline.wiring import Runtime
 
 SCOPED = ("ingest", "read", "respond", "admin")
@@ -43,12 +44,9 @@ def walk(routes: Iterable[Any], prefix: str = "", deps: tuple[Any, ...] = ()) ->
             context = route.include_context
             yield from walk(nested.routes, prefix + context.prefix, (*deps, *context.dependencies))
         elif isinstance(route, APIRoute):
-            declared = (*deps, *route.dependencies)
-            policies = tuple(
-                getattr(d.dependency, POLICY_ATTR)
-                for d in declared
-                if hasattr(d.dependency, POLICY_ATTR)
-            )
+            # Both `dependencies=[...]` and a dependency taken as a parameter end up here.
+            calls = [d.dependency for d in deps] + [d.call for d in route.dependant.dependencies]
+            policies = tuple(getattr(c, POLICY_ATTR) for c in calls if hasattr(c, POLICY_ATTR))
             yield Found(prefix + route.path, frozenset(route.methods), policies)
 
 
@@ -61,8 +59,11 @@ def concrete(path: str) -> str:
 
 
 def calls(app: FastAPI) -> Iterator[tuple[str, str, str]]:
+    """API calls only: browser pages (`page:` policies) are checked by their own test."""
     for route in api_routes(app):
         assert route.policy is not None
+        if route.policy.startswith("page:"):
+            continue
         for method in sorted(route.methods):
             yield method, concrete(route.path), route.policy
 
@@ -78,7 +79,7 @@ def test_every_route_declares_exactly_one_policy(app: FastAPI) -> None:
     assert {"/healthz", "/v1/events", "/v1/otlp/traces", "/v1/stats"} <= {r.path for r in routes}
     undeclared = [f"{sorted(r.methods)} {r.path}" for r in routes if r.policy is None]
     assert undeclared == [], "routes without requires(...) or public(): " + ", ".join(undeclared)
-    assert {r.policy for r in routes} <= {*SCOPED, "public"}
+    assert {r.policy for r in routes} <= {*SCOPED, "public", *(f"page:{s}" for s in SCOPED)}
 
 
 def test_the_walk_catches_a_route_added_without_a_policy(app: FastAPI) -> None:
@@ -131,7 +132,7 @@ def test_every_scoped_route_refuses_a_token_with_another_scope(app: FastAPI, cas
             if policy == "public":
                 continue
             for other in SCOPED:
-                if other in (policy, "admin"):
+                if grants(frozenset({other}), policy):  # admin, and respond for read
                     continue
                 r = client.request(method, path, headers=cast.auth(other))
                 assert r.status_code == 403, (method, path, other, r.status_code)
@@ -167,3 +168,16 @@ def test_the_ingest_routes_need_ingest_and_stats_needs_read(app: FastAPI) -> Non
     assert policies["/v1/otlp/traces"] == "ingest"
     assert policies["/v1/stats"] == "read"
     assert policies["/healthz"] == "public"
+
+
+def test_every_page_sends_a_stranger_to_sign_in(app: FastAPI, cast: Cast) -> None:
+    pages = [r for r in api_routes(app) if r.policy and r.policy.startswith("page:")]
+    assert pages, "the web UI declares page policies"
+    with TestClient(app) as client:
+        for route in pages:
+            for method in sorted(route.methods):
+                path = concrete(route.path)
+                r = client.request(method, path, headers=cast.auth("admin"), follow_redirects=False)
+                # A bearer token is not a browser session: pages only trust their cookie.
+                assert r.status_code == 303, (method, path, r.status_code)
+                assert r.headers["location"].startswith("/ui/login"), (method, path)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
@@ -28,7 +30,6 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     admission: Admission = field(init=False)
     background: Background | None = None
-    _secret: bytes | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.admission = Admission(self.settings.max_inflight_ingest)
@@ -39,7 +40,14 @@ class Runtime:
     ) -> Runtime:
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         upgrade(db.engine)
-        return cls(settings, config, db, clock or SystemClock())
+        clock = clock or SystemClock()
+        if settings.secret_key is None:
+            # Signed acknowledge links and CSRF tokens must work out of the box and survive
+            # restarts: generate the key once and keep it in the database.
+            with db.session() as session:
+                generated = instance_secret(session, "secret_key", clock.now())
+            settings = settings.model_copy(update={"secret_key": SecretStr(generated)})
+        return cls(settings, config, db, clock)
 
     def periodic_tasks(self) -> list[PeriodicTask]:
         follower = Follower(
@@ -63,15 +71,11 @@ class Runtime:
         ]
 
     def secret_key(self) -> bytes:
-        """The key that signs links and CSRF tokens: TRIPWIRE_SECRET_KEY, else one generated
-        once for this installation and kept in the database."""
-        if self._secret is None:
-            if self.settings.secret_key is not None:
-                self._secret = self.settings.secret_key.get_secret_value().encode()
-            else:
-                with self.db.session() as session:
-                    self._secret = instance_secret(session, "secret_key", self.clock.now()).encode()
-        return self._secret
+        """The key that signs links and CSRF tokens (see `open`)."""
+        key = self.settings.secret_key
+        if key is None:
+            raise RuntimeError("Runtime.open sets the secret key; build runtimes with it")
+        return key.get_secret_value().encode()
 
     def start_background(self) -> None:
         if self.background is None and self.settings.workers:

@@ -91,7 +91,8 @@ def page(scope: Scope) -> Any:
                 raise Forbidden("csrf")
         return Viewer(identity.name, held, expected)
 
-    setattr(check, POLICY_ATTR, scope)
+    # `page:` marks a browser page: it redirects to sign-in rather than answering 401.
+    setattr(check, POLICY_ATTR, f"page:{scope}")
     return Depends(check)
 
 

@@ -74,15 +74,26 @@ def _invalid(message: str) -> JSONResponse:
 async def pagerduty(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """PagerDuty Events API v2; answers like PagerDuty (202 with the dedup_key)."""
     authed = bearer(request) is not None  # checked by the dependency when present
-    body = await read_json(request, MAX_BODY)
+    if not authed:
+        # Authenticate before validating, so strangers learn nothing about the payload rules.
+        try:
+            body = await read_json(request, MAX_BODY)
+        except ApiError:
+            body = None
+        key = body.get("routing_key") if isinstance(body, dict) else None
+        held = scopes_for(runtime, key) if isinstance(key, str) and key else None
+        if held is None or not grants(held, "ingest"):
+            raise ApiError(
+                401,
+                "send a bearer token, or a routing_key that is an ingest token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+    else:
+        body = await read_json(request, MAX_BODY)
     try:
         event = pagerduty_event(body, runtime.clock.now(), uuid7())
     except ValueError as exc:
         return _invalid(str(exc))
-    if not authed:
-        held = scopes_for(runtime, event.routing_key)
-        if held is None or not grants(held, "ingest"):
-            raise ApiError(401, "send a bearer token, or a routing_key that is an ingest token")
     with runtime.db.session() as session:
         service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
         _apply(service, event.action, event.dedup_key, event.alert)
