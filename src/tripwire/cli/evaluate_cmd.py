@@ -11,7 +11,6 @@ import typer
 from tripwire.cli.common import ConfigOption, config_or_exit, err, fail, settings_or_exit
 from tripwire.evaluate.tickets.classifier import classify
 from tripwire.evaluate.tickets.model import ModelFileError
-from tripwire.evaluate.tickets.train import LabelledDataError, train_and_report
 
 tickets_app = typer.Typer(help="Support-ticket classification.", no_args_is_help=True)
 CHUNK = 1000
@@ -82,6 +81,9 @@ def train(
     """Retrain the ticket classifier on your own labelled tickets; reports held-out accuracy."""
     if not labelled.is_file():
         fail(f"{labelled}: no such file")
+    # Imported here: training needs scikit-learn, which takes seconds to import.
+    from tripwire.evaluate.tickets.train import LabelledDataError, train_and_report
+
     try:
         model, metrics = train_and_report(labelled, name=labelled.stem)
     except LabelledDataError as exc:

@@ -112,12 +112,12 @@ def insert_plain(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 LoadRow = tuple[str, str, datetime, str | None, str | None, str]
 _LOAD_SQLITE = (
     "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, 'ingest', ?) ON CONFLICT (id) DO NOTHING"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
 )
 
 
-def load_rows(session: Session, rows: Sequence[LoadRow]) -> dict[str, int]:
-    """Bulk-load ingested events (received at their own ts); returns {id: seq} of the new ones.
+def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest") -> dict[str, int]:
+    """Bulk-load events (received at their own ts); returns {id: seq} of the new ones.
 
     The replay path: on SQLite it skips SQLAlchemy's per-row work and writes the columns in the
     exact form `UTCDateTime` and `JSONType` would (naive UTC text, JSON text).
@@ -125,12 +125,12 @@ def load_rows(session: Session, rows: Sequence[LoadRow]) -> dict[str, int]:
     if not rows:
         return {}
     if session.get_bind().dialect.name != "sqlite":
-        return insert_new(session, [_row_of(r) for r in rows])
+        return insert_new(session, [_row_of(r, origin) for r in rows])
     raw = session.connection().connection.driver_connection
     assert raw is not None
     cursor = raw.cursor()
     try:
-        cursor.executemany(_LOAD_SQLITE, [_sqlite_params(row) for row in rows])
+        cursor.executemany(_LOAD_SQLITE, [_sqlite_params(row, origin) for row in rows])
         count = cursor.rowcount
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
@@ -140,16 +140,16 @@ def load_rows(session: Session, rows: Sequence[LoadRow]) -> dict[str, int]:
         cursor.close()
 
 
-def _sqlite_params(row: LoadRow) -> tuple[Any, ...]:
+def _sqlite_params(row: LoadRow, origin: str) -> tuple[Any, ...]:
     event_id, kind, ts, use_case, output_id, text = row
     # UTCDateTime's storage form: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
     when = ts.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return (event_id, kind, when, use_case, output_id, when, text)
+    return (event_id, kind, when, use_case, output_id, when, origin, text)
 
 
-def _row_of(row: LoadRow) -> dict[str, Any]:
+def _row_of(row: LoadRow, origin: str = "ingest") -> dict[str, Any]:
     payload = orjson.loads(row[5])
-    return event_row(payload, row[2], row[2])
+    return event_row(payload, row[2], row[2], origin=origin)
 
 
 def _guard_insert(session: Session) -> None:
@@ -242,13 +242,25 @@ def insert_derived(
 
     Payloads must already be valid normalised events (see `tripwire.domain.events`).
     """
-    rows = [event_row(p, _ts(p), now, origin="pipeline") for p in payloads]
-    inserted = insert_new(session, rows)
-    return [
-        StoredEvent(inserted[r["id"]], r["id"], r["type"], r["ts"], r["use_case"], r["payload"])
-        for r in rows
-        if r["id"] in inserted
+    rows: list[LoadRow] = [
+        (
+            p["id"],
+            p["type"],
+            _ts(p),
+            p.get("use_case"),
+            p.get("output_id"),
+            orjson.dumps(p).decode("utf-8"),
+        )
+        for p in payloads
     ]
+    inserted = load_rows(session, rows, origin="pipeline")
+    payload_of = {p["id"]: p for p in payloads}
+    stored: list[StoredEvent] = []
+    for event_id, kind, ts, use_case, _, _ in rows:
+        seq = inserted.pop(event_id, None)  # pop: a repeated id is stored once
+        if seq is not None:
+            stored.append(StoredEvent(seq, event_id, kind, ts, use_case, payload_of[event_id]))
+    return stored
 
 
 def _ts(payload: dict[str, Any]) -> datetime:

@@ -10,12 +10,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from tripwire.evaluate.tickets.keywords import keyword_scores
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 from tripwire.evaluate.tickets.topics import TOPICS
 
 FORMAT = "tripwire-ticket-model"
@@ -105,6 +107,9 @@ class TicketModel:
 
 def from_json(data: Any) -> TicketModel:
     """Rebuild a model from its JSON form; raises ModelFileError naming what is wrong."""
+    # Imported here: scikit-learn takes seconds to import, and most commands never classify.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ModelFileError(f"not a Tripwire ticket model (expected format {FORMAT!r})")
     if data.get("version") != VERSION or data.get("classes") != list(TOPICS):
