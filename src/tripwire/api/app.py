@@ -10,9 +10,12 @@ from fastapi import FastAPI
 import tripwire
 from tripwire.api.errors import install_error_handlers
 from tripwire.api.routes import events, health
+from tripwire.api.routes import flags as flag_routes
+from tripwire.api.routes import ofrep as ofrep_routes
 from tripwire.pipeline.wiring import Runtime
 
 ROUTERS = [health.router, events.router]
+ROUTERS += [flag_routes.router, ofrep_routes.router]
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:

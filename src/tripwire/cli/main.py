@@ -8,6 +8,7 @@ import typer
 
 import tripwire
 from tripwire.cli import config_cmd, tokens
+from tripwire.cli.flags_cmd import app as flags_app
 from tripwire.cli.replay import replay_command
 from tripwire.cli.serve import serve
 
@@ -21,6 +22,7 @@ app.command("serve")(serve)
 app.command("replay")(replay_command)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(flags_app, name="flags")
 
 
 def _version(value: bool) -> None:
