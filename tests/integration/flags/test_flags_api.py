@@ -22,7 +22,8 @@ def test_it_creates_a_flag_and_serves_it_with_an_etag(client: TestClient, cast: 
     r = put(client, cast, "chat.prompt", {**CHAT_PROMPT, "reason": "launch v14"})
     assert r.status_code == 200, r.text
     stored = r.json()
-    assert stored["value"] == "v14" and stored["version"] == 1
+    assert stored["value"] == "v14"
+    assert stored["version"] == 1
     assert stored["updated_at"] == "2026-11-20T09:00:00Z"
     r = client.get("/v1/flags", headers=cast.auth("read"))
     assert r.status_code == 200
@@ -110,11 +111,13 @@ def test_the_kill_switch_needs_a_reason_and_serves_the_kill_value(
 
 def test_unknown_flags_and_bad_bodies_get_json_errors(client: TestClient, cast: Cast) -> None:
     r = client.get("/v1/flags/missing", headers=cast.auth("read"))
-    assert r.status_code == 404 and "missing" in r.json()["error"]
+    assert r.status_code == 404
+    assert "missing" in r.json()["error"]
     r = client.put(
         "/v1/flags/x", content=b"[1]", headers={**cast.auth("respond"), "Content-Type": "a/b"}
     )
     assert r.status_code == 422
     assert put(client, cast, "bad key", {"value": True}).status_code in (404, 422)
     r = put(client, cast, "x", {"reason": "no value"})
-    assert r.status_code == 422 and "value" in r.json()["error"]
+    assert r.status_code == 422
+    assert "value" in r.json()["error"]

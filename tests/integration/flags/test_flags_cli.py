@@ -40,7 +40,8 @@ def test_bad_input_exits_2_with_a_message(cli: CliRunner) -> None:
     assert r.exit_code == 2
     assert "not one of its variants" in r.output
     r = cli.invoke(app, ["flags", "kill", "chat.prompt", "--reason", "x"])
-    assert r.exit_code == 2 and "kill_value" in r.output
+    assert r.exit_code == 2
+    assert "kill_value" in r.output
     r = cli.invoke(app, ["flags", "get", "missing"])
     assert r.exit_code == 2
 

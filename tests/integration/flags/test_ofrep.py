@@ -52,7 +52,8 @@ def test_unknown_flags_and_bad_contexts_get_spec_error_bodies(
 ) -> None:
     r = client.post("/ofrep/v1/evaluate/flags/nope", json={}, headers=cast.auth("read"))
     assert r.status_code == 404
-    assert r.json()["key"] == "nope" and r.json()["errorCode"] == "FLAG_NOT_FOUND"
+    assert r.json()["key"] == "nope"
+    assert r.json()["errorCode"] == "FLAG_NOT_FOUND"
     assert "errorDetails" in r.json()
     make_flags(client, cast)
     r = client.post(
@@ -68,7 +69,8 @@ def test_unknown_flags_and_bad_contexts_get_spec_error_bodies(
         "chat.enabled",
     )
     r = client.post("/ofrep/v1/evaluate/flags", content=b"[", headers=cast.auth("read"))
-    assert r.status_code == 400 and r.json()["errorCode"] == "PARSE_ERROR"
+    assert r.status_code == 400
+    assert r.json()["errorCode"] == "PARSE_ERROR"
     assert client.post("/ofrep/v1/evaluate/flags/chat.enabled", json={}).status_code == 401
 
 
@@ -85,7 +87,8 @@ def test_bulk_evaluation_uses_etags(client: TestClient, cast: Cast) -> None:
     assert client.post("/ofrep/v1/evaluate/flags", json={}, headers=headers).status_code == 304
     client.post("/v1/flags/chat.enabled/kill", json={"reason": "r"}, headers=cast.auth("respond"))
     r = client.post("/ofrep/v1/evaluate/flags", json={}, headers=headers)
-    assert r.status_code == 200 and r.headers["etag"] != etag
+    assert r.status_code == 200
+    assert r.headers["etag"] != etag
 
 
 def test_configuration_advertises_polling_and_types(client: TestClient, cast: Cast) -> None:
