@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tripwire.config.flags import FlagsConfig
+from tripwire.config.playbooks import PlaybooksConfig
 from tripwire.config.settings import Settings
 
 
@@ -22,6 +23,7 @@ class TripwireConfig(BaseModel):
 
     service_name: str = "Tripwire"
     flags: FlagsConfig = FlagsConfig()
+    playbooks: PlaybooksConfig = PlaybooksConfig()
 
 
 class ConfigError(Exception):

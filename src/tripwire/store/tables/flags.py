@@ -56,6 +56,9 @@ class PlaybookRunRow(Base):
     incident_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     playbook: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Suspects are ranked again while evidence accumulates; this is when it last happened.
+    ranked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
 
 
 class PlaybookStepRow(Base):

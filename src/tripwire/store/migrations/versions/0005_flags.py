@@ -86,6 +86,12 @@ def upgrade() -> None:
         sa.Column("incident_id", sa.String(length=64), nullable=False),
         sa.Column("playbook", sa.String(length=64), nullable=False),
         sa.Column("started_at", tripwire.store.base.UTCDateTime(), nullable=False),
+        sa.Column("ranked_at", tripwire.store.base.UTCDateTime(), nullable=True),
+        sa.Column(
+            "facts",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.PrimaryKeyConstraint("incident_id", name=op.f("pk_playbook_runs")),
     )
     op.create_table(
