@@ -9,12 +9,13 @@ from fastapi import FastAPI
 
 import tripwire
 from tripwire.api.errors import install_error_handlers
-from tripwire.api.routes import events, health
+from tripwire.api.routes import ack, alerts, events, health, incidents, metrics, oncall
 from tripwire.api.routes import flags as flag_routes
 from tripwire.api.routes import ofrep as ofrep_routes
 from tripwire.pipeline.wiring import Runtime
 
 ROUTERS = [health.router, events.router]
+ROUTERS += [incidents.router, ack.router, alerts.router, oncall.router, metrics.router]
 ROUTERS += [flag_routes.router, ofrep_routes.router]
 
 

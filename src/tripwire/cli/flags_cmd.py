@@ -11,6 +11,8 @@ from tripwire.cli.common import ConfigOption, fail, open_runtime
 from tripwire.domain.clock import isoformat_z
 from tripwire.flags import service
 from tripwire.flags.model import Flag, FlagInvalid
+from tripwire.pipeline.wiring import Runtime
+from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.flips import change_flag
 
 app = typer.Typer(help="Feature flags and kill switches (every change is audited).")
@@ -135,10 +137,15 @@ def history(key: str, as_json: JsonOption = False, config: ConfigOption = None) 
         typer.echo(f"v{r['version']:<4} {r['at']}  {r['actor']}: {r['old']} -> {r['new']}{why}")
 
 
-def _apply(runtime: Any, key: str, fields: dict[str, Any] | None, actor: service.Actor) -> None:
+def _apply(runtime: Runtime, key: str, fields: dict[str, Any] | None, actor: service.Actor) -> None:
     try:
         with runtime.db.session() as session:
-            update = change_flag(session, runtime.clock, key, fields, actor, config=runtime.config)
+            incidents = (
+                RespondIncidents.open(session, runtime.clock, runtime.config, runtime.settings)
+                if actor.incident_id
+                else None
+            )
+            update = change_flag(session, runtime.clock, key, fields, actor, incidents=incidents)
     except service.FlagNotFound:
         fail(f"no flag {key!r}; create it with `tripwire flags set {key} VALUE`")
     except FlagInvalid as exc:

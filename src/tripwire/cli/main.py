@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 import tripwire
-from tripwire.cli import config_cmd, tokens
+from tripwire.cli import config_cmd, incidents_cmd, oncall_cmd, tokens
 from tripwire.cli.flags_cmd import app as flags_app
 from tripwire.cli.replay import replay_command
 from tripwire.cli.serve import serve
@@ -22,6 +22,8 @@ app.command("serve")(serve)
 app.command("replay")(replay_command)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(incidents_cmd.app, name="incidents")
+app.add_typer(oncall_cmd.app, name="oncall")
 app.add_typer(flags_app, name="flags")
 
 

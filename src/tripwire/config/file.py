@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tripwire.config.flags import FlagsConfig
 from tripwire.config.playbooks import PlaybooksConfig
+from tripwire.config.respond import RespondConfig
 from tripwire.config.settings import Settings
 
 
@@ -22,6 +23,7 @@ class TripwireConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_name: str = "Tripwire"
+    respond: RespondConfig = RespondConfig()
     flags: FlagsConfig = FlagsConfig()
     playbooks: PlaybooksConfig = PlaybooksConfig()
 

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import ManualClock
@@ -15,6 +17,7 @@ from tripwire.domain.events import Event, event_to_json
 from tripwire.ingest.validate import BatchInvalid, EventError, parse_batch
 from tripwire.pipeline.runner import EventTimeRunner
 from tripwire.pipeline.stage import Stage, StageContext
+from tripwire.respond.stage import INLINE_DELIVERY
 from tripwire.store.db import Database
 from tripwire.store.events import StoredEvent, event_row, insert_new, max_seq
 from tripwire.store.runtime import set_cursor
@@ -97,7 +100,7 @@ def replay(
         if progress is not None:
             progress(len(chunk))
     with db.session() as session:
-        runner.finish(lambda: StageContext(session, clock, config, settings))
+        runner.finish(lambda: _context(session, clock, config, settings))
     return ReplayResult(len(ordered), accepted, len(ordered) - accepted)
 
 
@@ -118,8 +121,15 @@ def _load_chunk(
             for p, e in payloads
             if p["id"] in inserted
         ]
-        runner.feed(lambda: StageContext(session, clock, config, settings), fresh)
+        runner.feed(lambda: _context(session, clock, config, settings), fresh)
         if fresh:
             # Everything stored so far (derived events included) has been through the stages.
             set_cursor(session, CURSOR, max_seq(session), clock.now())
     return len(fresh)
+
+
+def _context(
+    session: Session, clock: ManualClock, config: TripwireConfig, settings: Settings
+) -> StageContext:
+    # Replay delivers notifications inline, so retries and backoff follow event time.
+    return StageContext(session, clock, config, settings, shared={INLINE_DELIVERY: True})

@@ -5,11 +5,11 @@ from __future__ import annotations
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.pipeline.stage import Stage
-from tripwire.respond.playbooks.stage import PlaybookStage
+from tripwire.respond.stage import RespondStage
 
 
 def default_stages(config: TripwireConfig, settings: Settings) -> list[Stage]:
     """evaluate -> detect -> respond; a stage with nothing configured runs its defaults."""
     stages: list[Stage] = []
-    stages.append(PlaybookStage())  # after respond: playbooks act on the incidents it opened
+    stages.append(RespondStage())  # respond: after detect
     return stages

@@ -8,6 +8,7 @@ from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
 from tripwire.ingest.admission import Admission
+from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.background import Background, PeriodicTask
 from tripwire.pipeline.follower import Follower
 from tripwire.pipeline.stages import default_stages
@@ -48,6 +49,11 @@ class Runtime:
         return [
             PeriodicTask("pipeline", 0.5, lambda: follower.step() > 0),
             PeriodicTask("timers", 5.0, follower.tick),
+            PeriodicTask(
+                "outbox",
+                0.2,
+                OutboxWorker(self.db, self.config.respond, self.settings, self.clock).run_once,
+            ),
         ]
 
     def start_background(self) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from tripwire.api.auth import POLICY_ATTR, bearer, requires, scopes_for
 from tripwire.api.body import read_json
@@ -16,6 +17,7 @@ from tripwire.domain.tokens import grants, same_secret
 from tripwire.flags import service
 from tripwire.flags.model import FlagInvalid, etag_matches, etag_of
 from tripwire.pipeline.wiring import Runtime
+from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.flips import change_flag
 from tripwire.store.tokens import find_active
 
@@ -89,7 +91,8 @@ async def put_flag(key: str, request: Request, runtime: RuntimeDep) -> JSONRespo
     actor = service.Actor(caller(request, runtime), "api", reason, incident_id)
     try:
         with runtime.db.session() as session:
-            update = change_flag(session, runtime.clock, key, fields, actor)
+            incidents = _incidents(session, runtime, actor)
+            update = change_flag(session, runtime.clock, key, fields, actor, incidents=incidents)
     except service.VersionConflict as exc:
         raise ApiError(409, str(exc)) from None
     except FlagInvalid as exc:
@@ -109,7 +112,8 @@ async def kill_flag(key: str, request: Request, runtime: RuntimeDep) -> JSONResp
     actor = service.Actor(caller(request, runtime), "api", reason, incident_id)
     try:
         with runtime.db.session() as session:
-            update = change_flag(session, runtime.clock, key, None, actor)
+            incidents = _incidents(session, runtime, actor)
+            update = change_flag(session, runtime.clock, key, None, actor, incidents=incidents)
     except service.FlagNotFound:
         raise ApiError(404, f"no flag {key[:128]!r}") from None
     except FlagInvalid as exc:
@@ -155,3 +159,10 @@ def _why(body: dict[str, Any]) -> tuple[str | None, str | None]:
     if incident_id is not None and (not isinstance(incident_id, str) or len(incident_id) > 64):
         raise ApiError(422, "`incident_id` must be an incident id such as INC-1")
     return reason, incident_id
+
+
+def _incidents(session: Session, runtime: Runtime, actor: service.Actor) -> RespondIncidents | None:
+    """The incident service, when the change belongs to an incident (its timeline)."""
+    if actor.incident_id is None:
+        return None
+    return RespondIncidents.open(session, runtime.clock, runtime.config, runtime.settings)

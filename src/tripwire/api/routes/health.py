@@ -8,6 +8,8 @@ from fastapi import APIRouter
 
 from tripwire.api.auth import public, requires
 from tripwire.api.deps import RuntimeDep
+from tripwire.domain.incidents import OPEN_STATUSES
+from tripwire.respond.queries import counts_by_status
 from tripwire.store.events import counts_by_type
 
 router = APIRouter(tags=["operations"])
@@ -23,4 +25,6 @@ def stats(runtime: RuntimeDep) -> dict[str, Any]:
     """How many events of each type are stored, and how many incidents."""
     with runtime.db.session() as session:
         events = counts_by_type(session)
-    return {"events": events, "incidents": {"open": 0}}
+        incidents = counts_by_status(session)
+    open_count = sum(n for status, n in incidents.items() if status in OPEN_STATUSES)
+    return {"events": events, "incidents": {"open": open_count, **incidents}}

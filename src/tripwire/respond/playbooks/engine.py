@@ -156,8 +156,15 @@ class Engine:
                 row.incident_id, "deadline_met", text, actor="playbook", data={"step": row.step_id}
             )
             return "met"
+        roles = list(info.get("escalate_to") or [])
+        if not roles:  # a target, not a hard deadline: note it, page nobody
+            row.state = "overdue"
+            text = f"overdue: {title} was due {due}"
+            self.incidents.add_timeline(
+                row.incident_id, "task_overdue", text, actor="playbook", data={"step": row.step_id}
+            )
+            return "overdue"
         row.state = "escalated"
-        roles = list(info.get("escalate_to") or []) or ["incident_commander"]
         text = f"deadline missed: {title} was due {due}; escalated to {', '.join(roles)}"
         self.incidents.add_timeline(
             row.incident_id,
@@ -166,7 +173,7 @@ class Engine:
             actor="playbook",
             data={"step": row.step_id, "roles": roles},
         )
-        self.incidents.page(row.incident_id, roles, text)
+        self.incidents.page(row.incident_id, roles, text, repeat=True)
         return "escalated"
 
     def _title(self, row: PlaybookStepRow) -> str:

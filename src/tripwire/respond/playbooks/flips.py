@@ -6,10 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tripwire.config.file import TripwireConfig
 from tripwire.domain.clock import Clock
 from tripwire.flags import service as flags
-from tripwire.respond.playbooks.service import IncidentService, incident_service
+from tripwire.respond.playbooks.service import IncidentService
 
 
 def change_flag(
@@ -19,17 +18,15 @@ def change_flag(
     fields: dict[str, Any] | None,
     actor: flags.Actor,
     *,
-    config: TripwireConfig | None = None,
     incidents: IncidentService | None = None,
 ) -> flags.FlagUpdate:
     """Apply `fields` to the flag (None: hit its kill switch) and, when `actor.incident_id` is
-    set, put the change on that incident's timeline in the same transaction.
+    set and `incidents` given, put the change on that incident's timeline in the same
+    transaction.
 
     Raises FlagNotFound, FlagInvalid, or LookupError when the incident does not exist.
     """
     now = clock.now()
-    if incidents is None and actor.incident_id is not None:
-        incidents = incident_service(session, clock, config or TripwireConfig())
     incident_id = actor.incident_id
     if incidents and incident_id and incidents.incident(incident_id) is None:
         raise LookupError(f"no incident {incident_id!r}")

@@ -7,15 +7,10 @@ never depends on playbooks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
-
-from sqlalchemy.orm import Session
-
-from tripwire.config.file import TripwireConfig
-from tripwire.domain.clock import Clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,24 +65,12 @@ class IncidentService(Protocol):
     def task_done_at(self, task_id: str) -> datetime | None:
         """When the task was completed, or None while it is open."""
 
-    def page(self, incident_id: str, roles: Sequence[str], reason: str) -> None:
-        """Page whoever holds (or is on call for) each role, through the outbox."""
+    def page(
+        self, incident_id: str, roles: Sequence[str], reason: str, *, repeat: bool = False
+    ) -> list[str]:
+        """Page whoever holds each role (or `schedule:X`, `person:X`) through the outbox;
+        people already paged for this incident are skipped unless `repeat`. Returns who was
+        paged."""
 
     def set_suspects(self, incident_id: str, suspects: list[dict[str, Any]]) -> None:
         """Store the ranked suspects (CONTRACT 3.3 `suspects`)."""
-
-
-ServiceFactory = Callable[[Session, Clock, TripwireConfig], IncidentService]
-_factory: list[ServiceFactory] = []
-
-
-def register_incident_service(factory: ServiceFactory) -> None:
-    """Called once by the incident package to provide its service."""
-    _factory[:] = [factory]
-
-
-def incident_service(
-    session: Session, clock: Clock, config: TripwireConfig
-) -> IncidentService | None:
-    """The registered incident service bound to this transaction, or None when none is."""
-    return _factory[0](session, clock, config) if _factory else None

@@ -3,6 +3,6 @@
 One module per area; a new area adds its module and one import line below.
 """
 
-from tripwire.store.tables import events, flags, runtime, tokens
+from tripwire.store.tables import events, flags, respond, runtime, tokens
 
-__all__ = ["events", "flags", "runtime", "tokens"]
+__all__ = ["events", "flags", "respond", "runtime", "tokens"]

@@ -64,8 +64,9 @@ class PlaybookRunRow(Base):
 class PlaybookStepRow(Base):
     """One step of a run: its task (manual), its result (automatic) and its deadline.
 
-    `state`: pending (deadline not reached), done, met (finished before its deadline),
-    escalated (deadline missed), skipped, failed.
+    `state`: open (a task without deadline), pending (deadline not reached yet), met (task done
+    in time), escalated (deadline missed, escalation paged), overdue (missed, nobody to page),
+    done / skipped / failed (automatic steps).
     """
 
     __tablename__ = "playbook_steps"

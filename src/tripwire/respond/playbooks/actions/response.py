@@ -15,8 +15,11 @@ from tripwire.respond.playbooks.flips import change_flag
 
 def page(ctx: ActionContext, step: StepSpec) -> Outcome:
     roles = [str(r) for r in step.params.get("roles", [step.role or "incident_commander"])]
-    ctx.incidents.page(ctx.incident.id, roles, step.title)
-    return Outcome("done", "paged " + ", ".join(roles), {"roles": roles})
+    people = ctx.incidents.page(ctx.incident.id, roles, step.title)
+    text = ", ".join(roles) + (
+        f": paged {', '.join(people)}" if people else ": already paged when the incident opened"
+    )
+    return Outcome("done", text, {"roles": roles, "paged": people})
 
 
 def rank(ctx: ActionContext, step: StepSpec) -> Outcome:

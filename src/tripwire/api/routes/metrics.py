@@ -1,0 +1,87 @@
+"""GET /metrics (Prometheus exposition, `read` scope: scrape with a bearer token) and
+GET /v1/metrics/response (MTTD, MTTA, MTTM, MTTR per type and severity, as JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from tripwire.api.auth import requires
+from tripwire.api.deps import RuntimeDep
+from tripwire.notify.outbox import counts_by_status as outbox_counts
+from tripwire.pipeline.wiring import Runtime
+from tripwire.respond.metrics import MEASURES, response_report, response_tallies
+from tripwire.respond.queries import counts_by_status
+from tripwire.store.events import counts_by_type
+
+router = APIRouter(tags=["operations"])
+
+
+class TripwireCollector(Collector):
+    """Reads the store at scrape time, so every process reports the same numbers."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def collect(self) -> Iterator[Metric]:
+        with self.runtime.db.session() as session:
+            events, incidents = counts_by_type(session), counts_by_status(session)
+            tallies, outbox = response_tallies(session), outbox_counts(session)
+        stored = GaugeMetricFamily("tripwire_events_stored", "Events stored", labels=["type"])
+        for kind, count in sorted(events.items()):
+            stored.add_metric([kind], count)
+        yield stored
+        by_status = GaugeMetricFamily(
+            "tripwire_incidents", "Incidents by status", labels=["status"]
+        )
+        for status, count in sorted(incidents.items()):
+            by_status.add_metric([status], count)
+        yield by_status
+        yield from _response(tallies)
+        queue = GaugeMetricFamily(
+            "tripwire_outbox_notifications", "Outbox by status", labels=["status"]
+        )
+        for status, count in sorted(outbox.items()):
+            queue.add_metric([status], count)
+        yield queue
+
+
+def _response(tallies: Any) -> Iterator[Metric]:
+    labels = ["type", "severity"]
+    for measure in MEASURES:
+        mean = GaugeMetricFamily(
+            f"tripwire_{measure}_seconds", f"Mean {measure.upper()} in seconds", labels=labels
+        )
+        count = GaugeMetricFamily(
+            f"tripwire_{measure}_incidents",
+            f"Incidents measured for {measure.upper()}",
+            labels=labels,
+        )
+        for (kind, severity), tally in sorted(tallies.items()):
+            value = tally.means()[measure]
+            if value is not None:
+                mean.add_metric([kind, severity], value)
+            count.add_metric([kind, severity], tally.counts[measure])
+        yield mean
+        yield count
+
+
+@router.get("/metrics", dependencies=[requires("read")])
+def metrics(runtime: RuntimeDep) -> Response:
+    # A registry per scrape and per app: nothing leaks between apps in one process (tests).
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(TripwireCollector(runtime))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/metrics/response", dependencies=[requires("read")])
+def response_metrics(runtime: RuntimeDep) -> dict[str, Any]:
+    """Mean seconds to detect / acknowledge / mitigate / resolve, per type and severity."""
+    with runtime.db.session() as session:
+        return {"unit": "seconds", "groups": response_report(session)}

@@ -1,0 +1,288 @@
+"""The `respond` section of tripwire.yaml: severity rules, use-case criticality, people, roles,
+on-call schedules, escalation policies and notification channels (docs/respond.md)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from tripwire.domain.events import parse_rfc3339
+from tripwire.domain.incidents import IncidentType, Severity
+
+Criticality = Literal["low", "standard", "high", "critical"]
+CRITICALITIES: tuple[Criticality, ...] = ("low", "standard", "high", "critical")
+Role = Literal["incident_commander", "communications_lead", "engineering_lead", "safety_lead"]
+ROLES: tuple[Role, ...] = (
+    "incident_commander",
+    "communications_lead",
+    "engineering_lead",
+    "safety_lead",
+)
+NOTIFY_EVENTS = (
+    "incident.opened",
+    "incident.acknowledged",
+    "incident.mitigated",
+    "incident.resolved",
+    "incident.closed",
+    "incident.severity_changed",
+    "incident.updated",
+    "incident.page",
+)
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=float(value))
+    match = _DURATION.match(str(value))
+    if match is None:
+        raise ValueError("a duration is seconds or a string like 30s, 5m, 2h, 1d")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeverityRule(_Strict):
+    """When every condition given holds, the incident is at least `severity`."""
+
+    name: str
+    severity: Severity
+    type: list[IncidentType] | None = None
+    criticality: list[Criticality] | None = None
+    min_magnitude: float | None = Field(None, ge=0)
+    min_exposed_users: int | None = Field(None, ge=0)
+    min_exposed_outputs: int | None = Field(None, ge=0)
+
+
+DEFAULT_RULES: list[dict[str, Any]] = [
+    {
+        "name": "critical safety failure (3x normal or worse)",
+        "type": ["safety"],
+        "min_magnitude": 2.0,
+        "severity": "P0",
+    },
+    {
+        "name": "safety incident in a high-stakes use case",
+        "type": ["safety"],
+        "criticality": ["high", "critical"],
+        "severity": "P0",
+    },
+    {
+        "name": "hallucination in a high-stakes use case",
+        "type": ["hallucination"],
+        "criticality": ["critical"],
+        "severity": "P0",
+    },
+    {"name": "safety incident", "type": ["safety"], "severity": "P1"},
+    {
+        "name": "high-stakes use case (medical, legal)",
+        "criticality": ["critical"],
+        "severity": "P1",
+    },
+    {"name": "severe degradation (doubled or halved)", "min_magnitude": 1.0, "severity": "P1"},
+    {"name": "many people exposed", "min_exposed_users": 1000, "severity": "P1"},
+    {"name": "important use case", "criticality": ["high"], "severity": "P2"},
+    {"name": "clear degradation (+50 %)", "min_magnitude": 0.5, "severity": "P2"},
+    {"name": "people exposed", "min_exposed_users": 50, "severity": "P2"},
+]
+
+
+class SeverityConfig(_Strict):
+    """The most severe matching rule wins; `default` when none matches."""
+
+    default: Severity = "P3"
+    rules: list[SeverityRule] = Field(
+        default_factory=lambda: [SeverityRule.model_validate(r) for r in DEFAULT_RULES]
+    )
+    reassess_every: Duration = timedelta(minutes=15)
+
+
+class UseCaseConfig(_Strict):
+    criticality: Criticality = "standard"
+    escalation_policy: str | None = None
+
+
+class PersonConfig(_Strict):
+    name: str | None = None
+    email: str | None = None
+    notify: list[str] = Field(default_factory=list, description="channels that page this person")
+
+
+class Rotation(_Strict):
+    """Members take turns; each shift lasts `every` (daily or weekly) from `start` at
+    `handoff_time` local time."""
+
+    members: list[str] = Field(min_length=1)
+    every: Literal["daily", "weekly"] = "weekly"
+    start: date
+    handoff_time: time = time(9, 0)
+
+
+Instant = Annotated[datetime, BeforeValidator(parse_rfc3339)]
+
+
+class Override(_Strict):
+    """`person` is on call instead of the rotation from `start` to `end` (RFC 3339)."""
+
+    person: str
+    start: Instant
+    end: Instant
+
+    @model_validator(mode="after")
+    def _order(self) -> Override:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class ScheduleConfig(_Strict):
+    time_zone: str = "UTC"
+    rotations: list[Rotation] = Field(min_length=1)
+    overrides: list[Override] = Field(default_factory=list)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+        return value
+
+
+_TARGET = re.compile(r"^(schedule|person|role):[\w.-]+$")
+
+
+class EscalationLevel(_Strict):
+    targets: list[str] = Field(min_length=1, description="schedule:X, person:X or role:X")
+    timeout: Duration = timedelta(minutes=10)
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        for target in value:
+            if not _TARGET.match(target):
+                raise ValueError(f"{target!r}: write schedule:NAME, person:NAME or role:NAME")
+        return value
+
+
+class EscalationPolicy(_Strict):
+    levels: list[EscalationLevel] = Field(min_length=1)
+    repeat: int = Field(0, ge=0, le=10, description="times to start again from level 1")
+
+
+class RoleSource(_Strict):
+    schedule: str | None = None
+    person: str | None = None
+    types: list[IncidentType] | None = None  # only for these incident types
+    page_at_open: bool = False
+
+
+def _default_roles() -> dict[Role, RoleSource]:
+    return {"safety_lead": RoleSource(types=["safety"], page_at_open=True)}
+
+
+class ChannelConfig(BaseModel):
+    """One notification channel; `type` picks the plug-in, the rest are its options."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    type: str
+    events: list[str] | None = None
+    min_severity: Severity = "P3"
+
+    @field_validator("events")
+    @classmethod
+    def _events(cls, value: list[str] | None) -> list[str] | None:
+        for name in value or []:
+            if name not in NOTIFY_EVENTS:
+                raise ValueError(f"unknown event {name!r}; choose from {', '.join(NOTIFY_EVENTS)}")
+        return value
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class RespondConfig(_Strict):
+    """Everything respond needs; every part is optional."""
+
+    severity: SeverityConfig = SeverityConfig()
+    use_cases: dict[str, UseCaseConfig] = Field(default_factory=dict)
+    critical_keywords: list[str] = Field(
+        default_factory=lambda: ["med", "health", "clinic", "legal", "law", "finance"]
+    )
+    people: dict[str, PersonConfig] = Field(default_factory=dict)
+    schedules: dict[str, ScheduleConfig] = Field(default_factory=dict)
+    escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
+    default_escalation_policy: str | None = "default"
+    roles: dict[Role, RoleSource] = Field(default_factory=_default_roles)
+    channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+    broadcast: list[str] = Field(default_factory=list, description="channels told of every change")
+    auto_resolve: bool = True
+    join_grace: Duration = timedelta(minutes=30)
+    ack_link_ttl: Duration = timedelta(hours=24)
+
+    @model_validator(mode="after")
+    def _references(self) -> RespondConfig:
+        problems = list(self._dangling())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _dangling(self) -> list[str]:
+        out: list[str] = []
+        for name, person in self.people.items():
+            out += [
+                f"people.{name}.notify: no channel {c!r}"
+                for c in person.notify
+                if c not in self.channels
+            ]
+        out += [f"broadcast: no channel {c!r}" for c in self.broadcast if c not in self.channels]
+        for name, sched in self.schedules.items():
+            for rot in sched.rotations:
+                out += [
+                    f"schedules.{name}: no person {m!r}"
+                    for m in rot.members
+                    if m not in self.people
+                ]
+        for name, policy in self.escalation_policies.items():
+            for level in policy.levels:
+                out += [
+                    f"escalation_policies.{name}: {t}"
+                    for t in level.targets
+                    if not self._known_target(t)
+                ]
+        for role, src in self.roles.items():
+            if src.schedule and src.schedule not in self.schedules:
+                out.append(f"roles.{role}.schedule: no schedule {src.schedule!r}")
+            if src.person and src.person not in self.people:
+                out.append(f"roles.{role}.person: no person {src.person!r}")
+        return out
+
+    def _known_target(self, target: str) -> bool:
+        kind, _, name = target.partition(":")
+        if kind == "schedule":
+            return name in self.schedules
+        if kind == "person":
+            return name in self.people
+        return name in ROLES

@@ -1,0 +1,66 @@
+"""One HTTP POST as every webhook-style channel sends it: no redirects, a timeout, and the
+answer turned into success or a DeliveryError that carries the retry decision."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+
+import httpx
+
+from tripwire.notify.channel import DeliveryError
+from tripwire.notify.guard import check_url
+
+THROTTLED = {429, 502, 503, 504}
+MAX_RETRY_AFTER = 86_400.0
+
+
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    allow_private: bool,
+    permanent: frozenset[int] = frozenset(),
+) -> httpx.Response:
+    """POST `body`; returns the 2xx response or raises DeliveryError.
+
+    3xx is a failure (redirects are never followed: the target was checked, the redirect
+    would not be); 410 disables the channel; statuses in `permanent` are not retried.
+    """
+    check_url(url, allow_private)
+    try:
+        with httpx.Client(follow_redirects=False, timeout=timeout) as client:
+            response = client.post(url, content=body, headers=headers)
+    except httpx.TimeoutException:
+        raise DeliveryError(f"no answer within {timeout:g} s") from None
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"connection failed: {type(exc).__name__}: {exc}") from None
+    status = response.status_code
+    if 200 <= status < 300:
+        return response
+    detail = f"HTTP {status}: {response.text[:200]}"
+    if status == 410:
+        raise DeliveryError(detail, disable=True)
+    if 300 <= status < 400:
+        raise DeliveryError(f"HTTP {status} redirect (redirects are not followed)")
+    if status in permanent:
+        raise DeliveryError(detail, permanent=True)
+    retry_after = retry_after_seconds(response.headers.get("retry-after"))
+    raise DeliveryError(detail, retry_after=retry_after if status in THROTTLED else None)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), capped at a day."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return min(max(when.timestamp() - current, 0.0), MAX_RETRY_AFTER)

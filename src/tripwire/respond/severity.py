@@ -1,0 +1,67 @@
+"""Severity from written rules: magnitude, use-case criticality, people exposed and type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tripwire.config.respond import Criticality, RespondConfig, SeverityRule
+from tripwire.domain.incidents import IncidentType, Severity, rank
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rules look at. `magnitude` is the relative size of the worst signal."""
+
+    type: IncidentType
+    criticality: Criticality
+    magnitude: float | None = None
+    exposed_users: int = 0
+    exposed_outputs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The severity and the names of the rules that set it (empty: the default applied)."""
+
+    severity: Severity
+    reasons: tuple[str, ...]
+
+    def because(self) -> str:
+        return "; ".join(self.reasons) if self.reasons else "no rule matched: the default"
+
+
+def matches(rule: SeverityRule, facts: Facts) -> bool:
+    if rule.type is not None and facts.type not in rule.type:
+        return False
+    if rule.criticality is not None and facts.criticality not in rule.criticality:
+        return False
+    if rule.min_magnitude is not None and (facts.magnitude or 0.0) < rule.min_magnitude:
+        return False
+    if rule.min_exposed_users is not None and facts.exposed_users < rule.min_exposed_users:
+        return False
+    return not (
+        rule.min_exposed_outputs is not None and facts.exposed_outputs < rule.min_exposed_outputs
+    )
+
+
+def assess(config: RespondConfig, facts: Facts) -> Assessment:
+    """The most severe matching rule wins; every rule at that level is named as a reason."""
+    hits = [r for r in config.severity.rules if matches(r, facts)]
+    if not hits:
+        return Assessment(config.severity.default, ())
+    best = min(hits, key=lambda r: rank(r.severity)).severity
+    return Assessment(best, tuple(r.name for r in hits if r.severity == best))
+
+
+def criticality_of(config: RespondConfig, use_case: str | None) -> Criticality:
+    """Configured criticality, else `critical` when the name holds a high-stakes keyword
+    (med, legal, ...), else `standard`."""
+    if use_case is None:
+        return "standard"
+    known = config.use_cases.get(use_case)
+    if known is not None:
+        return known.criticality
+    lowered = use_case.lower()
+    if any(word in lowered for word in config.critical_keywords):
+        return "critical"
+    return "standard"

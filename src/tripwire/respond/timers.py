@@ -1,0 +1,71 @@
+"""What happens as time passes: escalation to the next level when nobody acknowledged,
+missed deadlines, and severity reassessment while signals still fire."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tripwire.respond import hooks, queries
+from tripwire.respond.escalation import next_step
+from tripwire.respond.service import IncidentService
+from tripwire.respond.signals import reassess
+from tripwire.respond.work import miss_due_deadlines
+from tripwire.store.tables.respond import IncidentRow
+
+
+def tick(service: IncidentService) -> None:
+    escalate_due(service)
+    miss_due_deadlines(service, service.clock.now())
+    reassess_due(service)
+    for hook in hooks.registered():
+        hook.tick(service)
+
+
+def escalate_due(service: IncidentService) -> int:
+    """Page the next level of every triggered incident whose level timed out."""
+    now = service.clock.now()
+    due = service.session.scalars(
+        select(IncidentRow).where(
+            IncidentRow.next_escalation_at.is_not(None), IncidentRow.next_escalation_at <= now
+        )
+    ).all()
+    for incident in due:
+        policy = service.rc.escalation_policies.get(incident.policy or "")
+        if incident.status != "triggered" or policy is None:
+            incident.next_escalation_at = None
+            continue
+        step = next_step(policy, incident.escalation_level, incident.escalation_round, now)
+        if step is None:
+            incident.next_escalation_at = None
+            continue
+        incident.next_escalation_at = step.next_at
+        service.log(
+            incident,
+            "escalated",
+            f"Not acknowledged in time: escalating to level {step.level + 1}",
+            "tripwire",
+            {"level": step.level + 1},
+        )
+        service.page_level(incident, step.level, step.round_)
+    return len(due)
+
+
+def reassess_due(service: IncidentService) -> int:
+    now = service.clock.now()
+    due = service.session.scalars(
+        select(IncidentRow).where(
+            IncidentRow.reassess_at.is_not(None),
+            IncidentRow.reassess_at <= now,
+            IncidentRow.status.in_(("triggered", "acknowledged", "mitigated")),
+        )
+    ).all()
+    for incident in due:
+        firing = any(s.state == "firing" for s in queries.signals(service.session, incident.number))
+        if not firing:
+            incident.reassess_at = None  # nothing ongoing: no more automatic reassessment
+            continue
+        # Back off: a long incident is reassessed less and less often (at most every 6 hours).
+        gap = min(now - incident.started_at, service.rc.severity.reassess_every * 24)
+        incident.reassess_at = now + max(service.rc.severity.reassess_every, gap / 4)
+        reassess(service, incident)
+    return len(due)
