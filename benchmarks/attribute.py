@@ -21,15 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.attribution_world import Scenario, scenario  # noqa: E402
-from tripwire.domain.clock import ManualClock  # noqa: E402
-from tripwire.ingest.validate import parse_batch  # noqa: E402
-from tripwire.ingest.writer import store_events  # noqa: E402
-from tripwire.respond.attribution.query import load_changes  # noqa: E402
-from tripwire.respond.attribution.rank import LOOKBACK, rank_suspects  # noqa: E402
-from tripwire.respond.attribution.scoring import ChangeFacts  # noqa: E402
-from tripwire.store.base import Base  # noqa: E402
-from tripwire.store.db import Database  # noqa: E402
+from benchmarks.attribution_world import Scenario, scenario
+from tripwire.domain.clock import ManualClock
+from tripwire.ingest.validate import parse_batch
+from tripwire.ingest.writer import store_events
+from tripwire.respond.attribution.query import load_changes
+from tripwire.respond.attribution.rank import LOOKBACK, rank_suspects
+from tripwire.respond.attribution.scoring import ChangeFacts
+from tripwire.store.base import Base
+from tripwire.store.db import Database
 
 Ranker = Callable[[Database, Scenario], list[str]]
 
