@@ -79,7 +79,7 @@ class Engine:
         if outcome.state == "manual":
             self._task(ctx, step, outcome.text)
             return
-        self._record(incident.id, step, outcome.state, outcome.text, outcome.data)
+        self._record(incident.id, step, outcome.state, outcome.text, outcome.data, outcome.kind)
 
     def _act(self, ctx: ActionContext, step: StepSpec) -> Outcome:
         action = registry.ACTIONS.get(step.action or "")
@@ -118,6 +118,7 @@ class Engine:
         state: str,
         text: str,
         data: dict[str, Any] | None = None,
+        kind: str = "playbook_step",
     ) -> None:
         store.add_step(
             self.session, incident_id, step.id, mode="auto", state=state, now=self.clock.now(),
@@ -125,7 +126,7 @@ class Engine:
         )  # fmt: skip
         self.incidents.add_timeline(
             incident_id,
-            "playbook_step",
+            kind,
             f"{step.title}: {text}",
             actor=f"playbook:{step.id}",
             data={"step": step.id, "state": state, **(data or {})},

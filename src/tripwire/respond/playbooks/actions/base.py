@@ -46,6 +46,7 @@ class Outcome:
     state: OutcomeState
     text: str
     data: dict[str, Any] = field(default_factory=dict)
+    kind: str = "playbook_step"  # the timeline kind; "evidence" lists it with the evidence
 
 
 Action = Callable[[ActionContext, StepSpec], Outcome]

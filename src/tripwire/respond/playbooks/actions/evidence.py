@@ -48,7 +48,7 @@ def sample_outputs(ctx: ActionContext, step: StepSpec) -> Outcome:
         worse = since.mean > before.mean if spec.higher_is_worse else since.mean < before.mean
         ctx.facts["confirmed"] = worse
         text += " (confirmed)" if worse else " (not confirmed by the sample)"
-    return Outcome("done", text, {"outputs": sample})
+    return Outcome("done", text, {"outputs": sample}, kind="evidence")
 
 
 def assess_exposure(ctx: ActionContext, step: StepSpec) -> Outcome:
@@ -90,9 +90,8 @@ def capture_chain(ctx: ActionContext, step: StepSpec) -> Outcome:
     chain = evidence.outputs_with_scores(ctx.session, list(dict.fromkeys(ids))[:size])
     if not chain:
         return Outcome("manual", "no outputs to capture yet; attach the chain by hand")
-    return Outcome(
-        "done", f"captured {len(chain)} input/output chains {what} as evidence", {"chain": chain}
-    )
+    text = f"captured {len(chain)} input/output chains {what} as evidence"
+    return Outcome("done", text, {"chain": chain}, kind="evidence")
 
 
 def assess_pattern(ctx: ActionContext, step: StepSpec) -> Outcome:
