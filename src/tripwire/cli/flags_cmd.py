@@ -12,8 +12,10 @@ from tripwire.domain.clock import isoformat_z
 from tripwire.flags import service
 from tripwire.flags.model import Flag, FlagInvalid
 from tripwire.pipeline.wiring import Runtime
+from tripwire.respond.playbooks import rollback
 from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.flips import change_flag
+from tripwire.store import playbooks as playbook_store
 
 app = typer.Typer(help="Feature flags and kill switches (every change is audited).")
 
@@ -177,3 +179,39 @@ def _parse(value: str, kind: str, name: str) -> bool | str:
     if lowered in ("false", "off", "0", "no"):
         return False
     fail(f"{name} {value!r} is not a boolean: use true or false")
+
+
+@app.command("rollbacks")
+def rollbacks(
+    incident: IncidentOption = None, as_json: JsonOption = False, config: ConfigOption = None
+) -> None:
+    """Rollbacks done by playbooks and whether the signal recovered."""
+    runtime = open_runtime(config)
+    with runtime.db.session() as session:
+        rows = [rollback.as_json(r) for r in playbook_store.list_rollbacks(session, incident)]
+    runtime.close()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        how = f"flag {r['flag']}" if r["flag"] else "webhook"
+        typer.echo(f"{r['id']}  {r['state']:13} {r['incident_id']}  {r['change_id']} via {how}")
+
+
+@app.command("undo-rollback")
+def undo_rollback(
+    rollback_id: str, reason: ReasonOption = None, by: ByOption = "cli", config: ConfigOption = None
+) -> None:
+    """Undo a flag rollback: the flag serves what it served before."""
+    runtime = open_runtime(config)
+    try:
+        with runtime.db.session() as session:
+            incidents = RespondIncidents.open(
+                session, runtime.clock, runtime.config, runtime.settings
+            )
+            row = rollback.revert(session, runtime.clock, incidents, rollback_id, by, reason)
+            typer.echo(f"reverted {row.id}: {row.flag_key} serves {row.previous_value!r} again")
+    except rollback.RollbackError as exc:
+        fail(str(exc))
+    finally:
+        runtime.close()

@@ -61,8 +61,9 @@ def harmful_traffic(rt: Runtime) -> None:
         events.append({"id": f"o{i}", "type": "output", "ts": ts, "use_case": "support-chat",
                        "model": "m", "user_id": f"u{i % 7}", "input": f"jailbreak {i}",
                        "output": f"<b>harmful</b> {i}", "prompt_version": "v14"})  # fmt: skip
+        hit = i % 3 == 0
         events.append({"id": f"s{i}", "type": "safety", "ts": ts, "use_case": "support-chat",
-                       "filter": "moderation", "output_id": f"o{i}", "triggered": i % 3 == 0})  # fmt: skip
+                       "filter": "moderation", "output_id": f"o{i}", "triggered": hit})  # fmt: skip
     store_events(rt.db, parse_batch(events), rt.clock)
 
 

@@ -17,8 +17,10 @@ from tripwire.domain.tokens import grants, same_secret
 from tripwire.flags import service
 from tripwire.flags.model import FlagInvalid, etag_matches, etag_of
 from tripwire.pipeline.wiring import Runtime
+from tripwire.respond.playbooks import rollback
 from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.flips import change_flag
+from tripwire.store import playbooks as playbook_store
 from tripwire.store.tokens import find_active
 
 router = APIRouter(tags=["flags"])
@@ -166,3 +168,29 @@ def _incidents(session: Session, runtime: Runtime, actor: service.Actor) -> Resp
     if actor.incident_id is None:
         return None
     return RespondIncidents.open(session, runtime.clock, runtime.config, runtime.settings)
+
+
+@router.get("/v1/rollbacks", dependencies=[requires("read")])
+def list_rollbacks(runtime: RuntimeDep, incident_id: str | None = None) -> dict[str, Any]:
+    """Rollbacks done by playbooks, newest first, with their recovery verdicts."""
+    with runtime.db.session() as session:
+        rows = playbook_store.list_rollbacks(session, incident_id)
+        return {"rollbacks": [rollback.as_json(r) for r in rows]}
+
+
+@router.post("/v1/rollbacks/{rollback_id}/revert", dependencies=[requires("respond")])
+async def revert_rollback(rollback_id: str, request: Request, runtime: RuntimeDep) -> Any:
+    """Undo a flag rollback: the flag serves what it served before (on the timeline)."""
+    body = await read_json(request, MAX_FLAG_BODY)
+    reason, _ = _why(body if isinstance(body, dict) else {})
+    try:
+        with runtime.db.session() as session:
+            incidents = RespondIncidents.open(
+                session, runtime.clock, runtime.config, runtime.settings
+            )
+            row = rollback.revert(
+                session, runtime.clock, incidents, rollback_id, caller(request, runtime), reason
+            )
+            return rollback.as_json(row)
+    except rollback.RollbackError as exc:
+        raise ApiError(exc.status, str(exc)) from None

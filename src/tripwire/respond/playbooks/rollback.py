@@ -18,6 +18,7 @@ from tripwire.domain.clock import Clock, isoformat_z
 from tripwire.domain.ids import uuid7
 from tripwire.flags import service as flags
 from tripwire.flags.model import FlagInvalid
+from tripwire.notify.outbox import enqueue
 from tripwire.respond.attribution.metrics import MetricSpec, choose_metric
 from tripwire.respond.attribution.query import load_observations
 from tripwire.respond.attribution.scoring import ChangeFacts, Stats
@@ -25,14 +26,18 @@ from tripwire.respond.playbooks.flips import change_flag
 from tripwire.respond.playbooks.service import IncidentFacts, IncidentService
 from tripwire.store import playbooks as store
 from tripwire.store.tables.flags import RollbackRow
-from tripwire.store.tables.runtime import OutboxRow
 
 BASELINE = timedelta(hours=6)
-WEBHOOK_KIND = "rollback.webhook"
+WEBHOOK_EVENT = "rollback.requested"
 
 
 class RollbackError(Exception):
-    """The rollback cannot be done automatically; the message says what a person must do."""
+    """The rollback cannot be done (automatically); the message says what a person must do.
+    `status` is 404 when the rollback does not exist, else 409."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +81,7 @@ def apply(
     if "flag" in handle:
         row.flag_key, row.previous_value = _flip(session, clock, incidents, handle, actor)
     elif "webhook" in handle:
-        _enqueue_webhook(session, now, row, incident, change)
+        _enqueue_webhook(session, config, now, row, incident, change)
     else:
         raise RollbackError(f"change {change.id} has no rollback handle; roll it back by hand")
     store.add_rollback(session, row)
@@ -102,32 +107,50 @@ def _flip(
 
 
 def _enqueue_webhook(
-    session: Session, now: datetime, row: RollbackRow, incident: IncidentFacts, change: ChangeFacts
+    session: Session,
+    config: TripwireConfig,
+    now: datetime,
+    row: RollbackRow,
+    incident: IncidentFacts,
+    change: ChangeFacts,
 ) -> None:
-    body = {
-        "type": "tripwire.rollback",
-        "rollback_id": row.id,
-        "incident_id": incident.id,
-        "change_id": change.id,
-        "kind": change.kind,
-        "version": change.version,
-        "roll_back_to": change.previous_version,
-        "use_case": change.use_case,
-        "requested_at": isoformat_z(now),
-    }
-    session.add(
-        OutboxRow(
-            id=f"rollback-{row.id}",
-            kind=WEBHOOK_KIND,
-            channel="webhook",
-            ordering_key=incident.id,
-            payload={"url": row.handle["webhook"], "body": body},
-            status="pending",
-            attempts=0,
-            created_at=now,
-            next_attempt_at=now,
+    """Queue the signed call on the webhook channel configured for the handle's URL.
+
+    Only URLs configured as channels are called: a change event cannot make Tripwire call an
+    address nobody approved, and the channel holds the signing secret.
+    """
+    url = str(row.handle["webhook"])
+    channel = _channel_for(config, url)
+    if channel is None:
+        raise RollbackError(
+            f"no webhook channel is configured for {url[:200]}: add it under respond.channels "
+            "(type webhook, with a secret) so the rollback call can be signed, or roll back by "
+            "hand"
         )
+    enqueue(
+        session,
+        channel=channel,
+        event=WEBHOOK_EVENT,
+        payload={
+            "at": isoformat_z(now),
+            "rollback_id": row.id,
+            "incident_id": incident.id,
+            "change_id": change.id,
+            "kind": change.kind,
+            "version": change.version,
+            "roll_back_to": change.previous_version,
+            "use_case": change.use_case,
+        },
+        ordering_key=incident.id,
+        now=now,
     )
+
+
+def _channel_for(config: TripwireConfig, url: str) -> str | None:
+    for name, channel in config.respond.channels.items():
+        if channel.type == "webhook" and channel.options().get("url") == url:
+            return name
+    return None
 
 
 def _metric_name(incident: IncidentFacts) -> str | None:
@@ -166,7 +189,7 @@ def revert(
     """Undo a flag rollback: the flag serves what it served before. Raises RollbackError."""
     row = store.get_rollback(session, rollback_id)
     if row is None:
-        raise RollbackError(f"no rollback {rollback_id!r}; see `tripwire flags rollbacks`")
+        raise RollbackError(f"no rollback {rollback_id!r}; see `tripwire flags rollbacks`", 404)
     if row.state == "reverted":
         raise RollbackError(f"rollback {rollback_id} was already reverted")
     if row.flag_key is None:
@@ -178,3 +201,19 @@ def revert(
     row.state = "reverted"
     session.flush()
     return row
+
+
+def as_json(row: RollbackRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "incident_id": row.incident_id,
+        "change_id": row.change_id,
+        "handle": row.handle,
+        "flag": row.flag_key,
+        "previous_value": row.previous_value,
+        "state": row.state,
+        "applied_at": isoformat_z(row.applied_at),
+        "check_at": isoformat_z(row.check_at) if row.check_at else None,
+        "metric": row.metric,
+        "detail": row.detail,
+    }
