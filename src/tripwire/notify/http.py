@@ -4,6 +4,7 @@ answer turned into success or a DeliveryError that carries the retry decision.""
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 
 import httpx
@@ -12,6 +13,19 @@ from tripwire.notify.channel import DeliveryError
 from tripwire.notify.guard import check_url
 
 THROTTLED = {429, 502, 503, 504}
+_local = threading.local()
+
+
+def _client() -> httpx.Client:
+    """One client per sending thread: building a client (its TLS context) costs more than
+    a request, and connections to the same receiver are kept alive."""
+    client: httpx.Client | None = getattr(_local, "client", None)
+    if client is None:
+        client = httpx.Client(follow_redirects=False, headers={"user-agent": "Tripwire"})
+        _local.client = client
+    return client
+
+
 MAX_RETRY_AFTER = 86_400.0
 
 
@@ -31,8 +45,7 @@ def post(
     """
     check_url(url, allow_private)
     try:
-        with httpx.Client(follow_redirects=False, timeout=timeout) as client:
-            response = client.post(url, content=body, headers=headers)
+        response = _client().post(url, content=body, headers=headers, timeout=timeout)
     except httpx.TimeoutException:
         raise DeliveryError(f"no answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:

@@ -88,6 +88,12 @@ class OutboxWorker:
         self._pool.shutdown(wait=True)
 
     def _claim(self, session: Session, now: datetime) -> list[Notification]:
+        """Lock up to `batch` due notifications in one UPDATE ... RETURNING.
+
+        Writing first matters on SQLite: a transaction that reads and then writes cannot
+        upgrade its lock while another process writes, a lone write simply waits its turn.
+        """
+        self._fail_disabled(session)
         earlier = aliased(OutboxRow)
         blocked = exists().where(
             earlier.status == "pending",
@@ -97,26 +103,36 @@ class OutboxWorker:
         )
         free = or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now)
         due = and_(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now, free)
-        query = select(OutboxRow).where(due, ~blocked).order_by(OutboxRow.seq).limit(self.batch)
-        rows = session.scalars(query.execution_options(populate_existing=True)).all()
-        disabled = set(session.scalars(select(ChannelStateRow.channel)))
-        claimed: list[Notification] = []
-        for row in rows:
-            if row.channel in disabled:
-                row.status, row.last_error = "failed", "channel disabled (410 Gone)"
-                continue
-            result = session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.seq == row.seq, due)
-                .values(locked_until=now + LOCK, attempts=OutboxRow.attempts + 1)
-                .execution_options(synchronize_session=False)
+        pick = select(OutboxRow.seq).where(due, ~blocked).order_by(OutboxRow.seq).limit(self.batch)
+        if session.get_bind().dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        rows = session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.seq.in_(pick.scalar_subquery()), due)
+            .values(locked_until=now + LOCK, attempts=OutboxRow.attempts + 1)
+            .returning(
+                OutboxRow.seq,
+                OutboxRow.id,
+                OutboxRow.kind,
+                OutboxRow.channel,
+                OutboxRow.payload,
+                OutboxRow.attempts,
             )
-            if result.rowcount:  # type: ignore[attr-defined]
-                claimed.append(
-                    Notification(row.id, row.kind, row.channel, row.payload, row.attempts + 1)
-                )
-        session.flush()
-        return claimed
+            .execution_options(synchronize_session=False)
+        ).all()
+        return [
+            Notification(r.id, r.kind, r.channel, r.payload, r.attempts)
+            for r in sorted(rows, key=lambda r: r.seq)
+        ]
+
+    def _fail_disabled(self, session: Session) -> None:
+        disabled = select(ChannelStateRow.channel).where(ChannelStateRow.disabled_at.is_not(None))
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == "pending", OutboxRow.channel.in_(disabled))
+            .values(status="failed", last_error="channel disabled (410 Gone)")
+            .execution_options(synchronize_session=False)
+        )
 
     def _channel(self, name: str) -> Channel | str:
         if name not in self._channels:
@@ -146,23 +162,25 @@ class OutboxWorker:
 
     def _record(self, session: Session, outcomes: list[Outcome], now: datetime) -> None:
         for outcome in outcomes:
-            query = select(OutboxRow).where(OutboxRow.id == outcome.note.id)
-            row = session.scalar(query.execution_options(populate_existing=True))
-            if row is None:
-                continue
-            row.locked_until = None
-            error = outcome.error
+            note, error = outcome.note, outcome.error
+            values: dict[str, object] = {"locked_until": None}
             if error is None:
-                row.status, row.delivered_at, row.last_error = "delivered", now, None
-                continue
-            row.last_error = str(error)[:2000]
-            if error.disable:
-                self._disable(session, row.channel, str(error), now)
-            if error.permanent or row.attempts >= self.backoff.max_attempts:
-                row.status = "failed"
+                values.update(status="delivered", delivered_at=now, last_error=None)
             else:
-                row.next_attempt_at = now + self.backoff.delay(row.attempts, error.retry_after)
-        session.flush()
+                values["last_error"] = str(error)[:2000]
+                if error.permanent or note.attempt >= self.backoff.max_attempts:
+                    values["status"] = "failed"
+                else:
+                    delay = self.backoff.delay(note.attempt, error.retry_after)
+                    values["next_attempt_at"] = now + delay
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == note.id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if error is not None and error.disable:
+                self._disable(session, note.channel, str(error), now)
 
     def _disable(self, session: Session, channel: str, reason: str, now: datetime) -> None:
         if session.get(ChannelStateRow, channel) is None:
