@@ -3,6 +3,8 @@ and hit the kill switch."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tripwire.config.playbooks import StepSpec
 from tripwire.flags import service as flags
 from tripwire.flags.model import FlagInvalid
@@ -29,13 +31,21 @@ def rank(ctx: ActionContext, step: StepSpec) -> Outcome:
         inc.type, inc.use_case, inc.started_at, inc.detected_at, [s.metric for s in inc.signals]
     )
     suspects = [s.as_json() for s in rank_suspects(ctx.session, window, ctx.now)]
-    ctx.incidents.set_suspects(inc.id, suspects)
+    if "suspects" not in ctx.facts or _moved(ctx.facts["suspects"], suspects):
+        ctx.incidents.set_suspects(inc.id, suspects)
     ctx.facts["suspects"] = suspects
     if not suspects:
         return Outcome("done", "no change in the deployment log fits this incident")
     top = suspects[0]
     text = f"top suspect {top['change_id']} (score {top['score']:.2f}): {top['why']}"
     return Outcome("done", text, {"suspects": suspects})
+
+
+def _moved(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> bool:
+    """A new order, or a score that moved enough to matter (re-ranking runs every 15 min)."""
+    if [s["change_id"] for s in before] != [s["change_id"] for s in after]:
+        return True
+    return any(abs(a["score"] - b["score"]) > 0.05 for a, b in zip(after, before, strict=True))
 
 
 def roll_back(ctx: ActionContext, step: StepSpec) -> Outcome:
