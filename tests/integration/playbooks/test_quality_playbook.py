@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -161,3 +162,30 @@ def test_a_rollback_to_an_unapproved_webhook_becomes_a_task(
     assert incident["suspects"][0]["change_id"] == "chg-hook"
     task = next(t for t in incident["tasks"] if t["title"].startswith("Roll back"))
     assert "no webhook channel is configured" in task["data"]["why"]
+
+
+def test_a_suspect_that_becomes_clear_later_is_rolled_back_then(
+    rt: Runtime, api: TestClient, token: dict[str, str], clock: ManualClock
+) -> None:
+    api.get("/v1/flags", headers=token)
+    change_at = T0 - timedelta(minutes=1)
+    back = {"flag": "chat.prompt", "variant": "v13"}
+    change = {"id": "chg-late", "type": "change", "ts": isoformat_z(change_at),
+              "use_case": "support-chat", "kind": "prompt_change", "version": "v14",
+              "previous_version": "v13", "rollback": back}  # fmt: skip
+    quiet = outputs(T0 - timedelta(hours=2), 120, None, seed=5)
+    store_events(rt.db, parse_batch([change, *quiet]), rt.clock)
+    feed(rt, replace(quality_alert(), started_at=change_at))
+    first = detail(api, token)
+    assert api.get("/v1/flags/chat.prompt", headers=token).json()["value"] == "v14"
+    assert first["suspects"][0]["score"] < 0.6  # too few v14 outputs yet
+
+    later = outputs(T0, 20, "v14", seed=6)
+    for event in later:  # the rollout started a minute before: half the traffic is on v14
+        event["id"] = "late-" + event["id"]
+    store_events(rt.db, parse_batch(later), clock)
+    clock.advance(timedelta(minutes=20))
+    tick(rt)
+    assert api.get("/v1/flags/chat.prompt", headers=token).json()["value"] == "v13"
+    kinds = [e["kind"] for e in detail(api, token)["timeline"]]
+    assert "suspects" in kinds
