@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.attribution_world import Scenario, scenario
+from benchmarks.attribution_world import FOLLOW_UP, Scenario, scenario
 from tripwire.domain.clock import ManualClock
 from tripwire.ingest.validate import parse_batch
 from tripwire.ingest.writer import store_events
@@ -42,8 +42,17 @@ def load(path: Path, world: Scenario) -> Database:
 
 
 def tripwire_ranker(db: Database, world: Scenario) -> list[str]:
+    """Tripwire's ranking when the incident opens."""
     with db.session() as session:
         suspects = rank_suspects(session, world.incident, world.incident.detected_at)
+    return [s.change.id for s in suspects]
+
+
+def tripwire_an_hour_later(db: Database, world: Scenario) -> list[str]:
+    """Tripwire's ranking one hour after detection (it ranks again every 15 min for 6 h)."""
+    later = world.incident.detected_at + FOLLOW_UP
+    with db.session() as session:
+        suspects = rank_suspects(session, world.incident, later)
     return [s.change.id for s in suspects]
 
 
@@ -64,7 +73,8 @@ def closest_to_onset(db: Database, world: Scenario) -> list[str]:
 
 
 RANKERS: dict[str, Ranker] = {
-    "tripwire": tripwire_ranker,
+    "tripwire, at detection": tripwire_ranker,
+    "tripwire, 1 h after detection": tripwire_an_hour_later,
     "baseline: most recent change first": most_recent,
     "baseline: closest to the onset first": closest_to_onset,
 }

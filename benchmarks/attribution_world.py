@@ -52,7 +52,15 @@ class _Segment:
 
 
 def scenario(seed: int, *, benign: bool = False) -> Scenario:
-    rng = random.Random(seed)
+    """The first draw for `seed` whose incident a detector would actually have caught."""
+    for attempt in range(50):
+        world = _draw(random.Random(seed * 100 + attempt), seed, benign)
+        if world is not None:
+            return world
+    raise RuntimeError(f"seed {seed}: no detectable incident in 50 draws")
+
+
+def _draw(rng: random.Random, seed: int, benign: bool) -> Scenario | None:
     metric = rng.choice(sorted(METRICS))
     incident_type, kind, score_name = METRICS[metric]
     onset = START + timedelta(hours=rng.uniform(18, 24))
@@ -93,8 +101,11 @@ def scenario(seed: int, *, benign: bool = False) -> Scenario:
     change(onset - timedelta(minutes=rng.uniform(0, 60)), "model_update", "m2", "m1", "other")
 
     events = _traffic(rng, seg, kind, score_name, onset, onset + HORIZON, degrade_all=benign)
-    detected = _detection_time(events, kind, onset) + timedelta(minutes=rng.uniform(1, 5))
-    events = [e for e in events if _ts(e) <= detected]
+    caught = _detection_time(events, kind, onset)
+    if caught is None:
+        return None
+    detected = caught + timedelta(minutes=rng.uniform(1, 5))
+    events = [e for e in events if _ts(e) <= detected + FOLLOW_UP]
     incident = IncidentWindow(
         type=incident_type,
         use_case=USE_CASE,
@@ -155,6 +166,7 @@ def _traffic(
 
 
 HORIZON = timedelta(hours=8)
+FOLLOW_UP = timedelta(hours=1)  # traffic kept after detection, for ranking again later
 DETECT_Z = 4.0
 
 
@@ -162,7 +174,7 @@ def _ts(event: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(event["ts"]).replace("Z", "+00:00"))
 
 
-def _detection_time(events: list[dict[str, Any]], kind: str, onset: datetime) -> datetime:
+def _detection_time(events: list[dict[str, Any]], kind: str, onset: datetime) -> datetime | None:
     """When a detector watching the whole use case would see the change: the overall metric
     after the onset is DETECT_Z standard errors worse than before it (at least 15 min)."""
     values = sorted((_ts(e), _value(e)) for e in events if _value(e) is not None)
@@ -176,8 +188,8 @@ def _detection_time(events: list[dict[str, Any]], kind: str, onset: datetime) ->
         total, n = total + value, n + 1
         worse = mean - total / n if kind == "score" else total / n - mean
         if n >= 10 and ts >= onset + timedelta(minutes=15) and worse / (sd / n**0.5) >= DETECT_Z:
-            return ts
-    return onset + HORIZON
+            return ts if ts <= onset + HORIZON - FOLLOW_UP else None
+    return None
 
 
 def _value(event: dict[str, Any]) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,8 +17,6 @@ from tripwire.respond.attribution.scoring import ChangeFacts
 from tripwire.store.tables.events import EventRow
 
 MAX_OUTPUTS = 200_000
-# Feedback and scores arrive after their output; look this far past the window for them.
-LATE_ARRIVALS = timedelta(hours=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +69,8 @@ def load_change(session: Session, change_id: str) -> ChangeFacts | None:
 def load_observations(
     session: Session, use_case: str | None, spec: MetricSpec, start: datetime, end: datetime
 ) -> list[Observation]:
-    """The metric's values for outputs of `use_case` between start and end."""
+    """The metric's values for outputs of `use_case` between start and end. Feedback, checks
+    and scores arriving after their output count when they arrived by `end` too."""
     outputs = _outputs(session, use_case, start, end)
     if spec.kind in ("error", "latency"):
         return [obs for obs in (_own_value(spec, o) for o in outputs.values()) if obs is not None]
@@ -142,7 +141,7 @@ def _scores(
         EventRow.type == "score",
         EventRow.use_case == use_case,
         EventRow.ts >= start,
-        EventRow.ts <= end + LATE_ARRIVALS,
+        EventRow.ts <= end,
         EventRow.payload["name"].as_string() == name,
     )
     for output_id, value in session.execute(query):
@@ -172,7 +171,7 @@ def _linked(
         EventRow.type == kind,
         EventRow.use_case == use_case,
         EventRow.ts >= start,
-        EventRow.ts <= end + LATE_ARRIVALS,
+        EventRow.ts <= end,
         EventRow.output_id.is_not(None),
     )
     found: list[Observation] = []

@@ -16,6 +16,7 @@ from tripwire.respond.attribution.scoring import (
     DIMENSIONS,
     MIN_SCORE,
     MIN_SEGMENT,
+    ONSET_TOLERANCE,
     ChangeFacts,
     Stats,
     combine,
@@ -84,7 +85,7 @@ def judge(
 ) -> Suspect:
     """Score one change; `overall` is how much worse the whole use case got at the onset."""
     dimension = pick_dimension(change, observations)
-    segments = split(change, dimension, observations, now)
+    segments = split(change, dimension, observations, now, incident.started_at)
     share = version_share(change, dimension, observations, incident.started_at, now)
     expected = min(overall / max(share, 0.05), 5 * overall)
     evidence = segment_evidence(spec, dimension, change, segments, expected)
@@ -146,9 +147,15 @@ def split(
     dimension: str | None,
     observations: Sequence[Observation],
     now: datetime,
+    onset: datetime | None = None,
 ) -> tuple[Stats, Stats, Stats]:
     """Stats of new-version outputs after the change, of old-version outputs in the same
-    hours, and of all outputs in the hours before the change."""
+    hours, and of all outputs in the hours before the change.
+
+    When the new version took all traffic (no old segment to compare with) and landed well
+    before the onset, only its outputs before the onset count: a change that ran for hours
+    without harm is judged on those hours, not on a degradation that began later.
+    """
     lo = change.ts - BEFORE_WINDOW
     before = Stats.of(o.value for o in observations if lo <= o.ts < change.ts)
     if dimension is None:
@@ -160,4 +167,7 @@ def split(
         old = [o.value for o in after if o.dims[index] == change.previous_version]
     else:
         old = [o.value for o in after if o.dims[index] not in (change.version, None)]
+    if len(old) < MIN_SEGMENT and onset is not None and change.ts < onset - ONSET_TOLERANCE:
+        cut = onset - ONSET_TOLERANCE
+        new = [o.value for o in after if o.dims[index] == change.version and o.ts < cut]
     return Stats.of(new), Stats.of(old), before

@@ -87,15 +87,25 @@ def gap_and_se(bad: Stats, good: Stats, higher_is_worse: bool) -> tuple[float, f
 def culprit_probability(gap: float, se: float, expected: float) -> tuple[float, float, float]:
     """How strongly a gap of `gap` (standard error `se`) points at the change, 0..1.
 
-    A clearly worse segment scores high. A segment that is not worse scores low only when the
-    test had the power to see `expected` (the gap if this segment carried the whole incident);
-    with too few outputs to tell, it stays near 0.5, like a change with no version to test.
+    A likelihood ratio with even prior odds: "this segment carries the incident", where the
+    gap is about `expected` (give or take half of it, since `expected` is itself estimated),
+    against "the segments are alike". A clearly worse segment scores near 1; a segment that is
+    not worse scores near 0 only when the outputs were enough to see `expected`; with too few
+    outputs to tell, it stays near 0.5, like a change with no version to test.
     Returns (strength, how clearly the segment is worse, the power of the test).
     """
-    z = gap / se
-    positive = 1.0 / (1.0 + math.exp(-2.0 * (z - 1.5)))
+    spread = (0.5 * expected) ** 2
+    culprit = _log_normal(gap, expected, se**2 + spread)
+    alike = _log_normal(gap, 0.0, se**2)
+    log_ratio = max(-30.0, min(30.0, culprit - alike))
+    strength = 1.0 / (1.0 + math.exp(-log_ratio))
+    positive = 1.0 / (1.0 + math.exp(-2.0 * (gap / se - 1.5)))
     power = 0.5 * (1.0 + math.erf((expected / se - 1.645) / math.sqrt(2.0)))
-    return positive + (1.0 - positive) * 0.5 * (1.0 - power), positive, power
+    return strength, positive, power
+
+
+def _log_normal(x: float, mean: float, var: float) -> float:
+    return -0.5 * math.log(var) - (x - mean) ** 2 / (2.0 * var)
 
 
 def segment_evidence(
