@@ -104,3 +104,13 @@ def test_evidence_outweighs_timing() -> None:
     strong_but_older = combine(0.97, timing_factor(ONSET - timedelta(hours=6), ONSET), 1.0)
     neutral_and_recent = combine(0.5, 1.0, 1.0)
     assert strong_but_older > neutral_and_recent
+
+
+def test_a_drop_shared_by_both_versions_clears_the_change_even_with_few_new_outputs() -> None:
+    from tripwire.respond.attribution.scoring import segments_probability
+
+    base = stats(0.86, 400)
+    everywhere = (stats(0.72, 8), stats(0.71, 60), base)
+    only_new = (stats(0.60, 8), stats(0.86, 60), base)
+    assert segments_probability(GROUNDED, everywhere, expected=0.26, overall=0.14) < 0.05
+    assert segments_probability(GROUNDED, only_new, expected=0.26, overall=0.03) > 0.95

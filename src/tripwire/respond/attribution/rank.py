@@ -88,7 +88,7 @@ def judge(
     segments = split(change, dimension, observations, now, incident.started_at)
     share = version_share(change, dimension, observations, incident.started_at, now)
     expected = min(overall / max(share, 0.05), 5 * overall)
-    evidence = segment_evidence(spec, dimension, change, segments, expected)
+    evidence = segment_evidence(spec, dimension, change, segments, expected, overall)
     timing = timing_factor(change.ts, incident.started_at)
     score = combine(evidence.strength, timing, scope_factor(change, incident.use_case))
     why = f"{describe_timing(change, incident.started_at)}: {evidence.sentence}"
@@ -147,27 +147,37 @@ def split(
     dimension: str | None,
     observations: Sequence[Observation],
     now: datetime,
-    onset: datetime | None = None,
+    onset: datetime,
 ) -> tuple[Stats, Stats, Stats]:
-    """Stats of new-version outputs after the change, of old-version outputs in the same
-    hours, and of all outputs in the hours before the change.
+    """(new version, old version, baseline) for the comparison that fits the rollout.
 
-    When the new version took all traffic (no old segment to compare with) and landed well
-    before the onset, only its outputs before the onset count: a change that ran for hours
-    without harm is judged on those hours, not on a degradation that began later.
+    Partial rollout: new- and old-version outputs since the trouble began (the change, or
+    shortly before the onset when the change is older), and all outputs in the hours before
+    that. Full rollout (no old version left to compare with): the new version's outputs since
+    the change against all outputs before it; for a change that landed well before the onset
+    only its outputs before the onset count, since a change that ran for hours without harm is
+    judged on those hours, not on a degradation that began later.
     """
+    empty = Stats(0, 0.0, 0.0)
+    if dimension is None:
+        return empty, empty, empty
+    index = DIMENSIONS.index(dimension)
+    since = max(change.ts, onset - ONSET_TOLERANCE)
+    window = [o for o in observations if since <= o.ts <= now]
+    new = [o.value for o in window if o.dims[index] == change.version]
+    if change.previous_version is not None:
+        old = [o.value for o in window if o.dims[index] == change.previous_version]
+    else:
+        old = [o.value for o in window if o.dims[index] not in (change.version, None)]
+    if len(old) >= MIN_SEGMENT:
+        base = Stats.of(o.value for o in observations if since - BEFORE_WINDOW <= o.ts < since)
+        return Stats.of(new), Stats.of(old), base
+    until = now if change.ts >= onset - ONSET_TOLERANCE else onset - ONSET_TOLERANCE
+    new = [
+        o.value
+        for o in observations
+        if change.ts <= o.ts <= until and o.dims[index] == change.version
+    ]
     lo = change.ts - BEFORE_WINDOW
     before = Stats.of(o.value for o in observations if lo <= o.ts < change.ts)
-    if dimension is None:
-        return Stats(0, 0.0, 0.0), Stats(0, 0.0, 0.0), before
-    index = DIMENSIONS.index(dimension)
-    after = [o for o in observations if change.ts <= o.ts <= now]
-    new = [o.value for o in after if o.dims[index] == change.version]
-    if change.previous_version is not None:
-        old = [o.value for o in after if o.dims[index] == change.previous_version]
-    else:
-        old = [o.value for o in after if o.dims[index] not in (change.version, None)]
-    if len(old) < MIN_SEGMENT and onset is not None and change.ts < onset - ONSET_TOLERANCE:
-        cut = onset - ONSET_TOLERANCE
-        new = [o.value for o in after if o.dims[index] == change.version and o.ts < cut]
     return Stats.of(new), Stats.of(old), before

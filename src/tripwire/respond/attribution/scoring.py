@@ -25,6 +25,7 @@ MIN_SCORE = 0.12
 NEUTRAL_EVIDENCE = 0.5
 # A before/after comparison on one version is confounded by whatever else changed: cap it.
 BEFORE_AFTER_CAP = 0.7
+OLD_SEGMENT_WEIGHT = 0.5
 DIMENSIONS = ("prompt_version", "model_version", "model")
 DIMENSION_LABEL = {"prompt_version": "prompt", "model_version": "model version", "model": "model"}
 
@@ -104,6 +105,42 @@ def culprit_probability(gap: float, se: float, expected: float) -> tuple[float, 
     return strength, positive, power
 
 
+def segments_probability(
+    spec: MetricSpec, segments: tuple[Stats, Stats, Stats], expected: float, overall: float
+) -> float:
+    """P(culprit) from where the degradation sits, with even prior odds.
+
+    Two pieces of evidence, as log likelihood ratios: the new segment against the old one in
+    the same hours (see culprit_probability), and whether the old segment stayed at the
+    baseline (the change is the cause) or got worse like the whole use case (the cause is
+    elsewhere). The second is counted at half weight: right at detection, the segments that
+    tipped the detector over its line look worse than they are, the old one included.
+    """
+    new, old, base = segments
+    gap, se = gap_and_se(new, old, spec.higher_is_worse)
+    by_gap = _logit(culprit_probability(gap, se, expected)[0])
+    var = _pooled_var(new, old, base)
+    d_old = (old.mean - base.mean) * (1.0 if spec.higher_is_worse else -1.0)
+    v_old = var * (1 / old.n + 1 / base.n)
+    stayed = _log_normal(d_old, 0.0, v_old) - _log_normal(
+        d_old, overall, v_old + (0.5 * overall) ** 2
+    )
+    log_ratio = max(-30.0, min(30.0, by_gap + OLD_SEGMENT_WEIGHT * stayed))
+    return 1.0 / (1.0 + math.exp(-log_ratio))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-13), 1 - 1e-13)
+    return math.log(p / (1 - p))
+
+
+def _pooled_var(*parts: Stats) -> float:
+    n = sum(p.n for p in parts)
+    mean = sum(p.n * p.mean for p in parts) / n
+    total = sum((p.n - 1) * p.var + p.n * (p.mean - mean) ** 2 for p in parts if p.n)
+    return max(total / max(n - 1, 1), 1e-4 * max(abs(mean), 1.0) ** 2)
+
+
 def _log_normal(x: float, mean: float, var: float) -> float:
     return -0.5 * math.log(var) - (x - mean) ** 2 / (2.0 * var)
 
@@ -114,12 +151,14 @@ def segment_evidence(
     change: ChangeFacts,
     segments: tuple[Stats, Stats, Stats],
     expected: float,
+    overall: float | None = None,
 ) -> Evidence:
     """Weigh the new version's outputs against the old version's in the same hours, or, when
     the new version served everything, against all outputs before the change.
 
-    `segments` is (new version after the change, old version after it, all before it);
-    `expected` is how much worse the new segment would be if it carried the whole incident.
+    `segments` is (new version, old version, baseline before) as `rank.split` cuts them;
+    `expected` is how much worse the new segment would be if it carried the whole incident,
+    `overall` how much worse the whole use case got (both segments, if the cause is elsewhere).
     """
     new_after, old_after, before = segments
     if dimension is None or new_after.n < MIN_SEGMENT:
@@ -134,6 +173,8 @@ def segment_evidence(
     if old_after.n >= MIN_SEGMENT:
         gap, se = gap_and_se(new_after, old_after, spec.higher_is_worse)
         p, positive, power = culprit_probability(gap, se, expected)
+        if before.n >= MIN_SEGMENT and overall is not None:
+            p = segments_probability(spec, segments, expected, overall)
         verdict = _verdict(positive, power, change.version)
         return Evidence(
             p,
