@@ -63,6 +63,7 @@ class NewIncident:
     join_key: str | None = None
     magnitude: float | None = None
     exposed_users: int = 0
+    exposed_outputs: int = 0
 
 
 class IncidentService:
@@ -127,9 +128,8 @@ class IncidentService:
         """Open an incident: severity from the rules (unless given), roles from on-call,
         level 1 of the escalation policy paged, broadcast channels told, hooks run."""
         now = self.clock.now()
-        facts = Facts(
-            new.type, criticality_of(self.rc, new.use_case), new.magnitude, new.exposed_users
-        )
+        criticality = criticality_of(self.rc, new.use_case)
+        facts = Facts(new.type, criticality, new.magnitude, new.exposed_users, new.exposed_outputs)
         judged = assess(self.rc, facts)
         severity = new.severity or judged.severity
         reasons = [f"set by {actor}"] if new.severity else list(judged.reasons)
@@ -148,7 +148,7 @@ class IncidentService:
             review_done=False,
             severity_reasons=reasons,
             exposed_users=new.exposed_users,
-            exposed_outputs=0,
+            exposed_outputs=new.exposed_outputs,
             reassess_at=now + self.rc.severity.reassess_every,
             suspects=[],
             escalation_level=0,
