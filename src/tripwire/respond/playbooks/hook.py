@@ -34,7 +34,6 @@ class PlaybookHook:
 
     def tick(self, service: IncidentService) -> None:
         engine = Engine(service.session, service.clock, service.config, RespondIncidents(service))
-        engine.start_new()
         engine.judge_deadlines()
         followup.confirm_rollbacks(engine)
         followup.rerank(engine)
