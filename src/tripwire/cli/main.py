@@ -8,6 +8,7 @@ import typer
 
 import tripwire
 from tripwire.cli import config_cmd, evaluate_cmd, incidents_cmd, learn_cmd, oncall_cmd, tokens
+from tripwire.cli.flags_cmd import app as flags_app
 from tripwire.cli.replay import replay_command
 from tripwire.cli.serve import serve
 
@@ -25,6 +26,7 @@ app.add_typer(incidents_cmd.app, name="incidents")
 app.add_typer(oncall_cmd.app, name="oncall")
 app.command("classify-tickets")(evaluate_cmd.classify_tickets)
 app.add_typer(evaluate_cmd.tickets_app, name="tickets")
+app.add_typer(flags_app, name="flags")
 app.add_typer(learn_cmd.postmortem_app, name="postmortem")
 app.add_typer(learn_cmd.evals_app, name="evals")
 app.command("readiness")(learn_cmd.readiness)

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tripwire.config.communicate import CommunicateConfig
 from tripwire.config.evaluate import EvaluateConfig
+from tripwire.config.flags import FlagsConfig
+from tripwire.config.playbooks import PlaybooksConfig
 from tripwire.config.respond import RespondConfig
 from tripwire.config.settings import Settings
 
@@ -25,6 +27,8 @@ class TripwireConfig(BaseModel):
     service_name: str = "Tripwire"
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     respond: RespondConfig = RespondConfig()
+    flags: FlagsConfig = FlagsConfig()
+    playbooks: PlaybooksConfig = PlaybooksConfig()
     communicate: CommunicateConfig = Field(default_factory=CommunicateConfig)
 
 

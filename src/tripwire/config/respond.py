@@ -277,6 +277,11 @@ class RespondConfig(_Strict):
                     for t in level.targets
                     if not self._known_target(t)
                 ]
+        out += [
+            f"use_cases.{name}.escalation_policy: no policy {uc.escalation_policy!r}"
+            for name, uc in self.use_cases.items()
+            if uc.escalation_policy and uc.escalation_policy not in self.escalation_policies
+        ]
         for role, src in self.roles.items():
             if src.schedule and src.schedule not in self.schedules:
                 out.append(f"roles.{role}.schedule: no schedule {src.schedule!r}")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tripwire.respond")
 
 # Import paths ("module:attribute") of hook objects shipped with Tripwire.
-BUILTIN_HOOKS: list[str] = []
+BUILTIN_HOOKS: list[str] = ["tripwire.respond.playbooks.hook:HOOK"]
 
 
 class IncidentHook(Protocol):

@@ -9,31 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.orm import Session
-
-from tripwire.config.file import TripwireConfig
-from tripwire.config.respond import ROLES, RespondConfig
-from tripwire.config.settings import Settings
-from tripwire.domain.clock import Clock
 from tripwire.domain.incidents import (
-    SEVERITIES,
     Action,
     IllegalTransition,
     IncidentType,
     Lifecycle,
     Severity,
     apply,
-    is_open,
-    rank,
 )
-from tripwire.respond import hooks, queries
+from tripwire.respond import hooks
+from tripwire.respond.core import Conflict, NotFound
 from tripwire.respond.escalation import first_step
 from tripwire.respond.ids import incident_id
-from tripwire.respond.paging import Pager, describe, resolve_target, who_is_on_call
+from tripwire.respond.paging import describe, resolve_target, who_is_on_call
+from tripwire.respond.records import Records
 from tripwire.respond.severity import Facts, assess, criticality_of
-from tripwire.store.tables.respond import IncidentRow, RoleRow, TimelineRow
+from tripwire.store.tables.respond import IncidentRow
+
+__all__ = ["Conflict", "IncidentService", "NewIncident", "NotFound"]
 
 EVENT_OF: dict[Action, str] = {
     "acknowledge": "incident.acknowledged",
@@ -41,14 +35,6 @@ EVENT_OF: dict[Action, str] = {
     "resolve": "incident.resolved",
     "close": "incident.closed",
 }
-
-
-class NotFound(LookupError):
-    """No incident with that id."""
-
-
-class Conflict(ValueError):
-    """The change is not allowed now (illegal transition, stale version, unknown person)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,58 +49,11 @@ class NewIncident:
     join_key: str | None = None
     magnitude: float | None = None
     exposed_users: int = 0
+    exposed_outputs: int = 0
 
 
-class IncidentService:
-    """Bound to one transaction (`session`) and the injected clock."""
-
-    def __init__(
-        self, session: Session, clock: Clock, config: TripwireConfig, settings: Settings
-    ) -> None:
-        self.session = session
-        self.clock = clock
-        self.config = config
-        self.settings = settings
-        self.pager = Pager(session, config.respond, settings)
-
-    @property
-    def rc(self) -> RespondConfig:
-        return self.config.respond
-
-    # -- reading ---------------------------------------------------------------------------
-
-    def get(self, ident: str | int) -> IncidentRow:
-        incident = queries.get_incident(self.session, ident)
-        if incident is None:
-            raise NotFound(f"no incident {ident}; list them with GET /v1/incidents")
-        return incident
-
-    # -- the timeline ------------------------------------------------------------------------
-
-    def log(
-        self,
-        incident: IncidentRow,
-        kind: str,
-        text: str,
-        actor: str = "tripwire",
-        data: dict[str, Any] | None = None,
-    ) -> TimelineRow:
-        """Append a timeline entry; every entry is a change, so the version grows."""
-        now = self.clock.now()
-        incident.version += 1
-        incident.updated_at = now
-        entry = TimelineRow(
-            incident=incident.number,
-            at=now,
-            kind=kind,
-            actor=actor,
-            text=text,
-            data=data or {},
-            version=incident.version,
-        )
-        self.session.add(entry)
-        self.session.flush()
-        return entry
+class IncidentService(Records):
+    """Every change to an incident; see Records and ServiceCore for the rest of its methods."""
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -127,9 +66,8 @@ class IncidentService:
         """Open an incident: severity from the rules (unless given), roles from on-call,
         level 1 of the escalation policy paged, broadcast channels told, hooks run."""
         now = self.clock.now()
-        facts = Facts(
-            new.type, criticality_of(self.rc, new.use_case), new.magnitude, new.exposed_users
-        )
+        criticality = criticality_of(self.rc, new.use_case)
+        facts = Facts(new.type, criticality, new.magnitude, new.exposed_users, new.exposed_outputs)
         judged = assess(self.rc, facts)
         severity = new.severity or judged.severity
         reasons = [f"set by {actor}"] if new.severity else list(judged.reasons)
@@ -148,7 +86,7 @@ class IncidentService:
             review_done=False,
             severity_reasons=reasons,
             exposed_users=new.exposed_users,
-            exposed_outputs=0,
+            exposed_outputs=new.exposed_outputs,
             reassess_at=now + self.rc.severity.reassess_every,
             suspects=[],
             escalation_level=0,
@@ -283,126 +221,9 @@ class IncidentService:
     def close(self, ident: str | int, actor: str, note: str | None = None) -> IncidentRow:
         return self.transition(ident, "close", actor, note)
 
-    def mark_review_done(
-        self, ident: str | int, actor: str, link: str | None = None
-    ) -> IncidentRow:
-        """The post-incident review (post-mortem) is done: P0/P1 incidents may now close."""
-        incident = self.get(ident)
-        incident.review_done = True
-        self.log(
-            incident,
-            "review_done",
-            f"Post-incident review marked done by {actor}",
-            actor,
-            {"link": link} if link else {},
-        )
-        return incident
-
     def _check_version(self, incident: IncidentRow, expected: int | None) -> None:
         if expected is not None and expected != incident.version:
             raise Conflict(
                 f"{incident_id(incident.number)} changed (version {incident.version}, you had "
                 f"{expected}); reload and try again"
             )
-
-    # -- severity ----------------------------------------------------------------------------
-
-    def set_severity(
-        self, ident: str | int, severity: Severity, reason: str, actor: str
-    ) -> IncidentRow:
-        if severity not in SEVERITIES:
-            raise Conflict(f"unknown severity {severity!r}; choose from {', '.join(SEVERITIES)}")
-        incident = self.get(ident)
-        if incident.severity == severity:
-            return incident
-        old = incident.severity
-        incident.severity = severity
-        incident.severity_reasons = [reason]
-        text = f"Severity {old} -> {severity} by {actor}: {reason}"
-        self.log(
-            incident,
-            "severity_changed",
-            text,
-            actor,
-            {"from": old, "to": severity, "reason": reason},
-        )
-        self.pager.broadcast(incident, "incident.severity_changed", text, self.clock.now())
-        return incident
-
-    def raise_severity_if(self, incident: IncidentRow, facts: Facts) -> None:
-        """Re-run the rules; severity only rises automatically (people may lower it)."""
-        judged = assess(self.rc, facts)
-        if rank(judged.severity) < rank(incident.severity):  # type: ignore[arg-type]
-            self.set_severity(incident.number, judged.severity, judged.because(), "tripwire")
-
-    # -- roles, notes, updates, tasks, flags -------------------------------------------------
-
-    def assign_role(self, ident: str | int, role: str, person: str, actor: str) -> IncidentRow:
-        if role not in ROLES:
-            raise Conflict(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
-        incident = self.get(ident)
-        self._set_role(incident, role, person, actor, f"set by {actor}")
-        return incident
-
-    def _set_role(
-        self, incident: IncidentRow, role: str, person: str, actor: str, why: str
-    ) -> None:
-        row = self.session.get(RoleRow, (incident.number, role))
-        if row is None:
-            row = RoleRow(
-                incident=incident.number, role=role, person=person, assigned_at=self.clock.now()
-            )
-            self.session.add(row)
-        elif row.person == person:
-            return
-        else:
-            row.person, row.assigned_at = person, self.clock.now()
-        label = role.replace("_", " ")
-        self.log(
-            incident,
-            "role",
-            f"{person} is {label} ({why})",
-            actor,
-            {"role": role, "person": person},
-        )
-
-    def add_note(self, ident: str | int, text: str, actor: str) -> TimelineRow:
-        return self.log(self.get(ident), "note", text, actor)
-
-    def post_update(
-        self, ident: str | int, text: str, actor: str, stage: str | None = None
-    ) -> TimelineRow:
-        """A status update for people following the incident (status page, channels)."""
-        incident = self.get(ident)
-        entry = self.log(incident, "update", text, actor, {"stage": stage} if stage else {})
-        self.pager.broadcast(
-            incident,
-            "incident.updated",
-            f"Update on {describe(incident)}: {text}",
-            self.clock.now(),
-        )
-        return entry
-
-    def add_evidence(
-        self, ident: str | int, text: str, data: dict[str, Any], actor: str = "tripwire"
-    ) -> TimelineRow:
-        return self.log(self.get(ident), "evidence", text, actor, data)
-
-    def record_flag_flip(
-        self, ident: str | int, flag: str, old: Any, new: Any, actor: str, reason: str
-    ) -> TimelineRow:
-        data = {"flag": flag, "from": old, "to": new, "reason": reason}
-        text = f"Flag {flag} set from {old!r} to {new!r} by {actor}: {reason}"
-        return self.log(self.get(ident), "flag_flip", text, actor, data)
-
-    def set_suspects(self, ident: str | int, suspects: list[dict[str, Any]]) -> IncidentRow:
-        """Change attribution's ranking, best first (see CONTRACT 3.3 `suspects`)."""
-        incident = self.get(ident)
-        incident.suspects = list(suspects)
-        top = suspects[0].get("change_id") if suspects else None
-        text = f"{len(suspects)} suspect change(s) ranked" + (f"; top: {top}" if top else "")
-        self.log(incident, "suspects", text, "tripwire", {"count": len(suspects)})
-        return incident
-
-    def is_open(self, ident: str | int) -> bool:
-        return is_open(self.get(ident).status)

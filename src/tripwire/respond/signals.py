@@ -70,6 +70,7 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         join_key=join_key(alert),
         magnitude=alert.magnitude,
         exposed_users=max(seen.users, int(exposed) if isinstance(exposed, int | float) else 0),
+        exposed_outputs=seen.outputs,
     )
     # The signal goes in before the pages and the hooks, so they see it.
     return service.open(

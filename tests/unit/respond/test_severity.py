@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from tripwire.config.respond import RespondConfig, SeverityConfig, SeverityRule
 from tripwire.respond.severity import Facts, assess, criticality_of
 
@@ -52,3 +55,22 @@ def test_rules_are_the_users_to_write() -> None:
     )
     assert assess(config, Facts("availability", "low")).severity == "P0"
     assert assess(config, Facts("safety", "critical", 9.0)).severity == "P2"
+
+
+def test_the_config_names_every_dangling_reference() -> None:
+    bad = {
+        "people": {"ann": {"notify": ["nowhere"]}},
+        "schedules": {"s": {"rotations": [{"members": ["ghost"], "start": "2026-01-05"}]}},
+        "escalation_policies": {"p": {"levels": [{"targets": ["schedule:missing"]}]}},
+        "use_cases": {"chat": {"escalation_policy": "nope"}},
+    }
+    with pytest.raises(ValidationError) as info:
+        RespondConfig.model_validate(bad)
+    text = str(info.value)
+    for part in (
+        "people.ann.notify",
+        "schedules.s: no person 'ghost'",
+        "escalation_policies.p: schedule:missing",
+        "use_cases.chat.escalation_policy",
+    ):
+        assert part in text

@@ -3,6 +3,6 @@
 One module per area; a new area adds its module and one import line below.
 """
 
-from tripwire.store.tables import evaluate, events, learn, respond, runtime, tokens
+from tripwire.store.tables import evaluate, events, flags, learn, respond, runtime, tokens
 
-__all__ = ["evaluate", "events", "learn", "respond", "runtime", "tokens"]
+__all__ = ["evaluate", "events", "flags", "learn", "respond", "runtime", "tokens"]

@@ -1,0 +1,1 @@
+"""Change attribution: rank the deployment log for an incident."""

@@ -1,0 +1,1 @@
+"""Playbooks per incident type, as data; the engine that runs them; rollbacks."""

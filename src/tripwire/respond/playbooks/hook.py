@@ -1,0 +1,42 @@
+"""Playbooks on the incident lifecycle: respond calls this hook when an incident opens and on
+every tick of its clock (see tripwire.respond.hooks)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tripwire.respond.playbooks import followup
+from tripwire.respond.playbooks.adapter import RespondIncidents
+from tripwire.respond.playbooks.engine import Engine
+
+if TYPE_CHECKING:
+    from tripwire.respond.service import IncidentService
+    from tripwire.store.tables.respond import IncidentRow
+
+
+class PlaybookHook:
+    """Starts the incident type's playbook at open; on ticks judges deadlines, confirms
+    rollbacks and ranks suspects again."""
+
+    name = "playbooks"
+
+    def opened(self, service: IncidentService, incident: IncidentRow) -> None:
+        if not service.config.playbooks.enabled:
+            return
+        incidents = RespondIncidents(service)
+        engine = Engine(service.session, service.clock, service.config, incidents)
+        engine.start(incidents.facts(incident))
+
+    def status_changed(
+        self, service: IncidentService, incident: IncidentRow, old: str, new: str
+    ) -> None:
+        return None
+
+    def tick(self, service: IncidentService) -> None:
+        engine = Engine(service.session, service.clock, service.config, RespondIncidents(service))
+        engine.judge_deadlines()
+        followup.confirm_rollbacks(engine)
+        followup.rerank(engine)
+
+
+HOOK = PlaybookHook()

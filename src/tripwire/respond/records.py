@@ -1,0 +1,134 @@
+"""What people and playbooks add to an incident besides its status: severity changes with
+their reasons, roles, notes, status updates, evidence, flag flips, suspects, the review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tripwire.config.respond import ROLES
+from tripwire.domain.incidents import SEVERITIES, Severity, is_open, rank
+from tripwire.respond.core import Conflict, ServiceCore
+from tripwire.respond.paging import describe
+from tripwire.respond.severity import Facts, assess
+from tripwire.store.tables.respond import IncidentRow, RoleRow, TimelineRow
+
+
+class Records(ServiceCore):
+    """Timeline-writing changes shared by every source of incidents."""
+
+    def mark_review_done(
+        self, ident: str | int, actor: str, link: str | None = None
+    ) -> IncidentRow:
+        """The post-incident review (post-mortem) is done: P0/P1 incidents may now close."""
+        incident = self.get(ident)
+        incident.review_done = True
+        self.log(
+            incident,
+            "review_done",
+            f"Post-incident review marked done by {actor}",
+            actor,
+            {"link": link} if link else {},
+        )
+        return incident
+
+    # -- severity ----------------------------------------------------------------------------
+
+    def set_severity(
+        self, ident: str | int, severity: Severity, reason: str, actor: str
+    ) -> IncidentRow:
+        if severity not in SEVERITIES:
+            raise Conflict(f"unknown severity {severity!r}; choose from {', '.join(SEVERITIES)}")
+        incident = self.get(ident)
+        if incident.severity == severity:
+            return incident
+        old = incident.severity
+        incident.severity = severity
+        incident.severity_reasons = [reason]
+        text = f"Severity {old} -> {severity} by {actor}: {reason}"
+        self.log(
+            incident,
+            "severity_changed",
+            text,
+            actor,
+            {"from": old, "to": severity, "reason": reason},
+        )
+        self.pager.broadcast(incident, "incident.severity_changed", text, self.clock.now())
+        return incident
+
+    def raise_severity_if(self, incident: IncidentRow, facts: Facts) -> None:
+        """Re-run the rules; severity only rises automatically (people may lower it)."""
+        judged = assess(self.rc, facts)
+        if rank(judged.severity) < rank(incident.severity):  # type: ignore[arg-type]
+            self.set_severity(incident.number, judged.severity, judged.because(), "tripwire")
+
+    # -- roles, notes, updates, tasks, flags -------------------------------------------------
+
+    def assign_role(self, ident: str | int, role: str, person: str, actor: str) -> IncidentRow:
+        if role not in ROLES:
+            raise Conflict(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
+        incident = self.get(ident)
+        self._set_role(incident, role, person, actor, f"set by {actor}")
+        return incident
+
+    def _set_role(
+        self, incident: IncidentRow, role: str, person: str, actor: str, why: str
+    ) -> None:
+        row = self.session.get(RoleRow, (incident.number, role))
+        if row is None:
+            row = RoleRow(
+                incident=incident.number, role=role, person=person, assigned_at=self.clock.now()
+            )
+            self.session.add(row)
+        elif row.person == person:
+            return
+        else:
+            row.person, row.assigned_at = person, self.clock.now()
+        label = role.replace("_", " ")
+        self.log(
+            incident,
+            "role",
+            f"{person} is {label} ({why})",
+            actor,
+            {"role": role, "person": person},
+        )
+
+    def add_note(self, ident: str | int, text: str, actor: str) -> TimelineRow:
+        return self.log(self.get(ident), "note", text, actor)
+
+    def post_update(
+        self, ident: str | int, text: str, actor: str, stage: str | None = None
+    ) -> TimelineRow:
+        """A status update for people following the incident (status page, channels)."""
+        incident = self.get(ident)
+        entry = self.log(incident, "update", text, actor, {"stage": stage} if stage else {})
+        self.pager.broadcast(
+            incident,
+            "incident.updated",
+            f"Update on {describe(incident)}: {text}",
+            self.clock.now(),
+        )
+        return entry
+
+    def add_evidence(
+        self, ident: str | int, text: str, data: dict[str, Any], actor: str = "tripwire"
+    ) -> TimelineRow:
+        return self.log(self.get(ident), "evidence", text, actor, data)
+
+    def record_flag_flip(
+        self, ident: str | int, flag: str, old: Any, new: Any, actor: str, reason: str
+    ) -> TimelineRow:
+        data = {"flag": flag, "from": old, "to": new, "reason": reason}
+        text = f"Flag {flag} set from {old!r} to {new!r} by {actor}: {reason}"
+        return self.log(self.get(ident), "flag_flip", text, actor, data)
+
+    def set_suspects(self, ident: str | int, suspects: list[dict[str, Any]]) -> IncidentRow:
+        """Change attribution's ranking, best first (see CONTRACT 3.3 `suspects`)."""
+        incident = self.get(ident)
+        incident.suspects = list(suspects)
+        top = suspects[0].get("change_id") if suspects else None
+        text = f"{len(suspects)} suspect change(s) ranked" + (f"; top: {top}" if top else "")
+        self.log(incident, "suspects", text, "tripwire", {"count": len(suspects)})
+        return incident
+
+    def is_open(self, ident: str | int) -> bool:
+        return is_open(self.get(ident).status)
