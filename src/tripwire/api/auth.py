@@ -28,8 +28,10 @@ def bearer(request: Request) -> str | None:
     return api_key.strip() if api_key else None
 
 
-def requires(scope: Scope) -> Any:
-    """A dependency that lets the request through only with a token granting `scope`."""
+def requires(scope: Scope, *alternatives: Scope) -> Any:
+    """A dependency that lets the request through only with a token granting `scope` (or one
+    of the `alternatives`); its policy is the scopes joined by `|`."""
+    accepted = (scope, *alternatives)
 
     def check(
         request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]
@@ -40,11 +42,12 @@ def requires(scope: Scope) -> Any:
         held = scopes_for(runtime, secret)
         if held is None:
             raise ApiError(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
-        if not grants(held, scope):
-            raise ApiError(403, f"this token lacks the `{scope}` scope")
+        if not any(grants(held, s) for s in accepted):
+            names = " or ".join(f"`{s}`" for s in accepted)
+            raise ApiError(403, f"this token lacks the {names} scope")
         return held
 
-    setattr(check, POLICY_ATTR, scope)
+    setattr(check, POLICY_ATTR, "|".join(accepted))
     return Depends(check)
 
 

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from tripwire.api.auth import POLICY_ATTR, bearer, requires, scopes_for
+from tripwire.api.auth import bearer, requires
 from tripwire.api.body import read_json
-from tripwire.api.deps import RuntimeDep, get_runtime
+from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
 from tripwire.domain.clock import isoformat_z
-from tripwire.domain.tokens import grants, same_secret
 from tripwire.flags import service
 from tripwire.flags.model import FlagInvalid, etag_matches, etag_of
+from tripwire.pipeline.access import identify
 from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.playbooks import rollback
 from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.flips import change_flag
 from tripwire.store import playbooks as playbook_store
-from tripwire.store.tokens import find_active
 
 router = APIRouter(tags=["flags"])
 MAX_FLAG_BODY = 64 * 1024
@@ -29,30 +28,15 @@ MAX_FLAG_BODY = 64 * 1024
 
 def read_flags() -> Any:
     """`read` or `ingest`: a product holding only its ingest token may read its kill switches."""
-
-    def check(request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]) -> None:
-        secret = bearer(request)
-        if secret is None:
-            raise ApiError(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        held = scopes_for(runtime, secret)
-        if held is None:
-            raise ApiError(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
-        if not (grants(held, "read") or grants(held, "ingest")):
-            raise ApiError(403, "this token lacks the `read` (or `ingest`) scope")
-
-    setattr(check, POLICY_ATTR, "read")
-    return Depends(check)
+    return requires("read", "ingest")
 
 
 def caller(request: Request, runtime: Runtime) -> str:
     """The audit name of whoever sent the request (the token's name)."""
-    secret = bearer(request) or ""
-    admin = runtime.settings.admin_token
-    if admin is not None and same_secret(secret, admin.get_secret_value()):
-        return "admin token (TRIPWIRE_ADMIN_TOKEN)"
-    with runtime.db.session() as session:
-        info = find_active(session, secret)
-    return f"token {info.name!r}" if info else "unknown"
+    identity = identify(runtime, bearer(request) or "")
+    if identity is None:
+        return "unknown"
+    return f"token {identity.name!r}"
 
 
 def _conditional(request: Request, body: dict[str, Any]) -> Response:
