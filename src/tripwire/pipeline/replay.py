@@ -8,6 +8,7 @@ kept only as its normalised JSON (not as a model), sorted by ts, and bulk-loaded
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,7 +96,9 @@ def _item(event: Event, position: int) -> _Item:
     # __dict__, not getattr: pydantic's __getattr__ is slow for fields a type does not have.
     output_id = event.__dict__.get("output_id")
     normalised = event.model_dump_json(exclude_none=True).encode("utf-8")
-    return (event.ts, position, event.id, event.type, event.use_case, output_id, normalised)
+    # A million events share a handful of types and use cases: keep one copy of each string.
+    use_case = None if event.use_case is None else sys.intern(event.use_case)
+    return (event.ts, position, event.id, sys.intern(event.type), use_case, output_id, normalised)
 
 
 def _sorted(prepared: Prepared) -> Prepared:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -125,31 +126,54 @@ def load_rows(session: Session, rows: Sequence[LoadRow]) -> dict[str, int]:
     if not rows:
         return {}
     if session.get_bind().dialect.name != "sqlite":
-        return insert_new(session, [_row_of(r) for r in rows])
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.executemany(_LOAD_SQLITE, [_sqlite_params(row) for row in rows])
-        count = cursor.rowcount
+        return insert_new(session, [_row_of(r, None) for r in rows])
+    with _raw_cursor(session) as cursor:
+        count = _sqlite_load(cursor, rows, None)
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
         cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
         return {str(i): int(q) for i, q in cursor.fetchall()}
+
+
+def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime) -> int:
+    """Like `load_rows` for events received now (the HTTP path); returns how many were new."""
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name != "sqlite":
+        return len(insert_new(session, [_row_of(r, received_at) for r in rows]))
+    with _raw_cursor(session) as cursor:
+        return _sqlite_load(cursor, rows, _sqlite_time(received_at))
+
+
+@contextmanager
+def _raw_cursor(session: Session) -> Iterator[Any]:
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        yield cursor
     finally:
         cursor.close()
 
 
-def _sqlite_params(row: LoadRow) -> tuple[Any, ...]:
-    event_id, kind, ts, use_case, output_id, text = row
-    # UTCDateTime's storage form: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
-    when = ts.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return (event_id, kind, when, use_case, output_id, when, text)
+def _sqlite_load(cursor: Any, rows: Sequence[LoadRow], received: str | None) -> int:
+    params = []
+    for event_id, kind, ts, use_case, output_id, payload in rows:
+        when = _sqlite_time(ts)
+        params.append((event_id, kind, when, use_case, output_id, received or when, payload))
+    cursor.executemany(_LOAD_SQLITE, params)
+    return int(cursor.rowcount)
 
 
-def _row_of(row: LoadRow) -> dict[str, Any]:
-    payload = orjson.loads(row[5])
-    return event_row(payload, row[2], row[2])
+def _sqlite_time(when: datetime) -> str:
+    # UTCDateTime's storage form on SQLite: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC)
+    return when.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _row_of(row: LoadRow, received_at: datetime | None) -> dict[str, Any]:
+    return event_row(orjson.loads(row[5]), row[2], received_at or row[2])
 
 
 def _guard_insert(session: Session) -> None:
