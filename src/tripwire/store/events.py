@@ -240,8 +240,13 @@ def read_after(
     if upto is not None:
         query = query.where(_EVENTS.c.seq <= upto)
     rows = session.execute(query.order_by(_EVENTS.c.seq).limit(limit)).all()
-    new_position = int(rows[-1].seq) if rows else position
-    return [_stored(r) for r in rows if r.origin == "ingest"], new_position
+    new_position = int(rows[-1][0]) if rows else position
+    # Unpacking tuples, not Row attributes by name: this loop runs for every event.
+    return [
+        StoredEvent(seq, event_id, kind, ts, use_case, payload)
+        for seq, event_id, kind, ts, use_case, payload, origin in rows
+        if origin == "ingest"
+    ], new_position
 
 
 def committed_high_water(session: Session) -> int | None:
@@ -290,14 +295,10 @@ def iter_by_time(session: Session, *, batch: int = 5000) -> Iterator[StoredEvent
         rows = session.execute(query).all()
         if not rows:
             return
-        for row in rows:
-            yield _stored(row)
-        last = (rows[-1].ts, rows[-1].seq)
+        for seq, event_id, kind, ts, use_case, payload in rows:
+            yield StoredEvent(seq, event_id, kind, ts, use_case, payload)
+        last = (rows[-1][3], rows[-1][0])
 
 
 def to_stored(row: EventRow) -> StoredEvent:
     return StoredEvent(row.seq, row.id, row.type, row.ts, row.use_case, row.payload)
-
-
-def _stored(row: Any) -> StoredEvent:
-    return StoredEvent(int(row.seq), row.id, row.type, row.ts, row.use_case, row.payload)
