@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import socket
 import sqlite3
 import subprocess
@@ -251,6 +252,7 @@ def bench_replay(events: list[dict[str, Any]]) -> dict[str, float]:
         with path.open("w", encoding="utf-8") as handle:
             for event in shuffled:
                 handle.write(json.dumps(event) + "\n")
+        cpu_before = _children_cpu()
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "tripwire", "replay", str(path)],
@@ -259,7 +261,13 @@ def bench_replay(events: list[dict[str, Any]]) -> dict[str, float]:
             capture_output=True,
         )
         elapsed = time.perf_counter() - start
-    return {"events": len(events), "seconds": elapsed, "rate": len(events) / elapsed}
+        cpu = _children_cpu() - cpu_before
+    return {"events": len(events), "seconds": elapsed, "rate": len(events) / elapsed, "cpu": cpu}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def bench_sqlite_baseline(batches: list[list[dict[str, Any]]]) -> dict[str, float]:
@@ -309,8 +317,8 @@ def line(name: str, result: dict[str, float]) -> str:
     extra += f", {result['429']:.0f} answers were 429" if result.get("429") else ""
     if "cpu" in result:
         extra += (
-            f"; server CPU {result['cpu']:.1f} s = "
-            f"{result['events'] / result['cpu']:,.0f} events per server CPU-second"
+            f"; CPU {result['cpu']:.1f} s = "
+            f"{result['events'] / result['cpu']:,.0f} events per CPU-second"
         )
     return f"{name:44} {result['rate']:>10,.0f} events/s  ({result['seconds']:.1f} s){extra}"
 
