@@ -31,6 +31,8 @@ from tripwire.store.runtime import set_cursor
 
 CHUNK = 5000
 CURSOR = "pipeline"
+WAL_PAGES_DURING_REPLAY = 100_000  # about 400 MB of WAL between checkpoints
+WAL_PAGES_DEFAULT = 1000
 
 Progress = Callable[[int], None]
 # ts, position in the input, then the LoadRow fields after ts: id, type, use_case, output_id, JSON.
@@ -150,6 +152,7 @@ def replay(
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         with db.session() as session:
+            _defer_checkpoints(session, WAL_PAGES_DURING_REPLAY)
             fresh = _load(session, [_row(i) for i in chunk])
             runner.feed(lambda: StageContext(session, clock, config, settings), fresh)
             if fresh:
@@ -160,7 +163,15 @@ def replay(
             progress(len(chunk))
     with db.session() as session:
         runner.finish(lambda: StageContext(session, clock, config, settings))
+        _defer_checkpoints(session, WAL_PAGES_DEFAULT)
     return ReplayResult(len(items), accepted, len(items) - accepted)
+
+
+def _defer_checkpoints(session: Session, pages: int) -> None:
+    # SQLite copies the WAL back into the database every `pages` pages. During a bulk load the
+    # same index pages change in every chunk; checkpointing rarely copies each of them once.
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
 
 def _row(item: _Item) -> LoadRow:
