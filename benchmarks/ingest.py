@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import socket
 import sqlite3
 import subprocess
@@ -157,6 +158,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_http(batches: list[bytes], events_per_batch: int, threads: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "http.db") as (url, pid):
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -182,6 +189,7 @@ def bench_http(batches: list[bytes], events_per_batch: int, threads: int) -> dic
                     if response.status_code != 202:
                         raise RuntimeError(response.text)
 
+        cpu_before = cpu_seconds(pid)
         start = time.perf_counter()
         pool = [threading.Thread(target=worker) for _ in range(threads)]
         for thread in pool:
@@ -189,13 +197,21 @@ def bench_http(batches: list[bytes], events_per_batch: int, threads: int) -> dic
         for thread in pool:
             thread.join()
         elapsed = time.perf_counter() - start
+        cpu = cpu_seconds(pid) - cpu_before
         stats = httpx.get(f"{url}/v1/stats", headers=headers).json()["events"]
         rss = peak_rss_mb(pid)
     stored = sum(stats.values())
     total = len(batches) * events_per_batch
     assert stored == total, f"stored {stored} of {total}"
     rate = total / elapsed
-    return {"events": total, "seconds": elapsed, "rate": rate, "rss": rss, "429": retries}
+    return {
+        "events": total,
+        "seconds": elapsed,
+        "rate": rate,
+        "rss": rss,
+        "429": retries,
+        "cpu": cpu,
+    }
 
 
 def bench_sdk(events: list[dict[str, Any]]) -> dict[str, float] | None:
@@ -218,7 +234,8 @@ def bench_sdk(events: list[dict[str, Any]]) -> dict[str, float] | None:
 
 
 def send_with_sdk(client: Any, event: dict[str, Any]) -> None:
-    fields = {k: v for k, v in event.items() if k not in ("type", "ts")}
+    # The SDK stamps its own ids and times.
+    fields = {k: v for k, v in event.items() if k not in ("id", "type", "ts")}
     if event["type"] == "output":
         client.log_output(**fields)
     elif event["type"] == "feedback":
@@ -235,6 +252,7 @@ def bench_replay(events: list[dict[str, Any]]) -> dict[str, float]:
         with path.open("w", encoding="utf-8") as handle:
             for event in shuffled:
                 handle.write(json.dumps(event) + "\n")
+        cpu_before = _children_cpu()
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "tripwire", "replay", str(path)],
@@ -243,7 +261,13 @@ def bench_replay(events: list[dict[str, Any]]) -> dict[str, float]:
             capture_output=True,
         )
         elapsed = time.perf_counter() - start
-    return {"events": len(events), "seconds": elapsed, "rate": len(events) / elapsed}
+        cpu = _children_cpu() - cpu_before
+    return {"events": len(events), "seconds": elapsed, "rate": len(events) / elapsed, "cpu": cpu}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def bench_sqlite_baseline(batches: list[list[dict[str, Any]]]) -> dict[str, float]:
@@ -291,6 +315,11 @@ def bench_json_baseline(bodies: list[bytes]) -> dict[str, float]:
 def line(name: str, result: dict[str, float]) -> str:
     extra = f", server peak RSS {result['rss']:.0f} MB" if "rss" in result else ""
     extra += f", {result['429']:.0f} answers were 429" if result.get("429") else ""
+    if "cpu" in result:
+        extra += (
+            f"; CPU {result['cpu']:.1f} s = "
+            f"{result['events'] / result['cpu']:,.0f} events per CPU-second"
+        )
     return f"{name:44} {result['rate']:>10,.0f} events/s  ({result['seconds']:.1f} s){extra}"
 
 
@@ -306,6 +335,7 @@ def main() -> None:
     batches = [events[i : i + 1000] for i in range(0, len(events), 1000)]
     bodies = [json.dumps({"events": b}).encode() for b in batches]
     print(f"{len(events):,} events in {len(batches)} batches, {sum(map(len, bodies)) / 1e6:.0f} MB")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
 
     http = bench_http(bodies, 1000, args.threads)
     print(line(f"POST /v1/events ({args.threads} clients, 1,000/batch)", http))

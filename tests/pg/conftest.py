@@ -32,15 +32,19 @@ def _libpq(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def pg_server() -> str:
-    try:
-        with psycopg.connect(_libpq(PG_URL), connect_timeout=5):
-            pass
-    except psycopg.Error as exc:
-        message = f"PostgreSQL at {PG_URL} does not answer: {exc}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + " (CI=true: the pg tests must run)")
-        pytest.skip(message)
-    return PG_URL
+    """A URL whose database can create the per-test databases: TRIPWIRE_TEST_PG_URL, or the
+    same server's `postgres` database when that one does not exist (a fresh server)."""
+    message = ""
+    for url in (PG_URL, make_url(PG_URL).set(database="postgres").render_as_string(False)):
+        try:
+            with psycopg.connect(_libpq(url), connect_timeout=5):
+                return url
+        except psycopg.Error as exc:
+            message += f"\n  {url}: {exc}"
+    message = f"PostgreSQL does not answer:{message}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + "\n(CI=true: the pg tests must run, not skip)")
+    pytest.skip(message)
 
 
 @pytest.fixture

@@ -130,6 +130,11 @@ def _unmatched(mapped: MappedEvent) -> str:
             f"evaluation {mapped.raw['id']}: no output with gen_ai.response.id "
             f"{mapped.response_id!r} is known; send the evaluated span first"
         )
+    if mapped.parent:
+        return (
+            f"evaluation {mapped.raw['id']}: its parent span {mapped.parent} is no known "
+            "output; send the evaluated span first or set gen_ai.response.id"
+        )
     return (
         f"evaluation {mapped.raw['id']}: it is neither on a GenAI span nor carries "
         "gen_ai.response.id, so it cannot be matched to an output"

@@ -8,6 +8,7 @@ kept only as its normalised JSON (not as a model), sorted by ts, and bulk-loaded
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,8 @@ from tripwire.store.runtime import set_cursor
 
 CHUNK = 5000
 CURSOR = "pipeline"
+WAL_PAGES_DURING_REPLAY = 100_000  # about 400 MB of WAL between checkpoints
+WAL_PAGES_DEFAULT = 1000
 
 Progress = Callable[[int], None]
 # ts, position in the input, then the LoadRow fields after ts: id, type, use_case, output_id, JSON.
@@ -96,7 +99,9 @@ def _item(event: Event, position: int) -> _Item:
     # __dict__, not getattr: pydantic's __getattr__ is slow for fields a type does not have.
     output_id = event.__dict__.get("output_id")
     normalised = event.model_dump_json(exclude_none=True).encode("utf-8")
-    return (event.ts, position, event.id, event.type, event.use_case, output_id, normalised)
+    # A million events share a handful of types and use cases: keep one copy of each string.
+    use_case = None if event.use_case is None else sys.intern(event.use_case)
+    return (event.ts, position, event.id, sys.intern(event.type), use_case, output_id, normalised)
 
 
 def _sorted(prepared: Prepared) -> Prepared:
@@ -148,6 +153,7 @@ def replay(
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         with db.session() as session:
+            _defer_checkpoints(session, WAL_PAGES_DURING_REPLAY)
             fresh = _load(session, [_row(i) for i in chunk])
             runner.feed(lambda: _context(session, clock, config, settings), fresh)
             if fresh:
@@ -158,7 +164,15 @@ def replay(
             progress(len(chunk))
     with db.session() as session:
         runner.finish(lambda: _context(session, clock, config, settings))
+        _defer_checkpoints(session, WAL_PAGES_DEFAULT)
     return ReplayResult(len(items), accepted, len(items) - accepted)
+
+
+def _defer_checkpoints(session: Session, pages: int) -> None:
+    # SQLite copies the WAL back into the database every `pages` pages. During a bulk load the
+    # same index pages change in every chunk; checkpointing rarely copies each of them once.
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
 
 def _row(item: _Item) -> LoadRow:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -125,31 +126,58 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
     if not rows:
         return {}
     if session.get_bind().dialect.name != "sqlite":
-        return insert_new(session, [_row_of(r, origin) for r in rows])
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.executemany(_LOAD_SQLITE, [_sqlite_params(row, origin) for row in rows])
-        count = cursor.rowcount
+        return insert_new(session, [_row_of(r, None, origin) for r in rows])
+    with _raw_cursor(session) as cursor:
+        count = _sqlite_load(cursor, rows, None, origin)
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
         cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
         return {str(i): int(q) for i, q in cursor.fetchall()}
+
+
+def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime) -> int:
+    """Like `load_rows` for events received now (the HTTP path); returns how many were new."""
+    if not rows:
+        return 0
+    if session.get_bind().dialect.name != "sqlite":
+        return len(insert_new(session, [_row_of(r, received_at) for r in rows]))
+    with _raw_cursor(session) as cursor:
+        return _sqlite_load(cursor, rows, _sqlite_time(received_at))
+
+
+@contextmanager
+def _raw_cursor(session: Session) -> Iterator[Any]:
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        yield cursor
     finally:
         cursor.close()
 
 
-def _sqlite_params(row: LoadRow, origin: str) -> tuple[Any, ...]:
-    event_id, kind, ts, use_case, output_id, text = row
-    # UTCDateTime's storage form: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
-    when = ts.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return (event_id, kind, when, use_case, output_id, when, origin, text)
+def _sqlite_load(
+    cursor: Any, rows: Sequence[LoadRow], received: str | None, origin: str = "ingest"
+) -> int:
+    params = []
+    for event_id, kind, ts, use_case, output_id, payload in rows:
+        when = _sqlite_time(ts)
+        params.append(
+            (event_id, kind, when, use_case, output_id, received or when, origin, payload)
+        )
+    cursor.executemany(_LOAD_SQLITE, params)
+    return int(cursor.rowcount)
 
 
-def _row_of(row: LoadRow, origin: str = "ingest") -> dict[str, Any]:
-    payload = orjson.loads(row[5])
-    return event_row(payload, row[2], row[2], origin=origin)
+def _sqlite_time(when: datetime) -> str:
+    # UTCDateTime's storage form on SQLite: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC)
+    return when.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _row_of(row: LoadRow, received_at: datetime | None, origin: str = "ingest") -> dict[str, Any]:
+    return event_row(orjson.loads(row[5]), row[2], received_at or row[2], origin=origin)
 
 
 def _guard_insert(session: Session) -> None:
@@ -212,12 +240,46 @@ def read_after(
     Events a stage derived inline are skipped (their stage already handed them on) but still
     move the position forward.
     """
+    if session.get_bind().dialect.name == "sqlite":
+        return _read_after_sqlite(session, position, limit, upto)
     query = select(*_STORED_COLUMNS, _EVENTS.c.origin).where(_EVENTS.c.seq > position)
     if upto is not None:
         query = query.where(_EVENTS.c.seq <= upto)
     rows = session.execute(query.order_by(_EVENTS.c.seq).limit(limit)).all()
-    new_position = int(rows[-1].seq) if rows else position
-    return [_stored(r) for r in rows if r.origin == "ingest"], new_position
+    new_position = int(rows[-1][0]) if rows else position
+    # Unpacking tuples, not Row attributes by name: this loop runs for every event.
+    return [
+        StoredEvent(seq, event_id, kind, ts, use_case, payload)
+        for seq, event_id, kind, ts, use_case, payload, origin in rows
+        if origin == "ingest"
+    ], new_position
+
+
+_READ_SQLITE = (
+    "SELECT seq, id, type, ts, use_case, payload, origin FROM events "
+    "WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
+)
+_NO_LIMIT = 2**62
+
+
+def _read_after_sqlite(
+    session: Session, position: int, limit: int, upto: int | None
+) -> tuple[list[StoredEvent], int]:
+    # The follower's hot path while ingest is busy: decode the two typed columns directly
+    # (UTCDateTime's naive UTC text, JSON text) instead of through SQLAlchemy's row processing.
+    with _raw_cursor(session) as cursor:
+        cursor.execute(_READ_SQLITE, (position, _NO_LIMIT if upto is None else upto, limit))
+        rows = cursor.fetchall()
+    new_position = int(rows[-1][0]) if rows else position
+    return [
+        StoredEvent(seq, event_id, kind, _from_sqlite_time(ts), use_case, orjson.loads(payload))
+        for seq, event_id, kind, ts, use_case, payload, origin in rows
+        if origin == "ingest"
+    ], new_position
+
+
+def _from_sqlite_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def committed_high_water(session: Session) -> int | None:
@@ -278,9 +340,9 @@ def iter_by_time(session: Session, *, batch: int = 5000) -> Iterator[StoredEvent
         rows = session.execute(query).all()
         if not rows:
             return
-        for row in rows:
-            yield _stored(row)
-        last = (rows[-1].ts, rows[-1].seq)
+        for seq, event_id, kind, ts, use_case, payload in rows:
+            yield StoredEvent(seq, event_id, kind, ts, use_case, payload)
+        last = (rows[-1][3], rows[-1][0])
 
 
 def to_stored(row: EventRow) -> StoredEvent:
@@ -296,7 +358,3 @@ def counts_since(session: Session, since: datetime) -> list[tuple[str | None, st
         .order_by(EventRow.use_case, EventRow.type)
     )
     return [(u, str(t), int(c)) for u, t, c in rows]
-
-
-def _stored(row: Any) -> StoredEvent:
-    return StoredEvent(int(row.seq), row.id, row.type, row.ts, row.use_case, row.payload)
