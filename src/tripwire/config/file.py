@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from tripwire.config.monitors import MonitorsConfig
 from tripwire.config.settings import Settings
 
 
@@ -20,6 +21,7 @@ class TripwireConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_name: str = "Tripwire"
+    monitors: MonitorsConfig = MonitorsConfig()
 
 
 class ConfigError(Exception):

@@ -3,6 +3,6 @@
 One module per area; a new area adds its module and one import line below.
 """
 
-from tripwire.store.tables import events, runtime, tokens
+from tripwire.store.tables import detect, events, runtime, tokens
 
-__all__ = ["events", "runtime", "tokens"]
+__all__ = ["detect", "events", "runtime", "tokens"]
