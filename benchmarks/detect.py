@@ -17,8 +17,10 @@ import copy
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 
@@ -65,12 +67,20 @@ def cases(signal: str, quick: bool) -> list[Case]:
     return out
 
 
-def streams(level: float, signal: str, seed: int, case: Case | None, onset: int) -> tuple[Stream, Stream | None]:
+def streams(
+    level: float, signal: str, seed: int, case: Case | None, onset: int
+) -> tuple[Stream, Stream | None]:
     scenario = Scenario(seed=seed, start=START, days=7, outputs_per_hour=level)
     injection = None
     if case is not None:
-        injection = Injection(signal, "bench", onset, case.magnitude, case.shape,  # type: ignore[arg-type]
-                              duration_minutes=case.duration)
+        injection = Injection(
+            signal,
+            "bench",
+            onset,
+            case.magnitude,
+            case.shape,  # type: ignore[arg-type]
+            duration_minutes=case.duration,
+        )
     if signal == "quality":
         return score_stream(scenario, injection)
     base, _, share = signal.partition("@")
@@ -138,6 +148,7 @@ def cusum_alarms(llr: np.ndarray, h: float, lo: int = 0, first: bool = False) ->
 def window_signal(stream: Stream) -> np.ndarray:
     """Per minute: min(rate over 1 h, rate over 5 min), the rule fires when it passes a line
     (for scores: the max of the two means, the rule fires when it drops below)."""
+
     def roll(x: np.ndarray, w: int) -> np.ndarray:
         c = np.concatenate([[0.0], np.cumsum(x)])
         idx = np.arange(len(x)) + 1
@@ -161,7 +172,15 @@ def window_alarms(sig: np.ndarray, line: float, lo: int = 0, first: bool = False
     return [int(e) for e in edges]
 
 
-def calibrate(count: callable, target: float, lo: float, hi: float) -> float:  # type: ignore[valid-type]
+def oracle_fa(null_llr: list[np.ndarray], h: float) -> float:
+    return sum(len(cusum_alarms(llr, h)) for llr in null_llr) / len(null_llr)
+
+
+def window_fa(null_win: list[np.ndarray], line: float) -> float:
+    return sum(len(window_alarms(w, line)) for w in null_win) / len(null_win)
+
+
+def calibrate(count: Callable[[float], float], target: float, lo: float, hi: float) -> float:
     """Smallest line whose false alarms per stream-week are <= target (bisection)."""
     for _ in range(40):
         mid = (lo + hi) / 2
@@ -175,7 +194,9 @@ def calibrate(count: callable, target: float, lo: float, hi: float) -> float:  #
 # -- the run ----------------------------------------------------------------------------------
 
 
-def bench_signal(level: float, signal: str, seeds: int, quick: bool) -> list[tuple[Case, dict[str, Result]]]:
+def bench_signal(
+    level: float, signal: str, seeds: int, quick: bool
+) -> list[tuple[Case, dict[str, Result]]]:
     rng = np.random.default_rng(12345)
     onsets = [int(x) for x in rng.integers(2 * 1440, 4 * 1440, seeds)]
     null_streams, snapshots, ours_fa = [], [], 0
@@ -194,12 +215,15 @@ def bench_signal(level: float, signal: str, seeds: int, quick: bool) -> list[tup
         twins = [streams(level, signal, s, case, onsets[s])[1] for s in range(seeds)]
         # references, calibrated on the healthy streams to the same false-alarm rate as ours
         null_llr = [oracle_llr(s, case.magnitude) for s in null_streams]
-        h = calibrate(lambda x: sum(len(cusum_alarms(l, x)) for l in null_llr) / seeds,
-                      fa_rate, 0.1, 60.0)
+        h = calibrate(partial(oracle_fa, null_llr), fa_rate, 0.1, 60.0)
         null_win = [window_signal(s) for s in null_streams]
         allv = np.concatenate([w[np.isfinite(w)] for w in null_win])
-        line = calibrate(lambda x: sum(len(window_alarms(w, x)) for w in null_win) / seeds,
-                         fa_rate, float(allv.min()), float(allv.max()) + 1e-9)
+        line = calibrate(
+            partial(window_fa, null_win),
+            fa_rate,
+            float(allv.min()),
+            float(allv.max()) + 1e-9,
+        )
         for s, twin in enumerate(twins):
             assert twin is not None
             onset, end = onsets[s], min(onsets[s] + HORIZON, WEEK)
@@ -214,8 +238,13 @@ def bench_signal(level: float, signal: str, seeds: int, quick: bool) -> list[tup
                 if found:
                     d = found[0]
                     res.delays.append(d + 1 - onset)
-                    res.events.append(float(twin.events[onset : d + 1].sum()
-                                            if signal != "quality" else twin.trials[onset : d + 1].sum()))
+                    res.events.append(
+                        float(
+                            twin.events[onset : d + 1].sum()
+                            if signal != "quality"
+                            else twin.trials[onset : d + 1].sum()
+                        )
+                    )
                 else:
                     res.delays.append(math.inf)
                     res.events.append(math.inf)
@@ -239,10 +268,12 @@ def fmt(x: float) -> str:
 
 
 def report(level: float, rows: list[tuple[Case, dict[str, Result]]], seeds: int) -> list[str]:
-    lines = [f"\n## {level:,.0f} outputs/h, {seeds} seeds (stream-weeks) per row",
-             f"{'signal':18} {'case':14} | {'ours med':>8} {'p90':>6} {'events':>6} "
-             f"{'R@15m':>5} {'R@1h':>5} {'R@6h':>5} {'R@24h':>5} {'FA/wk':>5} | "
-             f"{'oracle':>6} {'R@1h':>5} | {'window':>6} {'R@1h':>5}"]
+    lines = [
+        f"\n## {level:,.0f} outputs/h, {seeds} seeds (stream-weeks) per row",
+        f"{'signal':18} {'case':14} | {'ours med':>8} {'p90':>6} {'events':>6} "
+        f"{'R@15m':>5} {'R@1h':>5} {'R@6h':>5} {'R@24h':>5} {'FA/wk':>5} | "
+        f"{'oracle':>6} {'R@1h':>5} | {'window':>6} {'R@1h':>5}",
+    ]
     summary = []
     for case, res in rows:
         ours, oracle, window = res["ours"], res["oracle"], res["window"]
@@ -260,7 +291,7 @@ def report(level: float, rows: list[tuple[Case, dict[str, Result]]], seeds: int)
             f"{sum(x <= 60 for x in window.delays) / n:5.2f}"
         )
         summary.append((case, med, rec, fa, pct(oracle.delays, 50), pct(window.delays, 50)))
-    return lines + [""] if not summary else lines
+    return [*lines, ""] if not summary else lines
 
 
 def done_when(rows: list[tuple[Case, dict[str, Result]]]) -> list[str]:
@@ -272,16 +303,24 @@ def done_when(rows: list[tuple[Case, dict[str, Result]]]) -> list[str]:
         r = by[(sig, label)]
         d, n = r["ours"].delays, len(r["ours"].delays)
         rec = [sum(x <= t for x in d) / n for t in RECALL_AT]
-        return pct(d, 50), rec, r["ours"].events[-1], pct(r["oracle"].delays, 50), pct(r["window"].delays, 50)
+        return (
+            pct(d, 50),
+            rec,
+            r["ours"].events[-1],
+            pct(r["oracle"].delays, 50),
+            pct(r["window"].delays, 50),
+        )
 
     def line(ok: bool, text: str) -> None:
         out.append(f"[{'PASS' if ok else 'FAIL'}] {text}")
 
     for sig, share in (("negative_feedback", 0.3), ("negative_feedback@0.5", 0.5)):
         med, rec, fa, orc, _ = stats(sig, "target")
-        line(med <= 45 and rec[1] >= 0.85 and fa <= 0.25,
-             f"thumbs-down +50% (10% rated, {share:.0%} of ratings down): median {med:.0f} min "
-             f"(<=45), recall@1h {rec[1]:.2f} (>=0.85), FA/wk {fa:.2f}; oracle median {orc:.0f}")
+        line(
+            med <= 45 and rec[1] >= 0.85 and fa <= 0.25,
+            f"thumbs-down +50% (10% rated, {share:.0%} of ratings down): median {med:.0f} min "
+            f"(<=45), recall@1h {rec[1]:.2f} (>=0.85), FA/wk {fa:.2f}; oracle median {orc:.0f}",
+        )
     med, rec, fa, _, _ = stats("safety", "target")
     line(med <= 30 and fa <= 0.25, f"safety x3: median {med:.0f} min (<=30), FA/wk {fa:.2f}")
     _, rec, _, _, _ = stats("safety", "x10-burst15m")
@@ -289,10 +328,16 @@ def done_when(rows: list[tuple[Case, dict[str, Result]]]) -> list[str]:
     med, rec, fa, _, _ = stats("errors", "target")
     line(med <= 30 and fa <= 0.25, f"errors x4: median {med:.0f} min (<=30), FA/wk {fa:.2f}")
     med, rec, fa, _, _ = stats("quality", "target")
-    line(rec[2] >= 0.85 and fa <= 0.25, f"quality -0.05 @40/h: recall@6h {rec[2]:.2f} (>=0.85), FA/wk {fa:.2f}")
+    line(
+        rec[2] >= 0.85 and fa <= 0.25,
+        f"quality -0.05 @40/h: recall@6h {rec[2]:.2f} (>=0.85), FA/wk {fa:.2f}",
+    )
     for sig in MONITOR:
         med, _, _, orc, win = stats(sig, "target")
-        line(med < win or math.isinf(win), f"{sig}: beats the window rule ({med:.0f} vs {win:.0f} min)")
+        line(
+            med < win or math.isinf(win),
+            f"{sig}: beats the window rule ({med:.0f} vs {win:.0f} min)",
+        )
         line(med <= 2 * orc, f"{sig}: within 2x of the oracle ({med:.0f} vs {orc:.0f} min)")
     return out
 
@@ -307,9 +352,11 @@ def main() -> int:
     seeds = args.seeds or (8 if args.quick else 30)
     began = time.time()
     print("# Tripwire detection benchmark")
-    print("delays in minutes from onset to alert; 'events' = bad events (scores: scored outputs)"
-          " seen before the alert; R@x = recall within x; FA/wk = false alarms per stream-week"
-          " on the healthy twin streams; references calibrated to ours' FA/wk in the same run")
+    print(
+        "delays in minutes from onset to alert; 'events' = bad events (scores: scored outputs)"
+        " seen before the alert; R@x = recall within x; FA/wk = false alarms per stream-week"
+        " on the healthy twin streams; references calibrated to ours' FA/wk in the same run"
+    )
     at_target: list[tuple[Case, dict[str, Result]]] = []
     for level in (float(x) for x in args.levels.split(",")):
         rows = []

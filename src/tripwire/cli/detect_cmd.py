@@ -13,7 +13,9 @@ from tripwire.detect.series_csv import SeriesInputError, read_series, score_seri
 
 def detect_series(
     file: Annotated[Path, typer.Argument(help="CSV with header timestamp,value")],
-    out: Annotated[Path, typer.Option("--out", help="where to write timestamp,value,anomaly_score")],
+    out: Annotated[
+        Path, typer.Option("--out", help="where to write timestamp,value,anomaly_score")
+    ],
 ) -> None:
     """Score every row of a metric series for anomalies (0 normal .. 1 anomalous), streaming:
     each score uses only the rows at or before it."""

@@ -26,6 +26,10 @@ SegmentKey = Literal["model", "model_version", "prompt_version"]
 Name = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:*-]+$")]
 
 
+def _default_segments() -> list[SegmentKey]:
+    return ["model_version", "prompt_version"]
+
+
 class SeverityInputs(BaseModel):
     """Relative change (magnitude) from which an alert suggests each severity; respond decides."""
 
@@ -48,9 +52,7 @@ class MonitorSpec(BaseModel):
     score: Name | None = None
     topic: Name | None = None
     metric: Name | None = None
-    segment_keys: list[SegmentKey] = Field(
-        default_factory=lambda: ["model_version", "prompt_version"]
-    )
+    segment_keys: list[SegmentKey] = Field(default_factory=_default_segments)
     min_volume: float = Field(20, ge=1, description="trials (or scores) behind any alert")
     min_events: float = Field(5, ge=1, description="bad events behind a rate alert")
     sensitivity: Sensitivity | None = None

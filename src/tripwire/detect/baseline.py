@@ -22,7 +22,7 @@ def season_bucket(minute: int) -> int:
 
 
 def decay_for(half_life_minutes: float) -> float:
-    return 0.5 ** (1.0 / half_life_minutes)
+    return float(0.5 ** (1.0 / half_life_minutes))
 
 
 def weekly(total: float, half_life: float, age_minutes: float) -> float:
@@ -89,8 +89,14 @@ class SeasonalRate:
         return weekly(self.n, self.half_life, minute - (self.first or minute))
 
     def dump(self) -> dict[str, Any]:
-        return {"k": self.k, "n": self.n, "m": self.minutes, "fk": self.fk, "fe": self.fe,
-                "first": self.first}
+        return {
+            "k": self.k,
+            "n": self.n,
+            "m": self.minutes,
+            "fk": self.fk,
+            "fe": self.fe,
+            "first": self.first,
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         self.k, self.n, self.minutes = float(data["k"]), float(data["n"]), int(data["m"])

@@ -51,25 +51,47 @@ class BurnRate:
                 self._push(m, 0.0, 0.0)
         self._push(minute, n, k)
         self.last = minute
-        hot = [(long, short) for long, short, rate in WINDOWS
-               if self._burn(long) >= rate and self._burn(short) >= rate]
+        hot = [
+            (long, short)
+            for long, short, rate in WINDOWS
+            if self._burn(long) >= rate and self._burn(short) >= rate
+        ]
         budget = 1.0 - self.target
         if self.firing is None and hot:
-            long, short = hot[0]
+            _long, short = hot[0]
             seen = self._burn(short) * budget
             self.firing = {"start": minute - short + 1, "at": minute, "seen": seen}
-            return Change("firing", minute - short + 1, minute, budget, seen,
-                          seen / budget - 1.0, rule="burn_rate")
+            return Change(
+                "firing",
+                minute - short + 1,
+                minute,
+                budget,
+                seen,
+                seen / budget - 1.0,
+                rule="burn_rate",
+            )
         calm = all(self._burn(short) < rate for _, short, rate in WINDOWS)
         if self.firing is not None and calm and minute - self.firing["at"] >= 15:
             fired, self.firing = self.firing, None
-            return Change("resolved", int(fired["start"]), minute, budget, fired["seen"],
-                          fired["seen"] / budget - 1.0, rule="burn_rate")
+            return Change(
+                "resolved",
+                int(fired["start"]),
+                minute,
+                budget,
+                fired["seen"],
+                fired["seen"] / budget - 1.0,
+                rule="burn_rate",
+            )
         return None
 
     def dump(self) -> dict[str, Any]:
-        return {"n": self.ring_n, "k": self.ring_k, "last": self.last, "f": self.firing,
-                "s": {str(k): v for k, v in self.sums.items()}}
+        return {
+            "n": self.ring_n,
+            "k": self.ring_k,
+            "last": self.last,
+            "f": self.firing,
+            "s": {str(k): v for k, v in self.sums.items()},
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         self.ring_n = [float(x) for x in data["n"]]

@@ -55,7 +55,9 @@ class Counter:
     def _info(self, output_id: Any) -> Info | None:
         return self.outputs.get(output_id) if output_id else None
 
-    def observe(self, etype: str, use_case: str | None, p: dict[str, Any], topic: str | None) -> None:
+    def observe(
+        self, etype: str, use_case: str | None, p: dict[str, Any], topic: str | None
+    ) -> None:
         """Count one event (its normalised JSON `p`)."""
         if use_case is None:
             return

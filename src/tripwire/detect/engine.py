@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tripwire.config.monitors import MonitorsConfig, MonitorSpec, effective_monitors
-from tripwire.detect.change import Change
 from tripwire.detect.cells import Cell, CellKey, Counter, Info
+from tripwire.detect.change import Change
 from tripwire.detect.series_state import Series, SeriesKey, key_from_text, key_text
 
 SEGMENT_FIELDS = {"model": 0, "model_version": 1, "prompt_version": 2}
@@ -51,7 +51,9 @@ class Engine:
             self._plans[use_case] = plan
         return plan
 
-    def observe(self, etype: str, use_case: str | None, p: dict[str, Any], topic: str | None) -> None:
+    def observe(
+        self, etype: str, use_case: str | None, p: dict[str, Any], topic: str | None
+    ) -> None:
         """Count one event (its normalised JSON `p`) into the open window."""
         self.counter.observe(etype, use_case, p, topic)
 

@@ -80,8 +80,14 @@ class LatencyDetector:
             return None
         baseline = bin_value(cut)
         observed = self.observed() or baseline
-        return Change(change.state, change.started_at, change.detected_at, baseline, observed,
-                      observed / baseline - 1.0)
+        return Change(
+            change.state,
+            change.started_at,
+            change.detected_at,
+            baseline,
+            observed,
+            observed / baseline - 1.0,
+        )
 
     def _fold(self) -> None:
         d = decay_for(self.half_life / 60.0)

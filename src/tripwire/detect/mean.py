@@ -85,7 +85,9 @@ class MeanDetector:
         # Gaussian log-likelihood ratio of `count` observations summing to `total`.
         return ((mu1 - mu) * (total - count * mu) - count * (mu1 - mu) ** 2 / 2) / sd**2
 
-    def _detect(self, minute: int, count: float, total: float, mu: float, sd: float) -> Change | None:
+    def _detect(
+        self, minute: int, count: float, total: float, mu: float, sd: float
+    ) -> Change | None:
         self._lines(minute)
         sign = self.params.direction
         llrs = [self._llr(count, total, mu, mu + sign * c * sd, sd) for c in self.params.shifts]
@@ -100,7 +102,9 @@ class MeanDetector:
         self.recovery = 0.0
         return Change("firing", crossing.start, minute, base, seen, relative(base, seen, sign > 0))
 
-    def _recover(self, minute: int, count: float, total: float, mu: float, sd: float) -> Change | None:
+    def _recover(
+        self, minute: int, count: float, total: float, mu: float, sd: float
+    ) -> Change | None:
         assert self.firing is not None
         low = mu + 0.5 * (self.firing["mu1"] - mu)  # see RateDetector._recover
         if abs(low - mu) < 0.05 * sd:
@@ -113,12 +117,22 @@ class MeanDetector:
         self.firing = None
         self.bank.reset()
         sign = self.params.direction
-        return Change("resolved", int(fired["start"]), minute, fired["mu0"], fired["mu1"],
-                      relative(fired["mu0"], fired["mu1"], sign > 0))
+        return Change(
+            "resolved",
+            int(fired["start"]),
+            minute,
+            fired["mu0"],
+            fired["mu1"],
+            relative(fired["mu0"], fired["mu1"], sign > 0),
+        )
 
     def dump(self) -> dict[str, Any]:
-        return {"b": self.baseline.dump(), "c": self.bank.dump(), "f": self.firing,
-                "r": self.recovery}
+        return {
+            "b": self.baseline.dump(),
+            "c": self.bank.dump(),
+            "f": self.firing,
+            "r": self.recovery,
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         self.baseline.load(data["b"])

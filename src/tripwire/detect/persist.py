@@ -62,7 +62,9 @@ def record_alert(session: Session, alert: Alert) -> None:
     if alert.state == "resolved":
         row = session.scalars(
             select(DetectAlertRow)
-            .where(DetectAlertRow.dedup_key == alert.dedup_key, DetectAlertRow.resolved_at.is_(None))
+            .where(
+                DetectAlertRow.dedup_key == alert.dedup_key, DetectAlertRow.resolved_at.is_(None)
+            )
             .order_by(DetectAlertRow.id.desc())
             .limit(1)
         ).first()

@@ -46,13 +46,13 @@ def _kl(kind: Kind, p0: float, p1: float) -> float:
     return p0 * math.log(p0 / p1) + (1.0 - p0) * math.log((1.0 - p0) / (1.0 - p1))
 
 
-def lines(weekly: float, budget: float, infos: list[float], floor: float, margin: float) -> list[float]:
+def lines(
+    weekly: float, budget: float, infos: list[float], floor: float, margin: float
+) -> list[float]:
     """Alerting lines for a target false-alarm rate: a CUSUM on a healthy stream crosses h about
     once per e^h / KL trials, shared between the designs."""
     designs = len(infos)
-    return [
-        max(floor, math.log(max(weekly * designs * kl / budget, 1.0)) + margin) for kl in infos
-    ]
+    return [max(floor, math.log(max(weekly * designs * kl / budget, 1.0)) + margin) for kl in infos]
 
 
 def _p1(kind: Kind, p0: float, ratio: float) -> float:
@@ -96,7 +96,9 @@ class RateDetector:
     def expected(self, minute: int) -> float | None:
         return self.baseline.cautious(minute) if self.ready() else None
 
-    def update(self, minute: int, n: float, k: float, fallback: float | None = None) -> Change | None:
+    def update(
+        self, minute: int, n: float, k: float, fallback: float | None = None
+    ) -> Change | None:
         """One window ending at `minute` with `n` trials and `k` events. `fallback` is the
         expected rate to use while this series' own baseline is still warming up (a segment
         borrows its use case's)."""
@@ -143,12 +145,22 @@ class RateDetector:
         fired = self.firing
         self.firing = None
         self.bank.reset()
-        return Change("resolved", int(fired["start"]), minute, fired["p0"], fired["p1"],
-                      relative(fired["p0"], fired["p1"], True))
+        return Change(
+            "resolved",
+            int(fired["start"]),
+            minute,
+            fired["p0"],
+            fired["p1"],
+            relative(fired["p0"], fired["p1"], True),
+        )
 
     def dump(self) -> dict[str, Any]:
-        return {"b": self.baseline.dump(), "c": self.bank.dump(), "f": self.firing,
-                "r": self.recovery}
+        return {
+            "b": self.baseline.dump(),
+            "c": self.bank.dump(),
+            "f": self.firing,
+            "r": self.recovery,
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         self.baseline.load(data["b"])

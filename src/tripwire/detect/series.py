@@ -122,11 +122,10 @@ class SeriesDetector:
 
     def _scale(self, value: float) -> float:
         floor = 1e-6 * (1.0 + abs(value)) + 1e-12
-        if self.count % 16 == 2 or self.scale <= 0 or self.count < 64:
-            if self.residuals:
-                data = [abs(r) for r in self.residuals]
-                mad = 1.4826 * _median(data)
-                self.scale = max(mad, 0.25 * sum(data) / len(data))
+        if (self.count % 16 == 2 or self.scale <= 0 or self.count < 64) and self.residuals:
+            data = [abs(r) for r in self.residuals]
+            mad = 1.4826 * _median(data)
+            self.scale = max(mad, 0.25 * sum(data) / len(data))
         return max(self.scale, floor)
 
     def _combine(self, z: float, scale: float) -> float:

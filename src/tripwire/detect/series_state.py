@@ -75,13 +75,13 @@ class Series:
         if signal == "score_mean":
             offset = SENSITIVITY_OFFSET[spec.sensitivity or sensitivity]
             offset += SEGMENT_PENALTY if segment else 0.0
-            params = MeanParams()
+            means = MeanParams()
             series.mean = MeanDetector(
-                replace(params, margin=params.margin + offset, min_count=spec.min_volume / 2)
+                replace(means, margin=means.margin + offset, min_count=spec.min_volume / 2)
             )
         if signal == "latency_p95":
-            params = replace(rate_params(spec, sensitivity, segment), ratios=(3.0, 6.0, 12.0))
-            series.latency = LatencyDetector(params)
+            slow = replace(rate_params(spec, sensitivity, segment), ratios=(3.0, 6.0, 12.0))
+            series.latency = LatencyDetector(slow)
         if signal == "metric":
             series.generic = SeriesDetector()
         return series
@@ -94,9 +94,9 @@ class Series:
         changes: list[Change] = []
         if self.rate is not None:
             n, k = bucket
-            fallback = parent.rate.expected(minute) if parent and parent.rate else None
+            rate_fallback = parent.rate.expected(minute) if parent and parent.rate else None
             self._track(n, parent_volume)
-            change = self.rate.update(minute, n, k, fallback)
+            change = self.rate.update(minute, n, k, rate_fallback)
             changes += [change] if change else []
             if self.burn is not None:
                 burn = self.burn.update(minute, n, k)
@@ -139,15 +139,19 @@ class Series:
             self.calm_minutes = self.calm_minutes + 1 if score < 0.3 else 0
             if self.calm_minutes >= 15:
                 start, self.metric_firing = self.metric_firing, None
-                return [Change("resolved", start, minute, level, value, _rel(level, value),
-                               "series")]
+                return [
+                    Change("resolved", start, minute, level, value, _rel(level, value), "series")
+                ]
         return []
 
     def firing(self) -> bool:
-        parts = (self.rate, self.mean, self.latency and self.latency.rate)
-        return any(p is not None and p.firing is not None for p in parts) or bool(
-            self.burn and self.burn.firing
-        ) or self.metric_firing is not None
+        rate = self.latency.rate if self.latency is not None else self.rate
+        return (
+            (rate is not None and rate.firing is not None)
+            or (self.mean is not None and self.mean.firing is not None)
+            or bool(self.burn and self.burn.firing)
+            or self.metric_firing is not None
+        )
 
     def dump(self) -> dict[str, Any]:
         data: dict[str, Any] = {"v": self.volume, "x": self.extra, "lm": self.last_minute}

@@ -69,7 +69,10 @@ class DetectStage:
             if self._last_close is None or minute > self._last_close:
                 self._close(ctx, minute)
             on_boundary = now.second == 0 and now.microsecond == 0
-            due = self._last_checkpoint is None or minute - self._last_checkpoint >= CHECKPOINT_MINUTES
+            due = (
+                self._last_checkpoint is None
+                or minute - self._last_checkpoint >= CHECKPOINT_MINUTES
+            )
             if due or not on_boundary:
                 self._checkpoint(ctx.session, now)
                 self._last_checkpoint = minute
@@ -112,4 +115,3 @@ class DetectStage:
         if states:
             last = max(int(s.get("lm", 0)) for s in states.values())
             self._last_close = last or None
-

@@ -117,15 +117,18 @@ def _emit(
     out: list[Timed],
 ) -> None:
     n = len(draws.ms)
-    neg_p = np.clip(uc.negative_share * _factor(scenario, injections, "negative_feedback",
-                                                draws, rng), 0, 1)
+    neg_p = np.clip(
+        uc.negative_share * _factor(scenario, injections, "negative_feedback", draws, rng), 0, 1
+    )
     safety_p = np.clip(uc.safety_rate * _factor(scenario, injections, "safety", draws, rng), 0, 1)
     err_f = _factor(scenario, injections, "errors", draws, rng)
     lat_f = _factor(scenario, injections, "latency", draws, rng)
     q_shift = _factor(scenario, injections, "quality", draws, rng, additive=True)
     g_shift = _factor(scenario, injections, "groundedness", draws, rng, additive=True)
     u = rng.random(n)
-    status = np.where(u < uc.error_rate * err_f, 1, np.where(u < (uc.error_rate + uc.timeout_rate) * err_f, 2, 0))
+    status = np.where(
+        u < uc.error_rate * err_f, 1, np.where(u < (uc.error_rate + uc.timeout_rate) * err_f, 2, 0)
+    )
     latency = uc.latency_ms * lat_f * np.exp(rng.normal(0, uc.latency_sigma, n))
     has_fb = rng.random(n) < scenario.feedback_rate
     negative = rng.random(n) < neg_p
@@ -141,34 +144,79 @@ def _emit(
     prefix = f"{scenario.id_prefix}{uc.name}-"
     statuses = ("ok", "error", "timeout")
     cols = zip(
-        draws.ms.tolist(), status.tolist(), latency.round(1).tolist(), has_fb.tolist(),
-        negative.tolist(), fb_delay.tolist(), triggered.tolist(), scored.tolist(),
-        quality.round(3).tolist(), grounded.round(3).tolist(), topics, versions,
+        draws.ms.tolist(),
+        status.tolist(),
+        latency.round(1).tolist(),
+        has_fb.tolist(),
+        negative.tolist(),
+        fb_delay.tolist(),
+        triggered.tolist(),
+        scored.tolist(),
+        quality.round(3).tolist(),
+        grounded.round(3).tolist(),
+        topics,
+        versions,
         strict=True,
     )
     prompts, answers = texts.PROMPTS, texts.ANSWERS
     for i, (t, st, lat, fb, neg, delay, trig, sc, q, g, topic, (mv, pv)) in enumerate(cols):
         oid = f"{prefix}o{i}"
         output: dict[str, Any] = {
-            "id": oid, "type": "output", "use_case": uc.name, "model": uc.model,
-            "model_version": mv, "prompt_version": pv, "input": prompts[i % len(prompts)],
-            "output": answers[i % len(answers)], "latency_ms": lat, "status": statuses[st],
+            "id": oid,
+            "type": "output",
+            "use_case": uc.name,
+            "model": uc.model,
+            "model_version": mv,
+            "prompt_version": pv,
+            "input": prompts[i % len(prompts)],
+            "output": answers[i % len(answers)],
+            "latency_ms": lat,
+            "status": statuses[st],
         }
         if sc:
             output["scores"] = {"quality": q, "groundedness": g}
         out.append((t, output))
         if scenario.safety_checks:
-            out.append((t + 1, {"id": f"{prefix}s{i}", "type": "safety", "use_case": uc.name,
-                                "filter": "moderation", "triggered": trig, "output_id": oid}))
+            out.append(
+                (
+                    t + 1,
+                    {
+                        "id": f"{prefix}s{i}",
+                        "type": "safety",
+                        "use_case": uc.name,
+                        "filter": "moderation",
+                        "triggered": trig,
+                        "output_id": oid,
+                    },
+                )
+            )
         if fb:
-            out.append((t + delay, {"id": f"{prefix}f{i}", "type": "feedback",
-                                    "use_case": uc.name, "output_id": oid,
-                                    "rating": "down" if neg else "up"}))
+            out.append(
+                (
+                    t + delay,
+                    {
+                        "id": f"{prefix}f{i}",
+                        "type": "feedback",
+                        "use_case": uc.name,
+                        "output_id": oid,
+                        "rating": "down" if neg else "up",
+                    },
+                )
+            )
         if topic is not None:
             pool = texts.TICKETS[topic]
-            out.append((t + 600_000 + (i % 600) * 1000, {
-                "id": f"{prefix}t{i}", "type": "ticket", "use_case": uc.name,
-                "text": pool[i % len(pool)], "topic": topic}))
+            out.append(
+                (
+                    t + 600_000 + (i % 600) * 1000,
+                    {
+                        "id": f"{prefix}t{i}",
+                        "type": "ticket",
+                        "use_case": uc.name,
+                        "text": pool[i % len(pool)],
+                        "topic": topic,
+                    },
+                )
+            )
 
 
 def _in_gaps(scenario: Scenario, use_case: str, minute: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -221,9 +269,7 @@ def _change_id(scenario: Scenario, uc: str, minute: int) -> str:
     return f"{scenario.id_prefix}chg-{uc}-{minute}"
 
 
-def _truth(
-    scenario: Scenario, uc: UseCase, inj: Injection, out: list[Timed]
-) -> TruthIncident:
+def _truth(scenario: Scenario, uc: UseCase, inj: Injection, out: list[Timed]) -> TruthIncident:
     onset = scenario.start + timedelta(minutes=inj.onset_minute)
     end = None
     if inj.duration_minutes is not None:
@@ -234,16 +280,37 @@ def _truth(
         key, value = next(iter(inj.segment.items()))
         model_change = key == "model_version"
         previous = uc.model_version if model_change else uc.prompt_version
-        out.append((inj.onset_minute * 60_000, {
-            "id": change_id, "type": "change", "use_case": uc.name,
-            "kind": "model_update" if model_change else "prompt_change",
-            "component": "model" if model_change else "prompt", "version": value,
-            "previous_version": previous, "author": "sim",
-            "description": f"roll out {key} {value} to {inj.segment_share:.0%} of traffic",
-            "rollback": {"flag": f"{uc.name}-{'model' if model_change else 'prompt'}",
-                         "variant": previous}}))
-    return TruthIncident(SIGNAL_TYPES[inj.signal], inj.signal, uc.name, onset, end, inj.shape,
-                         inj.magnitude, dict(inj.segment), change_id)
+        out.append(
+            (
+                inj.onset_minute * 60_000,
+                {
+                    "id": change_id,
+                    "type": "change",
+                    "use_case": uc.name,
+                    "kind": "model_update" if model_change else "prompt_change",
+                    "component": "model" if model_change else "prompt",
+                    "version": value,
+                    "previous_version": previous,
+                    "author": "sim",
+                    "description": f"roll out {key} {value} to {inj.segment_share:.0%} of traffic",
+                    "rollback": {
+                        "flag": f"{uc.name}-{'model' if model_change else 'prompt'}",
+                        "variant": previous,
+                    },
+                },
+            )
+        )
+    return TruthIncident(
+        SIGNAL_TYPES[inj.signal],
+        inj.signal,
+        uc.name,
+        onset,
+        end,
+        inj.shape,
+        inj.magnitude,
+        dict(inj.segment),
+        change_id,
+    )
 
 
 def _deploys(scenario: Scenario) -> list[Timed]:
@@ -251,19 +318,31 @@ def _deploys(scenario: Scenario) -> list[Timed]:
     for deploy in scenario.deploys:
         uc = scenario.use_case(deploy.use_case)
         previous = uc.model_version if deploy.kind == "model_update" else uc.prompt_version
-        events.append((deploy.minute * 60_000, {
-            "id": _change_id(scenario, deploy.use_case, deploy.minute), "type": "change",
-            "use_case": deploy.use_case, "kind": deploy.kind, "version": deploy.version,
-            "previous_version": previous, "author": "sim", "description": "harmless deploy",
-            "rollback": {"flag": f"{deploy.use_case}-version", "variant": previous}}))
+        events.append(
+            (
+                deploy.minute * 60_000,
+                {
+                    "id": _change_id(scenario, deploy.use_case, deploy.minute),
+                    "type": "change",
+                    "use_case": deploy.use_case,
+                    "kind": deploy.kind,
+                    "version": deploy.version,
+                    "previous_version": previous,
+                    "author": "sim",
+                    "description": "harmless deploy",
+                    "rollback": {"flag": f"{deploy.use_case}-version", "variant": previous},
+                },
+            )
+        )
     return events
 
 
 def _benign(scenario: Scenario) -> list[str]:
-    notes = [f"surge x{s.factor} at minute {s.start_minute} for {s.minutes} min"
-             for s in scenario.surges]
-    notes += [f"evaluator gap at minute {g.start_minute} for {g.minutes} min"
-              for g in scenario.gaps]
-    notes += [f"harmless {d.kind} of {d.use_case} at minute {d.minute}"
-              for d in scenario.deploys]
+    notes = [
+        f"surge x{s.factor} at minute {s.start_minute} for {s.minutes} min" for s in scenario.surges
+    ]
+    notes += [
+        f"evaluator gap at minute {g.start_minute} for {g.minutes} min" for g in scenario.gaps
+    ]
+    notes += [f"harmless {d.kind} of {d.use_case} at minute {d.minute}" for d in scenario.deploys]
     return notes

@@ -167,7 +167,7 @@ class Scenario:
 
     @property
     def minutes(self) -> int:
-        return int(round(self.days * 1440))
+        return round(self.days * 1440)
 
     def use_case(self, name: str) -> UseCase:
         for uc in self.use_cases:

@@ -34,18 +34,21 @@ class Stream:
 
 def _healthy_rate(signal: Signal, uc: UseCase) -> tuple[float, float]:
     """(trials per output, event probability per trial)."""
-    table = {
+    table: dict[str, tuple[float | None, float]] = {
         "negative_feedback": (None, uc.negative_share),
         "safety": (1.0, uc.safety_rate),
         "errors": (1.0, uc.error_rate + uc.timeout_rate),
         "tickets_wrong_answer": (1.0, uc.ticket_rate * dict(uc.ticket_topics)["wrong_answer"]),
     }
-    per_output, p = table[signal]  # type: ignore[index]
+    per_output, p = table[signal]
     return (per_output if per_output is not None else -1.0), p
 
 
 def rate_stream(
-    scenario: Scenario, signal: Signal, injection: Injection | None = None, uc: UseCase | None = None
+    scenario: Scenario,
+    signal: Signal,
+    injection: Injection | None = None,
+    uc: UseCase | None = None,
 ) -> tuple[Stream, Stream | None]:
     """The healthy stream and, with `injection`, its coupled twin with the incident."""
     uc = uc or UseCase("bench")
@@ -58,7 +61,9 @@ def rate_stream(
     else:
         trials = outputs
     rate = np.clip(
-        p * profile.rate_cycle(scenario) * profile.drift(rng, scenario.minutes, scenario.drift_per_day),
+        p
+        * profile.rate_cycle(scenario)
+        * profile.drift(rng, scenario.minutes, scenario.drift_per_day),
         0.0,
         1.0,
     )
@@ -84,12 +89,12 @@ def score_stream(
     scored = rng.poisson(volume * scenario.scored_per_hour / scenario.outputs_per_hour)
     minutes = np.repeat(np.arange(scenario.minutes), scored)
     noise = rng.normal(0.0, uc.score_sd, len(minutes))
-    expected = np.full(scenario.minutes, uc.quality_mean)
+    expected = np.full(scenario.minutes, uc.quality_mean, dtype=np.float64)
 
     def build(shift: Floats) -> Stream:
         values = np.clip(uc.quality_mean + shift[minutes] + noise, 0.0, 1.0)
-        total = np.bincount(minutes, values, scenario.minutes)
-        squares = np.bincount(minutes, values * values, scenario.minutes)
+        total = np.bincount(minutes, values, scenario.minutes).astype(np.float64)
+        squares = np.bincount(minutes, values * values, scenario.minutes).astype(np.float64)
         return Stream("quality", scored.astype(np.float64), total, expected, squares, uc.score_sd)
 
     healthy = build(np.zeros(scenario.minutes))
