@@ -12,6 +12,7 @@ from typing import Any
 
 MINUTES_PER_DAY = 1440
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
+MODEL_ERROR = 0.05
 
 
 def season_bucket(minute: int) -> int:
@@ -65,7 +66,9 @@ class SeasonalRate:
         """The expected rate raised by one standard error of what was learned (the overall
         rate and this hour's factor), so a baseline built on little data does not page."""
         b = season_bucket(minute)
-        rel = math.sqrt(1.0 / (self.k + 1.0) + 1.0 / (self.fk[b] + self.prior))
+        # Sampling error of both estimates, plus what no count can tell: slow drift and an hour
+        # that behaves differently this week (a few percent, which matters at high volume).
+        rel = math.sqrt(1.0 / (self.k + 1.0) + 1.0 / (self.fk[b] + self.prior) + MODEL_ERROR**2)
         return min(0.999, self.expected(minute) * (1.0 + rel))
 
     def learn(self, minute: int, n: float, k: float) -> None:
@@ -74,13 +77,15 @@ class SeasonalRate:
         if self.first is None:
             self.first = minute
         d = decay_for(self.half_life)
+        self.k = self.k * d + k
+        self.n = self.n * d + n
+        self.minutes += 1
+        if self.k < 5.0:
+            return  # the overall rate is still a guess: factors against it would be noise
         b = season_bucket(minute)
         db = decay_for(self.bucket_half_life)
         self.fe[b] = self.fe[b] * db + n * self.overall()
         self.fk[b] = self.fk[b] * db + k
-        self.k = self.k * d + k
-        self.n = self.n * d + n
-        self.minutes += 1
 
     def ready(self, min_positives: float, min_minutes: int) -> bool:
         return self.minutes >= min_minutes and self.k >= min_positives

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tripwire.config.monitors import MonitorsConfig, MonitorSpec, effective_monitors
@@ -15,6 +16,7 @@ from tripwire.detect.cells import Cell, CellKey, Counter, Info
 from tripwire.detect.change import Change
 from tripwire.detect.series_state import Series, SeriesKey, key_from_text, key_text
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SEGMENT_FIELDS = {"model": 0, "model_version": 1, "prompt_version": 2}
 TOTAL_ONLY = ("ticket_topic", "metric")  # tickets and metrics carry no version
 
@@ -98,11 +100,12 @@ class Engine:
 
     # -- per window ------------------------------------------------------------------------
 
-    def close(self, minute: int, muted: Iterable[str] = ()) -> list[Verdict]:
-        """Close the window that ends at `minute` (minutes since the epoch). Use cases in `muted`
-        (maintenance) have their window dropped: nothing learned, nothing raised."""
-        buckets = self._buckets(self.counter.take())
-        quiet = set(muted)
+    def close(self, minute: int) -> list[Verdict]:
+        """Close the window that ends at `minute` (minutes since the epoch). Use cases inside a
+        maintenance window have their window dropped: nothing learned, nothing raised."""
+        cells = self.counter.take()
+        quiet = self._in_maintenance(minute, {use_case for use_case, _ in cells})
+        buckets = self._buckets(cells)
         verdicts: list[Verdict] = []
         # Totals first, so segments can borrow a warm baseline and compare volumes.
         for key in sorted(buckets, key=lambda k: k[3] != ""):
@@ -114,7 +117,8 @@ class Engine:
             parent = self.series.get(parent_key) if key[3] else None
             parent_volume = _volume(buckets.get(parent_key)) if key[3] else 0.0
             bucket = buckets[key]
-            self._hour_add(key, minute, bucket)
+            if not key[3]:
+                self._hour_add(key, minute, bucket)
             for change in series.close(minute, bucket, parent, parent_volume):
                 if change.state == "firing" and series.dominant():
                     series.extra["hidden"] = 1  # the total's detector speaks for this traffic
@@ -124,8 +128,15 @@ class Engine:
                 verdicts.append(Verdict(key, series.spec, change))
         return verdicts
 
+    def _in_maintenance(self, minute: int, use_cases: set[str]) -> set[str]:
+        windows = self.config.maintenance
+        if not windows:
+            return set()
+        when = EPOCH + timedelta(minutes=minute - 1)  # the window's own minute
+        return {uc for uc in use_cases if any(w.covers(when, uc) for w in windows)}
+
     def _hour_add(self, key: SeriesKey, minute: int, bucket: Any) -> None:
-        """Hourly aggregates for charts: (series, hour, volume, observed value)."""
+        """Hourly aggregates of the totals, for charts: (series, hour, volume, observed value)."""
         hour = (minute - 1) // 60
         acc = self.hours.get(key)
         if acc is not None and acc[0] != hour:

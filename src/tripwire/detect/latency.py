@@ -54,13 +54,13 @@ class LatencyDetector:
     cut: int | None = None
     minutes: int = 0
     rate: RateDetector = field(init=False)
-    recent: list[dict[int, float]] = field(default_factory=list)
+    recent: list[tuple[int, dict[int, float]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rate = RateDetector(self.params)
 
     def update(self, minute: int, hist: dict[int, float]) -> Change | None:
-        self.recent = [*self.recent[-14:], hist]
+        self.recent = [*self.recent[-59:], (minute, hist)]
         self.minutes += 1
         if self.rate.firing is None and self.rate.bank.peak() < 0.5:
             for b, c in hist.items():
@@ -68,7 +68,7 @@ class LatencyDetector:
         if self.minutes % 60 == 0:
             self._fold()
         if self.cut is None:
-            if self.minutes >= self.params.warmup_minutes and sum(self.base.values()) >= 1000:
+            if self.minutes >= 1440 and sum(self.base.values()) >= 1000:
                 self.cut = _quantile_bin(self.base, 0.95)
             return None
         cut = self.cut
@@ -79,7 +79,7 @@ class LatencyDetector:
             self._maybe_recut()
             return None
         baseline = bin_value(cut)
-        observed = self.observed() or baseline
+        observed = self.observed(change.started_at) or baseline
         return Change(
             change.state,
             change.started_at,
@@ -105,9 +105,11 @@ class LatencyDetector:
         self.cut = _quantile_bin(self.base, 0.95)
         self.rate = RateDetector(self.params)
 
-    def observed(self) -> float | None:
+    def observed(self, since: int) -> float | None:
+        """p95 of the windows since `since` (the last hour at most)."""
         merged: dict[int, float] = {}
-        for window in self.recent:
+        windows = [h for m, h in self.recent if m >= since] or [self.recent[-1][1]]
+        for window in windows:
             for b, c in window.items():
                 merged[b] = merged.get(b, 0.0) + c
         return quantile(merged, 0.95)

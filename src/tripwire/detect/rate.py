@@ -27,7 +27,7 @@ class RateParams:
     kind: Kind = "bernoulli"
     min_events: float = 5.0
     min_trials: float = 20.0
-    warmup_minutes: int = 720
+    warmup_minutes: int = 1440  # a full day, so every hour of the day has been seen once
     warmup_events: float = 10.0
     clear_threshold: float = 7.0
     min_firing_minutes: int = 15

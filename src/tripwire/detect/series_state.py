@@ -80,7 +80,13 @@ class Series:
                 replace(means, margin=means.margin + offset, min_count=spec.min_volume / 2)
             )
         if signal == "latency_p95":
-            slow = replace(rate_params(spec, sensitivity, segment), ratios=(3.0, 6.0, 12.0))
+            # Two days of warm-up: the share of slow requests swings strongly with the hour, so
+            # each hour's factor needs two visits before it may page.
+            slow = replace(
+                rate_params(spec, sensitivity, segment),
+                ratios=(3.0, 6.0, 12.0),
+                warmup_minutes=2880,
+            )
             series.latency = LatencyDetector(slow)
         if signal == "metric":
             series.generic = SeriesDetector()

@@ -79,23 +79,12 @@ class DetectStage:
 
     def _close(self, ctx: Context, minute: int) -> None:
         self._last_close = minute
-        when = minute_time(minute)
-        muted = [
-            uc
-            for uc in self._use_cases()
-            if any(w.covers(when, uc) for w in self.config.monitors.maintenance)
-        ]
-        for verdict in self.engine.close(minute, muted):
+        for verdict in self.engine.close(minute):
             alert = to_alert(verdict)
             ctx.alerts.append(alert)
             persist.record_alert(ctx.session, alert)
             for hook in self.hooks:
                 hook(alert)
-
-    def _use_cases(self) -> set[str]:
-        if not self.config.monitors.maintenance:
-            return set()
-        return self.engine.pending_use_cases()
 
     def _checkpoint(self, session: Session, now: datetime) -> None:
         persist.save_states(session, self.engine.dump(self.engine.touched), now)
