@@ -97,11 +97,17 @@ class Series:
     ) -> list[Change]:
         """Feed one closed window; returns the verdicts that flipped."""
         self.last_minute = minute
+        if self.is_segment:
+            volume = float(sum(bucket.values())) if isinstance(bucket, dict) else float(bucket[0])
+            self._track(volume, parent_volume)
+            if self.dominant() and not self.firing():
+                # The only version in use is the total: its detector speaks for it. When another
+                # version appears, this one borrows the total's baseline until its own is warm.
+                return []
         changes: list[Change] = []
         if self.rate is not None:
             n, k = bucket
             rate_fallback = parent.rate.expected(minute) if parent and parent.rate else None
-            self._track(n, parent_volume)
             change = self.rate.update(minute, n, k, rate_fallback)
             changes += [change] if change else []
             if self.burn is not None:
@@ -109,12 +115,10 @@ class Series:
                 changes += [burn] if burn else []
         elif self.mean is not None:
             c, s, q = bucket
-            self._track(c, parent_volume)
             fallback = parent.mean.reference() if parent and parent.mean else None
             change = self.mean.update(minute, c, s, q, fallback)
             changes += [change] if change else []
         elif self.latency is not None:
-            self._track(float(sum(bucket.values())), parent_volume)
             change = self.latency.update(minute, bucket)
             changes += [change] if change else []
         elif self.generic is not None:
