@@ -12,7 +12,7 @@ from typing import Any
 
 MINUTES_PER_DAY = 1440
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
-MODEL_ERROR = 0.05
+MODEL_ERROR = 0.03
 
 
 def season_bucket(minute: int) -> int:
