@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tripwire.config.communicate import CommunicateConfig
 from tripwire.config.evaluate import EvaluateConfig
 from tripwire.config.flags import FlagsConfig
+from tripwire.config.monitors import MonitorsConfig
 from tripwire.config.playbooks import PlaybooksConfig
 from tripwire.config.respond import RespondConfig
 from tripwire.config.settings import Settings
@@ -26,6 +27,7 @@ class TripwireConfig(BaseModel):
 
     service_name: str = "Tripwire"
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    monitors: MonitorsConfig = MonitorsConfig()
     respond: RespondConfig = RespondConfig()
     flags: FlagsConfig = FlagsConfig()
     playbooks: PlaybooksConfig = PlaybooksConfig()

@@ -3,6 +3,15 @@
 One module per area; a new area adds its module and one import line below.
 """
 
-from tripwire.store.tables import evaluate, events, flags, learn, respond, runtime, tokens
+from tripwire.store.tables import (
+    detect,
+    evaluate,
+    events,
+    flags,
+    learn,
+    respond,
+    runtime,
+    tokens,
+)
 
-__all__ = ["evaluate", "events", "flags", "learn", "respond", "runtime", "tokens"]
+__all__ = ["detect", "evaluate", "events", "flags", "learn", "respond", "runtime", "tokens"]

@@ -1,0 +1,156 @@
+"""Learned baselines: a rate with daily and weekly seasonality, and a mean with its variance.
+
+Both keep exponentially decayed sums, so their state is a few dozen numbers whatever the
+history, and both shrink what they learn toward the overall level until evidence accumulates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+MINUTES_PER_DAY = 1440
+EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
+MODEL_ERROR = 0.03
+
+
+def season_bucket(minute: int) -> int:
+    """Hour of day, split into weekdays (0..23) and weekend days (24..47)."""
+    day = (minute // MINUTES_PER_DAY + EPOCH_WEEKDAY) % 7
+    hour = (minute % MINUTES_PER_DAY) // 60
+    return hour + (24 if day >= 5 else 0)
+
+
+def decay_for(half_life_minutes: float) -> float:
+    return float(0.5 ** (1.0 / half_life_minutes))
+
+
+def weekly(total: float, half_life: float, age_minutes: float) -> float:
+    """Volume per week from an exponentially decayed total."""
+    span = min(half_life / math.log(2), max(age_minutes, 60.0))
+    return total / span * 7 * MINUTES_PER_DAY
+
+
+@dataclass
+class SeasonalRate:
+    """Rate (successes / trials) per hour of day and weekday/weekend.
+
+    The overall rate is an EWMA of counts (half-life `half_life` minutes); each seasonal bucket
+    keeps a factor observed / expected, shrunk toward 1 by `prior` pseudo-events.
+    """
+
+    half_life: float = 2 * MINUTES_PER_DAY
+    bucket_half_life: float = 7 * 60  # in minutes of that bucket: about a week of visits
+    prior: float = 30.0
+    k: float = 0.0
+    n: float = 0.0
+    minutes: int = 0
+    first: int | None = None
+    fk: list[float] = field(default_factory=lambda: [0.0] * 48)
+    fe: list[float] = field(default_factory=lambda: [0.0] * 48)
+
+    def overall(self) -> float:
+        # One pseudo-event per effective window keeps a series that never fired from treating
+        # its first event as infinitely surprising.
+        return (self.k + 0.5) / (self.n + 1.0)
+
+    def factor(self, minute: int) -> float:
+        b = season_bucket(minute)
+        return (self.fk[b] + self.prior) / (self.fe[b] + self.prior)
+
+    def expected(self, minute: int) -> float:
+        return min(0.999, max(1e-9, self.overall() * self.factor(minute)))
+
+    def cautious(self, minute: int) -> float:
+        """The expected rate raised by one standard error of what was learned (the overall
+        rate and this hour's factor), so a baseline built on little data does not page."""
+        b = season_bucket(minute)
+        # Sampling error of both estimates, plus what no count can tell: slow drift and an hour
+        # that behaves differently this week (a few percent, which matters at high volume).
+        rel = math.sqrt(1.0 / (self.k + 1.0) + 1.0 / (self.fk[b] + self.prior) + MODEL_ERROR**2)
+        return min(0.999, self.expected(minute) * (1.0 + rel))
+
+    def learn(self, minute: int, n: float, k: float) -> None:
+        if n <= 0:
+            return
+        if self.first is None:
+            self.first = minute
+        d = decay_for(self.half_life)
+        self.k = self.k * d + k
+        self.n = self.n * d + n
+        self.minutes += 1
+        if self.k < 5.0:
+            return  # the overall rate is still a guess: factors against it would be noise
+        b = season_bucket(minute)
+        db = decay_for(self.bucket_half_life)
+        self.fe[b] = self.fe[b] * db + n * self.overall()
+        self.fk[b] = self.fk[b] * db + k
+
+    def ready(self, min_positives: float, min_minutes: int) -> bool:
+        return self.minutes >= min_minutes and self.k >= min_positives
+
+    def weekly_trials(self, minute: int) -> float:
+        return weekly(self.n, self.half_life, minute - (self.first or minute))
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "n": self.n,
+            "m": self.minutes,
+            "fk": self.fk,
+            "fe": self.fe,
+            "first": self.first,
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.k, self.n, self.minutes = float(data["k"]), float(data["n"]), int(data["m"])
+        self.first = data.get("first")
+        self.fk, self.fe = [float(x) for x in data["fk"]], [float(x) for x in data["fe"]]
+
+
+@dataclass
+class MeanBaseline:
+    """Mean and variance of individual observations (EWMA over time, half-life in minutes)."""
+
+    half_life: float = 3 * MINUTES_PER_DAY
+    c: float = 0.0
+    s: float = 0.0
+    q: float = 0.0
+    minutes: int = 0
+    first: int | None = None
+
+    def mean(self) -> float:
+        return self.s / self.c if self.c > 0 else 0.0
+
+    def sd(self) -> float:
+        if self.c <= 1:
+            return 1.0
+        var = max(self.q / self.c - self.mean() ** 2, 0.0)
+        # A floor keeps a constant score from turning tiny wobbles into certainty.
+        return max(math.sqrt(var), 0.01)
+
+    def learn(self, minute: int, count: float, total: float, squares: float) -> None:
+        if count <= 0:
+            return
+        if self.first is None:
+            self.first = minute
+        d = decay_for(self.half_life)
+        self.c = self.c * d + count
+        self.s = self.s * d + total
+        self.q = self.q * d + squares
+        self.minutes += 1
+
+    def ready(self, min_count: float) -> bool:
+        return self.c >= min_count
+
+    def weekly_count(self, minute: int) -> float:
+        return weekly(self.c, self.half_life, minute - (self.first or minute))
+
+    def dump(self) -> dict[str, Any]:
+        return {"c": self.c, "s": self.s, "q": self.q, "m": self.minutes, "first": self.first}
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.c, self.s, self.q = float(data["c"]), float(data["s"]), float(data["q"])
+        self.minutes = int(data["m"])
+        self.first = data.get("first")

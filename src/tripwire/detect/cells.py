@@ -1,0 +1,118 @@
+"""Per-event counting: one cell per (use case, model, model version, prompt version) per window.
+
+Each event costs one dict lookup and a couple of increments; monitors and segments are worked
+out once per cell when the window closes, not once per event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tripwire.detect.latency import latency_bin
+from tripwire.domain.events import is_negative_rating
+
+Info = tuple[str, str, str]  # model, model_version, prompt_version ("" when unknown)
+CellKey = tuple[str, Info | None]
+OUTPUT_MEMORY = 200_000  # outputs remembered for joining feedback, checks and scores
+PRODUCT = "product"
+
+
+@dataclass(slots=True)
+class Cell:
+    """Counts of one window for one use case and version combination."""
+
+    outputs: float = 0.0
+    bad: float = 0.0
+    feedback: float = 0.0
+    negative: float = 0.0
+    checks: float = 0.0
+    triggered: float = 0.0
+    latency: dict[int, float] = field(default_factory=dict)
+    scores: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    tickets: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+
+
+class Counter:
+    """Counts events into the open window's cells and remembers recent outputs' versions."""
+
+    def __init__(self) -> None:
+        self.cells: dict[CellKey, Cell] = {}
+        self.outputs: dict[str, Info] = {}
+
+    def take(self) -> dict[CellKey, Cell]:
+        cells, self.cells = self.cells, {}
+        return cells
+
+    def _cell(self, use_case: str, info: Info | None) -> Cell:
+        key = (use_case, info)
+        cell = self.cells.get(key)
+        if cell is None:
+            cell = self.cells[key] = Cell()
+        return cell
+
+    def _info(self, output_id: Any) -> Info | None:
+        return self.outputs.get(output_id) if output_id else None
+
+    def observe(
+        self, etype: str, use_case: str | None, p: dict[str, Any], topic: str | None
+    ) -> None:
+        """Count one event (its normalised JSON `p`)."""
+        if use_case is None:
+            return
+        if etype == "output":
+            self._output(use_case, p)
+        elif etype == "feedback":
+            cell = self._cell(use_case, self._info(p.get("output_id")))
+            cell.feedback += 1.0
+            if is_negative_rating(p["rating"]):
+                cell.negative += 1.0
+        elif etype == "safety":
+            cell = self._cell(use_case, self._info(p.get("output_id")))
+            cell.checks += 1.0
+            if p["triggered"]:
+                cell.triggered += 1.0
+        elif etype == "score":
+            cell = self._cell(use_case, self._info(p.get("output_id")))
+            _score(cell, p["name"], p.get("source") or PRODUCT, p["value"])
+        elif etype == "ticket":
+            chosen = p.get("topic") or topic
+            if chosen:
+                tickets = self._cell(use_case, None).tickets
+                tickets[chosen] = tickets.get(chosen, 0.0) + 1.0
+        elif etype == "metric":
+            metrics = self._cell(use_case, None).metrics
+            acc = metrics.get(p["name"])
+            if acc is None:
+                acc = metrics[p["name"]] = [0.0, 0.0]
+            acc[0] += 1.0
+            acc[1] += p["value"]
+
+    def _output(self, use_case: str, p: dict[str, Any]) -> None:
+        info = (p.get("model", ""), p.get("model_version", ""), p.get("prompt_version", ""))
+        outputs = self.outputs
+        outputs[p["id"]] = info
+        if len(outputs) > OUTPUT_MEMORY:
+            del outputs[next(iter(outputs))]
+        cell = self._cell(use_case, info)
+        cell.outputs += 1.0
+        if p.get("status", "ok") != "ok":
+            cell.bad += 1.0
+        latency = p.get("latency_ms")
+        if latency is not None:
+            index = latency_bin(latency)
+            cell.latency[index] = cell.latency.get(index, 0.0) + 1.0
+        scores = p.get("scores")
+        if scores:
+            for name, value in scores.items():
+                _score(cell, name, PRODUCT, value)
+
+
+def _score(cell: Cell, name: str, source: str, value: float) -> None:
+    acc = cell.scores.get((name, source))
+    if acc is None:
+        acc = cell.scores[(name, source)] = [0.0, 0.0, 0.0]
+    acc[0] += 1.0
+    acc[1] += value
+    acc[2] += value * value

@@ -1,0 +1,31 @@
+"""What a detector reports when a series starts or stops misbehaving."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A firing or resolved verdict. Times are minutes since the Unix epoch (event time):
+    `started_at` the estimated onset, `detected_at` when the evidence crossed the line.
+    `baseline` and `observed` are in the series' units; `magnitude` is the relative change
+    (observed / baseline - 1 for rises, 1 - observed / baseline for drops)."""
+
+    state: Literal["firing", "resolved"]
+    started_at: int
+    detected_at: int
+    baseline: float
+    observed: float
+    magnitude: float
+    rule: str = "cusum"
+
+
+def relative(baseline: float, observed: float, rising: bool) -> float:
+    if baseline <= 0:
+        return 0.0
+    return observed / baseline - 1.0 if rising else 1.0 - observed / baseline
+
+
+SENSITIVITY_OFFSET = {"low": 2.0, "normal": 0.0, "high": -1.5}

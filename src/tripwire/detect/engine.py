@@ -1,0 +1,235 @@
+"""The detection engine: per-event O(1) counting into the open window, statistics at close.
+
+Pure (no I/O): the stage feeds it events and ticks, persists `dump()` and turns its verdicts
+into alerts. Benchmarks and tests drive it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tripwire.config.monitors import MonitorsConfig, MonitorSpec, effective_monitors
+from tripwire.detect.cells import Cell, CellKey, Counter, Info
+from tripwire.detect.change import Change
+from tripwire.detect.series_state import Series, SeriesKey, key_from_text, key_text
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SEGMENT_FIELDS = {"model": 0, "model_version": 1, "prompt_version": 2}
+TOTAL_ONLY = ("ticket_topic", "metric")  # tickets and metrics carry no version
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A detector's verdict on one series, ready to become an alert."""
+
+    key: SeriesKey
+    spec: MonitorSpec
+    change: Change
+
+
+class Engine:
+    """Counts events into per-series buckets and runs the detectors when a window closes."""
+
+    def __init__(self, config: MonitorsConfig) -> None:
+        self.config = config
+        self.monitors = effective_monitors(config)
+        self.series: dict[SeriesKey, Series] = {}
+        self.counter = Counter()
+        self.touched: set[SeriesKey] = set()
+        self.segment_values: dict[tuple[str, str], set[str]] = {}
+        self._plans: dict[str, list[MonitorSpec]] = {}
+        self.hours: dict[SeriesKey, list[Any]] = {}
+        self.finished_hours: list[tuple[SeriesKey, int, float, float | None]] = []
+
+    # -- per event -------------------------------------------------------------------------
+
+    def plan(self, use_case: str) -> list[MonitorSpec]:
+        plan = self._plans.get(use_case)
+        if plan is None:
+            plan = [m for m in self.monitors if "*" in m.use_cases or use_case in m.use_cases]
+            self._plans[use_case] = plan
+        return plan
+
+    def observe(
+        self, etype: str, use_case: str | None, p: dict[str, Any], topic: str | None
+    ) -> None:
+        """Count one event (its normalised JSON `p`) into the open window."""
+        self.counter.observe(etype, use_case, p, topic)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.counter.cells)
+
+    def pending_use_cases(self) -> set[str]:
+        return {key[0] for key in self.counter.cells}
+
+    def _buckets(self, cells: dict[CellKey, Cell]) -> dict[SeriesKey, Any]:
+        """Sum the window's cells into every monitored series (totals and segments)."""
+        buckets: dict[SeriesKey, Any] = {}
+        for (use_case, info), cell in cells.items():
+            for spec in self.plan(use_case):
+                for source, value in _values(spec, cell):
+                    per_cell = info if spec.signal not in TOTAL_ONLY else None
+                    for key in self._keys(spec, use_case, source, per_cell):
+                        _merge(buckets, key, value)
+        return buckets
+
+    def _keys(
+        self, spec: MonitorSpec, use_case: str, source: str, info: Info | None
+    ) -> list[SeriesKey]:
+        keys: list[SeriesKey] = [(spec.name, use_case, source, "", "")]
+        if info is None:
+            return keys
+        for field in spec.segment_keys:
+            value = info[SEGMENT_FIELDS[field]]
+            if value and self._allowed(use_case, field, value):
+                keys.append((spec.name, use_case, source, field, value))
+        return keys
+
+    def _allowed(self, use_case: str, field: str, value: str) -> bool:
+        seen = self.segment_values.setdefault((use_case, field), set())
+        if value in seen:
+            return True
+        if len(seen) >= self.config.max_segments:
+            return False
+        seen.add(value)
+        return True
+
+    # -- per window ------------------------------------------------------------------------
+
+    def close(self, minute: int) -> list[Verdict]:
+        """Close the window that ends at `minute` (minutes since the epoch). Use cases inside a
+        maintenance window have their window dropped: nothing learned, nothing raised."""
+        cells = self.counter.take()
+        quiet = self._in_maintenance(minute, {use_case for use_case, _ in cells})
+        buckets = self._buckets(cells)
+        verdicts: list[Verdict] = []
+        # Totals first, so segments can borrow a warm baseline and compare volumes.
+        for key in sorted(buckets, key=lambda k: k[3] != ""):
+            if key[1] in quiet:
+                continue
+            series = self._series(key)
+            self.touched.add(key)
+            parent_key = (key[0], key[1], key[2], "", "")
+            parent = self.series.get(parent_key) if key[3] else None
+            parent_volume = _volume(buckets.get(parent_key)) if key[3] else 0.0
+            bucket = buckets[key]
+            if not key[3]:
+                self._hour_add(key, minute, bucket)
+            for change in series.close(minute, bucket, parent, parent_volume):
+                if change.state == "firing" and series.dominant():
+                    series.extra["hidden"] = 1  # the total's detector speaks for this traffic
+                    continue
+                if change.state == "resolved" and series.extra.pop("hidden", None):
+                    continue
+                verdicts.append(Verdict(key, series.spec, change))
+        return verdicts
+
+    def _in_maintenance(self, minute: int, use_cases: set[str]) -> set[str]:
+        windows = self.config.maintenance
+        if not windows:
+            return set()
+        when = EPOCH + timedelta(minutes=minute - 1)  # the window's own minute
+        return {uc for uc in use_cases if any(w.covers(when, uc) for w in windows)}
+
+    def _hour_add(self, key: SeriesKey, minute: int, bucket: Any) -> None:
+        """Hourly aggregates of the totals, for charts: (series, hour, volume, observed value)."""
+        hour = (minute - 1) // 60
+        acc = self.hours.get(key)
+        if acc is not None and acc[0] != hour:
+            self.finished_hours.append((key, acc[0], *_summarise(acc[1])))
+            acc = None
+        if acc is None:
+            acc = self.hours[key] = [hour, {} if isinstance(bucket, dict) else [0.0] * len(bucket)]
+        merged = acc[1]
+        if isinstance(bucket, dict):
+            for b, c in bucket.items():
+                merged[b] = merged.get(b, 0.0) + c
+        else:
+            for i, v in enumerate(bucket):
+                merged[i] += v
+
+    def _series(self, key: SeriesKey) -> Series:
+        series = self.series.get(key)
+        if series is None:
+            spec = next(m for m in self.monitors if m.name == key[0])
+            series = self.series[key] = Series.create(key, spec, self.config.sensitivity)
+        return series
+
+    # -- state -----------------------------------------------------------------------------
+
+    def dump(self, keys: Iterable[SeriesKey] | None = None) -> dict[str, dict[str, Any]]:
+        chosen = self.series if keys is None else keys
+        return {key_text(k): self.series[k].dump() for k in chosen if k in self.series}
+
+    def load(self, states: dict[str, dict[str, Any]]) -> None:
+        names = {m.name for m in self.monitors}
+        for text, data in states.items():
+            key = key_from_text(text)
+            if key[0] not in names:
+                continue  # a monitor removed from the config
+            series = self._series(key)
+            try:
+                series.load(data)
+            except (KeyError, TypeError, ValueError):
+                self.series[key] = Series.create(key, series.spec, self.config.sensitivity)
+            if key[3]:
+                self._allowed(key[1], key[3], key[4])
+
+
+def _volume(bucket: Any) -> float:
+    if bucket is None:
+        return 0.0
+    if isinstance(bucket, dict):
+        return float(sum(bucket.values()))
+    return float(bucket[0])
+
+
+def _summarise(acc: Any) -> tuple[float, float | None]:
+    if isinstance(acc, dict):
+        from tripwire.detect.latency import quantile
+
+        return float(sum(acc.values())), quantile(acc, 0.95)
+    volume = float(acc[0])
+    if volume <= 0:
+        return volume, None
+    return volume, float(acc[1]) / volume
+
+
+def _values(spec: MonitorSpec, cell: Cell) -> list[tuple[str, Any]]:
+    """What one cell contributes to a monitor: [(score source or "", bucket)]."""
+    signal = spec.signal
+    if signal == "negative_feedback":
+        return [("", [cell.feedback, cell.negative])] if cell.feedback else []
+    if signal == "safety_trigger":
+        return [("", [cell.checks, cell.triggered])] if cell.checks else []
+    if signal == "error_rate":
+        return [("", [cell.outputs, cell.bad])] if cell.outputs else []
+    if signal == "latency_p95":
+        return [("", cell.latency)] if cell.latency else []
+    if signal == "ticket_topic":
+        hits = cell.tickets.get(spec.topic or "", 0.0)
+        return [("", [cell.outputs, hits])] if cell.outputs or hits else []
+    if signal == "score_mean":
+        return [(src, acc) for (name, src), acc in cell.scores.items() if name == spec.score]
+    acc = cell.metrics.get(spec.metric or "")
+    return [("", acc)] if acc else []
+
+
+def _merge(buckets: dict[SeriesKey, Any], key: SeriesKey, value: Any) -> None:
+    bucket = buckets.get(key)
+    if isinstance(value, dict):
+        if bucket is None:
+            buckets[key] = dict(value)
+            return
+        for b, c in value.items():
+            bucket[b] = bucket.get(b, 0.0) + c
+        return
+    if bucket is None:
+        buckets[key] = list(value)
+        return
+    for i, v in enumerate(value):
+        bucket[i] += v

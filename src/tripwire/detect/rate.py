@@ -1,0 +1,169 @@
+"""Rates (negative feedback, safety triggers, errors, ticket topics): sequential change
+detection against a seasonal baseline, volume-aware because evidence accrues per trial."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tripwire.detect.baseline import SeasonalRate
+from tripwire.detect.change import Change, relative
+from tripwire.detect.cusum import CusumBank
+
+Kind = Literal["bernoulli", "poisson"]
+
+
+@dataclass(frozen=True, slots=True)
+class RateParams:
+    """`ratios`: the rises each CUSUM design is tuned to; `threshold`: the alerting line in
+    nats (log-likelihood ratio); `min_events` and `min_trials`: volume guards on the evidence
+    since the estimated onset; `warmup_*`: how much history the baseline needs first."""
+
+    ratios: tuple[float, ...] = (1.5, 2.0, 3.0, 6.0)
+    threshold: float = 6.0  # floor of every design's line
+    budget: float = 0.5  # false alarms per stream-week the lines are set for
+    margin: float = 0.3  # extra nats for what the baseline does not know
+    kind: Kind = "bernoulli"
+    min_events: float = 5.0
+    min_trials: float = 20.0
+    warmup_minutes: int = 1440  # a full day, so every hour of the day has been seen once
+    warmup_events: float = 10.0
+    clear_threshold: float = 7.0
+    min_firing_minutes: int = 15
+
+
+def _llr(kind: Kind, n: float, k: float, p0: float, p1: float) -> float:
+    if kind == "poisson":
+        return k * math.log(p1 / p0) - n * (p1 - p0)
+    return k * math.log(p1 / p0) + (n - k) * math.log((1.0 - p1) / (1.0 - p0))
+
+
+def _kl(kind: Kind, p0: float, p1: float) -> float:
+    """Per-trial information of a healthy trial against the design (the false-alarm clock)."""
+    if kind == "poisson":
+        return p1 - p0 - p0 * math.log(p1 / p0)
+    return p0 * math.log(p0 / p1) + (1.0 - p0) * math.log((1.0 - p0) / (1.0 - p1))
+
+
+def lines(
+    weekly: float, budget: float, infos: list[float], floor: float, margin: float
+) -> list[float]:
+    """Alerting lines for a target false-alarm rate: a CUSUM on a healthy stream crosses h about
+    once per e^h / KL trials, shared between the designs."""
+    designs = len(infos)
+    return [max(floor, math.log(max(weekly * designs * kl / budget, 1.0)) + margin) for kl in infos]
+
+
+def _p1(kind: Kind, p0: float, ratio: float) -> float:
+    if kind == "poisson":
+        return p0 * ratio
+    return min(p0 * ratio, (1.0 + p0) / 2.0)
+
+
+@dataclass
+class RateDetector:
+    """Feed one closed window at a time with `update`; returns a Change when the verdict flips.
+
+    While a change is firing the baseline is frozen (it must not learn the incident as normal)
+    and a recovery test (observed level vs baseline) decides when it is over; that test and
+    `min_firing_minutes` are the hysteresis that keeps one problem from flapping."""
+
+    params: RateParams = field(default_factory=RateParams)
+    baseline: SeasonalRate = field(default_factory=SeasonalRate)
+    bank: CusumBank = field(init=False)
+    firing: dict[str, float] | None = None
+    recovery: float = 0.0
+    lines_at: int = -(10**9)
+
+    def __post_init__(self) -> None:
+        self.bank = CusumBank([self.params.threshold] * len(self.params.ratios))
+
+    def _lines(self, minute: int) -> None:
+        if minute - self.lines_at < 60:
+            return
+        self.lines_at = minute
+        p, kind = self.params, self.params.kind
+        p0 = min(self.baseline.overall(), 0.999)
+        infos = [_kl(kind, p0, _p1(kind, p0, r)) for r in p.ratios]
+        weekly = self.baseline.weekly_trials(minute)
+        self.bank.thresholds = lines(weekly, p.budget, infos, p.threshold, p.margin)
+
+    def ready(self) -> bool:
+        p = self.params
+        return self.baseline.ready(p.warmup_events, p.warmup_minutes)
+
+    def expected(self, minute: int) -> float | None:
+        return self.baseline.cautious(minute) if self.ready() else None
+
+    def update(
+        self, minute: int, n: float, k: float, fallback: float | None = None
+    ) -> Change | None:
+        """One window ending at `minute` with `n` trials and `k` events. `fallback` is the
+        expected rate to use while this series' own baseline is still warming up (a segment
+        borrows its use case's)."""
+        p0 = self.expected(minute)
+        if p0 is None:
+            p0 = fallback
+        if p0 is None:
+            self.baseline.learn(minute, n, k)
+            return None
+        if self.firing is not None:
+            return self._recover(minute, n, k, p0)
+        change = self._detect(minute, n, k, p0)
+        if change is None and self.bank.peak() < 0.5:
+            self.baseline.learn(minute, n, k)
+        return change
+
+    def _detect(self, minute: int, n: float, k: float, p0: float) -> Change | None:
+        if n <= 0 and k <= 0:
+            return None
+        self._lines(minute)
+        kind = self.params.kind
+        llrs = [_llr(kind, n, k, p0, _p1(kind, p0, r)) for r in self.params.ratios]
+        crossing = self.bank.step(minute, llrs, [n, k, n * p0])
+        if crossing is None:
+            return None
+        trials, events, expected = crossing.sums
+        if events < self.params.min_events or trials < self.params.min_trials:
+            return None
+        base, seen = expected / trials, events / trials
+        self.firing = {"start": crossing.start, "at": minute, "p0": base, "p1": seen}
+        self.recovery = 0.0
+        return Change("firing", crossing.start, minute, base, seen, relative(base, seen, True))
+
+    def _recover(self, minute: int, n: float, k: float, p0: float) -> Change | None:
+        assert self.firing is not None
+        # "Recovered" is tested against "still half-way up", so a level that stays raised never
+        # clears by luck, and a real recovery clears in about the time the rise took to detect.
+        high = max(p0 + 0.5 * (self.firing["p1"] - p0), p0 * 1.05)
+        if n > 0 or k > 0:
+            self.recovery = max(0.0, self.recovery + _llr(self.params.kind, n, k, high, p0))
+        lasted = minute - self.firing["at"]
+        if self.recovery < self.params.clear_threshold or lasted < self.params.min_firing_minutes:
+            return None
+        fired = self.firing
+        self.firing = None
+        self.bank.reset()
+        return Change(
+            "resolved",
+            int(fired["start"]),
+            minute,
+            fired["p0"],
+            fired["p1"],
+            relative(fired["p0"], fired["p1"], True),
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "b": self.baseline.dump(),
+            "c": self.bank.dump(),
+            "f": self.firing,
+            "r": self.recovery,
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.baseline.load(data["b"])
+        self.bank.load(data["c"])
+        self.firing = data["f"]
+        self.recovery = float(data["r"])

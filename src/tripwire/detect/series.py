@@ -1,0 +1,210 @@
+"""A generic streaming anomaly detector for any numeric series (`tripwire detect-series` and
+`metric` monitors). Makes no assumption about the series beyond "recent past predicts the
+present":
+
+- level: three robust EWMA trackers (slow, medium, fast); the one with the lowest recent error
+  predicts, so random walks and stable series are both followed well;
+- seasonality: the period is detected online from the autocorrelation of the recent buffer and a
+  per-phase profile is learned robustly;
+- scale: median absolute residual (MAD) over a long window, floored for constant series;
+- scores: spikes (robust z of the residual), level shifts and trend breaks (two-sided CUSUM of
+  standardised residuals), variance changes (short vs long scale). The score is the largest,
+  each mapped to [0,1]. Each score uses only the rows at or before it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ALPHAS = (0.03, 0.15, 0.5)
+BUFFER = 4800  # long enough to find a daily period in 1-minute data
+SCALE_WINDOW = 256
+SHORT_WINDOW = 16
+CUSUM_K = 0.5
+RELEVEL_AT = 12.0
+WARMUP = 12
+
+
+def _soft(excess: float, width: float) -> float:
+    """0 at or below zero excess, approaching 1 smoothly."""
+    return 0.0 if excess <= 0 else 1.0 - math.exp(-((excess / width) ** 2))
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
+
+
+def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
+    """The dominant period of `values` (0 when none): the highest autocorrelation peak above
+    0.3 among lags that fit at least three times into the data."""
+    n = len(values)
+    if n < 24:
+        return 0
+    t = np.arange(n, dtype=np.float64)
+    slope, intercept = np.polyfit(t, values, 1)
+    x = values - (slope * t + intercept)
+    # Clip outliers so one spike cannot dominate the autocorrelation.
+    mad = float(np.median(np.abs(x - np.median(x)))) * 1.4826 + 1e-12
+    x = np.clip(x - np.median(x), -4 * mad, 4 * mad)
+    x = x - x.mean()
+    denom = float(np.dot(x, x)) / n
+    if denom <= 1e-12:
+        return 0
+    size = 1 << (2 * n - 1).bit_length()
+    spec = np.fft.rfft(x, size)
+    # Unbiased: divide each lag by its own number of pairs, so longer lags are not penalised.
+    acf = np.fft.irfft(spec * np.conj(spec), size)[:n] / (denom * (n - np.arange(n)))
+    top = min(n // 3, max_period or n)
+    # A real period shows as a peak after a dip; a slowly decaying ACF (trend, level shift)
+    # has only noise wiggles on its way down.
+    running_min = np.minimum.accumulate(acf[:top])
+    peaks = [
+        (lag, float(acf[lag]))
+        for lag in range(2, top)
+        if acf[lag] > 0.3
+        and acf[lag] >= acf[lag - 1]
+        and acf[lag] >= acf[lag + 1]
+        and acf[lag] - running_min[lag] > 0.3
+    ]
+    if not peaks:
+        return 0
+    strongest = max(a for _, a in peaks)
+    # Multiples of the true period correlate as well; the shortest strong one is the period.
+    return next(lag for lag, a in peaks if a >= 0.85 * strongest)
+
+
+@dataclass
+class SeriesDetector:
+    """`score(value)` returns the anomaly score of the newest value, then learns from it."""
+
+    count: int = 0
+    levels: list[float] = field(default_factory=lambda: [0.0] * len(ALPHAS))
+    errors: list[float] = field(default_factory=lambda: [0.0] * len(ALPHAS))
+    period: int = 0
+    season: list[float] = field(default_factory=list)
+    buffer: deque[float] = field(default_factory=lambda: deque(maxlen=BUFFER))
+    residuals: deque[float] = field(default_factory=lambda: deque(maxlen=SCALE_WINDOW))
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=SHORT_WINDOW))
+    scale: float = 0.0
+    up: float = 0.0
+    down: float = 0.0
+    up_start: int = 0
+    down_start: int = 0
+    last_z: float = 0.0
+    zz: float = 0.0  # EW mean of z_t * z_t-1 and of z_t^2: residual autocorrelation
+    z2: float = 1.0
+
+    def score(self, value: float) -> float:
+        self.count += 1
+        if self.count == 1:
+            self.levels = [value] * len(ALPHAS)
+            self.buffer.append(value)
+            return 0.0
+        phase = self.count % self.period if self.period else 0
+        seasonal = self.season[phase] if self.period else 0.0
+        best = self._best()
+        residual = value - (self.levels[best] + seasonal)
+        scale = self._scale(value)
+        z = residual / scale
+        result = self._combine(z, scale) if self.count > WARMUP else 0.0
+        self._learn(value, residual, z, seasonal, phase, scale)
+        return result
+
+    def _best(self) -> int:
+        errors = self.errors
+        return errors.index(min(errors))
+
+    def _scale(self, value: float) -> float:
+        floor = 1e-6 * (1.0 + abs(value)) + 1e-12
+        if (self.count % 16 == 2 or self.scale <= 0 or self.count < 64) and self.residuals:
+            data = [abs(r) for r in self.residuals]
+            mad = 1.4826 * _median(data)
+            self.scale = max(mad, 0.25 * sum(data) / len(data))
+        return max(self.scale, floor)
+
+    def _combine(self, z: float, scale: float) -> float:
+        spike = _soft(abs(z) - 3.0, 2.5)
+        shift = _soft(max(self.up, self.down) - 4.0, 5.0)
+        variance = 0.0
+        if len(self.recent) == SHORT_WINDOW:
+            short = 1.4826 * _median([abs(r) for r in self.recent]) + 1e-12
+            variance = _soft(math.log2(max(short / scale, 1e-12)) - 1.0, 1.2)
+        confidence = min(1.0, (self.count - WARMUP) / 40.0)
+        return confidence * max(spike, shift, variance)
+
+    def _learn(
+        self, value: float, residual: float, z: float, seasonal: float, phase: int, scale: float
+    ) -> None:
+        clipped_z = max(-4.0, min(4.0, z))
+        self.zz = 0.98 * self.zz + 0.02 * clipped_z * self.last_z
+        self.z2 = 0.98 * self.z2 + 0.02 * clipped_z * clipped_z
+        self.last_z = clipped_z
+        # Autocorrelated residuals (a model still catching up) make sums of z wander further
+        # than independent ones would: shrink the CUSUM steps by the AR(1) variance inflation.
+        rho = min(0.95, max(0.0, self.zz / max(self.z2, 1e-9)))
+        step = clipped_z * math.sqrt((1.0 - rho) / (1.0 + rho))
+        if self.up == 0.0:
+            self.up_start = self.count
+        if self.down == 0.0:
+            self.down_start = self.count
+        self.up = max(0.0, self.up + step - CUSUM_K)
+        self.down = max(0.0, self.down - step - CUSUM_K)
+        # Huber-style: an outlier moves the model only as far as a 3-sigma point would.
+        bound = 3.0 * scale if self.count > 2 * WARMUP else math.inf
+        target = value - seasonal
+        for j, alpha in enumerate(ALPHAS):
+            err = target - self.levels[j]
+            self.errors[j] = 0.95 * self.errors[j] + 0.05 * min(abs(err), bound)
+            self.levels[j] += alpha * max(-bound, min(bound, err))
+        if self.period:
+            best = self._best()
+            dev = value - self.levels[best] - seasonal
+            self.season[phase] += 0.1 * max(-bound, min(bound, dev))
+        self.residuals.append(max(-bound * 2, min(bound * 2, residual)))
+        self.recent.append(residual)
+        self.buffer.append(value)
+        if max(self.up, self.down) > RELEVEL_AT:
+            self._relevel()
+        if self.count % (64 if self.count <= 1024 else 128) == 0:
+            self._refresh_period()
+
+    def _relevel(self) -> None:
+        """A confirmed level shift becomes the new normal quickly, so it is not scored forever."""
+        # The values since the CUSUM last sat at zero are the new level (at most the short window).
+        since = self.up_start if self.up >= self.down else self.down_start
+        size = max(2, min(SHORT_WINDOW, self.count - since + 1))
+        tail = list(self.buffer)[-size:]
+        phase0 = self.count - len(tail) + 1
+        deseason = [
+            v - (self.season[(phase0 + i) % self.period] if self.period else 0.0)
+            for i, v in enumerate(tail)
+        ]
+        level = _median(deseason)
+        self.levels = [level] * len(ALPHAS)
+        self.up = self.down = 0.0
+
+    def _refresh_period(self) -> None:
+        data = np.asarray(self.buffer, dtype=np.float64)
+        period = detect_period(data)
+        if period == self.period:
+            return
+        self.period = period
+        if not period:
+            self.season = []
+            return
+        kernel = np.ones(period) / period
+        smooth = np.convolve(data, kernel, mode="same")
+        detrended = data - smooth
+        start = self.count - len(data) + 1  # phase of the buffer's first value
+        profile = [0.0] * period
+        for p in range(period):
+            picks = detrended[(p - start) % period :: period]
+            profile[p] = float(np.median(picks)) if len(picks) else 0.0
+        centre = float(np.mean(profile))
+        self.season = [v - centre for v in profile]

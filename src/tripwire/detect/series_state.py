@@ -1,0 +1,187 @@
+"""One monitored series (a monitor, a use case, a score source, a segment) and its detectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tripwire.config.monitors import MonitorSpec
+from tripwire.detect.burn import BurnRate
+from tripwire.detect.change import SENSITIVITY_OFFSET, Change
+from tripwire.detect.latency import LatencyDetector
+from tripwire.detect.mean import MeanDetector, MeanParams
+from tripwire.detect.rate import RateDetector, RateParams
+from tripwire.detect.series import SeriesDetector
+
+SeriesKey = tuple[str, str, str, str, str]  # monitor, use case, source, segment key, value
+SEGMENT_PENALTY = 1.0  # extra nats for segments: more series watched, same false-alarm budget
+RATE_SIGNALS = ("negative_feedback", "safety_trigger", "ticket_topic", "error_rate")
+
+
+def key_text(key: SeriesKey) -> str:
+    return "|".join(key)
+
+
+def key_from_text(text: str) -> SeriesKey:
+    a, b, c, d, e = text.split("|", 4)
+    return (a, b, c, d, e)
+
+
+def rate_params(spec: MonitorSpec, sensitivity: str, segment: bool) -> RateParams:
+    base = RateParams(kind="poisson" if spec.signal == "ticket_topic" else "bernoulli")
+    offset = SENSITIVITY_OFFSET[spec.sensitivity or sensitivity]
+    offset += SEGMENT_PENALTY if segment else 0.0
+    return replace(
+        base,
+        margin=base.margin + offset,
+        min_events=spec.min_events,
+        min_trials=spec.min_volume,
+        warmup_minutes=1440 if segment else base.warmup_minutes,
+    )
+
+
+@dataclass
+class Series:
+    """The detectors of one series. `share` tracks its part of the use case's volume, so a
+    segment that is the whole traffic (one version only) does not double the alerts."""
+
+    key: SeriesKey
+    spec: MonitorSpec
+    sensitivity: str
+    rate: RateDetector | None = None
+    mean: MeanDetector | None = None
+    latency: LatencyDetector | None = None
+    burn: BurnRate | None = None
+    generic: SeriesDetector | None = None
+    volume: float = 0.0
+    metric_firing: int | None = None
+    calm_minutes: int = 0
+    last_minute: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_segment(self) -> bool:
+        return bool(self.key[3])
+
+    @classmethod
+    def create(cls, key: SeriesKey, spec: MonitorSpec, sensitivity: str) -> Series:
+        series = cls(key, spec, sensitivity)
+        segment = bool(key[3])
+        signal = spec.signal
+        if signal in RATE_SIGNALS:
+            series.rate = RateDetector(rate_params(spec, sensitivity, segment))
+        if signal == "error_rate" and spec.slo_target is not None and not segment:
+            series.burn = BurnRate(spec.slo_target)
+        if signal == "score_mean":
+            offset = SENSITIVITY_OFFSET[spec.sensitivity or sensitivity]
+            offset += SEGMENT_PENALTY if segment else 0.0
+            means = MeanParams()
+            series.mean = MeanDetector(
+                replace(means, margin=means.margin + offset, min_count=spec.min_volume / 2)
+            )
+        if signal == "latency_p95":
+            # Two days of warm-up: the share of slow requests swings strongly with the hour, so
+            # each hour's factor needs two visits before it may page.
+            slow = replace(
+                rate_params(spec, sensitivity, segment),
+                ratios=(3.0, 6.0, 12.0),
+                warmup_minutes=2880,
+            )
+            series.latency = LatencyDetector(slow)
+        if signal == "metric":
+            series.generic = SeriesDetector()
+        return series
+
+    def close(
+        self, minute: int, bucket: Any, parent: Series | None, parent_volume: float
+    ) -> list[Change]:
+        """Feed one closed window; returns the verdicts that flipped."""
+        self.last_minute = minute
+        if self.is_segment:
+            volume = float(sum(bucket.values())) if isinstance(bucket, dict) else float(bucket[0])
+            self._track(volume, parent_volume)
+            if self.dominant() and not self.firing():
+                # The only version in use is the total: its detector speaks for it. When another
+                # version appears, this one borrows the total's baseline until its own is warm.
+                return []
+        changes: list[Change] = []
+        if self.rate is not None:
+            n, k = bucket
+            rate_fallback = parent.rate.expected(minute) if parent and parent.rate else None
+            change = self.rate.update(minute, n, k, rate_fallback)
+            changes += [change] if change else []
+            if self.burn is not None:
+                burn = self.burn.update(minute, n, k)
+                changes += [burn] if burn else []
+        elif self.mean is not None:
+            c, s, q = bucket
+            fallback = parent.mean.reference() if parent and parent.mean else None
+            change = self.mean.update(minute, c, s, q, fallback)
+            changes += [change] if change else []
+        elif self.latency is not None:
+            change = self.latency.update(minute, bucket)
+            changes += [change] if change else []
+        elif self.generic is not None:
+            changes += self._metric(minute, bucket)
+        return changes
+
+    def _track(self, volume: float, parent_volume: float) -> None:
+        self.volume = 0.999 * self.volume + 0.001 * volume
+        self.extra["pv"] = 0.999 * float(self.extra.get("pv", 0.0)) + 0.001 * parent_volume
+
+    def dominant(self) -> bool:
+        """A segment that carries (nearly) all of its use case's volume is the total again."""
+        pv = float(self.extra.get("pv", 0.0))
+        return self.is_segment and pv > 0 and self.volume >= 0.9 * pv
+
+    def _metric(self, minute: int, bucket: Any) -> list[Change]:
+        assert self.generic is not None
+        count, total = bucket
+        if count <= 0:
+            return []
+        value = total / count
+        score = self.generic.score(value)
+        level = self.generic.levels[self.generic.errors.index(min(self.generic.errors))]
+        if self.metric_firing is None and score >= 0.9:
+            self.metric_firing, self.calm_minutes = minute, 0
+            return [Change("firing", minute, minute, level, value, _rel(level, value), "series")]
+        if self.metric_firing is not None:
+            self.calm_minutes = self.calm_minutes + 1 if score < 0.3 else 0
+            if self.calm_minutes >= 15:
+                start, self.metric_firing = self.metric_firing, None
+                return [
+                    Change("resolved", start, minute, level, value, _rel(level, value), "series")
+                ]
+        return []
+
+    def firing(self) -> bool:
+        rate = self.latency.rate if self.latency is not None else self.rate
+        return (
+            (rate is not None and rate.firing is not None)
+            or (self.mean is not None and self.mean.firing is not None)
+            or bool(self.burn and self.burn.firing)
+            or self.metric_firing is not None
+        )
+
+    def dump(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"v": self.volume, "x": self.extra, "lm": self.last_minute}
+        for name in ("rate", "mean", "latency", "burn"):
+            part = getattr(self, name)
+            if part is not None:
+                data[name] = part.dump()
+        if self.metric_firing is not None:
+            data["mf"] = self.metric_firing
+        return data
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.volume, self.extra = float(data["v"]), dict(data["x"])
+        self.last_minute = int(data.get("lm", 0))
+        for name in ("rate", "mean", "latency", "burn"):
+            part = getattr(self, name)
+            if part is not None and name in data:
+                part.load(data[name])
+        self.metric_firing = data.get("mf")
+
+
+def _rel(base: float, seen: float) -> float:
+    return abs(seen - base) / abs(base) if base else 0.0

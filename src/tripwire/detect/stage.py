@@ -1,0 +1,106 @@
+"""The `detect` stage: counts events as they arrive, runs the detectors every event-time minute
+and hands alerts to respond through `ctx.alerts`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from tripwire.config.file import TripwireConfig
+from tripwire.detect import persist
+from tripwire.detect.alerting import minute_time, to_alert
+from tripwire.detect.engine import Engine
+from tripwire.detect.series_state import key_text
+from tripwire.domain.alerts import Alert
+from tripwire.domain.clock import Clock
+from tripwire.store.events import StoredEvent
+
+EPOCH_SECONDS = 60
+CHECKPOINT_MINUTES = 60
+
+
+class Context(Protocol):
+    """What the stage uses of the pipeline's StageContext."""
+
+    session: Session
+    clock: Clock
+    ticket_topics: dict[str, str]
+    alerts: list[Alert]
+
+
+def _minute(when: datetime) -> int:
+    return int(when.timestamp() // EPOCH_SECONDS)
+
+
+class DetectStage:
+    """Hot state lives in memory; detector state is checkpointed to `detector_state` every
+    `CHECKPOINT_MINUTES` of event time and at every tick that does not fall on a minute
+    boundary (the last tick of a replay; every timer tick in `serve`). `hooks` are called
+    with each alert raised (tests, debugging)."""
+
+    name = "detect"
+
+    def __init__(self, config: TripwireConfig) -> None:
+        self.config = config
+        self.engine = Engine(config.monitors)
+        self.hooks: list[Callable[[Alert], None]] = []
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._last_close: int | None = None
+        self._last_checkpoint: int | None = None
+
+    def handle(self, ctx: Context, events: Sequence[StoredEvent]) -> None:
+        with self._lock:
+            self._load(ctx.session)
+            observe, topics = self.engine.observe, ctx.ticket_topics
+            for event in events:
+                topic = topics.get(event.id) if event.type == "ticket" else None
+                observe(event.type, event.use_case, event.payload, topic)
+
+    def tick(self, ctx: Context) -> None:
+        with self._lock:
+            self._load(ctx.session)
+            now = ctx.clock.now()
+            minute = _minute(now)
+            if self._last_close is None or minute > self._last_close:
+                self._close(ctx, minute)
+            on_boundary = now.second == 0 and now.microsecond == 0
+            due = (
+                self._last_checkpoint is None
+                or minute - self._last_checkpoint >= CHECKPOINT_MINUTES
+            )
+            if due or not on_boundary:
+                self._checkpoint(ctx.session, now)
+                self._last_checkpoint = minute
+
+    def _close(self, ctx: Context, minute: int) -> None:
+        self._last_close = minute
+        for verdict in self.engine.close(minute):
+            alert = to_alert(verdict)
+            ctx.alerts.append(alert)
+            persist.record_alert(ctx.session, alert)
+            for hook in self.hooks:
+                hook(alert)
+
+    def _checkpoint(self, session: Session, now: datetime) -> None:
+        persist.save_states(session, self.engine.dump(self.engine.touched), now)
+        self.engine.touched.clear()
+        finished = self.engine.finished_hours
+        if finished:
+            rows = [(key_text(k), minute_time(h * 60), v, x) for k, h, v, x in finished]
+            persist.save_windows(session, rows, now)
+            finished.clear()
+
+    def _load(self, session: Session) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        states: dict[str, dict[str, Any]] = persist.load_states(session)
+        self.engine.load(states)
+        if states:
+            last = max(int(s.get("lm", 0)) for s in states.values())
+            self._last_close = last or None

@@ -1,0 +1,84 @@
+"""The rate detector: volume-aware CUSUM against a learned seasonal baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tripwire.detect.rate import RateDetector, RateParams
+
+T0 = 29_000_000  # minutes since the epoch (a Monday-ish start is irrelevant here)
+
+
+def feed(
+    det: RateDetector, rng: np.random.Generator, minutes: int, start: int, n: float, p: float
+) -> list[tuple[str, int, int]]:
+    out = []
+    for i in range(minutes):
+        trials = float(rng.poisson(n))
+        events = float(rng.binomial(int(trials), min(p, 1.0)))
+        change = det.update(start + i, trials, events)
+        if change is not None:
+            out.append((change.state, change.started_at, change.detected_at))
+    return out
+
+
+def test_it_stays_quiet_on_a_healthy_rate() -> None:
+    rng = np.random.default_rng(1)
+    det = RateDetector()
+    assert feed(det, rng, 4 * 1440, T0, 30.0, 0.02) == []
+
+
+def test_it_catches_a_tripled_rate_quickly_and_estimates_the_onset() -> None:
+    rng = np.random.default_rng(2)
+    det = RateDetector()
+    assert feed(det, rng, 2 * 1440, T0, 30.0, 0.01) == []
+    onset = T0 + 2 * 1440
+    found = feed(det, rng, 180, onset, 30.0, 0.03)
+    assert found, "a x3 rise at 30 trials/min must be caught within 3 hours"
+    state, started, detected = found[0]
+    assert state == "firing"
+    assert detected - onset <= 60
+    assert abs(started - onset) <= 30
+
+
+def test_it_does_not_alert_before_its_baseline_is_warm() -> None:
+    rng = np.random.default_rng(3)
+    det = RateDetector()
+    assert feed(det, rng, 600, T0, 30.0, 0.5) == []  # 10 h: still learning
+    assert det.expected(T0 + 600) is None
+
+
+def test_it_clears_once_and_does_not_flap_while_the_problem_lasts() -> None:
+    rng = np.random.default_rng(4)
+    det = RateDetector()
+    feed(det, rng, 2 * 1440, T0, 20.0, 0.05)
+    during = feed(det, rng, 6 * 60, T0 + 2 * 1440, 20.0, 0.15)
+    assert [s for s, _, _ in during] == ["firing"]
+    after = feed(det, rng, 6 * 60, T0 + 2 * 1440 + 360, 20.0, 0.05)
+    assert [s for s, _, _ in after] == ["resolved"]
+
+
+def test_low_traffic_needs_more_time_than_high_traffic() -> None:
+    delays = []
+    for volume in (2.0, 40.0):
+        rng = np.random.default_rng(5)
+        det = RateDetector()
+        feed(det, rng, 2 * 1440, T0, volume, 0.05)
+        found = feed(det, rng, 1440, T0 + 2 * 1440, volume, 0.10)
+        assert found
+        delays.append(found[0][2] - (T0 + 2 * 1440))
+    assert delays[0] > delays[1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.floats(0.005, 0.4))
+def test_state_survives_a_dump_and_load(seed: int, p: float) -> None:
+    rng = np.random.default_rng(seed)
+    det = RateDetector(RateParams(warmup_minutes=60))
+    feed(det, rng, 200, T0, 10.0, p)
+    copy = RateDetector(RateParams(warmup_minutes=60))
+    copy.load(det.dump())
+    assert copy.dump() == det.dump()
+    assert copy.expected(T0 + 200) == det.expected(T0 + 200)
