@@ -7,9 +7,9 @@ protocol instead of importing it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from tripwire.config.file import TripwireConfig
@@ -19,10 +19,8 @@ from tripwire.domain.clock import Clock
 from tripwire.notify.worker import OutboxWorker
 from tripwire.respond.service import IncidentService
 from tripwire.respond.signals import ingest_alert
-from tripwire.respond.timers import tick
+from tripwire.respond.timers import next_due, tick
 from tripwire.store.events import StoredEvent
-from tripwire.store.tables.respond import IncidentRow
-from tripwire.store.tables.runtime import OutboxRow
 
 # Set this key in StageContext.shared to deliver notifications inside the stage's transaction,
 # on the stage's clock: `replay` does, because there event time drives retries and backoff.
@@ -47,10 +45,11 @@ class RespondStage:
 
     def __init__(self) -> None:
         self._worker: OutboxWorker | None = None
-        # Replay only: True once a tick found no open incident and nothing left to deliver.
-        # Every timer belongs to an open incident or a pending notification, so until the next
-        # alert arrives the per-minute ticks of a long replay have nothing to do.
-        self._quiet = False
+        # Replay only: the event time before which ticks have nothing to do (None: nothing is
+        # scheduled until the next alert). A long replay then skips most per-minute ticks, and
+        # timers still fire at the same tick they would have fired at.
+        self._idle_until: datetime | None = None
+        self._idle = False
 
     def handle(self, ctx: Context, events: Sequence[StoredEvent]) -> None:
         self._take_alerts(ctx)
@@ -58,19 +57,22 @@ class RespondStage:
     def tick(self, ctx: Context) -> None:
         self._take_alerts(ctx)
         inline = bool(ctx.shared.get(INLINE_DELIVERY))
-        if inline and self._quiet:
+        now = ctx.clock.now()
+        if inline and self._idle and (self._idle_until is None or now < self._idle_until):
             return
-        tick(IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings))
+        service = IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
+        tick(service)
         if inline:
             self._deliver(ctx)
-            self._quiet = not has_open_work(ctx.session)
+            self._idle_until = next_due(service)
+            self._idle = True
 
     def _take_alerts(self, ctx: Context) -> None:
         start = int(ctx.shared.get(_SEEN, 0))
         fresh = ctx.alerts[start:]
         if not fresh:
             return
-        self._quiet = False
+        self._idle = False
         ctx.shared[_SEEN] = len(ctx.alerts)
         service = IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
         for alert in sorted(fresh, key=lambda a: a.detected_at):
@@ -80,12 +82,3 @@ class RespondStage:
         if self._worker is None or self._worker.clock is not ctx.clock:
             self._worker = OutboxWorker(None, ctx.config.respond, ctx.settings, ctx.clock)
         self._worker.run_in(ctx.session)
-
-
-def has_open_work(session: Session) -> bool:
-    """Whether any incident is open or any notification still waits to be delivered."""
-    open_incident = exists().where(
-        IncidentRow.status.in_(("triggered", "acknowledged", "mitigated"))
-    )
-    pending = exists().where(OutboxRow.status == "pending")
-    return bool(session.scalar(select(or_(open_incident, pending))))

@@ -3,14 +3,17 @@ missed deadlines, and severity reassessment while signals still fire."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
 
 from tripwire.respond import hooks, queries
 from tripwire.respond.escalation import next_step
 from tripwire.respond.service import IncidentService
 from tripwire.respond.signals import reassess
 from tripwire.respond.work import miss_due_deadlines
-from tripwire.store.tables.respond import IncidentRow
+from tripwire.store.tables.respond import DeadlineRow, IncidentRow
+from tripwire.store.tables.runtime import OutboxRow
 
 
 def tick(service: IncidentService) -> None:
@@ -69,3 +72,30 @@ def reassess_due(service: IncidentService) -> int:
         incident.reassess_at = now + max(service.rc.severity.reassess_every, gap / 4)
         reassess(service, incident)
     return len(due)
+
+
+def next_due(service: IncidentService) -> datetime | None:
+    """The earliest time `tick` has work: an escalation, a reassessment, a deadline, a
+    notification to (re)send, or a hook's own timer. None when nothing is scheduled; a hook that
+    cannot tell makes it one minute from now (tick every minute, as before)."""
+    session, now = service.session, service.clock.now()
+    open_statuses = ("triggered", "acknowledged", "mitigated")
+    candidates = [
+        session.scalar(select(func.min(IncidentRow.next_escalation_at))),
+        session.scalar(
+            select(func.min(IncidentRow.reassess_at)).where(IncidentRow.status.in_(open_statuses))
+        ),
+        session.scalar(
+            select(func.min(DeadlineRow.due_at)).where(
+                DeadlineRow.met_at.is_(None), DeadlineRow.missed_at.is_(None)
+            )
+        ),
+        session.scalar(
+            select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == "pending")
+        ),
+    ]
+    for hook in hooks.registered():
+        ask = getattr(hook, "next_due", None)
+        candidates.append(ask(service) if ask is not None else now + timedelta(minutes=1))
+    found = [c for c in candidates if c is not None]
+    return min(found) if found else None

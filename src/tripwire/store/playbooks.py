@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tripwire.store.tables.flags import PlaybookRunRow, PlaybookStepRow, RollbackRow
@@ -119,3 +119,26 @@ def step_row(session: Session, incident_id: str, step_id: str) -> PlaybookStepRo
         PlaybookStepRow.incident_id == incident_id, PlaybookStepRow.step_id == step_id
     )
     return session.scalar(query)
+
+
+def next_due(
+    session: Session, now: datetime, every: timedelta, window: timedelta
+) -> datetime | None:
+    """The earliest time a playbook timer (step deadline, rollback check, re-ranking) is due."""
+    candidates = [
+        session.scalar(
+            select(func.min(PlaybookStepRow.due_at)).where(PlaybookStepRow.state == "pending")
+        ),
+        session.scalar(
+            select(func.min(RollbackRow.check_at)).where(RollbackRow.state == "applied")
+        ),
+    ]
+    ranked = session.scalar(
+        select(func.min(PlaybookRunRow.ranked_at)).where(
+            PlaybookRunRow.ranked_at.is_not(None), PlaybookRunRow.started_at >= now - window
+        )
+    )
+    if ranked is not None:
+        candidates.append(ranked + every)
+    found = [c for c in candidates if c is not None]
+    return min(found) if found else None

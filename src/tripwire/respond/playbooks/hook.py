@@ -3,11 +3,13 @@ every tick of its clock (see tripwire.respond.hooks)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tripwire.respond.playbooks import followup
 from tripwire.respond.playbooks.adapter import RespondIncidents
-from tripwire.respond.playbooks.engine import Engine
+from tripwire.respond.playbooks.engine import RERANK_EVERY, RERANK_FOR, Engine
+from tripwire.store import playbooks as store
 
 if TYPE_CHECKING:
     from tripwire.respond.service import IncidentService
@@ -37,6 +39,10 @@ class PlaybookHook:
         engine.judge_deadlines()
         followup.confirm_rollbacks(engine)
         followup.rerank(engine)
+
+    def next_due(self, service: IncidentService) -> datetime | None:
+        """When `tick` next has something to do (replay skips the ticks before it)."""
+        return store.next_due(service.session, service.clock.now(), RERANK_EVERY, RERANK_FOR)
 
 
 HOOK = PlaybookHook()
