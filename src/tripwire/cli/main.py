@@ -8,6 +8,7 @@ import typer
 
 import tripwire
 from tripwire.cli import config_cmd, evaluate_cmd, incidents_cmd, learn_cmd, oncall_cmd, tokens
+from tripwire.cli.demo_cmd import demo
 from tripwire.cli.detect_cmd import detect_series
 from tripwire.cli.flags_cmd import app as flags_app
 from tripwire.cli.replay import replay_command
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.command("replay")(replay_command)
+app.command("demo")(demo)
 app.command("detect-series")(detect_series)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(config_cmd.app, name="config")

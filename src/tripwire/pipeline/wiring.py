@@ -10,6 +10,7 @@ from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
 from tripwire.evaluate.judge.worker import JudgeWorker
+from tripwire.flags.service import seed_declared
 from tripwire.ingest.admission import Admission
 from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.background import Background, PeriodicTask
@@ -41,6 +42,9 @@ class Runtime:
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         upgrade(db.engine)
         clock = clock or SystemClock()
+        with db.session() as session:
+            # Playbooks flip declared flags (kill switches, rollbacks) before anyone reads them.
+            seed_declared(session, config.flags, clock.now())
         if settings.secret_key is None:
             # Signed acknowledge links and CSRF tokens must work out of the box and survive
             # restarts: generate the key once and keep it in the database.

@@ -1,0 +1,306 @@
+"""`tripwire demo`: a simulated AI product, from telemetry to post-mortem, on event time.
+
+Three days of traffic for two use cases with a harmless deploy, a traffic surge and four
+injected incidents (one per type, one caused by a prompt change with a rollback handle) go
+through the real pipeline: evaluation, detection, incidents, paging to a local webhook
+receiver, playbooks (rollback, kill switch), then a status update and a post-mortem.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tripwire.config.file import TripwireConfig, parse_config
+from tripwire.config.settings import Settings
+from tripwire.domain.clock import ManualClock
+from tripwire.domain.events import EVENT_ADAPTER
+from tripwire.learn import evalcases, postmortem
+from tripwire.pipeline.replay import replay
+from tripwire.pipeline.stages import default_stages
+from tripwire.pipeline.summary import summary
+from tripwire.pipeline.wiring import Runtime
+from tripwire.respond.ids import parse_incident_id
+from tripwire.respond.queries import timeline
+from tripwire.respond.service import IncidentService
+from tripwire.sim import Deploy, Injection, Scenario, SimResult, Surge, simulate
+from tripwire.store.tables.events import EventRow
+
+DAY = 1440
+ACTION_KINDS = ("rollback", "kill_switch", "flag_change", "escalated", "deadline_missed")
+
+
+class Receiver:
+    """A local webhook endpoint standing in for the team's chat: it counts what was paged."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        received = self.messages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                try:
+                    received.append(json.loads(self.rfile.read(length)))
+                except ValueError:
+                    received.append({})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/pages"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def scenario(end: datetime, seed: int) -> Scenario:
+    """Three days ending at `end`; incidents on the last two days (detectors learn on day one)."""
+    start = (end - timedelta(days=3)).replace(second=0, microsecond=0)
+    return Scenario(
+        seed=seed,
+        start=start,
+        days=3,
+        outputs_per_hour=600,
+        injections=(
+            Injection(
+                "negative_feedback",
+                "support-chat",
+                int(1.2 * DAY),
+                2.0,
+                segment={"prompt_version": "v2"},
+                segment_share=0.5,
+            ),
+            Injection("safety", "support-chat", int(1.7 * DAY), 10.0, duration_minutes=120),
+            Injection("groundedness", "med-summary", int(2.0 * DAY), -0.15),
+            Injection("errors", "support-chat", int(2.5 * DAY), 10.0, duration_minutes=90),
+        ),
+        surges=(Surge(int(1.45 * DAY), 60, 3.0),),
+        deploys=(Deploy(int(1.3 * DAY), "med-summary", "model_update", "2026-11-01"),),
+    )
+
+
+def demo_config(webhook_url: str) -> TripwireConfig:
+    """On-call, escalation, a paging channel, and the flags the playbooks flip."""
+    flags: list[dict[str, Any]] = []
+    for use_case in ("support-chat", "med-summary"):
+        flags.append(
+            {
+                "key": f"{use_case}-enabled",
+                "type": "boolean",
+                "value": True,
+                "default": True,
+                "kill_value": False,
+                "use_case": use_case,
+                "description": f"kill switch: serve {use_case} at all",
+            }
+        )
+        flags.append(
+            {
+                "key": f"{use_case}-prompt",
+                "type": "string",
+                "value": "v1",
+                "default": "v1",
+                "variants": ["v1", "v2"],
+                "use_case": use_case,
+                "description": "prompt version served",
+            }
+        )
+    return parse_config(
+        {
+            "respond": {
+                "people": {p: {"notify": ["team-chat"]} for p in ("ana", "bo", "chen", "dee")},
+                "schedules": {
+                    "primary": {
+                        "time_zone": "Europe/Berlin",
+                        "rotations": [
+                            {"members": ["ana", "bo"], "every": "weekly", "start": "2026-01-05"}
+                        ],
+                    },
+                },
+                "escalation_policies": {
+                    "default": {
+                        "levels": [
+                            {"targets": ["schedule:primary"], "timeout": "10m"},
+                            {"targets": ["person:chen"], "timeout": "10m"},
+                        ]
+                    },
+                },
+                "roles": {
+                    "incident_commander": {"schedule": "primary"},
+                    "communications_lead": {"person": "dee"},
+                    "engineering_lead": {"person": "bo"},
+                    "safety_lead": {"person": "chen", "types": ["safety"], "page_at_open": True},
+                },
+                "channels": {
+                    "team-chat": {
+                        "type": "webhook",
+                        "url": webhook_url,
+                        "secret": "whsec_ZGVtby1zZWNyZXQtZm9yLXRyaXB3aXJlLWRlbW8h",
+                    }
+                },
+                "use_cases": {"med-summary": {"criticality": "critical"}},
+            },
+            "flags": {"declare": flags},
+            "playbooks": {"auto_kill_switch": True},
+        },
+        source="demo configuration",
+    )
+
+
+@dataclass
+class DemoResult:
+    runtime: Runtime
+    sim: SimResult
+    report: dict[str, Any]
+    pages: int
+    notes: list[str] = field(default_factory=list)
+
+
+def run_demo(db_path: Path, end: datetime, seed: int = 1) -> DemoResult:
+    """Simulate, replay through every stage, then close the loop on the first incident."""
+    if db_path.exists():
+        db_path.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    receiver = Receiver()
+    try:
+        settings = Settings(database_url=f"sqlite:///{db_path}", allow_private_webhooks=True)
+        config = demo_config(receiver.url)
+        sim = simulate(scenario(end, seed))
+        runtime = Runtime.open(settings, config, ManualClock(end))
+        events = [EVENT_ADAPTER.validate_python(e) for e in sim.events]
+        replay(
+            runtime.db, events, default_stages(config, runtime.settings), config, runtime.settings
+        )
+        with runtime.db.session() as session:
+            report = summary(session, len(events))
+        notes = _close_the_loop(runtime, report)
+        return DemoResult(runtime, sim, report, len(receiver.messages), notes)
+    finally:
+        receiver.close()
+
+
+def _close_the_loop(runtime: Runtime, report: dict[str, Any]) -> list[str]:
+    """A public update for every incident, then the first incident's post-mortem."""
+    notes: list[str] = []
+    with runtime.db.session() as session:
+        service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+        for incident in report["incidents"]:
+            service.post_update(
+                incident["id"],
+                f"We are looking into degraded answers in {incident['use_case']} since "
+                f"{incident['started_at']}. Review answers from that period before relying "
+                "on them.",
+                "dee",
+                stage="investigating",
+            )
+        if not report["incidents"]:
+            return notes
+        with_suspect = [i for i in report["incidents"] if i["suspects"]]
+        first = (with_suspect or report["incidents"])[-1]
+        row = service.get(first["id"])
+        if row.status not in ("resolved", "closed"):
+            service.resolve(row.number, "ana", "Demo: resolved after the playbook ran")
+        draft = postmortem.draft(session, row, runtime.clock, "ana")
+        postmortem.edit(draft, {"root_cause": _root_cause(first)}, runtime.clock)
+        postmortem.add_action_item(
+            session,
+            row.number,
+            "Gate prompt changes on the incident's eval cases before rollout",
+            "prevent",
+            "bo",
+            runtime.clock,
+            14,
+        )
+        output_id = _an_output(session, row.use_case, row.started_at)
+        if output_id is not None:
+            evalcases.add_case(
+                session, row, evalcases.CaseIn(output_id=output_id), "ana", runtime.clock
+            )
+            postmortem.complete(session, service, draft, "ana")
+            notes.append(f"{first['id']}: post-mortem done, eval test case added")
+    return notes
+
+
+def _root_cause(incident: dict[str, Any]) -> str:
+    suspects = incident.get("suspects") or []
+    if suspects:
+        return f"Change {suspects[0]['change_id']}: {suspects[0]['why']}"
+    return f"Simulated {incident['type']} in {incident['use_case']} (injected by the demo)."
+
+
+def _an_output(session: Session, use_case: str | None, after: datetime) -> str | None:
+    query = select(EventRow.id).where(
+        EventRow.type == "output", EventRow.use_case == use_case, EventRow.ts >= after
+    )
+    return session.scalar(query.order_by(EventRow.ts).limit(1))
+
+
+def describe(result: DemoResult) -> list[str]:
+    """What happened, in lines a person reads on the terminal."""
+    lines = [
+        f"Replayed {result.report['events']:,} simulated events (3 days, 2 use cases) on "
+        "event time.",
+        "",
+    ]
+    for inc in reversed(result.report["incidents"]):
+        lines += _incident_lines(result, inc)
+    lines += ["", f"Pages and updates delivered to the local webhook receiver: {result.pages}"]
+    lines += [
+        f"Injected: {len(result.sim.truth)} incidents; benign: " + "; ".join(result.sim.benign)
+    ]
+    lines += result.notes
+    return lines
+
+
+def _incident_lines(result: DemoResult, inc: dict[str, Any]) -> list[str]:
+    started = datetime.fromisoformat(inc["started_at"].replace("Z", "+00:00"))
+    detected = datetime.fromisoformat(inc["detected_at"].replace("Z", "+00:00"))
+    same = [t for t in result.sim.truth if t.use_case == inc["use_case"] and t.onset <= detected]
+    truth = min(same, key=lambda t: abs(t.onset - started), default=None)
+    found = (
+        f", detected {round((detected - truth.onset).total_seconds() / 60)} min after the "
+        f"injected {truth.signal} onset"
+        if truth is not None
+        else ", no injected incident matches: a false alarm"
+    )
+    lines = [
+        f"{inc['id']} {inc['severity']} {inc['type']} in {inc['use_case']}: {inc['title']} "
+        f"({inc['status']}{found})"
+    ]
+    for s in inc["signals"][:3]:
+        lines.append(
+            f"    signal {s['metric']}: baseline {_fmt(s['baseline'])} -> "
+            f"observed {_fmt(s['observed'])}"
+        )
+    if inc["suspects"]:
+        top = inc["suspects"][0]
+        hit = (
+            " (the injected cause)"
+            if truth is not None and truth.change_id == top["change_id"]
+            else ""
+        )
+        lines.append(f"    top suspect {top['change_id']}{hit}: {top['why']}")
+    with result.runtime.db.session() as session:
+        for entry in timeline(session, parse_incident_id(inc["id"]) or 0):
+            if entry.kind in ACTION_KINDS:
+                lines.append(f"    {entry.kind}: {entry.text}")
+    return lines
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"

@@ -1,0 +1,30 @@
+"""`tripwire demo --no-serve`: the whole lifecycle on a simulated product, end to end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tripwire.pipeline.demo import describe, run_demo
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_demo_detects_injected_incidents_and_closes_the_loop(tmp_path: Path) -> None:
+    result = run_demo(tmp_path / "demo.db", datetime(2026, 11, 27, 12, 0, tzinfo=UTC), seed=1)
+    try:
+        incidents = result.report["incidents"]
+        types = {i["type"] for i in incidents}
+        assert "safety" in types
+        assert "hallucination" in types
+        assert result.pages > 0, "pages reach the local webhook receiver"
+        text = "\n".join(describe(result))
+        assert "kill_switch" in text, "the safety playbook hits the kill switch"
+        assert "post-mortem done" in text
+        assert any(
+            s["change_id"].startswith("chg-support-chat") for i in incidents for s in i["suspects"]
+        ), "the prompt change behind the feedback regression is a suspect"
+    finally:
+        result.runtime.close()
