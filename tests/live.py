@@ -1,7 +1,9 @@
-"""A real HTTP server for tests that need a network client (OTLP exporter, chunked bodies)."""
+"""A real HTTP server for tests that need a network client (OTLP exporter, SDK, browser,
+Alertmanager): uvicorn in a thread on a free loopback port."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,16 +15,36 @@ from tripwire.api.app import create_app
 from tripwire.pipeline.wiring import Runtime
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for servers that need a fixed number)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """A running server: its base URL, and `stop()` to take it away mid-test (outages)."""
+
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread, url: str) -> None:
+        self.server = server
+        self.thread = thread
+        self.url = url
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
 @contextmanager
-def live_server(runtime: Runtime) -> Iterator[str]:
-    """Serve `runtime` with uvicorn on a free loopback port; yields the base URL."""
+def running(runtime: Runtime, background: bool = False) -> Iterator[LiveServer]:
+    """Serve `runtime`; with `background`, its workers run too (and it closes on exit)."""
     config = uvicorn.Config(
-        create_app(runtime, background=False),
+        create_app(runtime, background=background),
         host="127.0.0.1",
         port=0,
         log_level="warning",
         access_log=False,
-        lifespan="off",
+        lifespan="on" if background else "off",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -33,8 +55,15 @@ def live_server(runtime: Runtime) -> Iterator[str]:
             raise RuntimeError("test server did not start")
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
+    live = LiveServer(server, thread, f"http://127.0.0.1:{port}")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield live
     finally:
-        server.should_exit = True
-        thread.join(10)
+        live.stop()
+
+
+@contextmanager
+def live_server(runtime: Runtime, background: bool = False) -> Iterator[str]:
+    """Serve `runtime` on a free loopback port; yields the base URL."""
+    with running(runtime, background) as live:
+        yield live.url

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from tripwire.api.app import create_app
+from tests.live import live_server
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.pipeline.wiring import Runtime
@@ -39,30 +35,14 @@ class Live:
     admin: str
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'live.db'}", workers=False)
     runtime = Runtime.open(settings, TripwireConfig())
     with runtime.db.session() as session:
         _, admin = create_token(session, "browser", ["admin"], runtime.clock.now())
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(runtime, background=False), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield Live(f"http://127.0.0.1:{port}", runtime, admin)
-    server.should_exit = True
-    thread.join(10)
+    with live_server(runtime) as url:
+        yield Live(url, runtime, admin)
 
 
 @pytest.fixture

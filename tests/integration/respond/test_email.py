@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.integration.respond.conftest import alert, feed, make_runtime, respond_config
+from tests.live import free_port
 from tripwire.config.file import parse_config
 from tripwire.domain.clock import ManualClock
 from tripwire.notify.worker import OutboxWorker
@@ -23,12 +23,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,18 +3,15 @@ API reaches a polling client, and the client keeps the last-known value when the
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 import tripwire
-from tests.browser.conftest import free_port
-from tripwire.api.app import create_app
+from tests.live import LiveServer, running
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.pipeline.wiring import Runtime
@@ -22,31 +19,22 @@ from tripwire.store.tokens import create_token
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, str, str, uvicorn.Server]]:
+def server(tmp_path: Path) -> Iterator[tuple[LiveServer, str, str]]:
     runtime = Runtime.open(
         Settings(database_url=f"sqlite:///{tmp_path / 'f.db'}", workers=False), TripwireConfig()
     )
     with runtime.db.session() as session:
         _, admin = create_token(session, "ops", ["admin"], runtime.clock.now())
         _, ingest = create_token(session, "product", ["ingest"], runtime.clock.now())
-    port = free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(runtime, background=False), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", admin, ingest, srv
-    srv.should_exit = True
-    thread.join(10)
+    with running(runtime) as live:
+        yield live, admin, ingest
 
 
 def test_a_kill_switch_reaches_the_product_and_survives_an_outage(
-    server: tuple[str, str, str, uvicorn.Server], tmp_path: Path
+    server: tuple[LiveServer, str, str], tmp_path: Path
 ) -> None:
-    url, admin, ingest, srv = server
+    live, admin, ingest = server
+    url = live.url
     flag = {
         "key": "chat-enabled",
         "type": "boolean",
@@ -74,7 +62,7 @@ def test_a_kill_switch_reaches_the_product_and_survives_an_outage(
         while client.flags.is_enabled("chat-enabled", True, use_case="chat"):
             assert time.monotonic() - flipped_at < 0.5 + 2, "the flip arrives within poll + 2 s"
             time.sleep(0.05)
-        srv.should_exit = True  # the server goes away: the client keeps the last-known value
+        live.stop()  # the server goes away: the client keeps the last-known value
         time.sleep(1.5)
         assert client.flags.is_enabled("chat-enabled", True, use_case="chat") is False
     finally:
