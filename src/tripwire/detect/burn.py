@@ -11,6 +11,7 @@ from tripwire.detect.change import Change
 
 WINDOWS = ((60, 5, 14.4), (360, 30, 6.0))  # (long, short, burn rate)
 SPAN = 360
+SHORTEST = min(w[1] for w in WINDOWS)
 
 
 @dataclass
@@ -22,13 +23,18 @@ class BurnRate:
     ring_n: list[float] = field(default_factory=lambda: [0.0] * SPAN)
     ring_k: list[float] = field(default_factory=lambda: [0.0] * SPAN)
     last: int = -1
+    first: int = -1
     firing: dict[str, float] | None = None
 
     sums: dict[int, list[float]] = field(default_factory=dict)
 
     def _burn(self, span: int) -> float:
+        # A window counts once a short window's worth of history exists and it holds a few
+        # failures: one or two errors among the first requests of a stream are not an outage.
+        if self.first < 0 or self.last - self.first + 1 < min(span, SHORTEST):
+            return 0.0
         n, k = self.sums.get(span, [0.0, 0.0])
-        return (k / n) / (1.0 - self.target) if n >= 10 else 0.0
+        return (k / n) / (1.0 - self.target) if n >= 10 and k >= 3 else 0.0
 
     def _push(self, minute: int, n: float, k: float) -> None:
         # Running sums per window: add the new minute, drop the one that leaves each window.
@@ -46,6 +52,8 @@ class BurnRate:
     def update(self, minute: int, n: float, k: float) -> Change | None:
         if minute <= self.last:
             return None
+        if self.first < 0:
+            self.first = minute
         if self.last >= 0:
             for m in range(max(self.last + 1, minute - SPAN), minute):
                 self._push(m, 0.0, 0.0)
@@ -89,6 +97,7 @@ class BurnRate:
             "n": self.ring_n,
             "k": self.ring_k,
             "last": self.last,
+            "first": self.first,
             "f": self.firing,
             "s": {str(k): v for k, v in self.sums.items()},
         }
@@ -97,4 +106,5 @@ class BurnRate:
         self.ring_n = [float(x) for x in data["n"]]
         self.ring_k = [float(x) for x in data["k"]]
         self.last, self.firing = int(data["last"]), data["f"]
+        self.first = int(data.get("first", self.last))
         self.sums = {int(k): [float(x) for x in v] for k, v in data["s"].items()}

@@ -86,3 +86,10 @@ def test_latency_doubling_is_caught_and_reported_in_milliseconds() -> None:
     assert found is not None
     assert found.state == "firing"
     assert found.observed > 1.5 * found.baseline > 1000
+
+
+def test_burn_rate_ignores_a_couple_of_errors_among_the_first_requests() -> None:
+    burn = BurnRate(0.99)
+    # Night-time start of a replay: 3 requests a minute, two of the first few fail.
+    changes = [burn.update(T0 + m, 3.0, 1.0 if m in (1, 2) else 0.0) for m in range(60)]
+    assert [c for c in changes if c is not None] == []
