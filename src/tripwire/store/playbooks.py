@@ -102,16 +102,30 @@ def list_rollbacks(session: Session, incident_id: str | None = None) -> list[Rol
     return list(session.scalars(query))
 
 
+def rerank_gap(run: PlaybookRunRow, every: timedelta) -> timedelta:
+    """Time between rankings of one run: `every` at first, then as long as the run has lived,
+    so evidence is re-read at 15 min, 30 min, 1 h, 2 h, 4 h: early while it changes most,
+    rarely once it has settled (ranking reads every output of the window)."""
+    assert run.ranked_at is not None
+    return max(every, run.ranked_at - run.started_at)
+
+
+def _young_runs(session: Session, now: datetime, window: timedelta) -> list[PlaybookRunRow]:
+    query = select(PlaybookRunRow).where(
+        PlaybookRunRow.ranked_at.is_not(None), PlaybookRunRow.started_at >= now - window
+    )
+    return list(session.scalars(query))
+
+
 def runs_to_rerank(
     session: Session, now: datetime, every: timedelta, window: timedelta
 ) -> list[PlaybookRunRow]:
-    """Runs started within `window` whose suspects were last ranked `every` ago or more."""
-    query = select(PlaybookRunRow).where(
-        PlaybookRunRow.ranked_at.is_not(None),
-        PlaybookRunRow.ranked_at <= now - every,
-        PlaybookRunRow.started_at >= now - window,
-    )
-    return list(session.scalars(query))
+    """Runs started within `window` whose next ranking (see `rerank_gap`) is due."""
+    return [
+        run
+        for run in _young_runs(session, now, window)
+        if run.ranked_at is not None and run.ranked_at + rerank_gap(run, every) <= now
+    ]
 
 
 def step_row(session: Session, incident_id: str, step_id: str) -> PlaybookStepRow | None:
@@ -133,12 +147,10 @@ def next_due(
             select(func.min(RollbackRow.check_at)).where(RollbackRow.state == "applied")
         ),
     ]
-    ranked = session.scalar(
-        select(func.min(PlaybookRunRow.ranked_at)).where(
-            PlaybookRunRow.ranked_at.is_not(None), PlaybookRunRow.started_at >= now - window
-        )
-    )
-    if ranked is not None:
-        candidates.append(ranked + every)
+    candidates += [
+        run.ranked_at + rerank_gap(run, every)
+        for run in _young_runs(session, now, window)
+        if run.ranked_at is not None
+    ]
     found = [c for c in candidates if c is not None]
     return min(found) if found else None
