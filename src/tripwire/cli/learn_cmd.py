@@ -3,24 +3,43 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import yaml
 from rich.console import Console
+from sqlalchemy.orm import Session
 
 from tripwire.cli.common import ConfigOption, fail, open_runtime
 from tripwire.learn import evalcases, postmortem
 from tripwire.learn.readiness import run_checks
 from tripwire.learn.views import postmortem_json
 from tripwire.respond.service import IncidentService, NotFound
+from tripwire.store.tables.learn import PostmortemRow
 from tripwire.store.tables.respond import IncidentRow
 
 postmortem_app = typer.Typer(help="Blameless post-mortems.")
 evals_app = typer.Typer(help="Evaluation test cases that incidents added.")
 
 FORMATS = ("promptfoo", "deepeval", "langfuse")
+
+
+@contextmanager
+def _postmortem_of(
+    config: Path | None, incident: str, actor: str
+) -> Iterator[tuple[Session, IncidentService, PostmortemRow]]:
+    """The incident's post-mortem (drafted if need be) in one transaction; exit 2 if unknown."""
+    runtime = open_runtime(config)
+    try:
+        with runtime.db.session() as session:
+            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+            row = postmortem.draft(session, service.get(incident), runtime.clock, actor)
+            yield session, service, row
+    except NotFound as exc:
+        fail(str(exc))
 
 
 @postmortem_app.command("draft")
@@ -30,14 +49,8 @@ def draft(
     config: ConfigOption = None,
 ) -> None:
     """Draft the post-mortem from the incident's record and print it as JSON."""
-    runtime = open_runtime(config)
-    try:
-        with runtime.db.session() as session:
-            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
-            row = postmortem.draft(session, service.get(incident), runtime.clock, author)
-            typer.echo(json.dumps(postmortem_json(session, row), indent=2))
-    except NotFound as exc:
-        fail(str(exc))
+    with _postmortem_of(config, incident, author) as (session, _, row):
+        typer.echo(json.dumps(postmortem_json(session, row), indent=2))
 
 
 @postmortem_app.command("complete")
@@ -47,14 +60,9 @@ def complete(
     config: ConfigOption = None,
 ) -> None:
     """Mark it done (blameless, root cause, an action item and an eval case are required)."""
-    runtime = open_runtime(config)
     try:
-        with runtime.db.session() as session:
-            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
-            row = postmortem.draft(session, service.get(incident), runtime.clock, by)
+        with _postmortem_of(config, incident, by) as (session, service, row):
             postmortem.complete(session, service, row, by)
-    except NotFound as exc:
-        fail(str(exc))
     except postmortem.NotReady as exc:
         fail("the post-mortem is not complete:\n  " + "\n  ".join(exc.reasons))
     typer.echo(f"{incident}: post-mortem done; the incident may now be closed")

@@ -150,3 +150,21 @@ def test_the_cli_exports_and_checks_readiness(
         "eval-cases",
     }
     assert runner.invoke(app, ["evals", "export", "--format", "csv"]).exit_code == 2
+
+
+def test_the_cli_drafts_and_refuses_an_unfinished_postmortem(
+    client: TestClient,
+    cast: Cast,
+    db_url: str,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    ident = incident_with_output(client, cast)
+    monkeypatch.setenv("TRIPWIRE_DATABASE_URL", db_url)
+    runner = CliRunner()
+    drafted = runner.invoke(app, ["postmortem", "draft", ident])
+    assert drafted.exit_code == 0, drafted.output
+    assert json.loads(drafted.stdout)["incident_id"] == ident
+    unfinished = runner.invoke(app, ["postmortem", "complete", ident])
+    assert unfinished.exit_code == 2
+    assert "root_cause" in unfinished.stderr
+    assert runner.invoke(app, ["postmortem", "draft", "INC-404"]).exit_code == 2
