@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -102,13 +102,6 @@ def _insert_ignoring_duplicates(dialect: str) -> Any:
     return insert_fn(_EVENTS).on_conflict_do_nothing(index_elements=["id"])
 
 
-def insert_plain(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows known to be new (used by bulk loaders after their own duplicate check)."""
-    if rows:
-        _guard_insert(session)
-        session.connection().execute(insert(_EVENTS), list(rows))
-
-
 # id, type, ts, use_case, output_id, normalised JSON text: one event for `load_rows`.
 LoadRow = tuple[str, str, datetime, str | None, str | None, str]
 _LOAD_SQLITE = (
@@ -184,14 +177,6 @@ def _guard_insert(session: Session) -> None:
     # Held until this transaction ends; see `committed_high_water`.
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": INSERT_LOCK})
-
-
-def existing_ids(session: Session, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        found.update(session.scalars(select(EventRow.id).where(EventRow.id.in_(chunk))))
-    return found
 
 
 def outputs_by_id(session: Session, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
