@@ -240,6 +240,10 @@ class RespondConfig(_Strict):
     broadcast: list[str] = Field(default_factory=list, description="channels told of every change")
     auto_resolve: bool = True
     join_grace: Duration = timedelta(minutes=30)
+    join_window: Duration = Field(
+        timedelta(hours=2),
+        description="a signal of another type joins only if its onset is this close",
+    )
     ack_link_ttl: Duration = timedelta(hours=24)
 
     @model_validator(mode="after")

@@ -79,15 +79,31 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
 
 
 def _joinable(service: IncidentService, alert: Alert) -> IncidentRow | None:
-    grace = service.rc.join_grace
+    """An open incident of the same use case this signal belongs to: first one with a signal
+    of the same type, else one whose signals began about when this one did (one cause, several
+    symptoms). A jailbreak hours into an open quality regression is its own incident: joined,
+    it would get neither its own playbook nor its own pages."""
+    near: IncidentRow | None = None
+    window = service.rc.join_window
     for incident in queries.open_by_join_key(service.session, join_key(alert)):
         sigs = queries.signals(service.session, incident.number)
-        if not sigs or any(s.state == "firing" for s in sigs):
+        if not sigs:
+            return incident  # declared by hand: the detector confirms what someone saw
+        if not _live(service, sigs, alert):
+            continue
+        if any(s.type == alert.incident_type for s in sigs):
             return incident
-        last_clear = max(s.resolved_at or s.detected_at for s in sigs)
-        if alert.started_at <= last_clear + grace:
-            return incident
-    return None
+        if near is None and any(abs(s.started_at - alert.started_at) <= window for s in sigs):
+            near = incident
+    return near
+
+
+def _live(service: IncidentService, sigs: list[SignalRow], alert: Alert) -> bool:
+    """The incident still fires, or its last signal cleared just before this one began."""
+    if any(s.state == "firing" for s in sigs):
+        return True
+    last_clear = max(s.resolved_at or s.detected_at for s in sigs)
+    return alert.started_at <= last_clear + service.rc.join_grace
 
 
 def _attach(service: IncidentService, incident: IncidentRow, alert: Alert, joined: bool) -> None:

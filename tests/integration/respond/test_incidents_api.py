@@ -198,3 +198,19 @@ def test_other_use_cases_get_their_own_incident(rt: Runtime, api: TestClient, cr
     body = api.get("/v1/incidents", headers=crew.auth("read")).json()
     severities = {i["use_case"]: i["severity"] for i in body["incidents"]}
     assert severities == {"support-chat": "P2", "med-summary": "P1"}
+
+
+def test_a_problem_of_another_type_hours_later_opens_its_own_incident(
+    rt: Runtime, api: TestClient, crew: Cast
+) -> None:
+    """A jailbreak 10 h into a still-firing quality regression is a second incident (its own
+    playbook and pages); another quality signal that late still joins the first."""
+    feed(rt, alert("neg-feedback:support-chat"))
+    feed(rt, alert("safety-rate:support-chat", type_="safety", at_minutes=600, magnitude=2.5))
+    feed(rt, alert("quality:support-chat", at_minutes=610))
+    body = api.get("/v1/incidents", headers=crew.auth("read")).json()
+    kinds = {i["id"]: (i["type"], [s["monitor"] for s in i["signals"]]) for i in body["incidents"]}
+    assert kinds == {
+        "INC-1": ("quality_regression", ["neg-feedback", "quality"]),
+        "INC-2": ("safety", ["safety-rate"]),
+    }
