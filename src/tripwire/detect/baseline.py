@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from tripwire.detect.seasonal_fit import Profile, fit
+
 MINUTES_PER_DAY = 1440
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
 MODEL_ERROR = 0.03
@@ -47,17 +49,26 @@ class SeasonalRate:
     n: float = 0.0
     minutes: int = 0
     first: int | None = None
+    last: int | None = None
     fk: list[float] = field(default_factory=lambda: [0.0] * 48)
     fe: list[float] = field(default_factory=lambda: [0.0] * 48)
+    # Derived from fk/fe and refitted once an hour (a fit per minute would cost too much);
+    # persisted, so a restored detector expects exactly what the original did.
+    fitted: tuple[int, Profile] | None = field(default=None, repr=False, compare=False)
 
     def overall(self) -> float:
         # One pseudo-event per effective window keeps a series that never fired from treating
         # its first event as infinitely surprising.
         return (self.k + 0.5) / (self.n + 1.0)
 
+    def profile(self, minute: int) -> Profile:
+        hour = minute // 60
+        if self.fitted is None or self.fitted[0] != hour:
+            self.fitted = (hour, fit(self.fk, self.fe))
+        return self.fitted[1]
+
     def factor(self, minute: int) -> float:
-        b = season_bucket(minute)
-        return (self.fk[b] + self.prior) / (self.fe[b] + self.prior)
+        return self.profile(minute).factor(season_bucket(minute))
 
     def expected(self, minute: int) -> float:
         return min(0.999, max(1e-9, self.overall() * self.factor(minute)))
@@ -65,10 +76,10 @@ class SeasonalRate:
     def cautious(self, minute: int) -> float:
         """The expected rate raised by one standard error of what was learned (the overall
         rate and this hour's factor), so a baseline built on little data does not page."""
-        b = season_bucket(minute)
+        seasonal = float(self.profile(minute).variance[season_bucket(minute)])
         # Sampling error of both estimates, plus what no count can tell: slow drift and an hour
         # that behaves differently this week (a few percent, which matters at high volume).
-        rel = math.sqrt(1.0 / (self.k + 1.0) + 1.0 / (self.fk[b] + self.prior) + MODEL_ERROR**2)
+        rel = math.sqrt(1.0 / (self.k + 1.0) + seasonal + MODEL_ERROR**2)
         return min(0.999, self.expected(minute) * (1.0 + rel))
 
     def learn(self, minute: int, n: float, k: float) -> None:
@@ -76,6 +87,7 @@ class SeasonalRate:
             return
         if self.first is None:
             self.first = minute
+        self.last = minute
         d = decay_for(self.half_life)
         self.k = self.k * d + k
         self.n = self.n * d + n
@@ -88,7 +100,10 @@ class SeasonalRate:
         self.fk[b] = self.fk[b] * db + k
 
     def ready(self, min_positives: float, min_minutes: int) -> bool:
-        return self.minutes >= min_minutes and self.k >= min_positives
+        # Elapsed time, not minutes with data: a sparse series (a few ratings an hour) would
+        # otherwise stay in warm-up for days and learn an early incident as normal.
+        span = (self.last or 0) - (self.first or 0)
+        return span >= min_minutes and self.k >= min_positives
 
     def weekly_trials(self, minute: int) -> float:
         return weekly(self.n, self.half_life, minute - (self.first or minute))
@@ -101,12 +116,17 @@ class SeasonalRate:
             "fk": self.fk,
             "fe": self.fe,
             "first": self.first,
+            "last": self.last,
+            "fit": None if self.fitted is None else [self.fitted[0], *self.fitted[1].dump()],
         }
 
     def load(self, data: dict[str, Any]) -> None:
         self.k, self.n, self.minutes = float(data["k"]), float(data["n"]), int(data["m"])
         self.first = data.get("first")
+        self.last = data.get("last", (self.first or 0) + self.minutes)
         self.fk, self.fe = [float(x) for x in data["fk"]], [float(x) for x in data["fe"]]
+        fitted = data.get("fit")
+        self.fitted = None if fitted is None else (int(fitted[0]), Profile.load(*fitted[1:]))
 
 
 @dataclass
