@@ -41,6 +41,7 @@ MONITOR = {
     "quality": "quality-score",
 }
 RECALL_AT = (15, 60, 360, 1440)
+BUDGET = 0.25  # the false-alarm budget per stream-week
 
 
 @dataclass
@@ -211,11 +212,13 @@ def bench_signal(
     fa_rate = ours_fa / seeds
     out = []
     for case in cases(signal, quick):
-        results = {"ours": Result(), "oracle": Result(), "window": Result()}
+        results = {n: Result() for n in ("ours", "oracle", "window", "ceiling")}
         twins = [streams(level, signal, s, case, onsets[s])[1] for s in range(seeds)]
         # references, calibrated on the healthy streams to the same false-alarm rate as ours
         null_llr = [oracle_llr(s, case.magnitude) for s in null_streams]
         h = calibrate(partial(oracle_fa, null_llr), fa_rate, 0.1, 60.0)
+        # the same oracle allowed the whole budget: what no detector can beat at that budget
+        h_budget = calibrate(partial(oracle_fa, null_llr), BUDGET, 0.1, 60.0)
         null_win = [window_signal(s) for s in null_streams]
         allv = np.concatenate([w[np.isfinite(w)] for w in null_win])
         line = calibrate(
@@ -231,6 +234,9 @@ def bench_signal(
             hits = {
                 "ours": run_ours(series, twin, onset, end, True),
                 "oracle": cusum_alarms(oracle_llr(twin, case.magnitude)[:end], h, onset, True),
+                "ceiling": cusum_alarms(
+                    oracle_llr(twin, case.magnitude)[:end], h_budget, onset, True
+                ),
                 "window": window_alarms(window_signal(twin)[:end], line, onset, True),
             }
             for name, found in hits.items():
@@ -299,6 +305,13 @@ def done_when(rows: list[tuple[Case, dict[str, Result]]]) -> list[str]:
     out = ["\n## Done-when checks (2,000 outputs/h)"]
     by = {(c.signal, c.label): r for c, r in rows}
 
+    def ceiling(sig: str, label: str) -> str:
+        d = by[(sig, label)]["ceiling"].delays
+        return (
+            f"oracle at {BUDGET} FA/wk: median {pct(d, 50):.0f}, "
+            f"recall@1h {sum(x <= 60 for x in d) / len(d):.2f}"
+        )
+
     def stats(sig: str, label: str) -> tuple[float, list[float], float, float, float]:
         r = by[(sig, label)]
         d, n = r["ours"].delays, len(r["ours"].delays)
@@ -319,7 +332,8 @@ def done_when(rows: list[tuple[Case, dict[str, Result]]]) -> list[str]:
         line(
             med <= 45 and rec[1] >= 0.85 and fa <= 0.25,
             f"thumbs-down +50% (10% rated, {share:.0%} of ratings down): median {med:.0f} min "
-            f"(<=45), recall@1h {rec[1]:.2f} (>=0.85), FA/wk {fa:.2f}; oracle median {orc:.0f}",
+            f"(<=45), recall@1h {rec[1]:.2f} (>=0.85), FA/wk {fa:.2f}; oracle median {orc:.0f}"
+            f"; {ceiling(sig, 'target')}",
         )
     med, rec, fa, _, _ = stats("safety", "target")
     line(med <= 30 and fa <= 0.25, f"safety x3: median {med:.0f} min (<=30), FA/wk {fa:.2f}")

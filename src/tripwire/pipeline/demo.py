@@ -294,7 +294,9 @@ def _incident_lines(result: DemoResult, inc: dict[str, Any]) -> list[str]:
             if truth is not None and truth.change_id == top["change_id"]
             else ""
         )
-        lines.append(f"    top suspect {top['change_id']}{hit}: {top['why']}")
+        lines.append(
+            f"    top suspect {top['change_id']}{hit}, score {top['score']:.2f}: {top['why']}"
+        )
     with result.runtime.db.session() as session:
         for entry in timeline(session, parse_incident_id(inc["id"]) or 0):
             if entry.kind in ACTION_KINDS:
