@@ -57,8 +57,10 @@ def test_a_sharp_hour_the_harmonics_cannot_draw_is_kept() -> None:
 def test_any_counts_give_finite_positive_factors(fk: list[float], fe: list[float]) -> None:
     profile = fit(fk, fe)
     for b in range(BUCKETS):
-        assert math.isfinite(profile.factor(b)) and profile.factor(b) > 0
-        assert math.isfinite(float(profile.variance[b])) and profile.variance[b] >= 0
+        assert math.isfinite(profile.factor(b))
+        assert profile.factor(b) > 0
+        assert math.isfinite(float(profile.variance[b]))
+        assert profile.variance[b] >= 0
 
 
 def test_warm_up_counts_elapsed_time_not_minutes_with_data() -> None:
