@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tripwire.detect.baseline import MeanBaseline
-from tripwire.detect.change import Change, relative
+from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
+from tripwire.detect.episode import Episode
 from tripwire.detect.rate import lines
 
 
@@ -37,12 +38,16 @@ class MeanDetector:
     params: MeanParams = field(default_factory=MeanParams)
     baseline: MeanBaseline = field(default_factory=MeanBaseline)
     bank: CusumBank = field(init=False)
-    firing: dict[str, float] | None = None
-    recovery: float = 0.0
+    episode: Episode = field(init=False)
     lines_at: int = -(10**9)
 
     def __post_init__(self) -> None:
         self.bank = CusumBank([self.params.threshold] * len(self.params.shifts))
+        self.episode = Episode(rising=self.params.direction > 0)
+
+    @property
+    def firing(self) -> dict[str, float] | None:
+        return self.episode.firing
 
     def _lines(self, minute: int) -> None:
         if minute - self.lines_at < 60:
@@ -97,45 +102,25 @@ class MeanDetector:
         n, s, expected = crossing.sums
         if n < self.params.min_count:
             return None
-        base, seen = expected / n, s / n
-        self.firing = {"start": crossing.start, "at": minute, "mu0": base, "mu1": seen, "sd": sd}
-        self.recovery = 0.0
-        return Change("firing", crossing.start, minute, base, seen, relative(base, seen, sign > 0))
+        return self.episode.fire(crossing.start, minute, expected / n, s / n)
 
     def _recover(
         self, minute: int, count: float, total: float, mu: float, sd: float
     ) -> Change | None:
-        assert self.firing is not None
-        low = mu + 0.5 * (self.firing["mu1"] - mu)  # see RateDetector._recover
+        low = mu + 0.5 * (self.episode.seen - mu)
         if abs(low - mu) < 0.05 * sd:
             low = mu + self.params.direction * 0.05 * sd
-        self.recovery = max(0.0, self.recovery + self._llr(count, total, low, mu, sd))
-        lasted = minute - self.firing["at"]
-        if self.recovery < self.params.clear_threshold or lasted < self.params.min_firing_minutes:
-            return None
-        fired = self.firing
-        self.firing = None
-        self.bank.reset()
-        sign = self.params.direction
-        return Change(
-            "resolved",
-            int(fired["start"]),
-            minute,
-            fired["mu0"],
-            fired["mu1"],
-            relative(fired["mu0"], fired["mu1"], sign > 0),
-        )
+        llr = self._llr(count, total, low, mu, sd)
+        p = self.params
+        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes)
+        if change is not None:
+            self.bank.reset()
+        return change
 
     def dump(self) -> dict[str, Any]:
-        return {
-            "b": self.baseline.dump(),
-            "c": self.bank.dump(),
-            "f": self.firing,
-            "r": self.recovery,
-        }
+        return {"b": self.baseline.dump(), "c": self.bank.dump(), **self.episode.dump()}
 
     def load(self, data: dict[str, Any]) -> None:
         self.baseline.load(data["b"])
         self.bank.load(data["c"])
-        self.firing = data["f"]
-        self.recovery = float(data["r"])
+        self.episode.load(data)

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tripwire.detect.baseline import SeasonalRate
-from tripwire.detect.change import Change, relative
+from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
+from tripwire.detect.episode import Episode
 
 Kind = Literal["bernoulli", "poisson"]
 
@@ -66,18 +67,21 @@ class RateDetector:
     """Feed one closed window at a time with `update`; returns a Change when the verdict flips.
 
     While a change is firing the baseline is frozen (it must not learn the incident as normal)
-    and a recovery test (observed level vs baseline) decides when it is over; that test and
-    `min_firing_minutes` are the hysteresis that keeps one problem from flapping."""
+    and the episode's recovery test decides when it is over."""
 
     params: RateParams = field(default_factory=RateParams)
     baseline: SeasonalRate = field(default_factory=SeasonalRate)
     bank: CusumBank = field(init=False)
-    firing: dict[str, float] | None = None
-    recovery: float = 0.0
+    episode: Episode = field(init=False)
     lines_at: int = -(10**9)
 
     def __post_init__(self) -> None:
         self.bank = CusumBank([self.params.threshold] * len(self.params.ratios))
+        self.episode = Episode(rising=True)
+
+    @property
+    def firing(self) -> dict[str, float] | None:
+        return self.episode.firing
 
     def _lines(self, minute: int) -> None:
         if minute - self.lines_at < 60:
@@ -127,43 +131,21 @@ class RateDetector:
         trials, events, expected = crossing.sums
         if events < self.params.min_events or trials < self.params.min_trials:
             return None
-        base, seen = expected / trials, events / trials
-        self.firing = {"start": crossing.start, "at": minute, "p0": base, "p1": seen}
-        self.recovery = 0.0
-        return Change("firing", crossing.start, minute, base, seen, relative(base, seen, True))
+        return self.episode.fire(crossing.start, minute, expected / trials, events / trials)
 
     def _recover(self, minute: int, n: float, k: float, p0: float) -> Change | None:
-        assert self.firing is not None
-        # "Recovered" is tested against "still half-way up", so a level that stays raised never
-        # clears by luck, and a real recovery clears in about the time the rise took to detect.
-        high = max(p0 + 0.5 * (self.firing["p1"] - p0), p0 * 1.05)
-        if n > 0 or k > 0:
-            self.recovery = max(0.0, self.recovery + _llr(self.params.kind, n, k, high, p0))
-        lasted = minute - self.firing["at"]
-        if self.recovery < self.params.clear_threshold or lasted < self.params.min_firing_minutes:
-            return None
-        fired = self.firing
-        self.firing = None
-        self.bank.reset()
-        return Change(
-            "resolved",
-            int(fired["start"]),
-            minute,
-            fired["p0"],
-            fired["p1"],
-            relative(fired["p0"], fired["p1"], True),
-        )
+        high = max(p0 + 0.5 * (self.episode.seen - p0), p0 * 1.05)
+        llr = _llr(self.params.kind, n, k, high, p0) if n > 0 or k > 0 else 0.0
+        p = self.params
+        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes)
+        if change is not None:
+            self.bank.reset()
+        return change
 
     def dump(self) -> dict[str, Any]:
-        return {
-            "b": self.baseline.dump(),
-            "c": self.bank.dump(),
-            "f": self.firing,
-            "r": self.recovery,
-        }
+        return {"b": self.baseline.dump(), "c": self.bank.dump(), **self.episode.dump()}
 
     def load(self, data: dict[str, Any]) -> None:
         self.baseline.load(data["b"])
         self.bank.load(data["c"])
-        self.firing = data["f"]
-        self.recovery = float(data["r"])
+        self.episode.load(data)

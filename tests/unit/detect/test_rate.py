@@ -82,3 +82,15 @@ def test_state_survives_a_dump_and_load(seed: int, p: float) -> None:
     copy.load(det.dump())
     assert copy.dump() == det.dump()
     assert copy.expected(T0 + 200) == det.expected(T0 + 200)
+
+
+def test_a_firing_episode_saved_by_an_older_version_still_resolves() -> None:
+    """State persisted before rates and means shared `Episode` named the levels p0/p1."""
+    det = RateDetector(RateParams(warmup_minutes=60))
+    det.episode.load({"f": {"start": T0, "at": T0 + 5, "p0": 0.01, "p1": 0.05}, "r": 0.0})
+    minute = T0 + 10
+    while (change := det._recover(minute, 100.0, 1.0, 0.01)) is None and minute < T0 + 200:
+        minute += 1
+    assert change is not None
+    assert (change.state, change.baseline, change.observed) == ("resolved", 0.01, 0.05)
+    assert det.firing is None

@@ -1,0 +1,59 @@
+"""A change in progress, shared by the CUSUM detectors (rates and score means): what fired and
+the evidence gathered that it is over.
+
+"Recovered" is tested against "still half-way up" (the caller's log-likelihood ratio), so a
+level that stays raised never clears by luck and a real recovery clears in about the time the
+rise took to detect; `min_minutes` keeps one problem from flapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tripwire.detect.change import Change, relative
+
+
+@dataclass
+class Episode:
+    rising: bool
+    firing: dict[str, float] | None = None
+    recovery: float = 0.0
+
+    @property
+    def seen(self) -> float:
+        assert self.firing is not None
+        return self.firing["seen"]
+
+    def fire(self, start: int, minute: int, base: float, seen: float) -> Change:
+        self.firing = {"start": start, "at": minute, "base": base, "seen": seen}
+        self.recovery = 0.0
+        return Change("firing", start, minute, base, seen, relative(base, seen, self.rising))
+
+    def settle(
+        self, minute: int, llr: float, clear_threshold: float, min_minutes: int
+    ) -> Change | None:
+        """Add one window's evidence for "back at the baseline"; the resolved Change once it
+        is strong enough and the episode has lasted long enough."""
+        assert self.firing is not None
+        self.recovery = max(0.0, self.recovery + llr)
+        fired = self.firing
+        if self.recovery < clear_threshold or minute - fired["at"] < min_minutes:
+            return None
+        self.firing = None
+        base, seen = fired["base"], fired["seen"]
+        return Change(
+            "resolved", int(fired["start"]), minute, base, seen, relative(base, seen, self.rising)
+        )
+
+    def dump(self) -> dict[str, Any]:
+        return {"f": self.firing, "r": self.recovery}
+
+    def load(self, data: dict[str, Any]) -> None:
+        fired = None if data["f"] is None else dict(data["f"])
+        if fired is not None:
+            # State saved before episodes were shared named the levels after the statistic.
+            fired.setdefault("base", fired.get("p0", fired.get("mu0", 0.0)))
+            fired.setdefault("seen", fired.get("p1", fired.get("mu1", 0.0)))
+        self.firing = fired
+        self.recovery = float(data["r"])
