@@ -94,6 +94,17 @@ def allowed(status: Status, action: Action, severity: Severity, review_done: boo
     return None
 
 
+def severity_change_refused(status: Status, severity: Severity, review_done: bool) -> str | None:
+    """A closed incident keeps the rule that closed it: it may not become a P0/P1 without the
+    review that such an incident needs before closing."""
+    if status == "closed" and severity in REVIEW_REQUIRED and not review_done:
+        return (
+            f"the incident is closed without a post-incident review; a {severity} needs one: "
+            "complete the review first"
+        )
+    return None
+
+
 def apply(
     state: Lifecycle, action: Action, at: datetime, severity: Severity, review_done: bool
 ) -> Lifecycle:

@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from tripwire.config.respond import ROLES
-from tripwire.domain.incidents import SEVERITIES, Severity, is_open, rank
+from tripwire.domain.incidents import (
+    SEVERITIES,
+    Severity,
+    is_open,
+    rank,
+    severity_change_refused,
+)
 from tripwire.respond.core import Conflict, ServiceCore
 from tripwire.respond.paging import describe
 from tripwire.respond.severity import Facts, assess
@@ -41,6 +47,9 @@ class Records(ServiceCore):
         incident = self.get(ident)
         if incident.severity == severity:
             return incident
+        refused = severity_change_refused(incident.status, severity, incident.review_done)  # type: ignore[arg-type]
+        if refused:
+            raise Conflict(refused)
         old = incident.severity
         incident.severity = severity
         incident.severity_reasons = [reason]

@@ -80,6 +80,30 @@ def test_a_p1_closes_only_after_its_review(api: TestClient, crew: Cast) -> None:
     assert r.json()["status"] == "closed"
 
 
+def test_a_closed_incident_is_not_raised_to_p1_without_its_review(
+    api: TestClient, crew: Cast
+) -> None:
+    """Found by the property test: raising a closed P2 to P0 made a closed P0 with no review."""
+    declare(api, crew, severity="P2")
+    auth = crew.auth("respond")
+    api.post("/v1/incidents/INC-1/resolve", json={}, headers=auth)
+    api.post("/v1/incidents/INC-1/close", json={}, headers=auth)
+    r = api.post(
+        "/v1/incidents/INC-1/severity",
+        json={"severity": "P0", "reason": "harm found"},
+        headers=auth,
+    )
+    assert r.status_code == 409
+    assert "complete the review first" in r.json()["error"]
+    api.post("/v1/incidents/INC-1/review", json={}, headers=auth)
+    r = api.post(
+        "/v1/incidents/INC-1/severity",
+        json={"severity": "P0", "reason": "harm found"},
+        headers=auth,
+    )
+    assert r.json()["severity"] == "P0"
+
+
 def test_a_stale_version_is_refused(api: TestClient, crew: Cast) -> None:
     incident = declare(api, crew)
     r = api.post(
