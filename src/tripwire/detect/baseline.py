@@ -14,7 +14,7 @@ from tripwire.detect.seasonal_fit import Profile, fit
 
 MINUTES_PER_DAY = 1440
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
-MODEL_ERROR = 0.03
+MODEL_ERROR = 0.03  # relative drift of a healthy rate that no count reveals (a few % a day)
 
 
 def season_bucket(minute: int) -> int:
@@ -45,6 +45,7 @@ class SeasonalRate:
     half_life: float = 2 * MINUTES_PER_DAY
     bucket_half_life: float = 7 * 60  # in minutes of that bucket: about a week of visits
     prior: float = 30.0
+    model_error: float = MODEL_ERROR
     k: float = 0.0
     n: float = 0.0
     minutes: int = 0
@@ -79,7 +80,7 @@ class SeasonalRate:
         seasonal = float(self.profile(minute).variance[season_bucket(minute)])
         # Sampling error of both estimates, plus what no count can tell: slow drift and an hour
         # that behaves differently this week (a few percent, which matters at high volume).
-        rel = math.sqrt(1.0 / (self.k + 1.0) + seasonal + MODEL_ERROR**2)
+        rel = math.sqrt(1.0 / (self.k + 1.0) + seasonal + self.model_error**2)
         return min(0.999, self.expected(minute) * (1.0 + rel))
 
     def learn(self, minute: int, n: float, k: float) -> None:
