@@ -17,6 +17,7 @@ from tripwire.config.settings import Settings
 from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import Clock
 from tripwire.notify.worker import OutboxWorker
+from tripwire.respond.exposure import ExposureMemo
 from tripwire.respond.service import IncidentService
 from tripwire.respond.signals import ingest_alert
 from tripwire.respond.timers import next_due, tick
@@ -50,6 +51,7 @@ class RespondStage:
         # timers still fire at the same tick they would have fired at.
         self._idle_until: datetime | None = None
         self._idle = False
+        self._exposure = ExposureMemo()
 
     def handle(self, ctx: Context, events: Sequence[StoredEvent]) -> None:
         self._take_alerts(ctx)
@@ -60,7 +62,7 @@ class RespondStage:
         now = ctx.clock.now()
         if inline and self._idle and (self._idle_until is None or now < self._idle_until):
             return
-        service = IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
+        service = self._service(ctx)
         tick(service)
         if inline:
             self._deliver(ctx)
@@ -74,9 +76,17 @@ class RespondStage:
             return
         self._idle = False
         ctx.shared[_SEEN] = len(ctx.alerts)
-        service = IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
+        service = self._service(ctx)
         for alert in sorted(fresh, key=lambda a: a.detected_at):
             ingest_alert(service, alert)
+
+    def _service(self, ctx: Context) -> IncidentService:
+        # Replay on SQLite counts exposure incrementally (see ExposureMemo for why that is exact).
+        if ctx.shared.get(INLINE_DELIVERY) and ctx.session.get_bind().dialect.name == "sqlite":
+            return IncidentService(
+                ctx.session, ctx.clock, ctx.config, ctx.settings, exposure_of=self._exposure
+            )
+        return IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
 
     def _deliver(self, ctx: Context) -> None:
         if self._worker is None or self._worker.clock is not ctx.clock:
