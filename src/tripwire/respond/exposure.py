@@ -56,8 +56,8 @@ class ExposureMemo:
 
     It remembers what it counted per (use case, window start) and reads only the rows added
     since: a later `ts`, or a higher `seq`. Exact because events are append-only and SQLite
-    has one writer, so rows not yet visible at the last count all get a higher seq. Only for
-    replay: a rolled-back transaction ends the replay, so nothing counted is ever undone.
+    has one writer, so rows not yet visible at the last count all get a higher seq. One memo
+    per `replay()` call: a failed chunk ends the replay, so nothing counted is ever undone.
     """
 
     def __init__(self, limit: int = 8) -> None:

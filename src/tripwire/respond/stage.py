@@ -26,6 +26,8 @@ from tripwire.store.events import StoredEvent
 # Set this key in StageContext.shared to deliver notifications inside the stage's transaction,
 # on the stage's clock: `replay` does, because there event time drives retries and backoff.
 INLINE_DELIVERY = "respond.inline_delivery"
+# Set this key to an ExposureMemo that lives as long as one replay (see ExposureMemo).
+EXPOSURE_MEMO = "respond.exposure_memo"
 _SEEN = "respond.alerts_seen"
 
 
@@ -51,7 +53,6 @@ class RespondStage:
         # timers still fire at the same tick they would have fired at.
         self._idle_until: datetime | None = None
         self._idle = False
-        self._exposure = ExposureMemo()
 
     def handle(self, ctx: Context, events: Sequence[StoredEvent]) -> None:
         self._take_alerts(ctx)
@@ -81,10 +82,10 @@ class RespondStage:
             ingest_alert(service, alert)
 
     def _service(self, ctx: Context) -> IncidentService:
-        # Replay on SQLite counts exposure incrementally (see ExposureMemo for why that is exact).
-        if ctx.shared.get(INLINE_DELIVERY) and ctx.session.get_bind().dialect.name == "sqlite":
+        memo = ctx.shared.get(EXPOSURE_MEMO)
+        if isinstance(memo, ExposureMemo) and ctx.session.get_bind().dialect.name == "sqlite":
             return IncidentService(
-                ctx.session, ctx.clock, ctx.config, ctx.settings, exposure_of=self._exposure
+                ctx.session, ctx.clock, ctx.config, ctx.settings, exposure_of=memo
             )
         return IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
 
