@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.events_data import VALID, minimal, valid
-from tripwire.domain.events import EVENT_TYPES
+from tripwire.domain.events import EVENT_TYPES, parse_rfc3339
 from tripwire.ingest.validate import BatchInvalid, BodyError, parse_batch, parse_body
 from tripwire.ingest.writer import normalised
 
@@ -240,3 +241,28 @@ def test_deeply_nested_attributes_are_refused_not_crashed_on() -> None:
     with pytest.raises(BatchInvalid) as caught:
         parse_batch([valid("output", attributes={"deep": deep})])
     assert caught.value.errors[0].field.startswith("attributes")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-27T10:00:00Z", datetime(2026, 11, 27, 10, tzinfo=UTC)),
+        ("2026-11-27T10:00:00.157Z", datetime(2026, 11, 27, 10, 0, 0, 157000, tzinfo=UTC)),
+        ("2026-11-27T10:00:00.123456Z", datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=UTC)),
+        ("2026-11-27T10:00:00.1234567Z", datetime(2026, 11, 27, 10, 0, 0, 123456, tzinfo=UTC)),
+        ("2026-11-27t10:00:00.5z", datetime(2026, 11, 27, 10, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-11-27T12:00:00+02:00", datetime(2026, 11, 27, 10, tzinfo=UTC)),
+    ],
+)
+def test_timestamps_in_every_rfc3339_shape_become_utc(text: str, expected: datetime) -> None:
+    parsed = parse_rfc3339(text)
+    assert parsed == expected
+    assert parsed.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-02-30T10:00:00Z", "2026-11-27T10:00:00", "2026-11-27T10:00:00+24:00"]
+)
+def test_the_common_shape_is_refused_like_the_rest(text: str) -> None:
+    with pytest.raises(ValueError, match=r"RFC 3339|not a valid date|out of range"):
+        parse_rfc3339(text)

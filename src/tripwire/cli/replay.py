@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +29,8 @@ def replay_command(
     if not file.is_file():
         fail(f"{file}: no such file")
     try:
-        events = read_events(file)
+        with _long_lived():
+            events = read_events(file)
     except ReplayInputError as exc:
         shown = exc.problems[:50]
         more = len(exc.problems) - len(shown)
@@ -59,3 +63,17 @@ def replay_command(
     )
     if as_json:
         typer.echo(json.dumps(report))
+
+
+@contextmanager
+def _long_lived() -> Iterator[None]:
+    """For what is read here and kept for the whole replay (a million events are a million
+    tuples): the cyclic collector neither runs while they are made nor walks them afterwards,
+    which was about 6 % of the CPU time of a 1M-event replay. Reference counting still frees
+    them when the replay is done."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()

@@ -6,6 +6,7 @@ out once per cell when the window closes, not once per event.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,9 @@ class Counter:
 
     def __init__(self) -> None:
         self.cells: dict[CellKey, Cell] = {}
-        self.outputs: dict[str, Info] = {}
+        # OrderedDict, not dict: dropping a plain dict's oldest key with next(iter(d)) scans
+        # past every slot deleted since the last resize, which made each output O(memory).
+        self.outputs: OrderedDict[str, Info] = OrderedDict()
 
     def take(self) -> dict[CellKey, Cell]:
         cells, self.cells = self.cells, {}
@@ -94,7 +97,7 @@ class Counter:
         outputs = self.outputs
         outputs[p["id"]] = info
         if len(outputs) > OUTPUT_MEMORY:
-            del outputs[next(iter(outputs))]
+            outputs.popitem(last=False)
         cell = self._cell(use_case, info)
         cell.outputs += 1.0
         if p.get("status", "ok") != "ok":

@@ -7,12 +7,13 @@ The choice is a hash of the output id, so a replay samples the same outputs ever
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tripwire.config.evaluate import EvaluateConfig
 
 Segment = tuple[str, str, str, str]  # use case, model, model version, prompt version
+HOUR = timedelta(hours=1)
 
 
 def unit_hash(key: str, salt: str = "") -> float:
@@ -36,13 +37,14 @@ class Sampler:
 
     def __init__(self, config: EvaluateConfig) -> None:
         self.config = config
-        self._hour: datetime | None = None
+        self._next_hour: datetime | None = None  # when the current hour's counts end
         self._counts: dict[Segment, int] = {}
 
     def choose(self, payload: dict[str, Any], ts: datetime) -> bool:
-        hour = ts.replace(minute=0, second=0, microsecond=0)
-        if self._hour is None or hour > self._hour:
-            self._hour, self._counts = hour, {}
+        # One comparison per output; the hour is worked out only when it changes.
+        if self._next_hour is None or ts >= self._next_hour:
+            self._next_hour = ts.replace(minute=0, second=0, microsecond=0) + HOUR
+            self._counts = {}
         segment = segment_of(payload)
         seen = self._counts.get(segment, 0)
         rate = self.config.for_use_case(segment[0]).sample_rate

@@ -12,6 +12,7 @@ from tripwire.config.respond import RespondConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
 from tripwire.respond import queries
+from tripwire.respond.exposure import ExposureOf, exposure
 from tripwire.respond.paging import Pager
 from tripwire.store.tables.respond import IncidentRow, TimelineRow
 
@@ -28,9 +29,15 @@ class ServiceCore:
     """Bound to one transaction (`session`) and the injected clock."""
 
     def __init__(
-        self, session: Session, clock: Clock, config: TripwireConfig, settings: Settings
+        self,
+        session: Session,
+        clock: Clock,
+        config: TripwireConfig,
+        settings: Settings,
+        exposure_of: ExposureOf = exposure,
     ) -> None:
         self.session = session
+        self.exposure_of = exposure_of  # replay passes an ExposureMemo
         self.clock = clock
         self.config = config
         self.settings = settings

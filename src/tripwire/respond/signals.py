@@ -9,7 +9,6 @@ from datetime import datetime
 from tripwire.domain.alerts import Alert
 from tripwire.domain.incidents import is_open, stronger_type
 from tripwire.respond import queries
-from tripwire.respond.exposure import exposure
 from tripwire.respond.service import IncidentService, NewIncident
 from tripwire.respond.severity import Facts, criticality_of
 from tripwire.store.tables.respond import IncidentRow, SignalRow
@@ -58,7 +57,9 @@ def ingest_alert(service: IncidentService, alert: Alert) -> IncidentRow | None:
 
 def _open(service: IncidentService, alert: Alert) -> IncidentRow:
     exposed = alert.details.get("exposed_users")
-    seen = exposure(service.session, alert.use_case, alert.started_at, service.clock.now())
+    seen = service.exposure_of(
+        service.session, alert.use_case, alert.started_at, service.clock.now()
+    )
     new = NewIncident(
         type=alert.incident_type,
         title=title_of(alert),
@@ -202,7 +203,7 @@ def reassess(
 ) -> None:
     """Refresh the people exposed and re-run the severity rules (severity only rises)."""
     now: datetime = service.clock.now()
-    seen = exposure(service.session, incident.use_case, incident.started_at, now)
+    seen = service.exposure_of(service.session, incident.use_case, incident.started_at, now)
     incident.exposed_users = max(incident.exposed_users, seen.users)
     incident.exposed_outputs = max(incident.exposed_outputs, seen.outputs)
     mags = [s.magnitude for s in queries.signals(service.session, incident.number) if s.magnitude]

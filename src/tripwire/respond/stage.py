@@ -17,6 +17,7 @@ from tripwire.config.settings import Settings
 from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import Clock
 from tripwire.notify.worker import OutboxWorker
+from tripwire.respond.exposure import ExposureMemo
 from tripwire.respond.service import IncidentService
 from tripwire.respond.signals import ingest_alert
 from tripwire.respond.timers import next_due, tick
@@ -25,6 +26,8 @@ from tripwire.store.events import StoredEvent
 # Set this key in StageContext.shared to deliver notifications inside the stage's transaction,
 # on the stage's clock: `replay` does, because there event time drives retries and backoff.
 INLINE_DELIVERY = "respond.inline_delivery"
+# Set this key to an ExposureMemo that lives as long as one replay (see ExposureMemo).
+EXPOSURE_MEMO = "respond.exposure_memo"
 _SEEN = "respond.alerts_seen"
 
 
@@ -60,7 +63,7 @@ class RespondStage:
         now = ctx.clock.now()
         if inline and self._idle and (self._idle_until is None or now < self._idle_until):
             return
-        service = IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
+        service = self._service(ctx)
         tick(service)
         if inline:
             self._deliver(ctx)
@@ -74,9 +77,17 @@ class RespondStage:
             return
         self._idle = False
         ctx.shared[_SEEN] = len(ctx.alerts)
-        service = IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
+        service = self._service(ctx)
         for alert in sorted(fresh, key=lambda a: a.detected_at):
             ingest_alert(service, alert)
+
+    def _service(self, ctx: Context) -> IncidentService:
+        memo = ctx.shared.get(EXPOSURE_MEMO)
+        if isinstance(memo, ExposureMemo) and ctx.session.get_bind().dialect.name == "sqlite":
+            return IncidentService(
+                ctx.session, ctx.clock, ctx.config, ctx.settings, exposure_of=memo
+            )
+        return IncidentService(ctx.session, ctx.clock, ctx.config, ctx.settings)
 
     def _deliver(self, ctx: Context) -> None:
         if self._worker is None or self._worker.clock is not ctx.clock:
