@@ -39,8 +39,10 @@ MONITOR = {
     "safety": "safety-triggers",
     "errors": "errors",
     "quality": "quality-score",
+    "tickets_wrong_answer": "tickets-wrong-answer",
 }
 RECALL_AT = (15, 60, 360, 1440)
+ISSUE_SIGNALS = ("negative_feedback", "negative_feedback@0.5", "safety", "errors", "quality")
 BUDGET = 0.25  # the issue's false-alarm budget per stream-week
 
 
@@ -348,6 +350,12 @@ def done_when(rows: list[tuple[Case, dict[str, Result]]]) -> list[str]:
     )
     for sig in MONITOR:
         med, _, _, orc, win = stats(sig, "target")
+        if sig not in ISSUE_SIGNALS:
+            # Not in the issue's list: reported, not judged. A ticket topic at 2,000 outputs/h
+            # is about ten tickets a day, and a baseline built from a few dozen events must be
+            # cautious where the oracle knows the true rate.
+            out.append(f"[INFO] {sig}: {med:.0f} min; window rule {win:.0f}; oracle {orc:.0f}")
+            continue
         line(
             med < win or math.isinf(win),
             f"{sig}: beats the window rule ({med:.0f} vs {win:.0f} min)",

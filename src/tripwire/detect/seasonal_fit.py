@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 HARMONICS = 2
 BUCKETS = 48
-RIDGE = 30.0  # pseudo-events pulling every parameter toward "no seasonality"
+RIDGE = 90.0  # pseudo-events: a bucket (a level and two harmonics) starts at 1 +- 1/sqrt(30)
 
 
 def _design() -> NDArray[np.float64]:
