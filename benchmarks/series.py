@@ -196,9 +196,12 @@ def _runs(alarm: np.ndarray) -> np.ndarray:
 
 
 def _range_f1(s: np.ndarray, start: int, end: int) -> float:
+    """At the highest threshold that still alarms inside the range (recall 1); precision is
+    the mean over alarm runs of the share of their rows inside the range (Tatbul et al.)."""
     runs = _runs(s >= s[start:end].max())
-    hits = len(np.unique(runs[start:end][runs[start:end] > 0]))
-    return 2 * (hits / runs.max()) / (1 + hits / runs.max())
+    inside = np.bincount(runs[start:end], minlength=runs.max() + 1)[1:]
+    precision = float(np.mean(inside / np.bincount(runs)[1:]))
+    return 2 * precision / (1 + precision)
 
 
 def _threshold(normals: list[np.ndarray]) -> float:
@@ -237,7 +240,7 @@ def evaluate(cases: list[Case], scores: list[np.ndarray]) -> dict[str, list[floa
 
 
 def _tripwire(x: np.ndarray) -> np.ndarray:
-    return np.asarray(score_series(x.tolist()))
+    return np.round(score_series(x.tolist()), 6)  # as written by detect-series
 
 
 DETECTORS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
