@@ -99,6 +99,7 @@ class SeriesDetector:
     last_z: float = 0.0
     zz: float = 0.0  # EW mean of z_t * z_t-1 and of z_t^2: residual autocorrelation
     z2: float = 1.0
+    energy: float = 1.0  # slow EW mean of clipped z^2: how unusual the recent residuals are
 
     def score(self, value: float) -> float:
         self.count += 1
@@ -136,7 +137,15 @@ class SeriesDetector:
             short = 1.4826 * _median([abs(r) for r in self.recent]) + 1e-12
             variance = _soft(math.log2(max(short / scale, 1e-12)) - 1.0, 1.2)
         confidence = min(1.0, (self.count - WARMUP) / 40.0)
-        return confidence * max(spike, shift, variance)
+        return confidence * max(spike, shift, variance, self._graded(z))
+
+    def _graded(self, z: float) -> float:
+        """Under 0.25: how unusual this and the recent residuals are. Scoring every quiet row
+        0 would throw away the order ranking metrics use, and rows in a drift or just after
+        a shift do carry evidence; this never raises or holds an alarm."""
+        clipped = min(16.0, z * z)
+        energy = 0.98 * self.energy + 0.02 * clipped + clipped / 8.0
+        return 0.25 * energy / (energy + 4.0)
 
     def _learn(
         self, value: float, residual: float, z: float, seasonal: float, phase: int, scale: float
@@ -145,6 +154,7 @@ class SeriesDetector:
         self.zz = 0.98 * self.zz + 0.02 * clipped_z * self.last_z
         self.z2 = 0.98 * self.z2 + 0.02 * clipped_z * clipped_z
         self.last_z = clipped_z
+        self.energy = 0.98 * self.energy + 0.02 * clipped_z * clipped_z
         # Autocorrelated residuals (a model still catching up) make sums of z wander further
         # than independent ones would: shrink the CUSUM steps by the AR(1) variance inflation.
         rho = min(0.95, max(0.0, self.zz / max(self.z2, 1e-9)))
