@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tripwire.detect.series_stuck import Repeats
+
 ALPHAS = (0.03, 0.15, 0.5)
 BUFFER = 4800  # long enough to find a daily period in 1-minute data
 SCALE_WINDOW = 256
@@ -27,6 +29,7 @@ SHORT_WINDOW = 16
 CUSUM_K = 0.5
 RELEVEL_AT = 12.0
 WARMUP = 12
+STUCK_NATS = 12.0  # a run of repeats as unlikely as e^-12 begins to count; e^-24 scores 0.9
 
 
 def _soft(excess: float, width: float) -> float:
@@ -100,9 +103,12 @@ class SeriesDetector:
     zz: float = 0.0  # EW mean of z_t * z_t-1 and of z_t^2: residual autocorrelation
     z2: float = 1.0
     energy: float = 1.0  # slow EW mean of clipped z^2: how unusual the recent residuals are
+    repeats: Repeats = field(default_factory=Repeats)
+    stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
 
     def score(self, value: float) -> float:
         self.count += 1
+        self.stuck = self.repeats.surprise(value)
         if self.count == 1:
             self.levels = [value] * len(ALPHAS)
             self.buffer.append(value)
@@ -137,7 +143,8 @@ class SeriesDetector:
             short = 1.4826 * _median([abs(r) for r in self.recent]) + 1e-12
             variance = _soft(math.log2(max(short / scale, 1e-12)) - 1.0, 1.2)
         confidence = min(1.0, (self.count - WARMUP) / 40.0)
-        return confidence * max(spike, shift, variance, self._graded(z))
+        stuck = _soft(self.stuck - STUCK_NATS, 0.66 * STUCK_NATS)
+        return confidence * max(spike, shift, variance, stuck, self._graded(z))
 
     def _graded(self, z: float) -> float:
         """Under 0.25: how unusual this and the recent residuals are. Scoring every quiet row
