@@ -154,7 +154,7 @@ def _length(base: str, rng: np.random.Generator, quick: bool) -> int:
 
 def corpus(quick: bool) -> list[Case]:
     rng = np.random.default_rng(20261127)
-    per_kind, normals = (4, 1) if quick else (12, 2)
+    per_kind, normals = (4, 1) if quick else (24, 3)
     cases: list[Case] = []
     for kind in KINDS:
         pool = SEASONAL if kind in {"season_break", "missing_peak"} else BASES

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tripwire.detect.series_stuck import Repeats
+from tripwire.detect.series_tail import Tail
 
 ALPHAS = (0.03, 0.15, 0.5)
 BUFFER = 4800  # long enough to find a daily period in 1-minute data
@@ -104,6 +105,7 @@ class SeriesDetector:
     z2: float = 1.0
     energy: float = 1.0  # slow EW mean of clipped z^2: how unusual the recent residuals are
     repeats: Repeats = field(default_factory=Repeats)
+    tail: Tail = field(default_factory=Tail)
     stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
 
     def score(self, value: float) -> float:
@@ -136,7 +138,7 @@ class SeriesDetector:
         return max(self.scale, floor)
 
     def _combine(self, z: float, scale: float) -> float:
-        spike = _soft(abs(z) - 3.0, 2.5)
+        spike = _soft(self.tail.equivalent(z) - 3.0, 2.5)
         shift = _soft(max(self.up, self.down) - 4.0, 5.0)
         variance = 0.0
         if len(self.recent) == SHORT_WINDOW:
@@ -161,6 +163,7 @@ class SeriesDetector:
         self.zz = 0.98 * self.zz + 0.02 * clipped_z * self.last_z
         self.z2 = 0.98 * self.z2 + 0.02 * clipped_z * clipped_z
         self.last_z = clipped_z
+        self.tail.learn(z)
         self.energy = 0.98 * self.energy + 0.02 * clipped_z * clipped_z
         # Autocorrelated residuals (a model still catching up) make sums of z wander further
         # than independent ones would: shrink the CUSUM steps by the AR(1) variance inflation.
