@@ -80,7 +80,13 @@ def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
         return 0
     strongest = max(a for _, a in peaks)
     # Multiples of the true period correlate as well; the shortest strong one is the period.
-    return next(lag for lag, a in peaks if a >= 0.85 * strongest)
+    lag = next(lag for lag, a in peaks if a >= 0.85 * strongest)
+    # A broad peak in noisy data (counts) has wiggles on its flank: take the top of the hill.
+    # Smoothing over a few lags first keeps the top from being one noisy lag.
+    reach, width = max(1, lag // 8), 1 + 2 * (lag // 24)
+    smooth = np.convolve(acf[:top], np.ones(width) / width, mode="same")
+    low = max(2, lag - reach)
+    return low + int(np.argmax(smooth[low : min(top, lag + reach + 1)]))
 
 
 @dataclass
