@@ -210,7 +210,7 @@ def _threshold(normals: list[np.ndarray]) -> float:
     for thr in np.unique(np.quantile(flat, np.linspace(0.9, 1.0, 400))):
         if sum(_runs(s >= thr).max(initial=0) for s in normals) <= rows / 10000:
             return float(thr)
-    return float(flat.max()) + 1e-9
+    return float("inf")  # no threshold meets the budget: the detector never alarms
 
 
 def evaluate(cases: list[Case], scores: list[np.ndarray]) -> dict[str, list[float]]:
@@ -270,7 +270,7 @@ def main(argv: list[str]) -> int:
     print("false alarm runs per 10k rows on normal-only series, at the det threshold:")
     for base in [*BASES[:-1], "all"]:
         print(f"  {base:<14}" + "".join(f"{results[n]['FA ' + base][0]:>12.2f}" for n in DETECTORS))
-    print("  threshold     " + "".join(f"{results[n]['threshold'][0]:>12.4g}" for n in DETECTORS))
+    print("  threshold     " + "".join(f"{results[n]['threshold'][0]:>12.6g}" for n in DETECTORS))
     print(f"tripwire throughput: {rows / elapsed:,.0f} rows/s")
     return 0
 

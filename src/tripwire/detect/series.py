@@ -2,14 +2,16 @@
 `metric` monitors). Makes no assumption about the series beyond "recent past predicts the
 present":
 
-- level: three robust EWMA trackers (slow, medium, fast); the one with the lowest recent error
-  predicts, so random walks and stable series are both followed well;
+- level: three robust EWMA trackers (slow, medium, fast); the one with the lowest error over
+  ~100 rows predicts, so random walks and stable series are both followed well;
 - seasonality: the period is detected online from the autocorrelation of the recent buffer and a
   per-phase profile is learned robustly;
 - scale: median absolute residual (MAD) over a long window, floored for constant series;
-- scores: spikes (robust z of the residual), level shifts and trend breaks (two-sided CUSUM of
-  standardised residuals), variance changes (short vs long scale). The score is the largest,
-  each mapped to [0,1]. Each score uses only the rows at or before it.
+- scores: spikes (robust z of the residual, read through the series' own recent tail:
+  `series_tail`), level shifts and trend breaks (two-sided CUSUM of standardised residuals),
+  variance changes (short vs long scale), stuck values (`series_stuck`), and under 0.25 a grade
+  of how unusual the recent residuals are. The score is the largest, each mapped to [0,1].
+  Each score uses only the rows at or before it.
 """
 
 from __future__ import annotations
@@ -109,7 +111,6 @@ class SeriesDetector:
     last_z: float = 0.0
     zz: float = 0.0  # EW mean of z_t * z_t-1 and of z_t^2: residual autocorrelation
     z2: float = 1.0
-    energy: float = 1.0  # slow EW mean of clipped z^2: how unusual the recent residuals are
     repeats: Repeats = field(default_factory=Repeats)
     tail: Tail = field(default_factory=Tail)
     stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
@@ -159,7 +160,7 @@ class SeriesDetector:
         0 would throw away the order ranking metrics use, and rows in a drift or just after
         a shift do carry evidence; this never raises or holds an alarm."""
         clipped = min(16.0, z * z)
-        energy = 0.98 * self.energy + 0.02 * clipped + clipped / 8.0
+        energy = 0.98 * self.z2 + 0.02 * clipped + clipped / 8.0  # z2: recent mean of z^2
         return 0.25 * energy / (energy + 4.0)
 
     def _learn(
@@ -170,7 +171,6 @@ class SeriesDetector:
         self.z2 = 0.98 * self.z2 + 0.02 * clipped_z * clipped_z
         self.last_z = clipped_z
         self.tail.learn(z)
-        self.energy = 0.98 * self.energy + 0.02 * clipped_z * clipped_z
         # Autocorrelated residuals (a model still catching up) make sums of z wander further
         # than independent ones would: shrink the CUSUM steps by the AR(1) variance inflation.
         rho = min(0.95, max(0.0, self.zz / max(self.z2, 1e-9)))
