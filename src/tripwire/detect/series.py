@@ -2,14 +2,16 @@
 `metric` monitors). Makes no assumption about the series beyond "recent past predicts the
 present":
 
-- level: three robust EWMA trackers (slow, medium, fast); the one with the lowest recent error
-  predicts, so random walks and stable series are both followed well;
+- level: three robust EWMA trackers (slow, medium, fast); the one with the lowest error over
+  ~100 rows predicts, so random walks and stable series are both followed well;
 - seasonality: the period is detected online from the autocorrelation of the recent buffer and a
   per-phase profile is learned robustly;
 - scale: median absolute residual (MAD) over a long window, floored for constant series;
-- scores: spikes (robust z of the residual), level shifts and trend breaks (two-sided CUSUM of
-  standardised residuals), variance changes (short vs long scale). The score is the largest,
-  each mapped to [0,1]. Each score uses only the rows at or before it.
+- scores: spikes (robust z of the residual, read through the series' own recent tail:
+  `series_tail`), level shifts and trend breaks (two-sided CUSUM of standardised residuals),
+  variance changes (short vs long scale), stuck values (`series_stuck`), and under 0.25 a grade
+  of how unusual the recent residuals are. The score is the largest, each mapped to [0,1].
+  Each score uses only the rows at or before it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from tripwire.detect.series_stuck import Repeats
+from tripwire.detect.series_tail import Tail
+
 ALPHAS = (0.03, 0.15, 0.5)
 BUFFER = 4800  # long enough to find a daily period in 1-minute data
 SCALE_WINDOW = 256
@@ -27,6 +32,7 @@ SHORT_WINDOW = 16
 CUSUM_K = 0.5
 RELEVEL_AT = 12.0
 WARMUP = 12
+STUCK_NATS = 12.0  # a run of repeats as unlikely as e^-12 begins to count; e^-24 scores 0.9
 
 
 def _soft(excess: float, width: float) -> float:
@@ -76,7 +82,13 @@ def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
         return 0
     strongest = max(a for _, a in peaks)
     # Multiples of the true period correlate as well; the shortest strong one is the period.
-    return next(lag for lag, a in peaks if a >= 0.85 * strongest)
+    lag = next(lag for lag, a in peaks if a >= 0.85 * strongest)
+    # A broad peak in noisy data (counts) has wiggles on its flank: take the top of the hill.
+    # Smoothing over a few lags first keeps the top from being one noisy lag.
+    reach, width = max(1, lag // 8), 1 + 2 * (lag // 24)
+    smooth = np.convolve(acf[:top], np.ones(width) / width, mode="same")
+    low = max(2, lag - reach)
+    return low + int(np.argmax(smooth[low : min(top, lag + reach + 1)]))
 
 
 @dataclass
@@ -99,9 +111,13 @@ class SeriesDetector:
     last_z: float = 0.0
     zz: float = 0.0  # EW mean of z_t * z_t-1 and of z_t^2: residual autocorrelation
     z2: float = 1.0
+    repeats: Repeats = field(default_factory=Repeats)
+    tail: Tail = field(default_factory=Tail)
+    stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
 
     def score(self, value: float) -> float:
         self.count += 1
+        self.stuck = self.repeats.surprise(value)
         if self.count == 1:
             self.levels = [value] * len(ALPHAS)
             self.buffer.append(value)
@@ -129,14 +145,23 @@ class SeriesDetector:
         return max(self.scale, floor)
 
     def _combine(self, z: float, scale: float) -> float:
-        spike = _soft(abs(z) - 3.0, 2.5)
+        spike = _soft(self.tail.equivalent(z) - 3.0, 2.5)
         shift = _soft(max(self.up, self.down) - 4.0, 5.0)
         variance = 0.0
         if len(self.recent) == SHORT_WINDOW:
             short = 1.4826 * _median([abs(r) for r in self.recent]) + 1e-12
             variance = _soft(math.log2(max(short / scale, 1e-12)) - 1.0, 1.2)
         confidence = min(1.0, (self.count - WARMUP) / 40.0)
-        return confidence * max(spike, shift, variance)
+        stuck = _soft(self.stuck - STUCK_NATS, 0.66 * STUCK_NATS)
+        return confidence * max(spike, shift, variance, stuck, self._graded(z))
+
+    def _graded(self, z: float) -> float:
+        """Under 0.25: how unusual this and the recent residuals are. Scoring every quiet row
+        0 would throw away the order ranking metrics use, and rows in a drift or just after
+        a shift do carry evidence; this never raises or holds an alarm."""
+        clipped = min(16.0, z * z)
+        energy = 0.98 * self.z2 + 0.02 * clipped + clipped / 8.0  # z2: recent mean of z^2
+        return 0.25 * energy / (energy + 4.0)
 
     def _learn(
         self, value: float, residual: float, z: float, seasonal: float, phase: int, scale: float
@@ -145,6 +170,7 @@ class SeriesDetector:
         self.zz = 0.98 * self.zz + 0.02 * clipped_z * self.last_z
         self.z2 = 0.98 * self.z2 + 0.02 * clipped_z * clipped_z
         self.last_z = clipped_z
+        self.tail.learn(z)
         # Autocorrelated residuals (a model still catching up) make sums of z wander further
         # than independent ones would: shrink the CUSUM steps by the AR(1) variance inflation.
         rho = min(0.95, max(0.0, self.zz / max(self.z2, 1e-9)))
@@ -160,7 +186,10 @@ class SeriesDetector:
         target = value - seasonal
         for j, alpha in enumerate(ALPHAS):
             err = target - self.levels[j]
-            self.errors[j] = 0.95 * self.errors[j] + 0.05 * min(abs(err), bound)
+            # The predictor is chosen on ~100 rows of errors, not ~20: a quick choice hands
+            # the forecast to the fastest tracker as soon as a drift or shift starts, which
+            # then follows the anomaly instead of exposing it.
+            self.errors[j] = 0.99 * self.errors[j] + 0.01 * min(abs(err), bound)
             self.levels[j] += alpha * max(-bound, min(bound, err))
         if self.period:
             best = self._best()

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tripwire.detect.series import SeriesDetector, detect_period
+from tripwire.detect.series import BUFFER, SCALE_WINDOW, SeriesDetector, detect_period
+from tripwire.detect.series_tail import BINS
 
 
 def scores(values: list[float]) -> list[float]:
@@ -56,6 +57,66 @@ def test_a_seasonal_dip_is_not_an_anomaly_but_a_break_in_it_is() -> None:
     s = scores(x)
     assert np.mean(np.asarray(s[1500:2500]) > 0.5) < 0.02
     assert s[2550] > 0.9
+
+
+def test_a_period_is_found_in_low_counts() -> None:
+    # Poisson counts around 2 per row: the autocorrelation peak is broad and noisy.
+    t = np.arange(4800)
+    rate = 2 * (1 + 0.8 * np.sin(2 * np.pi * t / 96))
+    for seed in range(3):
+        x = np.random.default_rng(seed).poisson(rate).astype(float)
+        assert abs(detect_period(x) - 96) <= 3
+
+
+def test_a_stuck_sensor_is_flagged_within_ten_rows() -> None:
+    rng = np.random.default_rng(6)
+    x = list(10 + rng.normal(0, 1, 600))
+    x[500:530] = [x[499]] * 30
+    s = scores(x)
+    assert max(s[100:499]) < 0.5
+    assert max(s[500:510]) > 0.9
+
+
+def test_runs_of_zeros_are_normal_where_zeros_are_common() -> None:
+    rng = np.random.default_rng(7)
+    x = np.where(rng.random(3000) < 0.8, 0.0, rng.gamma(2, 5, 3000))
+    s = np.asarray(scores(list(x)))
+    assert np.mean(s[500:] >= 0.9) < 0.1
+
+
+def test_heavy_tails_do_not_page_on_ordinary_excursions() -> None:
+    x = 10 + np.random.default_rng(8).standard_t(2.5, 6000)
+    s = np.asarray(scores(list(x)))
+    assert np.sum(s[1000:] >= 0.9) <= 15  # a Gaussian reading of the scale paged 30-50 times
+
+
+def test_quiet_rows_are_ranked_not_tied() -> None:
+    rng = np.random.default_rng(9)
+    s = scores(list(10 + rng.normal(0, 1, 1000)))
+    assert len(set(np.round(s[100:], 6))) > 800
+    assert max(s[100:]) < 0.5
+
+
+def test_a_long_shift_is_not_scored_as_one_long_tie() -> None:
+    rng = np.random.default_rng(10)
+    x = list(5 + rng.normal(0, 0.5, 1200))
+    for i in range(600, 1200):
+        x[i] += 5
+    s = np.round(scores(x), 6)
+    assert max(s[600:610]) > 0.9
+    assert np.sum(s[600:] >= 0.999) < 20
+    assert len(set(s[620:])) > 500
+
+
+def test_state_stays_bounded() -> None:
+    det = SeriesDetector()
+    rng = np.random.default_rng(11)
+    for v in rng.normal(0, 1, 6000):
+        det.score(float(v))
+    assert len(det.buffer) == BUFFER
+    assert len(det.residuals) == SCALE_WINDOW
+    assert len(det.tail.counts) == BINS
+    assert det.tail.weight < 1e6
 
 
 @settings(max_examples=30, deadline=None)
