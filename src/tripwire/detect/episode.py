@@ -9,9 +9,10 @@ rise took to detect; `min_minutes` keeps one problem from flapping.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tripwire.detect.change import Change, relative
+from tripwire.detect.cusum import CusumBank
 
 
 @dataclass
@@ -57,3 +58,44 @@ class Episode:
             fired.setdefault("seen", fired.get("p1", fired.get("mu1", 0.0)))
         self.firing = fired
         self.recovery = float(data["r"])
+
+
+class _Hysteresis(Protocol):
+    @property
+    def clear_threshold(self) -> float: ...
+    @property
+    def min_firing_minutes(self) -> int: ...
+
+
+class _Saved(Protocol):
+    def dump(self) -> dict[str, Any]: ...
+    def load(self, data: dict[str, Any]) -> None: ...
+
+
+class EpisodeDetector:
+    """What the CUSUM detectors share around their statistics: the bank restarts when an
+    episode settles, and the saved state is the baseline, the bank and the episode."""
+
+    params: _Hysteresis
+    baseline: _Saved
+    bank: CusumBank
+    episode: Episode
+
+    @property
+    def firing(self) -> dict[str, float] | None:
+        return self.episode.firing
+
+    def _settle(self, minute: int, llr: float) -> Change | None:
+        p = self.params
+        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes)
+        if change is not None:
+            self.bank.reset()
+        return change
+
+    def dump(self) -> dict[str, Any]:
+        return {"b": self.baseline.dump(), "c": self.bank.dump(), **self.episode.dump()}
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.baseline.load(data["b"])
+        self.bank.load(data["c"])
+        self.episode.load(data)

@@ -5,12 +5,11 @@ evaluator gap delays detection but never raises an alert."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from tripwire.detect.baseline import MeanBaseline
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
-from tripwire.detect.episode import Episode
+from tripwire.detect.episode import Episode, EpisodeDetector
 from tripwire.detect.rate import lines
 
 
@@ -31,7 +30,7 @@ class MeanParams:
 
 
 @dataclass
-class MeanDetector:
+class MeanDetector(EpisodeDetector):
     """`update(minute, count, total, squares)` per closed window; returns a Change when the
     verdict flips (see RateDetector for the firing and recovery rules)."""
 
@@ -44,10 +43,6 @@ class MeanDetector:
     def __post_init__(self) -> None:
         self.bank = CusumBank([self.params.threshold] * len(self.params.shifts))
         self.episode = Episode(rising=self.params.direction > 0)
-
-    @property
-    def firing(self) -> dict[str, float] | None:
-        return self.episode.firing
 
     def _lines(self, minute: int) -> None:
         if minute - self.lines_at < 60:
@@ -111,16 +106,4 @@ class MeanDetector:
         if abs(low - mu) < 0.05 * sd:
             low = mu + self.params.direction * 0.05 * sd
         llr = self._llr(count, total, low, mu, sd)
-        p = self.params
-        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes)
-        if change is not None:
-            self.bank.reset()
-        return change
-
-    def dump(self) -> dict[str, Any]:
-        return {"b": self.baseline.dump(), "c": self.bank.dump(), **self.episode.dump()}
-
-    def load(self, data: dict[str, Any]) -> None:
-        self.baseline.load(data["b"])
-        self.bank.load(data["c"])
-        self.episode.load(data)
+        return self._settle(minute, llr)

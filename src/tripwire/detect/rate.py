@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from tripwire.detect.baseline import SeasonalRate
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
-from tripwire.detect.episode import Episode
+from tripwire.detect.episode import Episode, EpisodeDetector
 
 Kind = Literal["bernoulli", "poisson"]
 
@@ -63,7 +63,7 @@ def _p1(kind: Kind, p0: float, ratio: float) -> float:
 
 
 @dataclass
-class RateDetector:
+class RateDetector(EpisodeDetector):
     """Feed one closed window at a time with `update`; returns a Change when the verdict flips.
 
     While a change is firing the baseline is frozen (it must not learn the incident as normal)
@@ -78,10 +78,6 @@ class RateDetector:
     def __post_init__(self) -> None:
         self.bank = CusumBank([self.params.threshold] * len(self.params.ratios))
         self.episode = Episode(rising=True)
-
-    @property
-    def firing(self) -> dict[str, float] | None:
-        return self.episode.firing
 
     def _lines(self, minute: int) -> None:
         if minute - self.lines_at < 60:
@@ -136,16 +132,4 @@ class RateDetector:
     def _recover(self, minute: int, n: float, k: float, p0: float) -> Change | None:
         high = max(p0 + 0.5 * (self.episode.seen - p0), p0 * 1.05)
         llr = _llr(self.params.kind, n, k, high, p0) if n > 0 or k > 0 else 0.0
-        p = self.params
-        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes)
-        if change is not None:
-            self.bank.reset()
-        return change
-
-    def dump(self) -> dict[str, Any]:
-        return {"b": self.baseline.dump(), "c": self.bank.dump(), **self.episode.dump()}
-
-    def load(self, data: dict[str, Any]) -> None:
-        self.baseline.load(data["b"])
-        self.bank.load(data["c"])
-        self.episode.load(data)
+        return self._settle(minute, llr)
