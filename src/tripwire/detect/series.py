@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -131,6 +132,31 @@ class SeriesDetector:
         result = self._combine(z, scale) if self.count > WARMUP else 0.0
         self._learn(value, residual, z, seasonal, phase, scale)
         return result
+
+    def dump(self) -> dict[str, Any]:
+        """The whole state as plain JSON (the buffers are bounded), so a `metric` monitor keeps
+        what it learned across a restart of `serve`."""
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, deque):
+                value = list(value)
+            elif isinstance(value, Repeats | Tail):
+                value = value.dump()
+            data[f.name] = value
+        return data
+
+    def load(self, data: dict[str, Any]) -> None:
+        for f in fields(self):
+            if f.name not in data:
+                continue  # saved by an older version: that part starts afresh
+            current, saved = getattr(self, f.name), data[f.name]
+            if isinstance(current, deque):
+                setattr(self, f.name, deque((float(x) for x in saved), maxlen=current.maxlen))
+            elif isinstance(current, Repeats | Tail):
+                current.load(saved)
+            else:
+                setattr(self, f.name, saved)
 
     def _best(self) -> int:
         errors = self.errors

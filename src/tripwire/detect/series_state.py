@@ -165,7 +165,7 @@ class Series:
 
     def dump(self) -> dict[str, Any]:
         data: dict[str, Any] = {"v": self.volume, "x": self.extra, "lm": self.last_minute}
-        for name in ("rate", "mean", "latency", "burn"):
+        for name in ("rate", "mean", "latency", "burn", "generic"):
             part = getattr(self, name)
             if part is not None:
                 data[name] = part.dump()
@@ -176,7 +176,7 @@ class Series:
     def load(self, data: dict[str, Any]) -> None:
         self.volume, self.extra = float(data["v"]), dict(data["x"])
         self.last_minute = int(data.get("lm", 0))
-        for name in ("rate", "mean", "latency", "burn"):
+        for name in ("rate", "mean", "latency", "burn", "generic"):
             part = getattr(self, name)
             if part is not None and name in data:
                 part.load(data[name])

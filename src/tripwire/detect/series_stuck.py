@@ -4,7 +4,8 @@ identical values is, given how often this series repeats a value."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 DECAY = 0.999  # the repeat rates remember about the last thousand rows
 
@@ -21,6 +22,17 @@ class Repeats:
     more_hits: float = 0.0
     more_seen: float = 0.0
     last: float = math.nan
+
+    def dump(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["last"] = None if math.isnan(self.last) else self.last  # JSON has no NaN
+        return data
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.run = int(data["run"])
+        self.first_hits, self.first_seen = float(data["first_hits"]), float(data["first_seen"])
+        self.more_hits, self.more_seen = float(data["more_hits"]), float(data["more_seen"])
+        self.last = math.nan if data["last"] is None else float(data["last"])
 
     def surprise(self, value: float) -> float:
         """Nats of evidence that the series is stuck, counting `value`; then learns from it."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 LOW = 3.0  # below this |z| never scores as a spike, so it need not be counted
 RATIO = 1.12  # bins 12 % wide: 60 of them reach |z| ~ 2,700
@@ -21,6 +22,13 @@ class Tail:
     counts: list[float] = field(default_factory=lambda: [0.0] * BINS)
     total: float = 0.0
     weight: float = 1.0
+
+    def dump(self) -> dict[str, Any]:
+        return {"counts": list(self.counts), "total": self.total, "weight": self.weight}
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.counts = [float(x) for x in data["counts"]]
+        self.total, self.weight = float(data["total"]), float(data["weight"])
 
     def equivalent(self, z: float) -> float:
         """The Gaussian |z| with the two-sided tail probability that |z| has here: |z| itself

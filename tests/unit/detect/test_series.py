@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -127,3 +129,20 @@ def test_scores_are_in_range_and_never_look_ahead(values: list[float], cut: int)
     full = scores(values)
     assert all(0.0 <= v <= 1.0 for v in full)
     assert scores(values[:cut]) == full[:cut]
+
+
+def test_a_restored_detector_scores_exactly_as_the_original() -> None:
+    """A `metric` monitor's detector is saved as plain JSON (no NaN) and picks up where it was:
+    period, profile, scale, tail and stuck-sensor state included."""
+    rng = np.random.default_rng(8)
+    t = np.arange(3000)
+    values = 10 + 3 * np.sin(2 * np.pi * t / 96) + rng.standard_t(3, len(t))
+    values[2500:2520] = 10.0  # a stuck stretch right at the save point
+    original = SeriesDetector()
+    for v in values[:2510]:
+        original.score(float(v))
+    restored = SeriesDetector()
+    restored.load(json.loads(json.dumps(original.dump(), allow_nan=False)))
+    assert restored.period == original.period > 0
+    for v in values[2510:]:
+        assert restored.score(float(v)) == original.score(float(v))
