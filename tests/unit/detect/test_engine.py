@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
 
 from tests.unit.detect.engine_support import run
 from tripwire.config.monitors import MaintenanceWindow, MonitorsConfig, MonitorSpec
@@ -97,3 +99,39 @@ def test_the_p95_monitor_stays_quiet_through_healthy_weeks_of_drifting_latency()
         scenario = Scenario(seed=seed, days=7, outputs_per_hour=1000, use_cases=ONE)
         alerts = run(simulate(scenario).events, latency_only)
         assert alerts == [], (seed, [a.title for a in alerts])
+
+
+def test_a_metric_monitor_pages_on_a_collapse_of_its_series_and_not_before() -> None:
+    """`signal: metric` runs the generic detector on a metric's per-minute mean."""
+    rng = np.random.default_rng(11)
+    config = MonitorsConfig(
+        defaults=False,
+        items=[
+            MonitorSpec(
+                name="throughput",
+                signal="metric",
+                metric="tokens_per_s",
+                incident_type="availability",
+            )
+        ],
+    )
+    start = datetime(2026, 11, 16, tzinfo=UTC)
+    drop = 2 * 1440
+    events = []
+    for minute in range(drop + 120):
+        level = 40.0 if minute < drop else 12.0
+        ts = (start + timedelta(minutes=minute, seconds=30)).isoformat().replace("+00:00", "Z")
+        events.append(
+            {
+                "type": "metric",
+                "ts": ts,
+                "use_case": "chat",
+                "name": "tokens_per_s",
+                "value": float(level + rng.normal(0, 2.0)),
+            }
+        )
+    alerts = [a for a in run(events, config) if a.state == "firing"]
+    assert alerts, "a collapse from 40 to 12 tokens/s must page"
+    first = (alerts[0].detected_at - start).total_seconds() / 60
+    assert drop <= first <= drop + 10
+    assert alerts[0].metric == "metric:tokens_per_s"
