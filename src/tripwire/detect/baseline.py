@@ -65,7 +65,7 @@ class SeasonalRate:
     def profile(self, minute: int) -> Profile:
         hour = minute // 60
         if self.fitted is None or self.fitted[0] != hour:
-            self.fitted = (hour, fit(self.fk, self.fe))
+            self.fitted = (hour, fit(self.fk, self.fe, self.prior))
         return self.fitted[1]
 
     def factor(self, minute: int) -> float:

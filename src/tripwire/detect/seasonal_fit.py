@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 HARMONICS = 2
 BUCKETS = 48
-RIDGE = 90.0  # pseudo-events: a bucket (a level and two harmonics) starts at 1 +- 1/sqrt(30)
+COMPONENTS = 1 + HARMONICS  # a bucket's factor sums a level and one term per harmonic
 
 
 def _design() -> NDArray[np.float64]:
@@ -52,15 +52,16 @@ class Profile:
         return cls(np.asarray(log_factor, dtype=np.float64), np.asarray(variance, dtype=np.float64))
 
 
-def fit(fk: list[float], fe: list[float]) -> Profile:
-    """`fk` events and `fe` expected events per bucket (expected from the overall rate)."""
+def fit(fk: list[float], fe: list[float], prior: float) -> Profile:
+    """`fk` events and `fe` expected events per bucket (expected from the overall rate). Before
+    any data a bucket's factor is 1 +- 1/sqrt(`prior`): as if it had seen `prior` events."""
     k, e = np.asarray(fk, dtype=np.float64), np.asarray(fe, dtype=np.float64)
     seen = (k > 0) & (e > 0)
     raw = np.where(seen, np.log(np.maximum(k, 1e-9) / np.maximum(e, 1e-9)), 0.0)
     noise = 1.0 / np.maximum(k, 1.0)  # variance of a log ratio of counts
     weight = np.where(seen, k, 0.0)
     x = DESIGN
-    precision = x.T @ (x * weight[:, None]) + RIDGE * np.eye(x.shape[1])
+    precision = x.T @ (x * weight[:, None]) + prior * COMPONENTS * np.eye(x.shape[1])
     cov = np.linalg.inv(precision)
     beta = cov @ (x.T @ (weight * raw))
     smooth = x @ beta

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from tripwire.detect.baseline import SeasonalRate
 from tripwire.detect.seasonal_fit import BUCKETS, fit
 
+PRIOR = SeasonalRate().prior
+
 
 def buckets(factors: np.ndarray, expected: float, rng: np.random.Generator) -> tuple[list, list]:
     fe = [expected] * BUCKETS
@@ -19,7 +21,7 @@ def buckets(factors: np.ndarray, expected: float, rng: np.random.Generator) -> t
 
 
 def test_no_data_means_no_seasonality() -> None:
-    profile = fit([0.0] * BUCKETS, [0.0] * BUCKETS)
+    profile = fit([0.0] * BUCKETS, [0.0] * BUCKETS, PRIOR)
     assert all(profile.factor(b) == 1.0 for b in range(BUCKETS))
 
 
@@ -32,7 +34,7 @@ def test_a_smooth_cycle_is_recovered_better_than_by_each_hour_alone() -> None:
     raw_err, fit_err = [], []
     for _ in range(20):
         fk, fe = buckets(truth, 200.0, rng)
-        profile = fit(fk, fe)
+        profile = fit(fk, fe, PRIOR)
         raw_err += [math.log(k / e / f) for k, e, f in zip(fk, fe, truth, strict=True)]
         fit_err += [math.log(profile.factor(b) / truth[b]) for b in range(BUCKETS)]
     raw_rmse, fit_rmse = np.sqrt(np.mean(np.square(raw_err))), np.sqrt(np.mean(np.square(fit_err)))
@@ -44,7 +46,7 @@ def test_a_sharp_hour_the_harmonics_cannot_draw_is_kept() -> None:
     would page every night."""
     truth = np.ones(BUCKETS)
     truth[2] = truth[26] = 3.0
-    profile = fit(*buckets(truth, 400.0, np.random.default_rng(6)))
+    profile = fit(*buckets(truth, 400.0, np.random.default_rng(6)), PRIOR)
     assert profile.factor(2) > 2.6
     assert 0.8 < profile.factor(12) < 1.2
 
@@ -55,7 +57,7 @@ def test_a_sharp_hour_the_harmonics_cannot_draw_is_kept() -> None:
     fe=st.lists(st.floats(0, 1e6), min_size=BUCKETS, max_size=BUCKETS),
 )
 def test_any_counts_give_finite_positive_factors(fk: list[float], fe: list[float]) -> None:
-    profile = fit(fk, fe)
+    profile = fit(fk, fe, PRIOR)
     for b in range(BUCKETS):
         assert math.isfinite(profile.factor(b))
         assert profile.factor(b) > 0
