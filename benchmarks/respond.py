@@ -34,11 +34,11 @@ from tripwire.ingest.validate import parse_batch
 from tripwire.ingest.writer import store_events
 from tripwire.notify.outbox import enqueue
 from tripwire.notify.worker import OutboxWorker
-from tripwire.pipeline.background import Background, PeriodicTask
 from tripwire.pipeline.follower import Follower
 from tripwire.pipeline.stage import StageContext
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.stage import RespondStage
+from tripwire.runtime.background import Background, PeriodicTask
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import StoredEvent
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -155,7 +155,9 @@ def latency(tmp: Path, alerts: int) -> tuple[list[float], list[float]]:
     receiver = Receiver()
     rt = runtime(tmp, receiver.url)
     detector = MarkerDetector()
-    follower = Follower(rt.db, [detector, RespondStage()], rt.config, rt.settings, rt.clock)  # type: ignore[list-item]
+    follower = Follower(
+        rt.db, [detector, RespondStage(rt.incidents)], rt.config, rt.settings, rt.clock
+    )  # type: ignore[list-item]
     worker = OutboxWorker(rt.db, rt.config.respond, rt.settings, rt.clock)
     # The same three tasks and intervals as Runtime.periodic_tasks in `serve`.
     background = Background(

@@ -15,7 +15,7 @@ from tripwire.api.app import create_app
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import ManualClock
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

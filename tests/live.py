@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from tripwire.api.app import create_app
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 
 def free_port() -> int:

@@ -13,7 +13,7 @@ import pytest
 from tests.live import live_server
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -18,7 +18,7 @@ from tests.conftest import Cast
 from tests.events_data import VALID, valid
 from tests.live import live_server
 from tripwire.domain.events import EVENT_TYPES
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.db import Database
 from tripwire.store.events import counts_by_type, iter_by_time
 

@@ -9,7 +9,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from tests.conftest import Cast
 from tests.otlp_build import CHAT, key, request, span
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import counts_by_type
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}

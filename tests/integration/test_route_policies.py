@@ -18,7 +18,7 @@ from tripwire.api.auth import POLICY_ATTR
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.tokens import grants
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 SCOPED = ("ingest", "read", "respond", "admin")
 

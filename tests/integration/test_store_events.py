@@ -13,7 +13,7 @@ from tripwire.ingest.validate import parse_batch
 from tripwire.ingest.writer import store_events
 from tripwire.pipeline.follower import Follower
 from tripwire.pipeline.stage import StageContext
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import (
     StoredEvent,
     committed_high_water,

@@ -12,7 +12,7 @@ from tests.conftest import T0
 from tests.integration.test_store_events import Recorder, metric, store
 from tripwire.domain.clock import ManualClock
 from tripwire.pipeline.follower import Follower
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import event_row, insert_new
 
 

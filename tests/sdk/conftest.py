@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import Cast
 from tests.sdk.servers import serve_app
 from tripwire.api.app import create_app
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 
 @dataclass

@@ -24,7 +24,7 @@ from tripwire.api.routes import (
     otlp,
     status,
 )
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.web.mount import install_web
 from tripwire.web.security import SecurityHeaders
 

@@ -13,8 +13,8 @@ from fastapi import Depends, Request
 from tripwire.api.deps import get_runtime
 from tripwire.api.errors import ApiError
 from tripwire.domain.tokens import Scope, grants
-from tripwire.pipeline.access import POLICY_ATTR, scopes_for
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.access import POLICY_ATTR, scopes_for
+from tripwire.runtime.wiring import Runtime
 
 __all__ = ["POLICY_ATTR", "bearer", "public", "requires", "scopes_for"]
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from tripwire.config.file import ConfigError, TripwireConfig, config_path, load_config
 from tripwire.config.settings import Settings, load_settings
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 err = Console(stderr=True, highlight=False)
 
@@ -46,8 +46,11 @@ def config_or_exit(settings: Settings, explicit: Path | None) -> TripwireConfig:
         fail(f"{exc.source} is not valid:\n  " + "\n  ".join(exc.problems))
 
 
-def open_runtime(explicit_config: Path | None) -> Runtime:
+def open_runtime(explicit_config: Path | None, *, workers: bool | None = None) -> Runtime:
+    """The process's runtime; `workers` overrides TRIPWIRE_WORKERS when given."""
     settings = settings_or_exit()
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
     config = config_or_exit(settings, explicit_config)
     try:
         return Runtime.open(settings, config)

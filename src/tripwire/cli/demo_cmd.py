@@ -11,9 +11,9 @@ import uvicorn
 from tripwire.api.app import create_app
 from tripwire.cli.common import err, fail
 from tripwire.config.settings import Settings
+from tripwire.demo.tour import describe, run_demo
 from tripwire.domain.clock import SystemClock
-from tripwire.pipeline.demo import describe, run_demo
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 

@@ -11,10 +11,9 @@ from tripwire.cli.common import ConfigOption, fail, open_runtime
 from tripwire.domain.clock import isoformat_z
 from tripwire.flags import service
 from tripwire.flags.model import Flag, FlagInvalid
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.playbooks import rollback
-from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.flips import change_flag
+from tripwire.runtime.wiring import Runtime
 from tripwire.store import playbooks as playbook_store
 
 app = typer.Typer(help="Feature flags and kill switches (every change is audited).")
@@ -142,11 +141,7 @@ def history(key: str, as_json: JsonOption = False, config: ConfigOption = None) 
 def _apply(runtime: Runtime, key: str, fields: dict[str, Any] | None, actor: service.Actor) -> None:
     try:
         with runtime.db.session() as session:
-            incidents = (
-                RespondIncidents.open(session, runtime.clock, runtime.config, runtime.settings)
-                if actor.incident_id
-                else None
-            )
+            incidents = runtime.playbook_incidents(session) if actor.incident_id else None
             update = change_flag(session, runtime.clock, key, fields, actor, incidents=incidents)
     except service.FlagNotFound:
         fail(f"no flag {key!r}; create it with `tripwire flags set {key} VALUE`")
@@ -206,9 +201,7 @@ def undo_rollback(
     runtime = open_runtime(config)
     try:
         with runtime.db.session() as session:
-            incidents = RespondIncidents.open(
-                session, runtime.clock, runtime.config, runtime.settings
-            )
+            incidents = runtime.playbook_incidents(session)
             row = rollback.revert(session, runtime.clock, incidents, rollback_id, by, reason)
             typer.echo(f"reverted {row.id}: {row.flag_key} serves {row.previous_value!r} again")
     except rollback.RollbackError as exc:

@@ -28,7 +28,7 @@ def _change(config: Any, change: Callable[[IncidentService], IncidentRow]) -> di
     runtime = open_runtime(config)
     try:
         with runtime.db.session() as session:
-            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+            service = runtime.incidents(session)
             return detail_json(session, change(service))
     except (NotFound, Conflict) as exc:
         fail(str(exc))

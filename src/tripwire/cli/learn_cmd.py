@@ -35,7 +35,7 @@ def _postmortem_of(
     runtime = open_runtime(config)
     try:
         with runtime.db.session() as session:
-            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+            service = runtime.incidents(session)
             row = postmortem.draft(session, service.get(incident), runtime.clock, actor)
             yield session, service, row
     except NotFound as exc:

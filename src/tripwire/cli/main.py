@@ -13,6 +13,7 @@ from tripwire.cli.detect_cmd import detect_series
 from tripwire.cli.flags_cmd import app as flags_app
 from tripwire.cli.replay import replay_command
 from tripwire.cli.serve import serve
+from tripwire.cli.worker_cmd import worker
 
 app = typer.Typer(
     name="tripwire",
@@ -21,6 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.command("replay")(replay_command)
 app.command("demo")(demo)
 app.command("detect-series")(detect_series)

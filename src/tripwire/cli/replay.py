@@ -13,9 +13,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tripwire.cli.common import ConfigOption, err, fail, open_runtime
-from tripwire.pipeline.replay import ReplayInputError, read_events, replay
-from tripwire.pipeline.stages import default_stages
-from tripwire.pipeline.summary import summary
+from tripwire.pipeline.replay import ReplayInputError, read_events
+from tripwire.respond.summary import summary
 
 
 def replay_command(
@@ -42,18 +41,10 @@ def replay_command(
     except UnicodeDecodeError:
         fail(f"{file} is not UTF-8 text")
     runtime = open_runtime(config)
-    stages = default_stages(runtime.config, runtime.settings)
     columns = (TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("replay", total=len(events))
-        result = replay(
-            runtime.db,
-            events,
-            stages,
-            runtime.config,
-            runtime.settings,
-            progress=lambda n: bar.advance(task, n),
-        )
+        result = runtime.replay(events, progress=lambda n: bar.advance(task, n))
     with runtime.db.session() as session:
         report = summary(session, result.events)
     runtime.close()

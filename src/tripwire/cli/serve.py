@@ -12,7 +12,7 @@ import uvicorn
 from tripwire.api.app import create_app
 from tripwire.cli.common import ConfigOption, fail, open_runtime
 from tripwire.domain.tokens import SCOPES
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import any_active, create_token
 
 
@@ -20,9 +20,18 @@ def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on (0: any free port)")] = 8000,
     config: ConfigOption = None,
+    workers: Annotated[
+        bool | None,
+        typer.Option(
+            "--workers/--no-workers",
+            help="also run the background work (pipeline, timers, outbox, judge) in this "
+            "process; --no-workers when `tripwire worker` processes do it "
+            "(default: TRIPWIRE_WORKERS, true)",
+        ),
+    ] = None,
 ) -> None:
-    """Run the API, the web UI, the public status page and the background workers."""
-    runtime = open_runtime(config)
+    """Run the API, the web UI, the public status page and (by default) the background work."""
+    runtime = open_runtime(config, workers=workers)
     _ensure_auth(runtime, host)
     sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host

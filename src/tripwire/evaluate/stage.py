@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from tripwire.config.evaluate import EvaluateConfig
 from tripwire.config.file import TripwireConfig
-from tripwire.domain.clock import Clock, SystemClock
+from tripwire.domain.clock import Clock
 from tripwire.domain.events import EVENT_ADAPTER, event_to_json
 from tripwire.evaluate.judge.jobs import enqueue_judge_jobs
 from tripwire.evaluate.protocol import Evaluator, eval_input_from_payload
@@ -37,12 +37,24 @@ class EvaluateContext(Protocol):
 
 class EvaluateStage:
     """Stage `evaluate`: see the module docstring. Holds per-process state (the sampler's
-    per-segment counts, the quality evaluator's running typical lengths)."""
+    per-segment counts, the quality evaluator's running typical lengths).
+
+    `event_time` says the clock is event time (replay): the LLM judge then runs only when the
+    configuration asks for it (`judge.replay`), since a replay would call the judge for days of
+    history at once.
+    """
 
     name = "evaluate"
 
-    def __init__(self, config: EvaluateConfig, evaluators: Sequence[Evaluator] | None = None):
+    def __init__(
+        self,
+        config: EvaluateConfig,
+        evaluators: Sequence[Evaluator] | None = None,
+        *,
+        event_time: bool = False,
+    ):
         self.config = config
+        self.event_time = event_time
         self.evaluators = (
             list(evaluators) if evaluators is not None else [create(n) for n in config.evaluators]
         )
@@ -51,10 +63,7 @@ class EvaluateStage:
     def handle(self, ctx: EvaluateContext, events: Sequence[StoredEvent]) -> None:
         if not self.config.enabled:
             return
-        outputs = [
-            e for e in events if e.type == "output" and e.payload.get("status", "ok") == "ok"
-        ]
-        chosen = [e for e in outputs if self.sampler.choose(e.payload, e.ts)]
+        chosen = [e for e in events if _scorable(e) and self.sampler.choose(e.payload, e.ts)]
         if chosen:
             self._score(ctx, chosen)
             self._queue_judge(ctx, chosen)
@@ -87,8 +96,8 @@ class EvaluateStage:
         judge = self.config.judge
         if not judge.enabled or not judge.rubrics:
             return
-        if not isinstance(ctx.clock, SystemClock) and not judge.replay:
-            return  # on event time (replay) the judge is off unless asked for
+        if self.event_time and not judge.replay:
+            return
         picked = [e.payload for e in outputs if self.sampler.judge(e.payload)]
         if picked:
             enqueue_judge_jobs(ctx.session, picked, judge, ctx.clock.now())

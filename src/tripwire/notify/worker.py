@@ -60,7 +60,7 @@ class OutboxWorker:
         self.parallel = parallel
         self.backoff = backoff or Backoff()
         self._channels: dict[str, Channel | str] = {}
-        self._pool = ThreadPoolExecutor(parallel, thread_name_prefix="notify")
+        self._pool: ThreadPoolExecutor | None = None  # made on first use: run_in needs none
 
     def run_once(self) -> bool:
         """One round; True when it sent anything (so the caller loops without sleeping)."""
@@ -69,6 +69,8 @@ class OutboxWorker:
             claimed = self._claim(session, self.clock.now())
         if not claimed:
             return False
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="notify")
         outcomes = list(self._pool.map(self._send, claimed))
         with self.db.session() as session:
             self._record(session, outcomes, self.clock.now())
@@ -85,7 +87,10 @@ class OutboxWorker:
             done += len(claimed)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        """Wait for sends in flight and stop the sending threads (idempotent)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _claim(self, session: Session, now: datetime) -> list[Notification]:
         """Lock up to `batch` due notifications in one UPDATE ... RETURNING.

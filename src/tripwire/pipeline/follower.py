@@ -10,12 +10,14 @@ import os
 import socket
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
-from tripwire.pipeline.stage import Stage, StageContext, run_stages
+from tripwire.pipeline.stage import Stage, StageContext, close_stages, run_stages
 from tripwire.store.db import Database
-from tripwire.store.events import committed_high_water, read_after
+from tripwire.store.events import committed_high_water, count_after, read_after
 from tripwire.store.runtime import get_cursor, set_cursor, try_lease
 
 CURSOR = "pipeline"
@@ -78,3 +80,12 @@ class Follower:
             for stage in self.stages:
                 stage.tick(ctx)
         return False
+
+    def close(self) -> None:
+        """Release what the stages hold; the follower does not step again."""
+        close_stages(self.stages)
+
+
+def pending_events(session: Session) -> int:
+    """Stored events the pipeline has not processed yet."""
+    return count_after(session, get_cursor(session, CURSOR))

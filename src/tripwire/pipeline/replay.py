@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -26,8 +25,6 @@ from tripwire.domain.events import EVENT_ADAPTER, Event
 from tripwire.ingest.validate import MAX_ERRORS_REPORTED, BatchInvalid, parse_event
 from tripwire.pipeline.runner import EventTimeRunner
 from tripwire.pipeline.stage import Stage, StageContext
-from tripwire.respond.exposure import ExposureMemo
-from tripwire.respond.stage import EXPOSURE_MEMO, INLINE_DELIVERY
 from tripwire.store.db import Database
 from tripwire.store.events import LoadRow, StoredEvent, load_rows, max_seq
 from tripwire.store.runtime import set_cursor
@@ -151,15 +148,13 @@ def replay(
         return ReplayResult(0, 0, 0)
     clock = ManualClock(items[0][0])
     runner = EventTimeRunner(stages, clock)
-    # One memo per replay: if a chunk fails, the replay stops and what it counted goes with it.
-    shared = {INLINE_DELIVERY: True, EXPOSURE_MEMO: ExposureMemo()}
     accepted = 0
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         with db.session() as session:
             _defer_checkpoints(session, WAL_PAGES_DURING_REPLAY)
             fresh = _load(session, [_row(i) for i in chunk])
-            runner.feed(lambda: _context(session, clock, config, settings, shared), fresh)
+            runner.feed(lambda: StageContext(session, clock, config, settings), fresh)
             if fresh:
                 # Everything stored so far (derived events included) has been through the stages.
                 set_cursor(session, CURSOR, max_seq(session), clock.now())
@@ -167,7 +162,7 @@ def replay(
         if progress is not None:
             progress(len(chunk))
     with db.session() as session:
-        runner.finish(lambda: _context(session, clock, config, settings, shared))
+        runner.finish(lambda: StageContext(session, clock, config, settings))
         _defer_checkpoints(session, WAL_PAGES_DEFAULT)
     return ReplayResult(len(items), accepted, len(items) - accepted)
 
@@ -192,14 +187,3 @@ def _load(session: Session, rows: list[LoadRow]) -> list[StoredEvent]:
         if seq is not None:
             fresh.append(StoredEvent(seq, event_id, kind, ts, use_case, orjson.loads(text)))
     return fresh
-
-
-def _context(
-    session: Session,
-    clock: ManualClock,
-    config: TripwireConfig,
-    settings: Settings,
-    shared: dict[str, Any],
-) -> StageContext:
-    # Replay delivers notifications inline, so retries and backoff follow event time.
-    return StageContext(session, clock, config, settings, shared=dict(shared))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,11 @@ class StageContext:
     - `derived`: events it stored with `tripwire.store.events.insert_derived` (evaluator scores);
       later stages receive them appended to their `events`;
     - `ticket_topics`: event id -> topic for tickets classified by Tripwire;
-    - `alerts`: alerts raised or cleared by detectors, for respond to turn into incidents;
-    - `shared`: anything else.
+    - `alerts`: alerts raised or cleared by detectors, for respond to turn into incidents
+      (respond consumes them).
+
+    How a stage behaves in each run mode is decided when the composition root builds it, never
+    read from the context.
     """
 
     session: Session
@@ -36,7 +39,6 @@ class StageContext:
     derived: list[StoredEvent] = field(default_factory=list)
     ticket_topics: dict[str, str] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
-    shared: dict[str, Any] = field(default_factory=dict)
 
 
 class Stage(Protocol):
@@ -59,3 +61,12 @@ def run_stages(stages: Sequence[Stage], ctx: StageContext, events: Sequence[Stor
         stage.handle(ctx, batch)
         if len(ctx.derived) > seen:
             batch = batch + ctx.derived[seen:]
+
+
+def close_stages(stages: Sequence[Stage]) -> None:
+    """Release what stages hold (thread pools) once they will not run again; a stage with
+    nothing to release has no `close`."""
+    for stage in stages:
+        close = getattr(stage, "close", None)
+        if callable(close):
+            close()

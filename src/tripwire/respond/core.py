@@ -3,6 +3,7 @@ writing the timeline (every entry is a change, so the version grows)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
 from tripwire.respond import queries
 from tripwire.respond.exposure import ExposureOf, exposure
+from tripwire.respond.hooks import IncidentHook
 from tripwire.respond.paging import Pager
 from tripwire.store.tables.respond import IncidentRow, TimelineRow
 
@@ -26,7 +28,8 @@ class Conflict(ValueError):
 
 
 class ServiceCore:
-    """Bound to one transaction (`session`) and the injected clock."""
+    """Bound to one transaction (`session`) and the injected clock. Built by the composition
+    root (`Runtime.incidents`), which hands it the process's hooks."""
 
     def __init__(
         self,
@@ -34,9 +37,12 @@ class ServiceCore:
         clock: Clock,
         config: TripwireConfig,
         settings: Settings,
+        *,
+        hooks: Sequence[IncidentHook] = (),
         exposure_of: ExposureOf = exposure,
     ) -> None:
         self.session = session
+        self.hooks = tuple(hooks)
         self.exposure_of = exposure_of  # replay passes an ExposureMemo
         self.clock = clock
         self.config = config

@@ -1,22 +1,19 @@
 """Extension points on the incident lifecycle, for the parts of respond built on top of the
 service (change attribution, playbooks). A hook gets the service, so it can add tasks,
-timeline entries, deadlines, suspects and page roles within the same transaction."""
+timeline entries, deadlines, suspects and page roles within the same transaction.
+
+Hooks are handed to IncidentService by the composition root (`tripwire.runtime`); there is no
+global registry, so two runtimes in one process (tests, the demo) never share hooks.
+"""
 
 from __future__ import annotations
 
-import importlib
-import logging
-from functools import cache
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from tripwire.respond.service import IncidentService
     from tripwire.store.tables.respond import IncidentRow
-
-log = logging.getLogger("tripwire.respond")
-
-# Import paths ("module:attribute") of hook objects shipped with Tripwire.
-BUILTIN_HOOKS: list[str] = ["tripwire.respond.playbooks.hook:HOOK"]
 
 
 class IncidentHook(Protocol):
@@ -33,28 +30,6 @@ class IncidentHook(Protocol):
 
     def tick(self, service: IncidentService) -> None: ...
 
-
-_extra: list[IncidentHook] = []
-
-
-def register(hook: IncidentHook) -> None:
-    """Add a hook for this process (tests, plug-ins)."""
-    _extra.append(hook)
-
-
-def unregister(hook: IncidentHook) -> None:
-    if hook in _extra:
-        _extra.remove(hook)
-
-
-@cache
-def _builtin() -> tuple[IncidentHook, ...]:
-    hooks: list[IncidentHook] = []
-    for path in BUILTIN_HOOKS:
-        module, _, attr = path.partition(":")
-        hooks.append(getattr(importlib.import_module(module), attr))
-    return tuple(hooks)
-
-
-def registered() -> list[IncidentHook]:
-    return [*_builtin(), *_extra]
+    def next_due(self, service: IncidentService) -> datetime | None:
+        """When `tick` next has something to do; None when nothing is scheduled."""
+        ...

@@ -18,7 +18,6 @@ from tripwire.domain.incidents import (
     Severity,
     apply,
 )
-from tripwire.respond import hooks
 from tripwire.respond.core import Conflict, NotFound
 from tripwire.respond.escalation import first_step
 from tripwire.respond.ids import incident_id
@@ -101,7 +100,7 @@ class IncidentService(Records):
         if before_hooks is not None:
             before_hooks(incident)
         self._start_escalation(incident)
-        for hook in hooks.registered():
+        for hook in self.hooks:
             hook.opened(self, incident)
         return incident
 
@@ -205,7 +204,7 @@ class IncidentService(Records):
         self.pager.broadcast(
             incident, EVENT_OF[action], text + f". {describe(incident)}", self.clock.now()
         )
-        for hook in hooks.registered():
+        for hook in self.hooks:
             hook.status_changed(self, incident, old, new.status)
         return incident
 

@@ -3,11 +3,11 @@ missed deadlines, and severity reassessment while signals still fire."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 
-from tripwire.respond import hooks, queries
+from tripwire.respond import queries
 from tripwire.respond.escalation import next_step
 from tripwire.respond.service import IncidentService
 from tripwire.respond.signals import reassess
@@ -20,7 +20,7 @@ def tick(service: IncidentService) -> None:
     escalate_due(service)
     miss_due_deadlines(service, service.clock.now())
     reassess_due(service)
-    for hook in hooks.registered():
+    for hook in service.hooks:
         hook.tick(service)
 
 
@@ -76,9 +76,8 @@ def reassess_due(service: IncidentService) -> int:
 
 def next_due(service: IncidentService) -> datetime | None:
     """The earliest time `tick` has work: an escalation, a reassessment, a deadline, a
-    notification to (re)send, or a hook's own timer. None when nothing is scheduled; a hook that
-    cannot tell makes it one minute from now (tick every minute, as before)."""
-    session, now = service.session, service.clock.now()
+    notification to (re)send, or a hook's own timer. None when nothing is scheduled."""
+    session = service.session
     open_statuses = ("triggered", "acknowledged", "mitigated")
     candidates = [
         session.scalar(select(func.min(IncidentRow.next_escalation_at))),
@@ -94,8 +93,6 @@ def next_due(service: IncidentService) -> datetime | None:
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == "pending")
         ),
     ]
-    for hook in hooks.registered():
-        ask = getattr(hook, "next_due", None)
-        candidates.append(ask(service) if ask is not None else now + timedelta(minutes=1))
+    candidates += [hook.next_due(service) for hook in service.hooks]
     found = [c for c in candidates if c is not None]
     return min(found) if found else None

@@ -213,6 +213,11 @@ def counts_by_type(session: Session) -> dict[str, int]:
     return {str(kind): int(count) for kind, count in rows}
 
 
+def count_after(session: Session, position: int) -> int:
+    """How many events are stored past `position` (a seq)."""
+    return int(session.scalar(select(func.count()).where(EventRow.seq > position)) or 0)
+
+
 def max_seq(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.max(EventRow.seq), 0))) or 0)
 

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from tripwire.domain.tokens import Scope, grants
-from tripwire.pipeline.access import POLICY_ATTR, identify
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.access import POLICY_ATTR, identify
+from tripwire.runtime.wiring import Runtime
 
 COOKIE = "tripwire_session"
 CSRF_FIELD = "csrf"

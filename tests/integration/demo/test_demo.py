@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tripwire.pipeline.demo import describe, run_demo
+from tripwire.demo.tour import describe, run_demo
 
 pytestmark = pytest.mark.slow
 

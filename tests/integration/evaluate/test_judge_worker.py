@@ -15,8 +15,8 @@ from tripwire.domain.events import EVENT_ADAPTER
 from tripwire.evaluate.judge.worker import JudgeWorker
 from tripwire.ingest.writer import store_events
 from tripwire.pipeline.follower import Follower
-from tripwire.pipeline.stages import default_stages
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.modes import Mode
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.evaluate import JudgeSpendRow
 from tripwire.store.tables.events import EventRow
 from tripwire.store.tables.runtime import JobRow
@@ -61,7 +61,7 @@ def output(i: int, text: str, **extra: Any) -> dict[str, Any]:
 def ingest_and_enqueue(runtime: Runtime, judge: JudgeConfig, events: list[dict[str, Any]]) -> None:
     config = TripwireConfig(evaluate=EvaluateConfig(judge=judge))
     store_events(runtime.db, [EVENT_ADAPTER.validate_python(e) for e in events], runtime.clock)
-    stages = default_stages(config, runtime.settings)
+    stages = Runtime(runtime.settings, config, runtime.db, runtime.clock).stages(Mode.SERVE)
     follower = Follower(runtime.db, stages, config, runtime.settings, runtime.clock)
     while follower.step():
         pass
@@ -185,9 +185,12 @@ def test_the_hourly_spend_cap_defers_the_rest(
     assert len(judge_scores(runtime)) == 4
 
 
+@pytest.mark.parametrize("replay", [False, True])
 def test_judging_is_off_on_event_time_unless_configured(
-    runtime: Runtime, llm: tuple[FakeLLM, str]
+    runtime: Runtime, llm: tuple[FakeLLM, str], replay: bool
 ) -> None:
     _, url = llm
-    ingest_and_enqueue(runtime, judge_config(url, replay=False), [output(1, "Reboot it.")])
-    assert jobs_by_key(runtime) == {}
+    config = TripwireConfig(evaluate=EvaluateConfig(judge=judge_config(url, replay=replay)))
+    replaying = Runtime(runtime.settings, config, runtime.db, runtime.clock)
+    replaying.replay([EVENT_ADAPTER.validate_python(output(1, "Reboot it."))])
+    assert list(jobs_by_key(runtime)) == (["judge:quality:out-1"] if replay else [])

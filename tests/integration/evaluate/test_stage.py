@@ -12,8 +12,8 @@ from tripwire.evaluate.quality import QualityEvaluator
 from tripwire.evaluate.stage import EvaluateStage
 from tripwire.evaluate.tickets.store import stored_topics
 from tripwire.pipeline.stage import StageContext, run_stages
-from tripwire.pipeline.stages import default_stages
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.modes import Mode
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import StoredEvent, event_row, insert_new
 from tripwire.store.tables.evaluate import TicketTopicRow
 
@@ -53,7 +53,7 @@ class Exploding:
 def test_evaluate_runs_first_and_hands_scores_and_topics_to_later_stages(
     runtime: Runtime,
 ) -> None:
-    stages = default_stages(TripwireConfig(), runtime.settings)
+    stages = runtime.stages(Mode.SERVE)
     assert stages[0].name == "evaluate"
     events = stored(
         runtime,

@@ -18,7 +18,7 @@ from openfeature.flag_evaluation import Reason
 
 from tests.conftest import Cast
 from tripwire.api.app import create_app
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 
 def make_flags(client: TestClient, cast: Cast) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import Cast
 from tripwire.cli.main import app
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 OUTPUT = {
     "id": "out-1",

@@ -17,7 +17,7 @@ from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import ManualClock, isoformat_z
 from tripwire.ingest.validate import parse_batch
 from tripwire.ingest.writer import store_events
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 

@@ -20,7 +20,7 @@ from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import ManualClock, isoformat_z
 from tripwire.ingest.validate import parse_batch
 from tripwire.ingest.writer import store_events
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 PROMPT = {"key": "chat.prompt", "value": "v14", "variants": ["v13", "v14"], "default": "v13"}

@@ -18,7 +18,7 @@ from tripwire.config.file import parse_config
 from tripwire.domain.clock import ManualClock, isoformat_z
 from tripwire.ingest.validate import parse_batch
 from tripwire.ingest.writer import store_events
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.runtime import OutboxRow
 from tripwire.store.tokens import create_token
 

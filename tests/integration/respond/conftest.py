@@ -16,8 +16,8 @@ from tripwire.config.settings import Settings
 from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import ManualClock
 from tripwire.pipeline.stage import StageContext
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.stage import RespondStage
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # 24 bytes base64
@@ -117,7 +117,7 @@ def alert(
 
 def feed(rt: Runtime, *alerts: Alert, tick: bool = False) -> None:
     """Run the respond stage as the pipeline does, with `alerts` raised by detect."""
-    stage = RespondStage()
+    stage = RespondStage(rt.incidents)
     with rt.db.session() as session:
         ctx = StageContext(session, rt.clock, rt.config, rt.settings)
         ctx.alerts.extend(alerts)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.conftest import Cast
 from tests.integration.respond.conftest import alert, feed
 from tripwire.domain.clock import ManualClock
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.runtime import OutboxRow
 
 

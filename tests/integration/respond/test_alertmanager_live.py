@@ -17,7 +17,7 @@ from tests.live import free_port, live_server
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import SystemClock
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 BINARY = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"

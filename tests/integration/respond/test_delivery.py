@@ -17,8 +17,8 @@ from tests.integration.respond.receivers import http_receiver
 from tripwire.config.file import parse_config
 from tripwire.domain.clock import ManualClock
 from tripwire.notify.worker import OutboxWorker
-from tripwire.pipeline.wiring import Runtime
-from tripwire.respond.service import IncidentService, NewIncident
+from tripwire.respond.service import NewIncident
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.respond import ChannelStateRow
 from tripwire.store.tables.runtime import OutboxRow
 
@@ -38,7 +38,7 @@ def busy_incidents(rt: Runtime, count: int) -> None:
     """Open, acknowledge and resolve `count` incidents: several notifications each."""
     for i in range(count):
         with rt.db.session() as session:
-            service = IncidentService(session, rt.clock, rt.config, rt.settings)
+            service = rt.incidents(session)
             now = rt.clock.now()
             incident = service.open(NewIncident("availability", f"outage {i}", f"uc{i}", now, now))
             service.post_update(incident.number, "investigating", "alice")

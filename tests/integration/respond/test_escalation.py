@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from tests.integration.respond.conftest import alert, feed, tick
 from tripwire.domain.clock import ManualClock
-from tripwire.pipeline.wiring import Runtime
-from tripwire.respond.service import IncidentService
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.runtime import OutboxRow
 
 
@@ -40,7 +39,7 @@ def test_nobody_is_paged_after_an_ack(rt: Runtime, clock: ManualClock) -> None:
     feed(rt, alert())
     clock.advance(timedelta(minutes=3))
     with rt.db.session() as session:
-        IncidentService(session, clock, rt.config, rt.settings).acknowledge("INC-1", "alice")
+        rt.incidents(session, clock).acknowledge("INC-1", "alice")
     for _ in range(6):
         clock.advance(timedelta(minutes=5))
         tick(rt)

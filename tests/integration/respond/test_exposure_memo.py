@@ -10,8 +10,8 @@ from datetime import timedelta
 import orjson
 
 from tests.conftest import T0
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.exposure import ExposureMemo, exposure
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import LoadRow, load_rows
 
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from tests.integration.respond.conftest import alert, feed, tick
 from tripwire.domain.clock import ManualClock
-from tripwire.pipeline.summary import summary
-from tripwire.pipeline.wiring import Runtime
-from tripwire.respond import hooks, work
+from tripwire.respond import work
 from tripwire.respond.service import IncidentService
+from tripwire.respond.summary import summary
 from tripwire.respond.views import detail_json
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.respond import IncidentRow
 from tripwire.store.tables.runtime import OutboxRow
 
@@ -53,19 +53,17 @@ class Playbook:
 
 
 @pytest.fixture
-def playbook() -> Iterator[Playbook]:
+def playbook(rt: Runtime) -> Iterator[Playbook]:
     hook = Playbook()
-    hooks.register(hook)
+    rt.hooks.append(hook)
     yield hook
-    hooks.unregister(hook)
+    rt.hooks.remove(hook)
 
 
 def test_hooks_add_tasks_deadlines_and_suspects_at_open(rt: Runtime, playbook: Playbook) -> None:
     feed(rt, alert())
     with rt.db.session() as session:
-        detail = detail_json(
-            session, IncidentService(session, rt.clock, rt.config, rt.settings).get("INC-1")
-        )
+        detail = detail_json(session, rt.incidents(session).get("INC-1"))
         report = summary(session, 0)
     mine = [t["title"] for t in detail["tasks"] if t["source"] == playbook.name]
     assert mine == ["Confirm with a sample"]
@@ -79,7 +77,7 @@ def test_a_missed_deadline_pages_the_incident_commander(
 ) -> None:
     feed(rt, alert())
     with rt.db.session() as session:
-        IncidentService(session, clock, rt.config, rt.settings).acknowledge("INC-1", "alice")
+        rt.incidents(session, clock).acknowledge("INC-1", "alice")
     clock.advance(timedelta(minutes=61))
     tick(rt)
     with rt.db.session() as session:
@@ -93,7 +91,7 @@ def test_a_missed_deadline_pages_the_incident_commander(
 def test_flag_flips_and_role_pages_go_on_the_timeline(rt: Runtime, playbook: Playbook) -> None:
     feed(rt, alert())
     with rt.db.session() as session:
-        service = IncidentService(session, rt.clock, rt.config, rt.settings)
+        service = rt.incidents(session)
         service.record_flag_flip("INC-1", "kill-chat", True, False, "alice", "stop the harm")
         assert service.page_role("INC-1", "engineering_lead", "need a rollback") == 1
         kinds = [e["kind"] for e in detail_json(session, service.get("INC-1"))["timeline"]]

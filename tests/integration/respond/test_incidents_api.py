@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import Cast
 from tests.integration.respond.conftest import alert, feed
 from tripwire.domain.clock import ManualClock
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 
 def declare(api: TestClient, crew: Cast, **extra: object) -> dict[str, object]:

@@ -15,9 +15,9 @@ from tripwire.domain.clock import ManualClock, SystemClock, isoformat_z
 from tripwire.ingest.validate import parse_batch
 from tripwire.pipeline.replay import replay
 from tripwire.pipeline.stage import StageContext
-from tripwire.pipeline.summary import summary
-from tripwire.respond.service import IncidentService, NewIncident
+from tripwire.respond.service import NewIncident
 from tripwire.respond.stage import RespondStage
+from tripwire.respond.summary import summary
 from tripwire.store.events import StoredEvent
 
 
@@ -80,7 +80,7 @@ def test_replay_pages_on_event_time_and_retries_a_failed_delivery(
     events += [metric(30, 31, "clear"), metric(31, 40)]
     with http_receiver(["fail"]) as receiver:
         rt = make_runtime(db_url, clock, parse_config(config_for(receiver.url)))
-        stages = [MarkerDetector(), RespondStage()]
+        stages = [MarkerDetector(), RespondStage(rt.incidents, inline_delivery=True)]
         replay(rt.db, parse_batch(events), stages, rt.config, rt.settings)  # type: ignore[arg-type]
         with rt.db.session() as session:
             report = summary(session, len(events))
@@ -105,7 +105,7 @@ def test_serve_delivers_pages_from_its_background_worker(db_url: str) -> None:
         rt.start_background()
         try:
             with rt.db.session() as session:
-                service = IncidentService(session, rt.clock, rt.config, rt.settings)
+                service = rt.incidents(session)
                 now = rt.clock.now()
                 service.open(NewIncident("safety", "Jailbreak", "support-chat", now, now))
             deadline = time.monotonic() + 15

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from tripwire.domain.clock import ManualClock
 from tripwire.domain.incidents import STATUSES
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond import queries
 from tripwire.respond.service import Conflict, IncidentService, NewIncident
+from tripwire.runtime.wiring import Runtime
 
 ACTIONS = st.sampled_from(
     ["acknowledge", "mitigate", "resolve", "close", "review", "severity", "note", "role"]
@@ -40,7 +40,7 @@ def test_random_actions_keep_the_incident_legal(
     rt: Runtime, clock: ManualClock, actions: list[str], severity: str
 ) -> None:
     with rt.db.session() as session:
-        service = IncidentService(session, clock, rt.config, rt.settings)
+        service = rt.incidents(session, clock)
         now = clock.now()
         number = service.open(
             NewIncident("availability", "t", "uc", now, now, severity=severity)  # type: ignore[arg-type]
@@ -48,7 +48,7 @@ def test_random_actions_keep_the_incident_legal(
     for step, action in enumerate(actions):
         clock.advance(timedelta(seconds=30))
         with rt.db.session() as session:
-            service = IncidentService(session, clock, rt.config, rt.settings)
+            service = rt.incidents(session, clock)
             before = service.get(number)
             status, version = before.status, before.version
             try:

@@ -14,7 +14,7 @@ import tripwire
 from tests.live import LiveServer, running
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 

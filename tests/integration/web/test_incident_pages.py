@@ -14,7 +14,7 @@ from tripwire.api.app import create_app
 from tripwire.config.file import parse_config
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import ManualClock
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse
 
 from tripwire.api.auth import public
 from tripwire.api.deps import RuntimeDep
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.acklink import AckClaim, BadLink, read_token
-from tripwire.respond.service import Conflict, IncidentService, NotFound
+from tripwire.respond.service import Conflict, NotFound
+from tripwire.runtime.wiring import Runtime
 
 router = APIRouter(tags=["incidents"])
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
@@ -62,7 +62,7 @@ def acknowledge(token: str, runtime: RuntimeDep) -> HTMLResponse:
         return _page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
     try:
         with runtime.db.session() as session:
-            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+            service = runtime.incidents(session)
             service.acknowledge(claim.incident, claim.person, "from the link in the page")
     except NotFound:
         return _page("Not found", "<p>That incident does not exist.</p>", 404)

@@ -34,7 +34,7 @@ async def alertmanager(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
         raise ApiError(400, str(exc)) from None
     touched: list[str] = []
     with runtime.db.session() as session:
-        service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+        service = runtime.incidents(session)
         for alert in alerts:
             incident = ingest_alert(service, alert)
             if incident is not None and incident_id(incident.number) not in touched:
@@ -95,7 +95,7 @@ async def pagerduty(request: Request, runtime: RuntimeDep) -> JSONResponse:
     except ValueError as exc:
         return _invalid(str(exc))
     with runtime.db.session() as session:
-        service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+        service = runtime.incidents(session)
         _apply(service, event.action, event.dedup_key, event.alert)
     return JSONResponse(
         {"status": "success", "message": "Event processed", "dedup_key": event.dedup_key},

@@ -13,7 +13,7 @@ from tripwire.api.errors import ApiError
 from tripwire.ingest.admission import Saturated
 from tripwire.ingest.validate import BatchInvalid, BodyError, parse_body
 from tripwire.ingest.writer import WriteResult, store_events
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 router = APIRouter(tags=["ingest"])
 

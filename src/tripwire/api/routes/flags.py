@@ -15,11 +15,11 @@ from tripwire.api.errors import ApiError
 from tripwire.domain.clock import isoformat_z
 from tripwire.flags import service
 from tripwire.flags.model import FlagInvalid, etag_matches, etag_of
-from tripwire.pipeline.access import identify
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.playbooks import rollback
 from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.flips import change_flag
+from tripwire.runtime.access import identify
+from tripwire.runtime.wiring import Runtime
 from tripwire.store import playbooks as playbook_store
 
 router = APIRouter(tags=["flags"])
@@ -151,7 +151,7 @@ def _incidents(session: Session, runtime: Runtime, actor: service.Actor) -> Resp
     """The incident service, when the change belongs to an incident (its timeline)."""
     if actor.incident_id is None:
         return None
-    return RespondIncidents.open(session, runtime.clock, runtime.config, runtime.settings)
+    return runtime.playbook_incidents(session)
 
 
 @router.get("/v1/rollbacks", dependencies=[requires("read")])
@@ -169,9 +169,7 @@ async def revert_rollback(rollback_id: str, request: Request, runtime: RuntimeDe
     reason, _ = _why(body if isinstance(body, dict) else {})
     try:
         with runtime.db.session() as session:
-            incidents = RespondIncidents.open(
-                session, runtime.clock, runtime.config, runtime.settings
-            )
+            incidents = runtime.playbook_incidents(session)
             row = rollback.revert(
                 session, runtime.clock, incidents, rollback_id, caller(request, runtime), reason
             )

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from tripwire.api.auth import public, requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.domain.incidents import OPEN_STATUSES
+from tripwire.pipeline.follower import pending_events
 from tripwire.respond.queries import counts_by_status
 from tripwire.store.events import counts_by_type
 
@@ -22,9 +23,15 @@ def healthz() -> dict[str, str]:
 
 @router.get("/v1/stats", dependencies=[requires("read")])
 def stats(runtime: RuntimeDep) -> dict[str, Any]:
-    """How many events of each type are stored, and how many incidents."""
+    """How many events of each type are stored, how many incidents, and the pipeline's backlog
+    (`pending`: stored events not yet through the stages)."""
     with runtime.db.session() as session:
         events = counts_by_type(session)
         incidents = counts_by_status(session)
+        pending = pending_events(session)
     open_count = sum(n for status, n in incidents.items() if status in OPEN_STATUSES)
-    return {"events": events, "incidents": {"open": open_count, **incidents}}
+    return {
+        "events": events,
+        "incidents": {"open": open_count, **incidents},
+        "pipeline": {"pending": pending},
+    }

@@ -22,10 +22,10 @@ from tripwire.domain.incidents import (
     IncidentType,
     Severity,
 )
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond import queries, work
 from tripwire.respond.service import Conflict, IncidentService, NewIncident, NotFound
 from tripwire.respond.views import detail_json, summary_json
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.respond import IncidentRow
 
 router = APIRouter(tags=["incidents"])
@@ -101,7 +101,7 @@ def run(runtime: Runtime, change: Callable[[IncidentService], IncidentRow]) -> d
     """Apply `change` in one transaction and answer with the incident's detail."""
     try:
         with runtime.db.session() as session:
-            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+            service = runtime.incidents(session)
             return detail_json(session, change(service))
     except NotFound as exc:
         raise ApiError(404, str(exc)) from None

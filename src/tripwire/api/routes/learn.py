@@ -17,8 +17,8 @@ from tripwire.api.errors import ApiError
 from tripwire.learn import evalcases, postmortem
 from tripwire.learn.readiness import run_checks
 from tripwire.learn.views import case_json, item_json, postmortem_json
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.service import IncidentService, NotFound
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.learn import PostmortemRow
 from tripwire.store.tables.respond import IncidentRow
 
@@ -70,7 +70,7 @@ def _with_incident(
 ) -> T:
     try:
         with runtime.db.session() as session:
-            service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+            service = runtime.incidents(session)
             return work(session, service, service.get(ident))
     except NotFound as exc:
         raise ApiError(404, str(exc)) from None

@@ -15,9 +15,9 @@ from prometheus_client.registry import Collector
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.notify.outbox import counts_by_status as outbox_counts
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.metrics import MEASURES, response_report, response_tallies
 from tripwire.respond.queries import counts_by_status
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import counts_by_type
 
 router = APIRouter(tags=["operations"])

@@ -19,7 +19,7 @@ from tripwire.ingest.otlp_decode import (
     media_type,
 )
 from tripwire.ingest.otlp_ingest import OtlpResult, TooManyEvents, ingest_traces
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 
 router = APIRouter(tags=["ingest"])
 

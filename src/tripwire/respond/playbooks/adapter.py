@@ -8,9 +8,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tripwire.config.file import TripwireConfig
-from tripwire.config.settings import Settings
-from tripwire.domain.clock import Clock
 from tripwire.domain.incidents import OPEN_STATUSES
 from tripwire.respond import queries, work
 from tripwire.respond.ids import incident_id
@@ -25,12 +22,6 @@ class RespondIncidents:
 
     def __init__(self, service: IncidentService) -> None:
         self.service = service
-
-    @classmethod
-    def open(
-        cls, session: Any, clock: Clock, config: TripwireConfig, settings: Settings
-    ) -> RespondIncidents:
-        return cls(IncidentService(session, clock, config, settings))
 
     def open_incidents(self) -> list[IncidentFacts]:
         query = select(IncidentRow).where(IncidentRow.status.in_(OPEN_STATUSES))

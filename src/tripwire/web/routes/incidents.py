@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tripwire.domain.incidents import INCIDENT_TYPES, STATUSES, Action
 from tripwire.respond.queries import list_incidents
-from tripwire.respond.service import Conflict, IncidentService, NotFound
+from tripwire.respond.service import Conflict, NotFound
 from tripwire.respond.views import detail_json, summary_json
 from tripwire.web.session import ReadViewer, RespondViewer, Viewer, runtime_of
 from tripwire.web.templating import templates
@@ -70,7 +70,7 @@ def _change(request: Request, viewer: Viewer, ident: str, change: Any) -> Respon
     runtime = runtime_of(request)
     try:
         with runtime.db.session() as session:
-            change(IncidentService(session, runtime.clock, runtime.config, runtime.settings))
+            change(runtime.incidents(session))
     except NotFound:
         return _render(request, viewer, ident, status=404)
     except Conflict as exc:
@@ -86,9 +86,7 @@ def _render(
     runtime = runtime_of(request)
     with runtime.db.session() as session:
         try:
-            incident = IncidentService(
-                session, runtime.clock, runtime.config, runtime.settings
-            ).get(ident)
+            incident = runtime.incidents(session).get(ident)
         except NotFound:
             context = {"viewer": viewer, "ident": ident}
             return templates.TemplateResponse(request, "not_found.html", context, status_code=404)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tripwire.pipeline.access import scopes_for
+from tripwire.runtime.access import scopes_for
 from tripwire.web.session import COOKIE, ReadViewer, public_page, runtime_of
 from tripwire.web.templating import templates
 

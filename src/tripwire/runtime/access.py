@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tripwire.domain.tokens import same_secret
-from tripwire.pipeline.wiring import Runtime
+from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import find_active
 
 # Every route declares a policy through a dependency carrying this attribute: a scope, or

@@ -1,4 +1,4 @@
-"""Background work inside `serve`: periodic tasks on one daemon thread each, stopped cleanly."""
+"""Background work of `serve` and `worker`: periodic tasks on one thread each, stopped cleanly."""
 
 from __future__ import annotations
 
@@ -13,14 +13,19 @@ log = logging.getLogger("tripwire.background")
 @dataclass(frozen=True, slots=True)
 class PeriodicTask:
     """`run` is called every `interval` seconds; when it returns True (more work waiting) it is
-    called again at once instead of sleeping."""
+    called again at once instead of sleeping. `close` (if any) runs once the loop has stopped,
+    to release what the task holds (thread pools)."""
 
     name: str
     interval: float
     run: Callable[[], bool]
+    close: Callable[[], None] | None = None
 
 
 class Background:
+    """Runs each task on its own thread. `stop` lets the round in progress finish (a pipeline
+    batch commits or rolls back whole), then closes every task."""
+
     def __init__(self, tasks: list[PeriodicTask]) -> None:
         self.tasks = tasks
         self._stop = threading.Event()
@@ -32,11 +37,17 @@ class Background:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+        for task in self.tasks:
+            if task.close is not None:
+                try:
+                    task.close()
+                except Exception:  # shutting down: report, and close the others anyway
+                    log.exception("closing background task %s failed", task.name)
 
     def _loop(self, task: PeriodicTask) -> None:
         while not self._stop.is_set():

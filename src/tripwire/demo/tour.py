@@ -24,13 +24,10 @@ from tripwire.config.settings import Settings
 from tripwire.domain.clock import ManualClock
 from tripwire.domain.events import EVENT_ADAPTER
 from tripwire.learn import evalcases, postmortem
-from tripwire.pipeline.replay import replay
-from tripwire.pipeline.stages import default_stages
-from tripwire.pipeline.summary import summary
-from tripwire.pipeline.wiring import Runtime
 from tripwire.respond.ids import parse_incident_id
 from tripwire.respond.queries import timeline
-from tripwire.respond.service import IncidentService
+from tripwire.respond.summary import summary
+from tripwire.runtime.wiring import Runtime
 from tripwire.sim import Deploy, Injection, Scenario, SimResult, Surge, simulate
 from tripwire.store.tables.events import EventRow
 
@@ -183,9 +180,7 @@ def run_demo(db_path: Path, end: datetime, seed: int = 1) -> DemoResult:
         sim = simulate(scenario(end, seed))
         runtime = Runtime.open(settings, config, ManualClock(end))
         events = [EVENT_ADAPTER.validate_python(e) for e in sim.events]
-        replay(
-            runtime.db, events, default_stages(config, runtime.settings), config, runtime.settings
-        )
+        runtime.replay(events)
         with runtime.db.session() as session:
             report = summary(session, len(events))
         notes = _close_the_loop(runtime, report)
@@ -198,7 +193,7 @@ def _close_the_loop(runtime: Runtime, report: dict[str, Any]) -> list[str]:
     """A public update for every incident, then the first incident's post-mortem."""
     notes: list[str] = []
     with runtime.db.session() as session:
-        service = IncidentService(session, runtime.clock, runtime.config, runtime.settings)
+        service = runtime.incidents(session)
         for incident in report["incidents"]:
             service.post_update(
                 incident["id"],

@@ -1,0 +1,1 @@
+"""`tripwire demo`: a simulated AI product through the whole lifecycle (see `tour`)."""

@@ -1,0 +1,163 @@
+"""The composition root: everything a running Tripwire process needs, built once from settings
+and config. The faces (API, UI, CLI) and the demo get services and stages from here; no other
+module builds a service or decides how the stages run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+from sqlalchemy.orm import Session
+
+from tripwire.config.file import TripwireConfig
+from tripwire.config.settings import Settings
+from tripwire.domain.clock import Clock, SystemClock
+from tripwire.domain.events import Event
+from tripwire.evaluate.judge.worker import JudgeWorker
+from tripwire.flags.service import seed_declared
+from tripwire.ingest.admission import Admission
+from tripwire.notify.worker import OutboxWorker
+from tripwire.pipeline.follower import Follower
+from tripwire.pipeline.replay import Prepared, Progress, ReplayResult, replay
+from tripwire.pipeline.stage import Stage, close_stages
+from tripwire.respond.exposure import ExposureMemo, ExposureOf, exposure
+from tripwire.respond.hooks import IncidentHook
+from tripwire.respond.playbooks.adapter import RespondIncidents
+from tripwire.respond.playbooks.hook import HOOK as PLAYBOOKS
+from tripwire.respond.service import IncidentService
+from tripwire.runtime.background import Background, PeriodicTask
+from tripwire.runtime.modes import Mode, StageOptions
+from tripwire.runtime.stages import default_stages
+from tripwire.store.db import Database
+from tripwire.store.migrate import upgrade
+from tripwire.store.secrets import instance_secret
+
+
+def default_hooks() -> list[IncidentHook]:
+    """The hooks Tripwire ships: playbooks (and the change attribution they run)."""
+    return [PLAYBOOKS]
+
+
+@dataclass
+class Runtime:
+    """The database, the configuration, the clock, the incident hooks and the background
+    tasks of one process. Build it with `Runtime.open`; `close` releases everything."""
+
+    settings: Settings
+    config: TripwireConfig
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    hooks: list[IncidentHook] = field(default_factory=default_hooks)
+    admission: Admission = field(init=False)
+    background: Background | None = None
+
+    def __post_init__(self) -> None:
+        self.admission = Admission(self.settings.max_inflight_ingest)
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        config: TripwireConfig,
+        clock: Clock | None = None,
+        hooks: Sequence[IncidentHook] | None = None,
+    ) -> Runtime:
+        db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        upgrade(db.engine)
+        clock = clock or SystemClock()
+        with db.session() as session:
+            # Playbooks flip declared flags (kill switches, rollbacks) before anyone reads them.
+            seed_declared(session, config.flags, clock.now())
+        if settings.secret_key is None:
+            # Signed acknowledge links and CSRF tokens must work out of the box and survive
+            # restarts: generate the key once and keep it in the database.
+            with db.session() as session:
+                generated = instance_secret(session, "secret_key", clock.now())
+            settings = settings.model_copy(update={"secret_key": SecretStr(generated)})
+        chosen = default_hooks() if hooks is None else list(hooks)
+        return cls(settings, config, db, clock, chosen)
+
+    # -- services ----------------------------------------------------------------------------
+
+    def incidents(
+        self, session: Session, clock: Clock | None = None, exposure_of: ExposureOf = exposure
+    ) -> IncidentService:
+        """The incident service bound to `session` (and this process's clock unless given)."""
+        return IncidentService(
+            session,
+            clock or self.clock,
+            self.config,
+            self.settings,
+            hooks=self.hooks,
+            exposure_of=exposure_of,
+        )
+
+    def playbook_incidents(self, session: Session) -> RespondIncidents:
+        """The incident service as flags and rollbacks see it (timeline entries, pages)."""
+        return RespondIncidents(self.incidents(session))
+
+    # -- the pipeline ------------------------------------------------------------------------
+
+    def stages(self, mode: Mode) -> list[Stage]:
+        """evaluate -> detect -> respond, configured for `mode`."""
+        options = StageOptions.for_mode(mode, single_writer=self.db.is_sqlite)
+        # One memo per set of stages (one replay): a failed chunk ends the replay, and what the
+        # memo counted goes with it.
+        counted: ExposureOf = ExposureMemo() if options.memo_exposure else exposure
+        return default_stages(
+            self.config,
+            options,
+            lambda session, clock: self.incidents(session, clock, counted),
+        )
+
+    def replay(
+        self, events: Sequence[Event] | Prepared, progress: Progress | None = None
+    ) -> ReplayResult:
+        """Store `events` and run every stage on event time (see `tripwire.pipeline.replay`)."""
+        stages = self.stages(Mode.REPLAY)
+        try:
+            return replay(self.db, events, stages, self.config, self.settings, progress)
+        finally:
+            close_stages(stages)
+
+    def periodic_tasks(self, mode: Mode = Mode.SERVE) -> list[PeriodicTask]:
+        """The background work: the pipeline, its timers, outbox delivery and the judge."""
+        follower = Follower(self.db, self.stages(mode), self.config, self.settings, self.clock)
+        outbox = OutboxWorker(self.db, self.config.respond, self.settings, self.clock)
+        judge = JudgeWorker(self.db, self.config.evaluate.judge, self.clock)
+        return [
+            PeriodicTask("pipeline", 0.5, lambda: follower.step() > 0, follower.close),
+            PeriodicTask("timers", 5.0, follower.tick),
+            PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close),
+            PeriodicTask("judge", 2.0, judge.run_once),
+        ]
+
+    def start_background(self, mode: Mode = Mode.SERVE) -> None:
+        """Start the background work on daemon threads (unless settings turn it off)."""
+        if self.background is None and (self.settings.workers or mode is Mode.WORKER):
+            self.background = Background(self.periodic_tasks(mode))
+            self.background.start()
+
+    def run_worker(self, stop: threading.Event) -> None:
+        """`tripwire worker`: the background work until `stop` is set, then a clean close."""
+        self.start_background(Mode.WORKER)
+        stop.wait()
+        self.close()
+
+    # -- the rest ----------------------------------------------------------------------------
+
+    def secret_key(self) -> bytes:
+        """The key that signs links and CSRF tokens (see `open`)."""
+        key = self.settings.secret_key
+        if key is None:
+            raise RuntimeError("Runtime.open sets the secret key; build runtimes with it")
+        return key.get_secret_value().encode()
+
+    def close(self) -> None:
+        """Drain and stop the background work, close its pools, release the database."""
+        if self.background is not None:
+            self.background.stop()
+            self.background = None
+        self.db.dispose()
