@@ -18,6 +18,7 @@ from tripwire.domain.events import Event
 from tripwire.evaluate.judge.worker import JudgeWorker
 from tripwire.flags.service import seed_declared
 from tripwire.ingest.admission import Admission
+from tripwire.ingest.genai_join import JoinLimits, JoinWorker
 from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.follower import Follower
 from tripwire.pipeline.replay import Prepared, Progress, ReplayResult, replay
@@ -123,15 +124,18 @@ class Runtime:
             close_stages(stages)
 
     def periodic_tasks(self, mode: Mode = Mode.SERVE) -> list[PeriodicTask]:
-        """The background work: the pipeline, its timers, outbox delivery and the judge."""
+        """The background work: the pipeline, its timers, outbox delivery, the judge and the
+        release of held GenAI outputs."""
         follower = Follower(self.db, self.stages(mode), self.config, self.settings, self.clock)
         outbox = OutboxWorker(self.db, self.config.respond, self.settings, self.clock)
         judge = JudgeWorker(self.db, self.config.evaluate.judge, self.clock)
+        joins = JoinWorker(self.db, JoinLimits.from_settings(self.settings), self.clock)
         return [
             PeriodicTask("pipeline", 0.5, lambda: follower.step() > 0, follower.close),
             PeriodicTask("timers", 5.0, follower.tick),
             PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close),
             PeriodicTask("judge", 2.0, judge.run_once),
+            PeriodicTask("genai-join", 1.0, joins.run_once),
         ]
 
     def start_background(self, mode: Mode = Mode.SERVE) -> None:
