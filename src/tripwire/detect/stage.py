@@ -46,7 +46,7 @@ class DetectStage:
 
     def __init__(self, config: TripwireConfig) -> None:
         self.config = config
-        self.engine = Engine(config.monitors)
+        self.engine = Engine(config.monitors, config.costs)
         self.hooks: list[Callable[[Alert], None]] = []
         self._lock = threading.Lock()
         self._loaded = False
