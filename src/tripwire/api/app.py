@@ -22,6 +22,7 @@ from tripwire.api.routes import (
     ofrep,
     oncall,
     otlp,
+    outputs,
     status,
 )
 from tripwire.runtime.wiring import Runtime
@@ -42,6 +43,7 @@ ROUTERS = [
     status.router,
     communications.router,
     learn.router,
+    outputs.router,
 ]
 
 

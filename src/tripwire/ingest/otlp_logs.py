@@ -94,9 +94,15 @@ def _map_record(record: Any, label: str, seen: dict[str, int], result: LogsMappi
         return
     ordinal = seen.get(span or "", 0)
     seen[span or ""] = ordinal + 1
-    digest = hashlib.sha256(
-        f"{span}|{ordinal}|".encode() + record.SerializeToString(deterministic=True)
-    ).hexdigest()[:40]
+    # The record's own bytes name it, so a re-sent record is recognised however the exporter
+    # batches it; two identical records in one export (same time, same text) stay two.
+    content = record.SerializeToString(deterministic=True)
+    digest = hashlib.sha256(f"{span}|".encode() + content).hexdigest()
+    copy = seen.get(digest, 0)
+    seen[digest] = copy + 1
+    if copy:
+        digest = hashlib.sha256(f"{digest}|{copy}".encode()).hexdigest()
+    digest = digest[:40]
     position = int(record.time_unix_nano) or int(record.observed_time_unix_nano)
     data = _data(kind, name, attrs, body, position)
     part = LogPart(digest, span or "", kind, position, ordinal, data, response_id, label)
