@@ -198,7 +198,9 @@ def run_instrumented(args: argparse.Namespace, base_url: str, questions: list[st
         if args.order == "spans-first"
         else (tracer_provider, logger_provider)
     )
-    assert first.force_flush(60_000) and second.force_flush(60_000)
+    for provider in (first, second):
+        if not provider.force_flush(60_000):
+            raise SystemExit("the exporters did not flush in time")
     tracer_provider.shutdown()
     logger_provider.shutdown()
 
@@ -224,7 +226,8 @@ def run_sdk(args: argparse.Namespace, base_url: str, questions: list[str]) -> No
                 output_tokens=reply.usage.completion_tokens,
                 latency_ms=elapsed,
             )
-        assert sink.flush(60)
+        if not sink.flush(60):
+            raise SystemExit("the SDK did not flush in time")
 
 
 def main() -> None:

@@ -159,10 +159,7 @@ def test_every_call_is_one_right_output(serve: Serve, mode: str) -> None:
     for output in found:
         assert output["use_case"] == use_case
         assert output["latency_ms"] > 0
-        assert (
-            output["input"]
-            == f"system: {product.SYSTEM}\nuser: " + output["input"].rsplit("user: ", 1)[-1]
-        )
+        assert output["input"].startswith(f"system: {product.SYSTEM}\nuser: ")
     good, empty = by[CALLS[0]], by["EMPTY please"]
     assert (good["status"], good["model"], good["output"]) == (
         "ok",
@@ -178,7 +175,8 @@ def test_every_call_is_one_right_output(serve: Serve, mode: str) -> None:
     failed, slow = by["FAIL now"], by["SLOW please"]
     assert (failed["status"], slow["status"]) == ("error", "timeout")
     assert failed["model"] == slow["model"] == product.MODEL
-    assert "output" not in failed and quality(failed) is None
+    assert "output" not in failed
+    assert quality(failed) is None
     assert slow["latency_ms"] >= 900  # the client's 1 s timeout
 
 
