@@ -27,8 +27,10 @@ from tripwire.ingest.writer import load_row
 from tripwire.store.db import Database
 from tripwire.store.events import LoadRow, load_count, outputs_by_id
 from tripwire.store.genai import (
+    Part,
     due_held,
     held_count,
+    held_ids,
     held_payloads,
     hold,
     lock_join,
@@ -57,23 +59,23 @@ def hold_outputs(
     session: Session, outputs: Sequence[Event], now: datetime, limits: JoinLimits
 ) -> int:
     """Store content-less outputs for the join (call under `lock_join`); returns how many were
-    new. Complete ones leave at once with their content; when the held table is full the rest
-    go straight to the events table without content (nothing is lost but the join)."""
+    new. Those whose parts are all there already leave at once with their content; the others
+    wait. When the held table is full the rest go straight to the events table without
+    content (nothing is lost but the join)."""
     ids = list(dict.fromkeys(o.id for o in outputs))
-    known = set(outputs_by_id(session, ids)) | set(held_payloads(session, ids))
-    fresh: dict[str, Event] = {}
-    for output in outputs:
-        if output.id not in known and output.id not in fresh:
-            fresh[output.id] = output
+    known = set(outputs_by_id(session, ids)) | held_ids(session, ids)
+    fresh = {o.id: event_to_json(o) for o in outputs if o.id not in known}
+    parts = parts_for(session, list(fresh))
+    ready = {i: p for i, p in fresh.items() if complete(p, parts.get(i, []))}
+    waiting = [i for i in fresh if i not in ready]
     room = max(0, limits.max_pending - held_count(session))
-    held, overflow = list(fresh.values())[:room], list(fresh.values())[room:]
-    if overflow:
-        log.warning(
-            "GenAI join is full: %d outputs stored without waiting for content", len(overflow)
-        )
-        load_count(session, [load_row(o) for o in overflow], now)
-    hold(session, [_held_row(o, now, limits.window) for o in held])
-    release_complete(session, [o.id for o in held], now)
+    if len(waiting) > room:
+        log.warning("GenAI join is full: %d outputs stored without content", len(waiting) - room)
+    rows = _joined_rows(ready, parts)
+    rows += [_output_row(fresh[i], fresh[i]) for i in waiting[room:]]
+    hold(session, [_held_row(fresh[i], now, limits.window) for i in waiting[:room]])
+    mark_joined(session, list(ready))
+    load_count(session, rows, now)
     return len(fresh)
 
 
@@ -90,15 +92,20 @@ def release(session: Session, ids: Sequence[str], now: datetime) -> int:
     taken = take_held(session, ids)
     if not taken:
         return 0
-    parts = parts_for(session, list(taken))
-    rows: list[LoadRow] = []
-    for output_id, payload in taken.items():
-        own = parts.get(output_id, [])
-        rows.append(_output_row(payload, assemble(payload, own)))
-        rows.extend(row for row in (_score_row(s) for s in scores(payload, own)) if row)
+    rows = _joined_rows(taken, parts_for(session, list(taken)))
     mark_joined(session, list(taken))
     load_count(session, rows, now)
     return len(taken)
+
+
+def _joined_rows(outputs: dict[str, dict[str, Any]], parts: dict[str, list[Part]]) -> list[LoadRow]:
+    """Each output with its parts' content, then the scores of its evaluation parts."""
+    rows: list[LoadRow] = []
+    for output_id, payload in outputs.items():
+        own = parts.get(output_id, [])
+        rows.append(_output_row(payload, assemble(payload, own)))
+        rows.extend(row for row in (_score_row(s) for s in scores(payload, own)) if row)
+    return rows
 
 
 class JoinWorker:
@@ -125,11 +132,11 @@ class JoinWorker:
         return len(due) == self.batch
 
 
-def _held_row(output: Event, now: datetime, window: timedelta) -> dict[str, Any]:
+def _held_row(output: dict[str, Any], now: datetime, window: timedelta) -> dict[str, Any]:
     return {
-        "id": output.id,
-        "use_case": output.use_case,
-        "payload": event_to_json(output),
+        "id": output["id"],
+        "use_case": output["use_case"],
+        "payload": output,
         "received_at": now,
         "release_at": now + window,
     }

@@ -62,6 +62,15 @@ def hold(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(_insert(session, _HELD), list(rows[start : start + _CHUNK]))
 
 
+def held_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    """The ids among `ids` that are held."""
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        query = select(HeldOutputRow.id).where(HeldOutputRow.id.in_(chunk))
+        found.update(str(i) for i in session.scalars(query))
+    return found
+
+
 def held_payloads(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The held outputs among `ids`: id -> normalised output event."""
     found: dict[str, dict[str, Any]] = {}
