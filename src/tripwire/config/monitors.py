@@ -119,7 +119,7 @@ COST_PER_HOUR = "tripwire:cost_per_hour"
 
 
 def builtin_monitors() -> list[MonitorSpec]:
-    """CONTRACT section 4: what every use case gets with no configuration, plus tokens per
+    """What every use case gets with no configuration (docs/detect.md), plus tokens per
     output (a prompt change that triples answers opens a quality regression) and cost per hour
     (a runaway loop; availability, like any other runaway use of the provider)."""
     specs: list[tuple[str, SignalKind, IncidentType, dict[str, str]]] = [

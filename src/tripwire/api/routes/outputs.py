@@ -1,4 +1,4 @@
-"""GET /v1/outputs: stored outputs, newest first, each with its scores (CONTRACT 3.2)."""
+"""GET /v1/outputs: stored outputs, newest first, each with its scores (docs/api.md)."""
 
 from __future__ import annotations
 
