@@ -363,3 +363,53 @@ def test_held_outputs_are_not_seen_until_released(
     assert output["id"] == key(1)
     end = datetime.fromtimestamp(T_END / 1e9, UTC)  # the span's end is the output's time
     assert output["ts"] == end.isoformat().replace("+00:00", "Z")
+
+
+def test_spans_and_records_sent_concurrently_in_any_order_all_join(
+    runtime: Runtime, cast: Cast
+) -> None:
+    import random
+    import threading
+
+    import httpx
+
+    from tests.live import live_server
+
+    calls = 60
+    bodies = [("/v1/otlp/traces", scoped(request(span(n, BARE_CHAT))).SerializeToString())
+              for n in range(1, calls + 1)]  # fmt: skip
+    # A call's records leave together, in the order they were emitted (one exporter batch);
+    # spans, record batches and calls interleave at random across four senders.
+    bodies += [
+        ("/v1/otlp/logs", logs_request(*chat_logs(n)).SerializeToString())
+        for n in range(1, calls + 1)
+    ]
+    random.Random(4).shuffle(bodies)
+    failures: list[str] = []
+    with live_server(runtime) as url:
+
+        def send(share: list[tuple[str, bytes]]) -> None:
+            headers = {**PROTOBUF, **cast.auth("ingest")}
+            with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+                for path, body in share:
+                    while (r := http.post(path, content=body)).status_code == 429:
+                        pass  # the admission limit: retry, as exporters do
+                    if r.status_code != 200 or partial_of(path, r):
+                        failures.append(f"{path} {r.status_code} {r.text[:200]}")
+
+        threads = [threading.Thread(target=send, args=(bodies[i::4],)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    assert failures == []
+    outputs = {k: v for k, v in stored(runtime).items() if v["type"] == "output"}
+    assert len(outputs) == calls
+    assert all(o.get("output") == "30 days." for o in outputs.values())
+    assert pending(runtime) == (0, 0)
+
+
+def partial_of(path: str, response: Any) -> bool:
+    if path.endswith("logs"):
+        return bool(partial(response).rejected_log_records)
+    return False
