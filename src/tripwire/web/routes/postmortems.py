@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from tripwire.learn import evalcases, postmortem
 from tripwire.learn.queries import add_incident_case, lint_messages, list_postmortems
 from tripwire.learn.views import postmortem_json
+from tripwire.respond.queries import get_incident
 from tripwire.respond.service import IncidentService, NotFound
 from tripwire.store.tables.learn import PostmortemRow
 from tripwire.store.tables.respond import IncidentRow
