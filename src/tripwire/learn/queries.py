@@ -40,7 +40,7 @@ def list_postmortems(session: Session, limit: int = 200) -> list[PostmortemListi
         PostmortemListing(
             incident_id(p.incident), i.title, i.severity, p.status, p.updated_at, p.done_at
         )
-        for p, i in session.execute(query).tuples()
+        for p, i in session.execute(query).all()
     ]
 
 
