@@ -184,8 +184,8 @@ def hostile(runtime: Runtime, client: TestClient, cast: Cast) -> dict[str, Any]:
         client.patch(f"/v1/incidents/{first}/postmortem", json=sections, headers=auth).status_code
         == 200
     )
-    client.post(f"/v1/incidents/{first}/action-items", json={"title": PAYLOADS[30], "owner": PAYLOADS[31]},
-                headers=auth)  # fmt: skip
+    item = {"title": PAYLOADS[30], "owner": PAYLOADS[31]}
+    client.post(f"/v1/incidents/{first}/action-items", json=item, headers=auth)
     case = {
         "input": PAYLOADS[32],
         "output": PAYLOADS[33],
@@ -227,6 +227,9 @@ def test_hostile_text_renders_inert_on_every_page(
             assert _inert(r.text) == [], (path, _inert(r.text)[:5])
             seen_payload += sum(1 for p in PAYLOADS if _escaped(p) in r.text)
     assert seen_payload > 200, "the hostile text is on the pages, escaped"
+    for p in PAYLOADS:  # typed back into the explorer's filters: inside attribute values
+        r = client.get("/ui/outputs", params={"text": p, "user_id": p, "use_case": p})
+        assert _inert(r.text) == [], (p, _inert(r.text)[:5])
 
 
 def _escaped(text: str) -> str:
