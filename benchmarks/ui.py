@@ -5,12 +5,12 @@
 Builds the data through the real path: a simulated week (about 1,026,000 events at 2,900
 outputs/h, four injected incidents) replayed through every stage by `tripwire replay` (so the
 detectors write their hourly windows, alerts and incidents), then detector alerts spread over
-the week until 500 incidents exist (opened, joined and partly resolved by respond; the
-synthetic ones without playbooks). Then each page is requested `--requests` times in process
-(no network: the time is the server's) and its p50 / p95 / max printed, beside two
-references measured in the same run: the sign-in page (a template and nothing else) and the overview's old query (event counts of
-the last 24 hours). The incident pages measured are drawn at random (seed 11) among the
-incidents with detector signals, not chosen by hand. `--keep DIR` keeps (and reuses) the
+the week until 500 incidents exist (opened, joined and partly resolved by respond; the synthetic
+ones without playbooks). Then each page is requested `--requests` times in process (no network:
+the time is the server's) and its p50 / p95 / max printed, beside two references measured in the
+same run: the sign-in page (a template and nothing else) and the overview's old query (event
+counts of the last 24 hours). The incident pages measured are drawn at random (seed 11) among
+the incidents with detector signals, not chosen by hand. `--keep DIR` keeps (and reuses) the
 database.
 """
 
