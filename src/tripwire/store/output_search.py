@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from tripwire.store.tables.events import EventRow
 
 MAX_PAGE = 200
+LINKED = ("score", "safety", "feedback")
 TEXT_CAP = 4000  # characters of input/output/context shown per output in lists
 
 
@@ -160,11 +161,13 @@ def attach(session: Session, rows: Sequence[EventRow]) -> list[FoundOutput]:
     ids = [r.id for r in rows]
     linked: dict[str, list[EventRow]] = defaultdict(list)
     if ids:
-        query = select(EventRow).where(
-            EventRow.output_id.in_(ids), EventRow.type.in_(("score", "safety", "feedback"))
-        )
-        for event in session.scalars(query.order_by(EventRow.ts)):
-            linked[str(event.output_id)].append(event)
+        # Only the output_id index: with a filter or an order on type or ts, SQLite walks the
+        # (type, ts) index over every score, check and rating instead of looking the few ids up
+        # (4 s instead of milliseconds at a million events).
+        query = select(EventRow).where(EventRow.output_id.in_(ids))
+        for event in sorted(session.scalars(query), key=lambda e: (e.ts, e.seq)):
+            if event.type in LINKED:
+                linked[str(event.output_id)].append(event)
     return [_found(r, linked.get(r.id, [])) for r in rows]
 
 
