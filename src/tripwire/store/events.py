@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tripwire.store.partitions import partition_count, partition_of
 from tripwire.store.tables.events import EventRow
 
 # Keeps each multi-row INSERT ... RETURNING under SQLite's bound-parameter limit.
@@ -67,6 +68,7 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     """
     conn = session.connection()
     _guard_insert(session)
+    _add_parts(session, rows)
     rows = _lock_order(conn.dialect.name, rows)
     stmt = _insert_ignoring_duplicates(conn.dialect.name)
     stmt = stmt.returning(_EVENTS.c.id, _EVENTS.c.seq)
@@ -86,8 +88,15 @@ def insert_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     if conn.dialect.name != "sqlite":
         # psycopg's executemany does not report a row count: count what RETURNING gives.
         return len(insert_new(session, rows))
+    _add_parts(session, rows)
     result = conn.execute(_insert_ignoring_duplicates(conn.dialect.name), list(rows))
     return int(result.rowcount)
+
+
+def _add_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    count = partition_count(session)
+    for row in rows:
+        row["part"] = partition_of(row["use_case"], count)
 
 
 def _lock_order(dialect: str, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
@@ -105,8 +114,8 @@ def _insert_ignoring_duplicates(dialect: str) -> Any:
 # id, type, ts, use_case, output_id, normalised JSON text: one event for `load_rows`.
 LoadRow = tuple[str, str, datetime, str | None, str | None, str]
 _LOAD_SQLITE = (
-    "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+    "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload, part) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
 )
 
 
@@ -120,8 +129,9 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
         return {}
     if session.get_bind().dialect.name != "sqlite":
         return insert_new(session, [_row_of(r, None, origin) for r in rows])
+    parts = partition_count(session)
     with _raw_cursor(session) as cursor:
-        count = _sqlite_load(cursor, rows, None, origin)
+        count = _sqlite_load(cursor, rows, None, parts, origin)
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
         cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
@@ -134,8 +144,9 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
         return 0
     if session.get_bind().dialect.name != "sqlite":
         return len(insert_new(session, [_row_of(r, received_at) for r in rows]))
+    parts = partition_count(session)
     with _raw_cursor(session) as cursor:
-        return _sqlite_load(cursor, rows, _sqlite_time(received_at))
+        return _sqlite_load(cursor, rows, _sqlite_time(received_at), parts)
 
 
 @contextmanager
@@ -150,13 +161,17 @@ def _raw_cursor(session: Session) -> Iterator[Any]:
 
 
 def _sqlite_load(
-    cursor: Any, rows: Sequence[LoadRow], received: str | None, origin: str = "ingest"
+    cursor: Any, rows: Sequence[LoadRow], received: str | None, parts: int, origin: str = "ingest"
 ) -> int:
     params = []
+    part_of: dict[str | None, int] = {}  # a batch holds a handful of use cases: hash each once
     for event_id, kind, ts, use_case, output_id, payload in rows:
         when = _sqlite_time(ts)
+        part = part_of.get(use_case)
+        if part is None:
+            part = part_of[use_case] = partition_of(use_case, parts)
         params.append(
-            (event_id, kind, when, use_case, output_id, received or when, origin, payload)
+            (event_id, kind, when, use_case, output_id, received or when, origin, payload, part)
         )
     cursor.executemany(_LOAD_SQLITE, params)
     return int(cursor.rowcount)
@@ -223,7 +238,11 @@ def max_seq(session: Session) -> int:
 
 
 def read_after(
-    session: Session, position: int, limit: int, upto: int | None = None
+    session: Session,
+    position: int,
+    limit: int,
+    upto: int | None = None,
+    part: int | None = None,
 ) -> tuple[list[StoredEvent], int]:
     """Up to `limit` ingested events with position < seq (<= upto), in seq order, and the new
     position.
@@ -232,8 +251,10 @@ def read_after(
     move the position forward.
     """
     if session.get_bind().dialect.name == "sqlite":
-        return _read_after_sqlite(session, position, limit, upto)
+        return _read_after_sqlite(session, position, limit, upto, part)
     query = select(*_STORED_COLUMNS, _EVENTS.c.origin).where(_EVENTS.c.seq > position)
+    if part is not None:
+        query = query.where(_EVENTS.c.part == part)
     if upto is not None:
         query = query.where(_EVENTS.c.seq <= upto)
     rows = session.execute(query.order_by(_EVENTS.c.seq).limit(limit)).all()
@@ -250,16 +271,24 @@ _READ_SQLITE = (
     "SELECT seq, id, type, ts, use_case, payload, origin FROM events "
     "WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
 )
+_READ_PART_SQLITE = (
+    "SELECT seq, id, type, ts, use_case, payload, origin FROM events "
+    "WHERE part = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
+)
 _NO_LIMIT = 2**62
 
 
 def _read_after_sqlite(
-    session: Session, position: int, limit: int, upto: int | None
+    session: Session, position: int, limit: int, upto: int | None, part: int | None
 ) -> tuple[list[StoredEvent], int]:
     # The follower's hot path while ingest is busy: decode the two typed columns directly
     # (UTCDateTime's naive UTC text, JSON text) instead of through SQLAlchemy's row processing.
+    top = _NO_LIMIT if upto is None else upto
     with _raw_cursor(session) as cursor:
-        cursor.execute(_READ_SQLITE, (position, _NO_LIMIT if upto is None else upto, limit))
+        if part is None:
+            cursor.execute(_READ_SQLITE, (position, top, limit))
+        else:
+            cursor.execute(_READ_PART_SQLITE, (part, position, top, limit))
         rows = cursor.fetchall()
     new_position = int(rows[-1][0]) if rows else position
     return [
