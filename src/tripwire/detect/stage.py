@@ -88,7 +88,7 @@ class DetectStage:
     def _save_scope(self, session: Session, now: datetime) -> None:
         assert self.scope is not None
         self._checkpoint(session, now)
-        window = {"cells": dump_cells(self.engine.counter.cells)}
+        window = {"cells": dump_cells(self.engine.counter.cells), "closed": self._last_close}
         persist.save_states(session, {OPEN_WINDOW + self.scope.name: window}, now)
 
     def tick(self, ctx: Context) -> None:
@@ -143,3 +143,5 @@ class DetectStage:
         if states:
             last = max(int(s.get("lm", 0)) for s in states.values())
             self._last_close = last or None
+        if window is not None and window.get("closed") is not None:
+            self._last_close = max(self._last_close or 0, int(window["closed"]))
