@@ -101,7 +101,8 @@ def test_one_worker_takes_every_partition_and_sees_each_event_once(runtime: Runt
     store(runtime, outputs(60))
     recorder = Recorder()
     drain(follower(runtime, recorder, "a"))
-    assert len(recorder.seen) == 60 and set(recorder.seen.values()) == {1}
+    assert len(recorder.seen) == 60
+    assert set(recorder.seen.values()) == {1}
     with runtime.db.session() as session:
         assert pending_events(session) == 0
 
@@ -115,11 +116,15 @@ def test_two_workers_split_the_partitions_and_skip_nothing(runtime: Runtime) -> 
     drain(a, b)
     store(runtime, outputs(50, start=50))
     drain(a, b)
-    assert a.owned and b.owned and not set(a.owned) & set(b.owned)
+    assert a.owned
+    assert b.owned
+    assert not set(a.owned) & set(b.owned)
     assert len(a.owned) + len(b.owned) == partition_count_of(runtime)
     seen = first.seen + second.seen
-    assert len(seen) == 100 and set(seen.values()) == {1}
-    assert first.seen and second.seen
+    assert len(seen) == 100
+    assert set(seen.values()) == {1}
+    assert first.seen
+    assert second.seen
 
 
 def test_a_stopped_worker_hands_its_partitions_over_at_once(runtime: Runtime) -> None:
@@ -151,7 +156,8 @@ def test_a_crashed_worker_loses_its_partitions_after_the_lease(
     drain(a)
     assert len(a.owned) == partition_count_of(runtime)
     seen = first.seen + second.seen
-    assert len(seen) == 40 and set(seen.values()) == {1}
+    assert len(seen) == 40
+    assert set(seen.values()) == {1}
 
 
 def test_detector_state_moves_with_its_partition(runtime: Runtime, clock: ManualClock) -> None:

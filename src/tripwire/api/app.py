@@ -13,6 +13,7 @@ from tripwire.api.routes import (
     ack,
     alerts,
     communications,
+    data,
     events,
     flags,
     health,
@@ -42,6 +43,7 @@ ROUTERS = [
     status.router,
     communications.router,
     learn.router,
+    data.router,
 ]
 
 

@@ -29,8 +29,14 @@ def load_cells(data: list[list[Any]]) -> dict[CellKey, Cell]:
     cells: dict[CellKey, Cell] = {}
     for use_case, info, counts, latency, scores, tickets, metrics in data:
         key: CellKey = (str(use_case), None if info is None else (info[0], info[1], info[2]))
+        outputs, bad, feedback, negative, checks, triggered = (float(x) for x in counts)
         cells[key] = Cell(
-            *(float(x) for x in counts),
+            outputs,
+            bad,
+            feedback,
+            negative,
+            checks,
+            triggered,
             latency={int(k): float(v) for k, v in latency},
             scores={(str(n), str(s)): [float(x) for x in acc] for n, s, acc in scores},
             tickets={str(k): float(v) for k, v in tickets.items()},

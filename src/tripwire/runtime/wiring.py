@@ -18,6 +18,7 @@ from tripwire.domain.events import Event
 from tripwire.evaluate.judge.worker import JudgeWorker
 from tripwire.flags.service import seed_declared
 from tripwire.ingest.admission import Admission
+from tripwire.ingest.retention import Retention
 from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.follower import Follower, Timers, new_holder
 from tripwire.pipeline.replay import Prepared, Progress, ReplayResult, replay
@@ -141,9 +142,7 @@ class Runtime:
         outbox delivery and the judge."""
         stages = self.partitioned_stages(mode)
         holder = new_holder()
-        follower = Follower(
-            self.db, stages, self.config, self.settings, self.clock, holder=holder
-        )
+        follower = Follower(self.db, stages, self.config, self.settings, self.clock, holder=holder)
         timers = Timers(
             self.db, stages.timers(), self.config, self.settings, self.clock, holder=holder
         )
@@ -154,7 +153,12 @@ class Runtime:
             PeriodicTask("timers", 1.0, timers.tick),
             PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close),
             PeriodicTask("judge", 2.0, judge.run_once),
+            PeriodicTask("retention", 600.0, self.retention(holder).tick),
         ]
+
+    def retention(self, holder: str = "cli") -> Retention:
+        """Drops raw events past `TRIPWIRE_RETENTION_DAYS`."""
+        return Retention(self.db, self.clock, self.settings.retention_days, holder)
 
     def start_background(self, mode: Mode = Mode.SERVE) -> None:
         """Start the background work on daemon threads (unless settings turn it off)."""

@@ -99,7 +99,9 @@ def partitions(session: Session) -> list[PartitionState]:
     return [PartitionState(*row) for row in rows]
 
 
-def begin_step(session: Session, part: int, holder: str, now: datetime, ttl: timedelta) -> int | None:
+def begin_step(
+    session: Session, part: int, holder: str, now: datetime, ttl: timedelta
+) -> int | None:
     """Renew `holder`'s lease on `part` and return its cursor, or None when another holder has
     it. The UPDATE locks the row until this transaction ends, so no other holder can step the
     same partition before this step's cursor commits."""
@@ -185,9 +187,7 @@ def assign(session: Session, assignment: dict[int, str]) -> None:
 def heartbeat(session: Session, holder: str, now: datetime, ttl: timedelta) -> None:
     """Upsert `holder` as a live member until now + ttl."""
     table = PipelineMemberRow
-    done = session.execute(
-        update(table).where(table.holder == holder).values(expires_at=now + ttl)
-    )
+    done = session.execute(update(table).where(table.holder == holder).values(expires_at=now + ttl))
     if not done.rowcount:  # type: ignore[attr-defined]
         session.add(PipelineMemberRow(holder=holder, expires_at=now + ttl, started_at=now))
         session.flush()

@@ -49,7 +49,9 @@ def try_lease(
     if dead:
         free = free | LeaseRow.holder.in_(list(dead))
     result = session.execute(
-        update(LeaseRow).where(LeaseRow.name == name, free).values(holder=holder, expires_at=expires)
+        update(LeaseRow)
+        .where(LeaseRow.name == name, free)
+        .values(holder=holder, expires_at=expires)
     )
     if result.rowcount:  # type: ignore[attr-defined]
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, SmallInteger, String
+from sqlalchemy import BigInteger, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tripwire.store.base import Base, BigIntPK, JSONType, UTCDateTime
@@ -37,3 +37,17 @@ class EventRow(Base):
         Index("ix_events_output_id", "output_id"),
         Index("ix_events_part_seq", "part", "seq"),
     )
+
+
+class DataDeletionRow(Base):
+    """The audit trail of deleted data: a user's outputs and feedback deleted on request, or
+    raw events dropped by retention. Who asked, what, when and how many rows went."""
+
+    __tablename__ = "data_deletions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "user" or "retention"
+    subject: Mapped[str] = mapped_column(String(256))  # the user id, or the cutoff time
+    requested_by: Mapped[str] = mapped_column(String(128))
+    events_deleted: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
