@@ -227,14 +227,10 @@ class Follower:
             self.owned.setdefault(part, _Owned())
 
     def _renew(self) -> None:
+        """Between the steps of a long round: heartbeat, renew, and follow a rebalance."""
         now = self.clock.now()
-        if self._renewed is not None and now - self._renewed < LEASE_TTL / 3:
-            return
-        with self.db.session() as session:
-            parts_store.heartbeat(session, self.holder, now, LEASE_TTL)
-            kept = parts_store.renew_all(session, self.holder, now, LEASE_TTL)
-        self._lose([p for p in self.owned if p not in kept])
-        self._renewed = now
+        if self._renewed is None or now - self._renewed >= LEASE_TTL / 3:
+            self._membership(now)
 
     def _lose(self, lost: Sequence[int]) -> None:
         for part in lost:

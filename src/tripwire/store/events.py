@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tripwire.store.db import dumps_json
 from tripwire.store.partitions import partition_count, partition_of
 from tripwire.store.tables.events import EventRow
 
@@ -67,9 +68,10 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     (ON CONFLICT DO NOTHING), so concurrent batches carrying the same id cannot both store it.
     """
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return _pg_insert(session, [_pg_tuple(r) for r in rows])
     _guard_insert(session)
     _add_parts(session, rows)
-    rows = _lock_order(conn.dialect.name, rows)
     stmt = _insert_ignoring_duplicates(conn.dialect.name)
     stmt = stmt.returning(_EVENTS.c.id, _EVENTS.c.seq)
     inserted: dict[str, int] = {}
@@ -99,10 +101,58 @@ def _add_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         row["part"] = partition_of(row["use_case"], count)
 
 
-def _lock_order(dialect: str, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+# id, type, ts, use_case, output_id, received_at, origin, JSON text: one row for `_pg_insert`.
+_PgRow = tuple[str, str, datetime, str | None, str | None, datetime, str, str]
+# One statement whatever the batch size: the rows travel as arrays, so the SQL text never
+# changes (psycopg prepares it once) and nothing is parsed per row on the client.
+_PG_INSERT = (
+    "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload, part) "
+    "SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::timestamp[], %s::varchar[], "
+    "%s::varchar[], %s::timestamp[], %s::varchar[], %s::jsonb[], %s::smallint[]) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id, seq"
+)
+
+
+def _pg_tuple(row: dict[str, Any]) -> _PgRow:
+    payload = row["payload"]
+    text_ = payload if isinstance(payload, str) else dumps_json(payload)
+    return (
+        row["id"],
+        row["type"],
+        row["ts"],
+        row.get("use_case"),
+        row.get("output_id"),
+        row["received_at"],
+        row.get("origin", "ingest"),
+        text_,
+    )
+
+
+def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
+    if not rows:
+        return {}
+    _guard_insert(session)
+    count = partition_count(session)
     # PostgreSQL locks each unique key it inserts; two batches sharing ids in different orders
-    # could deadlock. Inserting in id order makes them queue instead. (SQLite has one writer.)
-    return sorted(rows, key=lambda r: str(r["id"])) if dialect == "postgresql" else rows
+    # could deadlock. Inserting in id order makes them queue instead.
+    ordered = sorted(rows, key=lambda r: r[0])
+    columns: list[list[Any]] = [[] for _ in range(9)]
+    part_of: dict[str | None, int] = {}
+    for event_id, kind, ts, use_case, output_id, received, origin, payload in ordered:
+        part = part_of.get(use_case)
+        if part is None:
+            part = part_of[use_case] = partition_of(use_case, count)
+        values = (event_id, kind, _naive(ts), use_case, output_id, _naive(received), origin)
+        for column, value in zip(columns, (*values, payload, part), strict=True):
+            column.append(value)
+    with _raw_cursor(session) as cursor:
+        cursor.execute(_PG_INSERT, columns)
+        return {str(i): int(q) for i, q in cursor.fetchall()}
+
+
+def _naive(when: datetime) -> datetime:
+    # UTCDateTime's storage form: naive UTC.
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo is not None else when
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
@@ -128,7 +178,7 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
     if not rows:
         return {}
     if session.get_bind().dialect.name != "sqlite":
-        return insert_new(session, [_row_of(r, None, origin) for r in rows])
+        return _pg_insert(session, [(*r[:5], r[2], origin, r[5]) for r in rows])
     parts = partition_count(session)
     with _raw_cursor(session) as cursor:
         count = _sqlite_load(cursor, rows, None, parts, origin)
@@ -143,7 +193,7 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
     if not rows:
         return 0
     if session.get_bind().dialect.name != "sqlite":
-        return len(insert_new(session, [_row_of(r, received_at) for r in rows]))
+        return len(_pg_insert(session, [(*r[:5], received_at, "ingest", r[5]) for r in rows]))
     parts = partition_count(session)
     with _raw_cursor(session) as cursor:
         return _sqlite_load(cursor, rows, _sqlite_time(received_at), parts)
@@ -183,10 +233,6 @@ def _sqlite_time(when: datetime) -> str:
         when = when.astimezone(UTC)
     # The first 26 characters, before "+00:00": no naive copy of every event's time.
     return when.isoformat(sep=" ", timespec="microseconds")[:26]
-
-
-def _row_of(row: LoadRow, received_at: datetime | None, origin: str = "ingest") -> dict[str, Any]:
-    return event_row(orjson.loads(row[5]), row[2], received_at or row[2], origin=origin)
 
 
 def _guard_insert(session: Session) -> None:

@@ -153,18 +153,6 @@ def claim(
     return sorted(int(r[0]) for r in rows)
 
 
-def renew_all(session: Session, holder: str, now: datetime, ttl: timedelta) -> set[int]:
-    """Extend every lease `holder` has; returns the parts it still holds."""
-    table = PipelinePartitionRow
-    rows = session.execute(
-        update(table)
-        .where(table.holder == holder, table.expires_at >= now)
-        .values(expires_at=now + ttl)
-        .returning(table.part)
-    )
-    return {int(r[0]) for r in rows}
-
-
 def release(session: Session, parts: Sequence[int], holder: str) -> None:
     """Give up leases (a rebalance, or a clean stop), so the next owner need not wait."""
     if parts:
