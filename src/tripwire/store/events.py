@@ -103,13 +103,15 @@ def _add_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 # id, type, ts, use_case, output_id, received_at, origin, JSON text: one row for `_pg_insert`.
 _PgRow = tuple[str, str, datetime, str | None, str | None, datetime, str, str]
-# One statement whatever the batch size: the rows travel as arrays, so the SQL text never
-# changes (psycopg prepares it once) and nothing is parsed per row on the client.
+# One statement whatever the batch size: the rows travel as one JSON array (each payload embedded
+# as the JSON text it already is), so the SQL text never changes and the client does no per-value
+# work beyond one orjson call.
 _PG_INSERT = (
     "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload, part) "
-    "SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::timestamp[], %s::varchar[], "
-    "%s::varchar[], %s::timestamp[], %s::varchar[], %s::jsonb[], %s::smallint[]) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id, seq"
+    "SELECT id, type, ts, use_case, output_id, received_at, origin, payload, part "
+    "FROM jsonb_to_recordset(%s::jsonb) AS x(id varchar, type varchar, ts timestamp, "
+    "use_case varchar, output_id varchar, received_at timestamp, origin varchar, payload jsonb, "
+    "part smallint) ON CONFLICT (id) DO NOTHING RETURNING id, seq"
 )
 
 
@@ -136,23 +138,28 @@ def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
     # PostgreSQL locks each unique key it inserts; two batches sharing ids in different orders
     # could deadlock. Inserting in id order makes them queue instead.
     ordered = sorted(rows, key=lambda r: r[0])
-    columns: list[list[Any]] = [[] for _ in range(9)]
     part_of: dict[str | None, int] = {}
+    records = []
     for event_id, kind, ts, use_case, output_id, received, origin, payload in ordered:
         part = part_of.get(use_case)
         if part is None:
             part = part_of[use_case] = partition_of(use_case, count)
-        values = (event_id, kind, _naive(ts), use_case, output_id, _naive(received), origin)
-        for column, value in zip(columns, (*values, payload, part), strict=True):
-            column.append(value)
+        records.append(
+            {
+                "id": event_id,
+                "type": kind,
+                "ts": _sqlite_time(ts),  # naive UTC text: UTCDateTime's storage form
+                "use_case": use_case,
+                "output_id": output_id,
+                "received_at": _sqlite_time(received),
+                "origin": origin,
+                "payload": orjson.Fragment(payload),
+                "part": part,
+            }
+        )
     with _raw_cursor(session) as cursor:
-        cursor.execute(_PG_INSERT, columns)
+        cursor.execute(_PG_INSERT, (orjson.dumps(records).decode("utf-8"),))
         return {str(i): int(q) for i, q in cursor.fetchall()}
-
-
-def _naive(when: datetime) -> datetime:
-    # UTCDateTime's storage form: naive UTC.
-    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo is not None else when
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
