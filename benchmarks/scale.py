@@ -36,7 +36,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import cpu_seconds, free_port, make_events, peak_rss_mb  # noqa: E402
+from ingest import cpu_seconds, free_port, make_events, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tw_benchmark-admin-token-0123456789abcdef"
@@ -299,9 +299,8 @@ def bench_takeover(server: str, template: str) -> dict[str, float]:
             while time.perf_counter() - killed < 60 and (taken is None or processed is None):
                 now = time.perf_counter()
                 holders = held_by(url)
-                if taken is None and victim_holder not in holders.values():
-                    if len(holders) == 64:
-                        taken = now - killed
+                if taken is None and victim_holder not in holders.values() and len(holders) == 64:
+                    taken = now - killed
                 if processed is None and count_rows(url, PENDING) == 0 and probe():
                     processed = now - killed
                 time.sleep(0.05)
