@@ -365,6 +365,9 @@ def main() -> None:
 
     template = f"tw_scale_week_{uuid.uuid4().hex[:8]}"
     load_week(args.pg, template, week_of_events(args.events))
+    template_url = make_url(args.pg).set(database=template).render_as_string(False)
+    size = count_rows(template_url, "SELECT pg_total_relation_size('events')")
+    print(f"bytes per event on disk (events table with its indexes): {size / args.events:,.0f}")
     try:
         floor = baseline_read(args.pg, template)
         print(fmt("baseline: one process reading the week back", floor))

@@ -99,6 +99,8 @@ def test_a_holder_whose_process_is_gone_is_dead_at_once() -> None:
 
 def test_one_worker_takes_every_partition_and_sees_each_event_once(runtime: Runtime) -> None:
     store(runtime, outputs(60))
+    with runtime.db.session() as session:
+        assert pending_events(session) == 60
     recorder = Recorder()
     drain(follower(runtime, recorder, "a"))
     assert len(recorder.seen) == 60

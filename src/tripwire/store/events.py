@@ -133,7 +133,11 @@ def _pg_tuple(row: dict[str, Any]) -> _PgRow:
 def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
     if not rows:
         return {}
-    _guard_insert(session)
+    if any(r[6] == "ingest" for r in rows):
+        # Only events the follower reads need it: derived ones (origin "pipeline") are skipped
+        # by every reader, so a late commit of theirs cannot be missed. Leaving them out keeps
+        # a worker's step from blocking the other workers' `committed_high_water`.
+        _guard_insert(session)
     count = partition_count(session)
     # PostgreSQL locks each unique key it inserts; two batches sharing ids in different orders
     # could deadlock. Inserting in id order makes them queue instead.

@@ -207,34 +207,31 @@ def leave(session: Session, holder: str) -> None:
 
 
 def pending_by_part(session: Session, upto: int | None = None) -> dict[int, int]:
-    """For each partition with stored events past its cursor: the highest such seq."""
+    """For each partition with stored events past its cursor: the highest such seq. One index
+    lookup per partition (its newest seq), whatever the size of the table."""
     table = PipelinePartitionRow
-    low = session.scalar(select(func.min(table.position))) or 0
-    query = select(EventRow.part, func.max(EventRow.seq)).where(EventRow.seq > low)
+    newest = select(func.max(EventRow.seq)).where(EventRow.part == table.part)
     if upto is not None:
-        query = query.where(EventRow.seq <= upto)
-    positions = {int(p): int(q) for p, q in session.execute(select(table.part, table.position))}
-    return {
-        int(part): int(top)
-        for part, top in session.execute(query.group_by(EventRow.part))
-        if int(top) > positions.get(int(part), 0)
-    }
+        newest = newest.where(EventRow.seq <= upto)
+    rows = session.execute(select(table.part, table.position, newest.scalar_subquery()))
+    return {int(p): int(top) for p, position, top in rows if top is not None and top > position}
 
 
 def pending_events(session: Session) -> int:
-    """Stored events that no partition has processed yet (all partitions together)."""
+    """Stored events that no partition has processed yet (all partitions together): an index
+    range count per partition."""
     table = PipelinePartitionRow
     if not session.scalar(select(func.count()).select_from(table)):
         legacy = session.get(CursorRow, LEGACY_CURSOR)
         start = 0 if legacy is None else legacy.position
         return int(session.scalar(select(func.count()).where(EventRow.seq > start)) or 0)
-    query = (
+    behind = (
         select(func.count())
         .select_from(EventRow)
-        .join(table, table.part == EventRow.part)
-        .where(EventRow.seq > table.position)
+        .where(EventRow.part == table.part, EventRow.seq > table.position)
+        .scalar_subquery()
     )
-    return int(session.scalar(query) or 0)
+    return int(sum(int(n or 0) for n in session.scalars(select(behind).select_from(table))))
 
 
 def recent_load(session: Session, window: int = 200_000) -> dict[int, int]:
