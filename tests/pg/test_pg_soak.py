@@ -16,6 +16,7 @@ import httpx
 import psycopg
 import pytest
 
+from tests.events_data import valid
 from tests.pg.conftest import _libpq
 from tests.serve_proc import SRC, Serve
 
@@ -45,7 +46,7 @@ def batch(n: int) -> dict[str, Any]:
         out = f"o-{n}-{i}"
         use_case = f"uc-{(n * PER_BATCH + i) % 10}"
         ts = "2026-11-20T09:00:00Z"
-        events.append({"id": out, "type": "output", "ts": ts, "use_case": use_case, "output": "ok"})
+        events.append(valid("output", id=out, ts=ts, use_case=use_case))
     return {"events": events}
 
 
@@ -82,6 +83,7 @@ def test_kill_9_of_any_process_loses_and_repeats_nothing(db_url: str) -> None:
                     continue
                 if response.status_code == 202:
                     break
+                assert response.status_code >= 500, response.text
             if n % 8 == 4:  # kill -9 a random API process or worker, then restart it
                 victim = rng.randrange(4)
                 if victim < 2:

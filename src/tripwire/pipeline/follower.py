@@ -104,7 +104,8 @@ class _Owned:
 
 
 class Follower:
-    """One worker's share of the pipeline; `step` is one round over its partitions."""
+    """One worker's share of the pipeline; `step` is one round over its partitions. `pause`
+    (if given) is called before each partition's step: the place to give way to requests."""
 
     def __init__(
         self,
@@ -117,8 +118,10 @@ class Follower:
         *,
         holder: str | None = None,
         run: RunBatch = run_stages,
+        pause: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
+        self.pause = pause
         self.stages = SameStages(stages) if isinstance(stages, list) else stages
         self.config = config
         self.settings = settings
@@ -145,6 +148,8 @@ class Follower:
             owned = self.owned.get(part)
             if owned is None or (part not in pending and owned.minute >= minute):
                 continue
+            if self.pause is not None:
+                self.pause()
             moved += self._step_part(part, upto, minute)
             self._renew()
         return moved

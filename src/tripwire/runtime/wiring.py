@@ -5,6 +5,7 @@ module builds a service or decides how the stages run."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +36,8 @@ from tripwire.store.db import Database
 from tripwire.store.migrate import upgrade
 from tripwire.store.partitions import INFO_KEY, ensure_partitions, partition_count
 from tripwire.store.secrets import instance_secret
+
+INGEST_PRIORITY_WAIT = 0.1  # seconds a pipeline step waits for ingest at most
 
 
 def default_hooks() -> list[IncidentHook]:
@@ -159,6 +162,15 @@ class Runtime:
     def retention(self, holder: str = "cli") -> Retention:
         """Drops raw events past `TRIPWIRE_RETENTION_DAYS`."""
         return Retention(self.db, self.clock, self.settings.retention_days, holder)
+
+    def _give_way_to_ingest(self) -> None:
+        """In `serve`, ingest requests come first: a client waits on them, while the pipeline
+        only has a backlog. Before each partition step the pipeline waits (up to
+        INGEST_PRIORITY_WAIT) for the batches being stored to finish, so under a burst it
+        takes the gaps between batches and catches up when the burst ends."""
+        deadline = time.monotonic() + INGEST_PRIORITY_WAIT
+        while self.admission.inflight and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def start_background(self, mode: Mode = Mode.SERVE) -> None:
         """Start the background work on daemon threads (unless settings turn it off)."""
