@@ -53,8 +53,9 @@ def _minute(when: datetime) -> int:
 class DetectStage:
     """Hot state lives in memory; detector state is checkpointed to `detector_state` every
     `CHECKPOINT_MINUTES` of event time and at every tick that does not fall on a minute
-    boundary (the last tick of a replay; every timer tick in `serve`). `hooks` are called
-    with each alert raised (tests, debugging)."""
+    boundary (the last tick of a replay). With a `scope` (one pipeline partition, see `Scope`)
+    the stage serves only that partition's use cases and saves its state with every batch.
+    `hooks` are called with each alert raised (tests, debugging)."""
 
     name = "detect"
 

@@ -17,6 +17,7 @@ import itertools
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -131,6 +132,11 @@ class Follower:
         self.run = run
         self.owned: dict[int, _Owned] = {}
         self._renewed: datetime | None = None
+        self._halted = threading.Event()
+
+    def halt(self) -> None:
+        """Stop the round in progress after the partition step in progress (a drain)."""
+        self._halted.set()
 
     # -- a round ------------------------------------------------------------------------------
 
@@ -146,6 +152,8 @@ class Follower:
         moved = 0
         for part in sorted(self.owned):
             owned = self.owned.get(part)
+            if self._halted.is_set():
+                break
             if owned is None or (part not in pending and owned.minute >= minute):
                 continue
             if self.pause is not None:

@@ -152,7 +152,9 @@ class Runtime:
         outbox = OutboxWorker(self.db, self.config.respond, self.settings, self.clock)
         judge = JudgeWorker(self.db, self.config.evaluate.judge, self.clock)
         return [
-            PeriodicTask("pipeline", 0.5, lambda: follower.step() > 0, follower.close),
+            PeriodicTask(
+                "pipeline", 0.5, lambda: follower.step() > 0, follower.close, follower.halt
+            ),
             PeriodicTask("timers", 1.0, timers.tick),
             PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close),
             PeriodicTask("judge", 2.0, judge.run_once),
