@@ -148,7 +148,7 @@ def server(db: Path) -> Iterator[tuple[str, int]]:
         yield url, proc.pid
     finally:
         proc.terminate()
-        proc.wait(30)
+        proc.wait(120)
 
 
 def peak_rss_mb(pid: int) -> float:

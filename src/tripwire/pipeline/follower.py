@@ -299,10 +299,12 @@ class Timers:
         """Run the stages' timers if this process leads; never asks to be called again at once."""
         with self.db.session() as session:
             now = self.clock.now()
-            current = lease_holder(session, TIMERS)
-            dead = dead_local([current]) if current and current != self.holder else []
-            if not try_lease(session, TIMERS, self.holder, now, LEASE_TTL, dead=dead):
-                return False
+            # Write first: on SQLite a transaction that read before writing can fail to upgrade.
+            if not try_lease(session, TIMERS, self.holder, now, LEASE_TTL):
+                current = lease_holder(session, TIMERS)
+                dead = dead_local([current]) if current else []
+                if not dead or not try_lease(session, TIMERS, self.holder, now, LEASE_TTL, dead):
+                    return False
             ctx = StageContext(session, self.clock, self.config, self.settings)
             for stage in self.stages:
                 stage.tick(ctx)

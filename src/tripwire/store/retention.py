@@ -23,12 +23,12 @@ def delete_expired_batch(session: Session, cutoff: datetime, batch: int = BATCH)
     many went (0: nothing left to do)."""
     table = PipelinePartitionRow
     processed = select(table.position).where(table.part == EventRow.part).scalar_subquery()
-    query = select(EventRow.seq).where(EventRow.ts < cutoff, EventRow.seq <= processed)
-    seqs = list(session.scalars(query.order_by(EventRow.ts).limit(batch)))
-    if not seqs:
-        return 0
-    session.execute(delete(EventRow).where(EventRow.seq.in_(seqs)))
-    return len(seqs)
+    expired = select(EventRow.seq).where(EventRow.ts < cutoff, EventRow.seq <= processed)
+    # One statement: on SQLite a transaction that reads before it writes can fail to upgrade.
+    result = session.execute(
+        delete(EventRow).where(EventRow.seq.in_(expired.order_by(EventRow.ts).limit(batch)))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def delete_user_data(session: Session, user_id: str) -> int:
