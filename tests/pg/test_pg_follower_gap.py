@@ -19,6 +19,7 @@ from tripwire.store.events import event_row, insert_new
 def interleave(runtime: Runtime, follower: Follower) -> bool:
     """Event `late` gets its seq first but commits after `early` (a higher seq) is stored and
     the follower has started a step. Returns whether that step waited for `late`."""
+    follower.step()  # join the group and lease the partitions first
     late = runtime.db.sessions()
     late.begin()
     insert_new(late, [event_row(metric(1), T0, T0)])

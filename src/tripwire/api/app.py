@@ -13,6 +13,7 @@ from tripwire.api.routes import (
     ack,
     alerts,
     communications,
+    data,
     events,
     flags,
     health,
@@ -44,6 +45,7 @@ ROUTERS = [
     communications.router,
     learn.router,
     outputs.router,
+    data.router,
 ]
 
 

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 import tripwire
-from tripwire.cli import config_cmd, evaluate_cmd, incidents_cmd, learn_cmd, oncall_cmd, tokens
+from tripwire.cli import (
+    config_cmd,
+    data_cmd,
+    evaluate_cmd,
+    incidents_cmd,
+    learn_cmd,
+    oncall_cmd,
+    tokens,
+)
 from tripwire.cli.demo_cmd import demo
 from tripwire.cli.detect_cmd import detect_series
 from tripwire.cli.flags_cmd import app as flags_app
@@ -36,6 +44,7 @@ app.add_typer(flags_app, name="flags")
 app.add_typer(learn_cmd.postmortem_app, name="postmortem")
 app.add_typer(learn_cmd.evals_app, name="evals")
 app.command("readiness")(learn_cmd.readiness)
+app.add_typer(data_cmd.app, name="data")
 
 
 def _version(value: bool) -> None:

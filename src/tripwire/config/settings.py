@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma")
     secret_key: SecretStr | None = Field(None, description="signs acknowledge links and CSRF")
     workers: bool = Field(True, description="run background workers inside `serve`")
+    pipeline_partitions: int = Field(
+        64, ge=1, le=4096, description="pipeline partitions, fixed when the database is created"
+    )
+    retention_days: int = Field(30, ge=1, description="raw events older than this are dropped")
 
     @field_validator("database_url")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -14,13 +15,26 @@ from tripwire.config.file import TripwireConfig
 from tripwire.detect import persist
 from tripwire.detect.alerting import minute_time, to_alert
 from tripwire.detect.engine import Engine
-from tripwire.detect.series_state import key_text
+from tripwire.detect.open_window import dump_cells, load_cells
+from tripwire.detect.series_state import key_from_text, key_text
 from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import Clock
 from tripwire.store.events import StoredEvent
 
 EPOCH_SECONDS = 60
 CHECKPOINT_MINUTES = 60
+OPEN_WINDOW = "~open|"  # state rows of a partition's open window, not of a series
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The use cases of one pipeline partition. A scoped stage loads and saves only their
+    series, closes its windows as its batches arrive (an idle partition still gets an empty
+    batch each minute) and saves its open window with every batch, so its whole state commits
+    with the partition's cursor and another worker can take the partition over exactly."""
+
+    name: str
+    owns: Callable[[str], bool]
 
 
 class Context(Protocol):
@@ -39,13 +53,15 @@ def _minute(when: datetime) -> int:
 class DetectStage:
     """Hot state lives in memory; detector state is checkpointed to `detector_state` every
     `CHECKPOINT_MINUTES` of event time and at every tick that does not fall on a minute
-    boundary (the last tick of a replay; every timer tick in `serve`). `hooks` are called
-    with each alert raised (tests, debugging)."""
+    boundary (the last tick of a replay). With a `scope` (one pipeline partition, see `Scope`)
+    the stage serves only that partition's use cases and saves its state with every batch.
+    `hooks` are called with each alert raised (tests, debugging)."""
 
     name = "detect"
 
-    def __init__(self, config: TripwireConfig) -> None:
+    def __init__(self, config: TripwireConfig, scope: Scope | None = None) -> None:
         self.config = config
+        self.scope = scope
         self.engine = Engine(config.monitors, config.costs)
         self.hooks: list[Callable[[Alert], None]] = []
         self._lock = threading.Lock()
@@ -56,10 +72,25 @@ class DetectStage:
     def handle(self, ctx: Context, events: Sequence[StoredEvent]) -> None:
         with self._lock:
             self._load(ctx.session)
+            if self.scope is not None:
+                self._close_due(ctx)
             observe, topics = self.engine.observe, ctx.ticket_topics
             for event in events:
                 topic = topics.get(event.id) if event.type == "ticket" else None
                 observe(event.type, event.use_case, event.payload, topic)
+            if self.scope is not None:
+                self._save_scope(ctx.session, ctx.clock.now())
+
+    def _close_due(self, ctx: Context) -> None:
+        minute = _minute(ctx.clock.now())
+        if self._last_close is None or minute > self._last_close:
+            self._close(ctx, minute)
+
+    def _save_scope(self, session: Session, now: datetime) -> None:
+        assert self.scope is not None
+        self._checkpoint(session, now)
+        window = {"cells": dump_cells(self.engine.counter.cells), "closed": self._last_close}
+        persist.save_states(session, {OPEN_WINDOW + self.scope.name: window}, now)
 
     def tick(self, ctx: Context) -> None:
         with self._lock:
@@ -95,12 +126,23 @@ class DetectStage:
             persist.save_windows(session, rows, now)
             finished.clear()
 
+    def _serves(self, key: str) -> bool:
+        if key.startswith("~"):
+            return False
+        return self.scope is None or self.scope.owns(key_from_text(key)[1])
+
     def _load(self, session: Session) -> None:
         if self._loaded:
             return
         self._loaded = True
         states: dict[str, dict[str, Any]] = persist.load_states(session)
+        window = states.pop(OPEN_WINDOW + self.scope.name, None) if self.scope else None
+        states = {k: v for k, v in states.items() if self._serves(k)}
         self.engine.load(states)
+        if window is not None:
+            self.engine.counter.cells = load_cells(window["cells"])
         if states:
             last = max(int(s.get("lm", 0)) for s in states.values())
             self._last_close = last or None
+        if window is not None and window.get("closed") is not None:
+            self._last_close = max(self._last_close or 0, int(window["closed"]))

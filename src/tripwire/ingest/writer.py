@@ -10,7 +10,7 @@ from tripwire.domain.clock import Clock
 from tripwire.domain.events import Event
 from tripwire.ingest.validate import EVENT_LIST
 from tripwire.store.db import Database
-from tripwire.store.events import LoadRow, event_row, insert_count, load_count
+from tripwire.store.events import LoadRow, load_count
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +28,9 @@ def store_events(db: Database, events: Sequence[Event], clock: Clock) -> WriteRe
     if not events:
         return WriteResult(0, 0)
     received = clock.now()
-    if db.is_sqlite:
-        loads = [load_row(e) for e in events]
-        with db.session() as session:
-            accepted = load_count(session, loads, received)
-    else:
-        rows = [
-            event_row(p, e.ts, received) for p, e in zip(normalised(events), events, strict=True)
-        ]
-        with db.session() as session:
-            accepted = insert_count(session, rows)
+    loads = [load_row(e) for e in events]  # each event serialised once, outside the transaction
+    with db.session() as session:
+        accepted = load_count(session, loads, received)
     return WriteResult(accepted, len(events) - accepted)
 
 

@@ -27,6 +27,7 @@ from tripwire.pipeline.runner import EventTimeRunner
 from tripwire.pipeline.stage import Stage, StageContext
 from tripwire.store.db import Database
 from tripwire.store.events import LoadRow, StoredEvent, load_rows, max_seq
+from tripwire.store.partitions import set_all_positions
 from tripwire.store.runtime import set_cursor
 
 CHUNK = 5000
@@ -157,7 +158,9 @@ def replay(
             runner.feed(lambda: StageContext(session, clock, config, settings), fresh)
             if fresh:
                 # Everything stored so far (derived events included) has been through the stages.
-                set_cursor(session, CURSOR, max_seq(session), clock.now())
+                top = max_seq(session)
+                set_cursor(session, CURSOR, top, clock.now())
+                set_all_positions(session, top, clock.now())
         accepted += len(fresh)
         if progress is not None:
             progress(len(chunk))

@@ -14,12 +14,14 @@ log = logging.getLogger("tripwire.background")
 class PeriodicTask:
     """`run` is called every `interval` seconds; when it returns True (more work waiting) it is
     called again at once instead of sleeping. `close` (if any) runs once the loop has stopped,
-    to release what the task holds (thread pools)."""
+    to release what the task holds (thread pools); `halt` (if any) is called as soon as the
+    stop is requested, so a long round ends after the batch in progress."""
 
     name: str
     interval: float
     run: Callable[[], bool]
     close: Callable[[], None] | None = None
+    halt: Callable[[], None] | None = None  # asks a long `run` to return early on stop
 
 
 class Background:
@@ -39,6 +41,9 @@ class Background:
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
+        for task in self.tasks:
+            if task.halt is not None:
+                task.halt()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from tripwire.config.file import TripwireConfig
-from tripwire.detect.stage import DetectStage
+from tripwire.detect.stage import DetectStage, Scope
 from tripwire.evaluate.stage import EvaluateStage
-from tripwire.pipeline.stage import Stage
+from tripwire.pipeline.stage import Stage, close_stages
 from tripwire.respond.stage import IncidentsFactory, RespondStage
 from tripwire.runtime.modes import StageOptions
+from tripwire.store.partitions import partition_of
 
 
 def default_stages(
@@ -19,3 +20,42 @@ def default_stages(
         DetectStage(config),
         RespondStage(incidents, inline_delivery=options.inline_delivery),
     ]
+
+
+class PartitionedStages:
+    """The stages of a partitioned pipeline: evaluate and respond are shared by every partition
+    (they keep no per-use-case state that must move with a partition); detect is one stage per
+    partition, scoped to its use cases, so its state commits with the partition's cursor and
+    is dropped when the partition leaves this process. `timers` are the single-owner timers."""
+
+    def __init__(
+        self,
+        config: TripwireConfig,
+        options: StageOptions,
+        incidents: IncidentsFactory,
+        partitions: int,
+    ) -> None:
+        self.config = config
+        self.partitions = partitions
+        self.evaluate = EvaluateStage(config.evaluate, event_time=options.event_time)
+        self.respond = RespondStage(incidents, inline_delivery=options.inline_delivery)
+        self.detect: dict[int, DetectStage] = {}
+
+    def for_partition(self, part: int) -> list[Stage]:
+        detect = self.detect.get(part)
+        if detect is None:
+            count = self.partitions
+            scope = Scope(f"{count}/{part}", lambda use_case: partition_of(use_case, count) == part)
+            detect = self.detect[part] = DetectStage(self.config, scope)
+        return [self.evaluate, detect, self.respond]
+
+    def drop(self, part: int) -> None:
+        self.detect.pop(part, None)
+
+    def timers(self) -> list[Stage]:
+        """Cross-use-case timers: escalation, deadlines, severity reassessment."""
+        return [self.evaluate, self.respond]
+
+    def close(self) -> None:
+        close_stages([self.evaluate, self.respond, *self.detect.values()])
+        self.detect.clear()

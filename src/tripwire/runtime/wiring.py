@@ -5,6 +5,7 @@ module builds a service or decides how the stages run."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,8 +20,9 @@ from tripwire.evaluate.judge.worker import JudgeWorker
 from tripwire.flags.service import seed_declared
 from tripwire.ingest.admission import Admission
 from tripwire.ingest.genai_join import JoinLimits, JoinWorker
+from tripwire.ingest.retention import Retention
 from tripwire.notify.worker import OutboxWorker
-from tripwire.pipeline.follower import Follower
+from tripwire.pipeline.follower import Follower, Timers, new_holder
 from tripwire.pipeline.replay import Prepared, Progress, ReplayResult, replay
 from tripwire.pipeline.stage import Stage, close_stages
 from tripwire.respond.exposure import ExposureMemo, ExposureOf, exposure
@@ -30,10 +32,13 @@ from tripwire.respond.playbooks.hook import HOOK as PLAYBOOKS
 from tripwire.respond.service import IncidentService
 from tripwire.runtime.background import Background, PeriodicTask
 from tripwire.runtime.modes import Mode, StageOptions
-from tripwire.runtime.stages import default_stages
+from tripwire.runtime.stages import PartitionedStages, default_stages
 from tripwire.store.db import Database
 from tripwire.store.migrate import upgrade
+from tripwire.store.partitions import INFO_KEY, ensure_partitions, partition_count
 from tripwire.store.secrets import instance_secret
+
+INGEST_PRIORITY_WAIT = 0.1  # seconds a pipeline step waits for ingest at most
 
 
 def default_hooks() -> list[IncidentHook]:
@@ -68,6 +73,10 @@ class Runtime:
         db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         upgrade(db.engine)
         clock = clock or SystemClock()
+        with db.session() as session:
+            count = ensure_partitions(session, settings.pipeline_partitions, clock.now())
+        # Every session knows the partition count: ingest assigns each event its partition.
+        db.sessions.configure(info={INFO_KEY: count})
         with db.session() as session:
             # Playbooks flip declared flags (kill switches, rollbacks) before anyone reads them.
             seed_declared(session, config.flags, clock.now())
@@ -123,20 +132,50 @@ class Runtime:
         finally:
             close_stages(stages)
 
+    def partitioned_stages(self, mode: Mode) -> PartitionedStages:
+        """The stages of this process's share of the partitioned pipeline."""
+        options = StageOptions.for_mode(mode, single_writer=False)
+        with self.db.session() as session:
+            count = partition_count(session)
+        return PartitionedStages(
+            self.config, options, lambda session, clock: self.incidents(session, clock), count
+        )
+
     def periodic_tasks(self, mode: Mode = Mode.SERVE) -> list[PeriodicTask]:
-        """The background work: the pipeline, its timers, outbox delivery, the judge and the
-        release of held GenAI outputs."""
-        follower = Follower(self.db, self.stages(mode), self.config, self.settings, self.clock)
+        """The background work: this process's pipeline partitions, the single-owner timers,
+        outbox delivery, the judge, the release of held GenAI outputs and retention."""
+        stages = self.partitioned_stages(mode)
+        holder = new_holder()
+        follower = Follower(self.db, stages, self.config, self.settings, self.clock, holder=holder)
+        timers = Timers(
+            self.db, stages.timers(), self.config, self.settings, self.clock, holder=holder
+        )
         outbox = OutboxWorker(self.db, self.config.respond, self.settings, self.clock)
         judge = JudgeWorker(self.db, self.config.evaluate.judge, self.clock)
         joins = JoinWorker(self.db, JoinLimits.from_settings(self.settings), self.clock)
         return [
-            PeriodicTask("pipeline", 0.5, lambda: follower.step() > 0, follower.close),
-            PeriodicTask("timers", 5.0, follower.tick),
+            PeriodicTask(
+                "pipeline", 0.5, lambda: follower.step() > 0, follower.close, follower.halt
+            ),
+            PeriodicTask("timers", 1.0, timers.tick),
             PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close),
             PeriodicTask("judge", 2.0, judge.run_once),
             PeriodicTask("genai-join", 1.0, joins.run_once),
+            PeriodicTask("retention", 600.0, self.retention(holder).tick),
         ]
+
+    def retention(self, holder: str = "cli") -> Retention:
+        """Drops raw events past `TRIPWIRE_RETENTION_DAYS`."""
+        return Retention(self.db, self.clock, self.settings.retention_days, holder)
+
+    def _give_way_to_ingest(self) -> None:
+        """In `serve`, ingest requests come first: a client waits on them, while the pipeline
+        only has a backlog. Before each partition step the pipeline waits (up to
+        INGEST_PRIORITY_WAIT) for the batches being stored to finish, so under a burst it
+        takes the gaps between batches and catches up when the burst ends."""
+        deadline = time.monotonic() + INGEST_PRIORITY_WAIT
+        while self.admission.inflight and time.monotonic() < deadline:
+            time.sleep(0.002)
 
     def start_background(self, mode: Mode = Mode.SERVE) -> None:
         """Start the background work on daemon threads (unless settings turn it off)."""

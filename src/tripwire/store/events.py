@@ -14,6 +14,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tripwire.store.db import dumps_json
+from tripwire.store.partitions import partition_count, partition_of
 from tripwire.store.tables.events import EventRow
 
 # Keeps each multi-row INSERT ... RETURNING under SQLite's bound-parameter limit.
@@ -66,8 +68,10 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     (ON CONFLICT DO NOTHING), so concurrent batches carrying the same id cannot both store it.
     """
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        return _pg_insert(session, [_pg_tuple(r) for r in rows])
     _guard_insert(session)
-    rows = _lock_order(conn.dialect.name, rows)
+    _add_parts(session, rows)
     stmt = _insert_ignoring_duplicates(conn.dialect.name)
     stmt = stmt.returning(_EVENTS.c.id, _EVENTS.c.seq)
     inserted: dict[str, int] = {}
@@ -86,14 +90,80 @@ def insert_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
     if conn.dialect.name != "sqlite":
         # psycopg's executemany does not report a row count: count what RETURNING gives.
         return len(insert_new(session, rows))
+    _add_parts(session, rows)
     result = conn.execute(_insert_ignoring_duplicates(conn.dialect.name), list(rows))
     return int(result.rowcount)
 
 
-def _lock_order(dialect: str, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+def _add_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    count = partition_count(session)
+    for row in rows:
+        row["part"] = partition_of(row["use_case"], count)
+
+
+# id, type, ts, use_case, output_id, received_at, origin, JSON text: one row for `_pg_insert`.
+_PgRow = tuple[str, str, datetime, str | None, str | None, datetime, str, str]
+# One statement whatever the batch size: the rows travel as one JSON array (each payload embedded
+# as the JSON text it already is), so the SQL text never changes and the client does no per-value
+# work beyond one orjson call.
+_PG_INSERT = (
+    "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload, part) "
+    "SELECT id, type, ts, use_case, output_id, received_at, origin, payload, part "
+    "FROM jsonb_to_recordset(%s::jsonb) AS x(id varchar, type varchar, ts timestamp, "
+    "use_case varchar, output_id varchar, received_at timestamp, origin varchar, payload jsonb, "
+    "part smallint) ON CONFLICT (id) DO NOTHING RETURNING id, seq"
+)
+
+
+def _pg_tuple(row: dict[str, Any]) -> _PgRow:
+    payload = row["payload"]
+    text_ = payload if isinstance(payload, str) else dumps_json(payload)
+    return (
+        row["id"],
+        row["type"],
+        row["ts"],
+        row.get("use_case"),
+        row.get("output_id"),
+        row["received_at"],
+        row.get("origin", "ingest"),
+        text_,
+    )
+
+
+def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
+    if not rows:
+        return {}
+    if any(r[6] == "ingest" for r in rows):
+        # Only events the follower reads need it: derived ones (origin "pipeline") are skipped
+        # by every reader, so a late commit of theirs cannot be missed. Leaving them out keeps
+        # a worker's step from blocking the other workers' `committed_high_water`.
+        _guard_insert(session)
+    count = partition_count(session)
     # PostgreSQL locks each unique key it inserts; two batches sharing ids in different orders
-    # could deadlock. Inserting in id order makes them queue instead. (SQLite has one writer.)
-    return sorted(rows, key=lambda r: str(r["id"])) if dialect == "postgresql" else rows
+    # could deadlock. Inserting in id order makes them queue instead.
+    ordered = sorted(rows, key=lambda r: r[0])
+    part_of: dict[str | None, int] = {}
+    records = []
+    for event_id, kind, ts, use_case, output_id, received, origin, payload in ordered:
+        part = part_of.get(use_case)
+        if part is None:
+            part = part_of[use_case] = partition_of(use_case, count)
+        records.append(
+            {
+                "id": event_id,
+                "type": kind,
+                "ts": _sqlite_time(ts),  # naive UTC text: UTCDateTime's storage form
+                "use_case": use_case,
+                "output_id": output_id,
+                "received_at": _sqlite_time(received),
+                "origin": origin,
+                "payload": orjson.Fragment(payload),
+                "part": part,
+            }
+        )
+    with _raw_cursor(session) as cursor:
+        cursor.execute(_PG_INSERT, (orjson.dumps(records).decode("utf-8"),))
+        return {str(i): int(q) for i, q in cursor.fetchall()}
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
@@ -105,8 +175,8 @@ def _insert_ignoring_duplicates(dialect: str) -> Any:
 # id, type, ts, use_case, output_id, normalised JSON text: one event for `load_rows`.
 LoadRow = tuple[str, str, datetime, str | None, str | None, str]
 _LOAD_SQLITE = (
-    "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+    "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload, part) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
 )
 
 
@@ -119,9 +189,10 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
     if not rows:
         return {}
     if session.get_bind().dialect.name != "sqlite":
-        return insert_new(session, [_row_of(r, None, origin) for r in rows])
+        return _pg_insert(session, [(*r[:5], r[2], origin, r[5]) for r in rows])
+    parts = partition_count(session)
     with _raw_cursor(session) as cursor:
-        count = _sqlite_load(cursor, rows, None, origin)
+        count = _sqlite_load(cursor, rows, None, parts, origin)
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
         cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
@@ -133,9 +204,10 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
     if not rows:
         return 0
     if session.get_bind().dialect.name != "sqlite":
-        return len(insert_new(session, [_row_of(r, received_at) for r in rows]))
+        return len(_pg_insert(session, [(*r[:5], received_at, "ingest", r[5]) for r in rows]))
+    parts = partition_count(session)
     with _raw_cursor(session) as cursor:
-        return _sqlite_load(cursor, rows, _sqlite_time(received_at))
+        return _sqlite_load(cursor, rows, _sqlite_time(received_at), parts)
 
 
 @contextmanager
@@ -150,13 +222,17 @@ def _raw_cursor(session: Session) -> Iterator[Any]:
 
 
 def _sqlite_load(
-    cursor: Any, rows: Sequence[LoadRow], received: str | None, origin: str = "ingest"
+    cursor: Any, rows: Sequence[LoadRow], received: str | None, parts: int, origin: str = "ingest"
 ) -> int:
     params = []
+    part_of: dict[str | None, int] = {}  # a batch holds a handful of use cases: hash each once
     for event_id, kind, ts, use_case, output_id, payload in rows:
         when = _sqlite_time(ts)
+        part = part_of.get(use_case)
+        if part is None:
+            part = part_of[use_case] = partition_of(use_case, parts)
         params.append(
-            (event_id, kind, when, use_case, output_id, received or when, origin, payload)
+            (event_id, kind, when, use_case, output_id, received or when, origin, payload, part)
         )
     cursor.executemany(_LOAD_SQLITE, params)
     return int(cursor.rowcount)
@@ -168,10 +244,6 @@ def _sqlite_time(when: datetime) -> str:
         when = when.astimezone(UTC)
     # The first 26 characters, before "+00:00": no naive copy of every event's time.
     return when.isoformat(sep=" ", timespec="microseconds")[:26]
-
-
-def _row_of(row: LoadRow, received_at: datetime | None, origin: str = "ingest") -> dict[str, Any]:
-    return event_row(orjson.loads(row[5]), row[2], received_at or row[2], origin=origin)
 
 
 def _guard_insert(session: Session) -> None:
@@ -223,7 +295,11 @@ def max_seq(session: Session) -> int:
 
 
 def read_after(
-    session: Session, position: int, limit: int, upto: int | None = None
+    session: Session,
+    position: int,
+    limit: int,
+    upto: int | None = None,
+    part: int | None = None,
 ) -> tuple[list[StoredEvent], int]:
     """Up to `limit` ingested events with position < seq (<= upto), in seq order, and the new
     position.
@@ -232,8 +308,10 @@ def read_after(
     move the position forward.
     """
     if session.get_bind().dialect.name == "sqlite":
-        return _read_after_sqlite(session, position, limit, upto)
+        return _read_after_sqlite(session, position, limit, upto, part)
     query = select(*_STORED_COLUMNS, _EVENTS.c.origin).where(_EVENTS.c.seq > position)
+    if part is not None:
+        query = query.where(_EVENTS.c.part == part)
     if upto is not None:
         query = query.where(_EVENTS.c.seq <= upto)
     rows = session.execute(query.order_by(_EVENTS.c.seq).limit(limit)).all()
@@ -250,16 +328,24 @@ _READ_SQLITE = (
     "SELECT seq, id, type, ts, use_case, payload, origin FROM events "
     "WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
 )
+_READ_PART_SQLITE = (
+    "SELECT seq, id, type, ts, use_case, payload, origin FROM events "
+    "WHERE part = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?"
+)
 _NO_LIMIT = 2**62
 
 
 def _read_after_sqlite(
-    session: Session, position: int, limit: int, upto: int | None
+    session: Session, position: int, limit: int, upto: int | None, part: int | None
 ) -> tuple[list[StoredEvent], int]:
     # The follower's hot path while ingest is busy: decode the two typed columns directly
     # (UTCDateTime's naive UTC text, JSON text) instead of through SQLAlchemy's row processing.
+    top = _NO_LIMIT if upto is None else upto
     with _raw_cursor(session) as cursor:
-        cursor.execute(_READ_SQLITE, (position, _NO_LIMIT if upto is None else upto, limit))
+        if part is None:
+            cursor.execute(_READ_SQLITE, (position, top, limit))
+        else:
+            cursor.execute(_READ_PART_SQLITE, (part, position, top, limit))
         rows = cursor.fetchall()
     new_position = int(rows[-1][0]) if rows else position
     return [

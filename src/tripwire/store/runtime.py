@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -26,15 +27,30 @@ def set_cursor(session: Session, name: str, position: int, now: datetime) -> Non
     session.flush()
 
 
-def try_lease(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take or renew the lease `name` for `holder`; False while another holder's lease is live.
+def lease_holder(session: Session, name: str) -> str | None:
+    return session.scalar(select(LeaseRow.holder).where(LeaseRow.name == name))
+
+
+def try_lease(
+    session: Session,
+    name: str,
+    holder: str,
+    now: datetime,
+    ttl: timedelta,
+    dead: Sequence[str] = (),
+) -> bool:
+    """Take or renew the lease `name` for `holder`; False while another holder's lease is live
+    (unless that holder is among `dead`: known to have exited).
 
     A conditional UPDATE decides between competing processes: only one row count can be 1.
     """
     expires = now + ttl
+    free = (LeaseRow.holder == holder) | (LeaseRow.expires_at < now)
+    if dead:
+        free = free | LeaseRow.holder.in_(list(dead))
     result = session.execute(
         update(LeaseRow)
-        .where(LeaseRow.name == name, (LeaseRow.holder == holder) | (LeaseRow.expires_at < now))
+        .where(LeaseRow.name == name, free)
         .values(holder=holder, expires_at=expires)
     )
     if result.rowcount:  # type: ignore[attr-defined]

@@ -31,6 +31,33 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PipelinePartitionRow(Base):
+    """One partition of the pipeline: its cursor (`position`, a seq), its lease (`holder` until
+    `expires_at`) and the member the group's coordinator assigned it to. The lease and the
+    cursor share a row, so renewing the lease at the start of a step locks out any other
+    holder until the step (cursor and detector state included) commits."""
+
+    __tablename__ = "pipeline_partitions"
+
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assigned_to: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PipelineMemberRow(Base):
+    """A live pipeline worker: it renews `expires_at` every round; the coordinator (the live
+    member with the smallest id) spreads the partitions over the live members."""
+
+    __tablename__ = "pipeline_members"
+
+    holder: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OutboxRow(Base):
     """A side effect waiting to leave: written in the same transaction as the change causing it.
 

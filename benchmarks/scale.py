@@ -1,0 +1,398 @@
+"""Scale-out on PostgreSQL: ingest with 1 and 2 API processes, the partitioned pipeline with 1, 2
+and 4 workers over the same stored week, and the takeover time after kill -9 of a worker.
+
+    PYTHONPATH=src python benchmarks/scale.py [--events 200000] [--workers 1,2,4]
+        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Every run gets a fresh database on the given server (dropped afterwards). The stored week is
+loaded once into a template database (20 use cases over 7 days, 64 partitions) and copied for
+each pipeline run, so 1, 2 and 4 workers process exactly the same events. Reference baselines
+from the same run: raw psycopg `executemany` of the same rows into the same table (what the
+database alone allows for ingest) and one process reading every stored event back with its
+JSON decoded (the floor under any pipeline). The machine is shared: run it on a quiet one for
+figures to quote, and read each figure against its same-run baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import cpu_seconds, free_port, make_events, peak_rss_mb
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "tw_benchmark-admin-token-0123456789abcdef"
+USE_CASES = [f"product-{i:02d}" for i in range(20)]
+WEEK = timedelta(days=7)
+START = datetime(2026, 11, 16, tzinfo=UTC)
+
+
+def libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@contextmanager
+def database(server: str, template: str | None = None) -> Iterator[str]:
+    name = f"tw_scale_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(libpq(server), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(libpq(server), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def week_of_events(count: int) -> list[dict[str, Any]]:
+    """`count` realistic events spread over a week and 20 use cases."""
+    events = make_events(count, seed=3, prefix="wk-")
+    step = WEEK / max(1, count)
+    for i, event in enumerate(events):
+        event["use_case"] = USE_CASES[(i // 3) % len(USE_CASES)]
+        event["ts"] = (START + step * i).isoformat().replace("+00:00", "Z")
+    return events
+
+
+def env_for(url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        TRIPWIRE_DATABASE_URL=url,
+        TRIPWIRE_ADMIN_TOKEN=TOKEN,
+        PYTHONPATH=str(ROOT / "src"),
+    )
+    return env
+
+
+def start(args: list[str], url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tripwire", *args],
+        env=env_for(url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("server exited")
+        time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def post_all(urls: list[str], bodies: list[bytes], clients: int) -> float:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    todo = list(bodies)
+    lock = threading.Lock()
+
+    def client(base: str) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    body = todo.pop()
+                while (response := http.post("/v1/events", content=body)).status_code == 429:
+                    time.sleep(0.01)
+                if response.status_code != 202:
+                    raise RuntimeError(response.text)
+
+    threads = [threading.Thread(target=client, args=(urls[i % len(urls)],)) for i in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
+
+
+def bench_ingest(
+    server: str, bodies: list[bytes], processes: int, clients: int
+) -> dict[str, float]:
+    with database(server) as url:
+        init = start(["data", "retention"], url)  # creates the schema once, before the servers
+        init.wait(120)
+        procs, urls = [], []
+        for _ in range(processes):
+            port = free_port()
+            procs.append(start(["serve", "--no-workers", "--port", str(port)], url))
+            urls.append(f"http://127.0.0.1:{port}")
+        try:
+            for base, proc in zip(urls, procs, strict=True):
+                wait_healthy(base, proc)
+            cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+            seconds = post_all(urls, bodies, clients)
+            cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+            rss = max(peak_rss_mb(p.pid) for p in procs)
+        finally:
+            stop(procs)
+        events = sum(len(orjson.loads(b)["events"]) for b in bodies)
+        stored = count_rows(url, "SELECT count(*) FROM events")
+        assert stored == events, f"stored {stored} of {events}"
+    return {"events": events, "seconds": seconds, "rate": events / seconds, "cpu": cpu, "rss": rss}
+
+
+def baseline_ingest(server: str, events: list[dict[str, Any]]) -> dict[str, float]:
+    """Raw psycopg executemany of the same rows into Tripwire's own events table."""
+    with database(server) as url:
+        start(["data", "retention"], url).wait(120)
+        rows = [
+            (
+                e["id"],
+                e["type"],
+                e["ts"],
+                e.get("use_case"),
+                e.get("output_id"),
+                e["ts"],
+                "ingest",
+                orjson.dumps(e).decode(),
+            )
+            for e in events
+        ]
+        sql = (
+            "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, "
+            "payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING"
+        )
+        began = time.perf_counter()
+        with psycopg.connect(libpq(url)) as conn, conn.cursor() as cur:
+            for i in range(0, len(rows), 1000):
+                cur.executemany(sql, rows[i : i + 1000])
+                conn.commit()
+        seconds = time.perf_counter() - began
+    return {"events": len(rows), "seconds": seconds, "rate": len(rows) / seconds}
+
+
+def count_rows(url: str, sql: str) -> int:
+    with psycopg.connect(libpq(url)) as conn:
+        row = conn.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+PENDING = (
+    "SELECT count(*) FROM events e JOIN pipeline_partitions p ON p.part = e.part "
+    "WHERE e.seq > p.position"
+)
+
+
+def load_week(server: str, name: str, events: list[dict[str, Any]]) -> None:
+    """The template database: schema, 64 partitions, the week stored and not yet processed."""
+    with psycopg.connect(libpq(server), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    port = free_port()
+    proc = start(["serve", "--no-workers", "--port", str(port)], url)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        bodies = [
+            orjson.dumps({"events": events[i : i + 1000]}) for i in range(0, len(events), 1000)
+        ]
+        post_all([f"http://127.0.0.1:{port}"], bodies, 2)
+    finally:
+        stop([proc])
+
+
+def bench_pipeline(server: str, template: str, workers: int, events: int) -> dict[str, float]:
+    with database(server, template) as url:
+        procs = [start(["worker"], url) for _ in range(workers)]
+        try:
+            began = time.perf_counter()
+            moved_at: float | None = None
+            deadline = began + 3600
+            while time.perf_counter() < deadline:
+                pending = count_rows(url, PENDING)
+                if moved_at is None and pending < events:
+                    moved_at = time.perf_counter()
+                if pending == 0:
+                    break
+                time.sleep(0.2)
+            done = time.perf_counter()
+            cpu = sum(cpu_seconds(p.pid) for p in procs)
+            rss = max(peak_rss_mb(p.pid) for p in procs)
+        finally:
+            stop(procs)
+        processed = count_rows(url, "SELECT count(*) FROM events WHERE origin = 'ingest'")
+    seconds = done - (moved_at or began)
+    return {
+        "events": processed,
+        "seconds": seconds,
+        "rate": processed / seconds,
+        "cpu_per_m": cpu / processed * 1e6,
+        "rss": rss,
+        "startup": (moved_at or began) - began,
+    }
+
+
+def baseline_read(server: str, template: str) -> dict[str, float]:
+    """One process reading every stored event with its JSON decoded: the floor of any pipeline."""
+    with database(server, template) as url:
+        began = time.perf_counter()
+        count = 0
+        with psycopg.connect(libpq(url)) as conn, conn.cursor(name="all") as cur:
+            cur.itersize = 5000
+            cur.execute("SELECT seq, id, type, ts, use_case, payload FROM events ORDER BY seq")
+            for row in cur:
+                payload = row[5]
+                if isinstance(payload, str):
+                    payload = orjson.loads(payload)
+                count += 1
+        seconds = time.perf_counter() - began
+    return {"events": count, "seconds": seconds, "rate": count / seconds}
+
+
+def bench_takeover(server: str, template: str) -> dict[str, float]:
+    """Two workers, idle; kill -9 one, store an event in one of its partitions, and time how
+    long until the survivor holds every partition and has processed that event."""
+    with database(server, template) as url:
+        procs = [start(["worker"], url) for _ in range(2)]
+        try:
+            deadline = time.monotonic() + 600
+            while count_rows(url, PENDING) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            holders = held_by(url)
+            while len(set(holders.values())) < 2 and time.monotonic() < deadline:
+                time.sleep(0.2)
+                holders = held_by(url)
+            victim = procs[1]
+            victim_holder = next(h for h in set(holders.values()) if f":{victim.pid}:" in h)
+            victim_parts = [p for p, h in holders.items() if h == victim_holder]
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+            killed = time.perf_counter()
+            probe = probe_event(url, victim_parts[0])
+            taken = processed = None
+            while time.perf_counter() - killed < 60 and (taken is None or processed is None):
+                now = time.perf_counter()
+                holders = held_by(url)
+                if taken is None and victim_holder not in holders.values() and len(holders) == 64:
+                    taken = now - killed
+                if processed is None and count_rows(url, PENDING) == 0 and probe():
+                    processed = now - killed
+                time.sleep(0.05)
+        finally:
+            stop(procs)
+    return {"taken": taken or float("nan"), "processed": processed or float("nan")}
+
+
+def held_by(url: str) -> dict[int, str]:
+    with psycopg.connect(libpq(url)) as conn:
+        rows = conn.execute(
+            "SELECT part, holder FROM pipeline_partitions WHERE holder IS NOT NULL"
+        ).fetchall()
+    return {int(p): str(h) for p, h in rows}
+
+
+def probe_event(url: str, part: int) -> Any:
+    """POST one event whose use case hashes to `part`; returns a check that it was processed."""
+    import zlib
+
+    use_case = next(
+        f"probe-{i}" for i in range(100_000) if zlib.crc32(f"probe-{i}".encode()) % 64 == part
+    )
+    event = make_events(1, seed=99, prefix="probe-")[0]
+    event["use_case"] = use_case
+    with psycopg.connect(libpq(url)) as conn:
+        conn.execute(
+            "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload, "
+            "part) VALUES (%s, %s, %s, %s, NULL, now(), 'ingest', %s, %s)",
+            (event["id"], event["type"], event["ts"], use_case, json.dumps(event), part),
+        )
+    return lambda: count_rows(url, PENDING) == 0
+
+
+def fmt(name: str, result: dict[str, float], extra: str = "") -> str:
+    return f"{name:52} {result['rate']:>9,.0f} events/s  ({result['seconds']:.1f} s){extra}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--events", type=int, default=200_000, help="events in the stored week")
+    parser.add_argument("--ingest-events", type=int, default=100_000)
+    parser.add_argument("--workers", default="1,2,4", help="worker counts to run")
+    parser.add_argument("--clients", type=int, default=4, help="HTTP clients for ingest")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+
+    ingest_events = make_events(args.ingest_events, seed=21, prefix="in-")
+    bodies = [
+        orjson.dumps({"events": ingest_events[i : i + 1000]})
+        for i in range(0, len(ingest_events), 1000)
+    ]
+    base = baseline_ingest(args.pg, ingest_events)
+    print(fmt("baseline: raw psycopg executemany, same rows", base))
+    for processes in (1, 2):
+        result = bench_ingest(args.pg, bodies, processes, args.clients)
+        print(
+            fmt(f"POST /v1/events, {processes} API process(es), {args.clients} clients", result),
+            f" CPU {result['cpu']:.0f} s, peak RSS {result['rss']:.0f} MB",
+        )
+
+    template = f"tw_scale_week_{uuid.uuid4().hex[:8]}"
+    load_week(args.pg, template, week_of_events(args.events))
+    template_url = make_url(args.pg).set(database=template).render_as_string(False)
+    size = count_rows(template_url, "SELECT pg_total_relation_size('events')")
+    print(f"bytes per event on disk (events table with its indexes): {size / args.events:,.0f}")
+    try:
+        floor = baseline_read(args.pg, template)
+        print(fmt("baseline: one process reading the week back", floor))
+        rates: dict[int, dict[str, float]] = {}
+        for workers in (int(w) for w in args.workers.split(",")):
+            result = rates[workers] = bench_pipeline(args.pg, template, workers, args.events)
+            print(
+                fmt(f"pipeline, {workers} worker(s), 64 partitions, 20 use cases", result),
+                f" CPU {result['cpu_per_m']:.0f} s per million events,"
+                f" peak RSS {result['rss']:.0f} MB, first batch after {result['startup']:.1f} s",
+            )
+        if 1 in rates and 2 in rates:
+            speedup = rates[2]["rate"] / rates[1]["rate"]
+            cpu_ratio = rates[2]["cpu_per_m"] / rates[1]["cpu_per_m"]
+            print(f"2 workers: {speedup:.2f}x the throughput of 1, {cpu_ratio:.2f}x its CPU/event")
+        takeover = bench_takeover(args.pg, template)
+        print(
+            f"kill -9 of one of 2 workers: partitions all held by the survivor after "
+            f"{takeover['taken']:.1f} s; an event in a lost partition processed after "
+            f"{takeover['processed']:.1f} s"
+        )
+    finally:
+        with psycopg.connect(libpq(args.pg), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

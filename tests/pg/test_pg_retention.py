@@ -1,0 +1,3 @@
+"""tests/integration/test_retention.py on PostgreSQL."""
+
+from tests.integration.test_retention import *  # noqa: F403
