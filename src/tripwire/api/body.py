@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
 from fastapi import Request
 
 from tripwire.api.errors import ApiError
+from tripwire.ingest import jsonbody
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
@@ -39,11 +39,16 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 
 async def read_json(request: Request, limit: int) -> Any:
-    raw = await read_limited(request, limit)
+    """The body parsed as strict JSON: 413 past `limit`, 400 when it is not JSON, holds NaN or
+    nests deeper than `jsonbody.MAX_DEPTH`."""
+    return parse_json(await read_limited(request, limit))
+
+
+def parse_json(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"body is not valid JSON: {exc}") from None
+        return jsonbody.loads(raw)
+    except jsonbody.JsonBodyError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def _too_large(limit: int) -> ApiError:

@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 import tripwire
-from tripwire.cli import config_cmd, evaluate_cmd, incidents_cmd, learn_cmd, oncall_cmd, tokens
+from tripwire.cli import (
+    config_cmd,
+    deadletter_cmd,
+    evaluate_cmd,
+    incidents_cmd,
+    learn_cmd,
+    oncall_cmd,
+    tokens,
+)
 from tripwire.cli.demo_cmd import demo
 from tripwire.cli.detect_cmd import detect_series
 from tripwire.cli.flags_cmd import app as flags_app
@@ -28,6 +36,7 @@ app.command("demo")(demo)
 app.command("detect-series")(detect_series)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(deadletter_cmd.app, name="deadletter")
 app.add_typer(incidents_cmd.app, name="incidents")
 app.add_typer(oncall_cmd.app, name="oncall")
 app.command("classify-tickets")(evaluate_cmd.classify_tickets)

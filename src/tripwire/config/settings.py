@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -26,6 +27,12 @@ class Settings(BaseSettings):
     max_batch_events: int = Field(10_000, ge=1)
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_inflight_ingest: int = Field(8, ge=1, description="concurrent ingest writes before 429")
+    event_max_age: timedelta = Field(
+        timedelta(days=3650), description="oldest `ts` accepted at ingest (seconds or ISO 8601)"
+    )
+    event_max_future: timedelta = Field(
+        timedelta(days=1), description="how far ahead of now a `ts` may be at ingest"
+    )
     allow_private_webhooks: bool = Field(
         False, description="let outgoing webhooks reach loopback and private addresses"
     )

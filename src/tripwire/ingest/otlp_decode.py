@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from google.protobuf import json_format
@@ -18,6 +17,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from tripwire.ingest import jsonbody
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -52,9 +53,9 @@ def decode_request(body: bytes, media: str) -> Any:
             raise OtlpDecodeError(f"body is not a protobuf trace export: {exc}") from None
         return request
     try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OtlpDecodeError(f"body is not valid JSON: {exc}") from None
+        data = jsonbody.loads(body)
+    except jsonbody.JsonBodyError as exc:
+        raise OtlpDecodeError(str(exc)) from None
     if not isinstance(data, dict):
         raise OtlpDecodeError('body must be a JSON object like {"resourceSpans": [...]}')
     _hex_ids_to_base64(data)

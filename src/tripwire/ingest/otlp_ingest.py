@@ -10,6 +10,7 @@ from tripwire.domain.clock import Clock
 from tripwire.domain.events import Event
 from tripwire.ingest.otlp import OtlpMapping, StoredOutputs, map_request, settle, unsettled
 from tripwire.ingest.validate import BatchInvalid, parse_event
+from tripwire.ingest.window import EventWindow, check_window
 from tripwire.ingest.writer import store_events
 from tripwire.store.db import Database
 from tripwire.store.events import outputs_by_id, outputs_by_response_id
@@ -34,7 +35,9 @@ class OtlpResult:
     message: str
 
 
-def ingest_traces(db: Database, request: Any, clock: Clock, max_events: int) -> OtlpResult:
+def ingest_traces(
+    db: Database, request: Any, clock: Clock, max_events: int, window: EventWindow
+) -> OtlpResult:
     """Store the GenAI content of `request` (an `ExportTraceServiceRequest`).
 
     Unlike `/v1/events`, a bad span does not sink the export: OTLP reports it back as a partial
@@ -47,7 +50,7 @@ def ingest_traces(db: Database, request: Any, clock: Clock, max_events: int) -> 
         )
     by_response, by_id = _lookup(db, mapping)
     settle(mapping, by_response, by_id)
-    events = _validate(mapping)
+    events = _validate(mapping, window, clock.now())
     written = store_events(db, events, clock)
     problems = mapping.problems
     return OtlpResult(
@@ -75,11 +78,13 @@ def _earliest(mapping: OtlpMapping) -> datetime:
     return min(times) if times else datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _validate(mapping: OtlpMapping) -> list[Event]:
+def _validate(mapping: OtlpMapping, window: EventWindow, now: datetime) -> list[Event]:
     events: list[Event] = []
     for index, mapped in enumerate(mapping.events):
         try:
-            events.append(parse_event(mapped.raw, index))
+            event = parse_event(mapped.raw, index)
+            check_window([event], window, now)
+            events.append(event)
         except BatchInvalid as exc:
             detail = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
             what = f"{mapped.raw.get('type')} {mapped.raw.get('id')}"

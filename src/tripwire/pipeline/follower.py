@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
-from tripwire.pipeline.stage import Stage, StageContext, close_stages, run_stages
+from tripwire.pipeline.quarantine import redrive, run_guarded
+from tripwire.pipeline.stage import Stage, StageContext, close_stages
 from tripwire.store.db import Database
 from tripwire.store.events import committed_high_water, count_after, read_after
 from tripwire.store.runtime import get_cursor, set_cursor, try_lease
@@ -63,11 +64,13 @@ class Follower:
             if not try_lease(session, CURSOR, self.holder, self.clock.now(), LEASE_TTL):
                 return 0
             position = get_cursor(session, CURSOR)
+            ctx = StageContext(session, self.clock, self.config, self.settings)
+            retried = redrive(self.stages, ctx)  # quarantined events an operator sent back
             events, new_position = read_after(session, position, self.batch, upto)
             if new_position == position:
-                return 0
-            ctx = StageContext(session, self.clock, self.config, self.settings)
-            run_stages(self.stages, ctx, sorted(events, key=lambda e: (e.ts, e.seq)))
+                return retried
+            # Guarded: an event a stage fails on is quarantined, and the cursor moves on.
+            run_guarded(self.stages, ctx, sorted(events, key=lambda e: (e.ts, e.seq)))
             set_cursor(session, CURSOR, new_position, self.clock.now())
         return new_position - position
 

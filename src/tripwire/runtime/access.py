@@ -26,7 +26,7 @@ def identify(runtime: Runtime, secret: str) -> Identity | None:
     admin = runtime.settings.admin_token
     if admin is not None and same_secret(secret, admin.get_secret_value()):
         return Identity("admin", frozenset({"admin"}))
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         info = find_active(session, secret)
     return None if info is None else Identity(info.name, info.scopes)
 

@@ -87,7 +87,8 @@ def page(scope: Scope) -> Any:
         expected = csrf_token(runtime, secret)
         if request.method not in SAFE_METHODS:
             submitted = await _submitted_csrf(request)
-            if not hmac.compare_digest(submitted, expected):
+            # Bytes: compare_digest raises on non-ASCII str, and the field is the sender's.
+            if not hmac.compare_digest(submitted.encode("utf-8"), expected.encode("utf-8")):
                 raise Forbidden("csrf")
         return Viewer(identity.name, held, expected)
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
+from tripwire.domain.clock import sane_instant
 from tripwire.domain.events import parse_rfc3339
 from tripwire.domain.incidents import (
     INCIDENT_TYPES,
@@ -48,7 +49,7 @@ class IncidentCreate(_Body):
     @field_validator("started_at", mode="before")
     @classmethod
     def _ts(cls, value: object) -> datetime | None:
-        return None if value is None else parse_rfc3339(value)
+        return None if value is None else sane_instant(parse_rfc3339(value))
 
 
 class StepIn(_Body):
@@ -122,6 +123,9 @@ def _cursor(value: str | None) -> tuple[datetime, int] | None:
         return None
     try:
         at, _, number = base64.urlsafe_b64decode(value.encode()).decode().partition("|")
+        # Incident numbers are small: a huge integer would overflow the database's column.
+        if not number.isdigit() or len(number) > 12:
+            raise ValueError("not an incident number")
         return parse_rfc3339(at), int(number)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "cursor is not one this API gave out; start without it") from None
@@ -141,7 +145,7 @@ def list_incidents(
     statuses = _many(status, STATUSES, "status")
     types = _many(type, INCIDENT_TYPES, "type")
     severities = _many(severity, SEVERITIES, "severity")
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         rows = queries.list_incidents(
             session,
             status=statuses,

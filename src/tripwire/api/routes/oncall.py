@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
-from tripwire.domain.clock import isoformat_z
+from tripwire.domain.clock import isoformat_z, sane_instant
 from tripwire.domain.events import parse_rfc3339
 from tripwire.respond.oncall_view import add_override, now_on_call, shifts
 
@@ -22,7 +22,7 @@ def _instant(value: str | None, default: datetime, name: str) -> datetime:
     if value is None:
         return default
     try:
-        return parse_rfc3339(value)
+        return sane_instant(parse_rfc3339(value))
     except ValueError as exc:
         raise ApiError(422, f"{name}: {exc}") from None
 
@@ -69,7 +69,7 @@ class OverrideIn(BaseModel):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _ts(cls, value: object) -> datetime:
-        return parse_rfc3339(value)
+        return sane_instant(parse_rfc3339(value))
 
 
 @router.post("/v1/oncall/{schedule}/overrides", status_code=201, dependencies=[requires("respond")])

@@ -19,6 +19,7 @@ from tripwire.ingest.otlp_decode import (
     media_type,
 )
 from tripwire.ingest.otlp_ingest import OtlpResult, TooManyEvents, ingest_traces
+from tripwire.ingest.window import EventWindow
 from tripwire.runtime.wiring import Runtime
 
 router = APIRouter(tags=["ingest"])
@@ -61,6 +62,8 @@ def _ingest(runtime: Runtime, body: bytes, media: str) -> OtlpResult:
     except OtlpDecodeError as exc:
         raise ApiError(400, str(exc)) from None
     try:
-        return ingest_traces(runtime.db, request, runtime.clock, runtime.settings.max_batch_events)
+        settings = runtime.settings
+        window = EventWindow(settings.event_max_age, settings.event_max_future)
+        return ingest_traces(runtime.db, request, runtime.clock, settings.max_batch_events, window)
     except TooManyEvents as exc:
         raise ApiError(413, str(exc)) from None

@@ -4,6 +4,7 @@ One module per area; a new area adds its module and one import line below.
 """
 
 from tripwire.store.tables import (
+    deadletter,
     detect,
     evaluate,
     events,
@@ -11,7 +12,19 @@ from tripwire.store.tables import (
     learn,
     respond,
     runtime,
+    sessions,
     tokens,
 )
 
-__all__ = ["detect", "evaluate", "events", "flags", "learn", "respond", "runtime", "tokens"]
+__all__ = [
+    "deadletter",
+    "detect",
+    "evaluate",
+    "events",
+    "flags",
+    "learn",
+    "respond",
+    "runtime",
+    "sessions",
+    "tokens",
+]
