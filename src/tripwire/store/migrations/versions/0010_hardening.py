@@ -11,7 +11,6 @@ from alembic import op
 
 import tripwire.store.base
 
-
 revision = "0010"
 down_revision = "0006"
 branch_labels = None
