@@ -8,11 +8,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from tripwire.web.routes import home, incidents, oncall, session, status
+from tripwire.web.routes import deadletter, home, incidents, oncall, session, status
 from tripwire.web.session import Forbidden, LoginRequired
 from tripwire.web.templating import STATIC, templates
 
-PAGES = [session.router, home.router, incidents.router, oncall.router, status.router]
+PAGES = [
+    session.router,
+    home.router,
+    incidents.router,
+    oncall.router,
+    status.router,
+    deadletter.router,
+]
 
 
 def install_web(app: FastAPI) -> None:
