@@ -130,7 +130,7 @@ def test_an_operator_sends_them_back_once_the_bug_is_fixed(
     assert CliRunner().invoke(app, ["deadletter", "retry", str(ids[0])]).exit_code == 0
     assert follower.step() > 0
     with runtime.db.read() as session:
-        again = [d for d in deadletter.list_letters(session) if d.id == ids[0]][0]
+        again = next(d for d in deadletter.list_letters(session) if d.id == ids[0])
     assert (again.status, again.attempts) == ("dead", 2)
     # Fixed: every one goes through and leaves quarantine.
     picky.broken = False
