@@ -10,6 +10,7 @@ from fastapi import FastAPI
 import tripwire
 from tripwire.api.errors import ErrorBoundary, install_error_handlers
 from tripwire.api.limits import BodyLimits
+from tripwire.api.openapi import install_openapi
 from tripwire.api.routes import (
     ack,
     alerts,
@@ -62,6 +63,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_web(app)
+    install_openapi(app)
     app.add_middleware(BodyLimits)
     app.add_middleware(ErrorBoundary)
     app.add_middleware(SecurityHeaders)

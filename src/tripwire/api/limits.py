@@ -58,7 +58,7 @@ class BodyLimits:
 
     async def _read(self, scope: Scope, receive: Receive) -> bytes:
         declared = _header(scope, b"content-length")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
             raise _too_large(self.max_bytes)
         parts: list[bytes] = []
         size = 0

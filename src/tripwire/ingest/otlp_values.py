@@ -97,7 +97,7 @@ def indexed_text(attrs: dict[str, Any], prefix: str, suffix: str) -> str | None:
     for key, value in attrs.items():
         if key.startswith(prefix) and key.endswith(suffix) and isinstance(value, str):
             middle = key[len(prefix) : len(key) - len(suffix)]
-            if middle.isdigit():
+            if middle.isascii() and middle.isdigit() and len(middle) <= 6:
                 found.append((int(middle), value))
     if not found:
         return None
