@@ -3,10 +3,10 @@
 Usage: PYTHONPATH=src python benchmarks/evaluate.py [--outputs 3000] [--skip-pipeline]
 
 Prints outputs/s per built-in evaluator and for all together (one process, one core), the
-evaluate stage through replay on SQLite, and the ticket classifier's accuracy and macro-F1 on a
-held-out split of the shipped data set and on hand-written tickets, each against reference
-baselines computed in the same run (a trivial evaluator; majority-class and keyword-only
-classifiers).
+evaluate stage through replay on SQLite, and the ticket classifier's accuracy and macro-F1 on the
+hand-written and blind ticket sets (benchmarks/data/README.md), each against reference baselines
+computed in the same run (a trivial evaluator; majority-class, keyword-only and templates-only
+classifiers). The blind test set is never used for training or tuning.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from tripwire.evaluate.registry import create
 from tripwire.evaluate.stage import EvaluateStage
 from tripwire.evaluate.tickets.classifier import builtin_dataset, load_classifier
 from tripwire.evaluate.tickets.keywords import keyword_topic
-from tripwire.evaluate.tickets.train import read_labelled, split_metrics
+from tripwire.evaluate.tickets.train import fit, read_labelled
 from tripwire.pipeline.replay import replay
 from tripwire.store.db import Database
 from tripwire.store.migrate import upgrade
@@ -161,31 +161,28 @@ def _scores(truth: list[str], predicted: list[str]) -> tuple[float, float]:
 
 
 def classifier() -> list[tuple[str, str, int, float, float]]:
+    """The shipped model on every labelled set, beside three references fitted or made in the
+    same run: the majority class, the keyword priors alone, and the same model trained on the
+    generated templates only (what shipped before the written tickets)."""
     rows = []
     data = read_labelled(builtin_dataset())
-    _model, metrics = split_metrics(data)
-    rows.append(
-        (
-            "held-out 20% split",
-            "tf-idf + LR + keywords",
-            metrics["test"],
-            metrics["accuracy"],
-            metrics["macro_f1"],
-        )
-    )
-    _, test_texts, _, test_truth = _same_split(data.texts, data.topics)
     majority = Counter(data.topics).most_common(1)[0][0]
+    templates_only = fit(data.texts, data.topics, "templates only")
     baselines: dict[str, Callable[[str], str]] = {
         "baseline: majority class": lambda _t: majority,
         "baseline: keywords only": lambda t: keyword_topic(t)[0],
+        "baseline: templates only": lambda t: templates_only.predict([t])[0].topic,
     }
-    for name, fn in baselines.items():
-        acc, f1 = _scores(test_truth, [fn(t) for t in test_texts])
-        rows.append(("held-out 20% split", name, len(test_texts), acc, f1))
     shipped = load_classifier()
+    # The shipped model is trained on the templates plus tickets_written.csv, which holds the
+    # hand-written set and the blind dev set: figures on those two are training figures. The
+    # blind test set (written without seeing the templates, never used for tuning) and the older
+    # blind set are held out.
     for label, path in (
-        ("hand-written (dev)", HERE / "data" / "tickets_handwritten.csv"),
-        ("hand-written (blind)", HERE / "data" / "tickets_blind.csv"),
+        ("hand-written (train)", HERE / "data" / "tickets_handwritten.csv"),
+        ("blind dev (train)", HERE / "data" / "tickets_blind_dev.csv"),
+        ("old blind (held out)", HERE / "data" / "tickets_blind.csv"),
+        ("BLIND TEST (held out)", HERE / "data" / "tickets_blind_test.csv"),
     ):
         extra = read_labelled(path)
         predicted = [p.topic for p in shipped.predict(extra.texts)]
@@ -194,15 +191,6 @@ def classifier() -> list[tuple[str, str, int, float, float]]:
             acc, f1 = _scores(extra.topics, [fn(t) for t in extra.texts])
             rows.append((label, name, len(extra.texts), acc, f1))
     return rows
-
-
-def _same_split(texts: list[str], topics: list[str]) -> tuple[Any, Any, Any, Any]:
-    from sklearn.model_selection import train_test_split
-
-    x_train, x_test, y_train, y_test = train_test_split(
-        texts, topics, test_size=0.2, random_state=13, stratify=topics
-    )
-    return x_train, x_test, y_train, y_test
 
 
 def main() -> None:
@@ -231,9 +219,11 @@ def main() -> None:
     report["tickets"] = [
         {"split": s, "model": m, "n": n, "accuracy": a, "macro_f1": f} for s, m, n, a, f in rows
     ]
-    held = rows[0]
+    blind = next(r for r in rows if r[0].startswith("BLIND TEST") and r[1] == "shipped model")
+    met = blind[3] >= 0.92 and blind[4] >= 0.9
     print(
-        f"  target accuracy >= 0.9 on the held-out split: {'met' if held[3] >= 0.9 else 'MISSED'}"
+        f"  target on the blind test set: accuracy >= 0.92 and macro-F1 >= 0.9: "
+        f"{'met' if met else 'MISSED'} ({blind[3]:.3f}, {blind[4]:.3f})"
     )
     print(json.dumps(report))
 

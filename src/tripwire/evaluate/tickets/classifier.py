@@ -23,6 +23,11 @@ def builtin_dataset() -> Path:
     return Path(str(resources.files("tripwire.evaluate.tickets") / "data" / "tickets.csv"))
 
 
+def builtin_written() -> Path:
+    """Tickets written by people, not from templates (see docs/evaluate.md)."""
+    return Path(str(resources.files("tripwire.evaluate.tickets") / "data" / "tickets_written.csv"))
+
+
 def builtin_model_path() -> Path:
     return Path(str(resources.files("tripwire.evaluate.tickets") / "data" / "model.json"))
 
@@ -46,10 +51,9 @@ def _load(path: Path | None) -> TicketModel:
     try:
         return load_model_file(builtin_model_path())
     except ModelFileError:
-        from tripwire.evaluate.tickets.train import fit, read_labelled
+        from tripwire.evaluate.tickets.train import train_builtin
 
-        data = read_labelled(builtin_dataset())
-        return fit(data.texts, data.topics, BUILTIN_NAME)
+        return train_builtin(builtin_dataset(), builtin_written(), BUILTIN_NAME)
 
 
 def classify(tickets: list[tuple[str, str | None]], path: Path | None = None) -> list[Prediction]:

@@ -20,6 +20,9 @@ from tripwire.evaluate.tickets.topics import TOPICS, ticket_text
 
 KEYWORD_WEIGHT = 1.0
 MAX_FEATURES = {"word": 8000, "char_wb": 20000}
+# The generated template tickets teach vocabulary but not how people write; tickets written by
+# people (or written blind to the templates) count ten times as much in the built-in model.
+TEMPLATE_WEIGHT = 0.1
 
 
 class LabelledDataError(ValueError):
@@ -62,8 +65,14 @@ def read_labelled(path: Path) -> Labelled:
     return Labelled(texts, topics)
 
 
-def fit(texts: Sequence[str], topics: Sequence[str], name: str) -> TicketModel:
-    """Fit vectorizers and a multinomial logistic regression over every topic."""
+def fit(
+    texts: Sequence[str],
+    topics: Sequence[str],
+    name: str,
+    weights: Sequence[float] | None = None,
+) -> TicketModel:
+    """Fit vectorizers and a multinomial logistic regression over every topic (each ticket
+    counting `weights[i]`, 1 by default)."""
     vectorizers = [
         TfidfVectorizer(**vectorizer_params(a), max_features=MAX_FEATURES[a], min_df=1)
         for a in ("word", "char_wb")
@@ -73,7 +82,7 @@ def fit(texts: Sequence[str], topics: Sequence[str], name: str) -> TicketModel:
     vectorizers = [fitted for _, fitted in union.transformer_list]
     y = np.array([TOPICS.index(t) for t in topics])
     clf = LogisticRegression(C=10.0, max_iter=3000, class_weight="balanced")
-    clf.fit(matrix, y)
+    clf.fit(matrix, y, sample_weight=None if weights is None else np.asarray(weights))
     coef = np.zeros((len(TOPICS), matrix.shape[1]))
     intercept = np.full(len(TOPICS), -30.0)  # a topic absent from the labels is never predicted
     present = [int(c) for c in clf.classes_]
@@ -85,6 +94,15 @@ def fit(texts: Sequence[str], topics: Sequence[str], name: str) -> TicketModel:
             coef[cls], intercept[cls] = clf.coef_[row], clf.intercept_[row]
     info = {"trained_on": len(texts), "counts": {t: topics.count(t) for t in TOPICS}}
     return TicketModel(name, vectorizers, coef, intercept, KEYWORD_WEIGHT, info)
+
+
+def train_builtin(templates: Path, written: Path, name: str) -> TicketModel:
+    """The shipped model: the generated templates (down-weighted) plus the written tickets."""
+    generated, people = read_labelled(templates), read_labelled(written)
+    weights = [TEMPLATE_WEIGHT] * len(generated.texts) + [1.0] * len(people.texts)
+    model = fit(generated.texts + people.texts, generated.topics + people.topics, name, weights)
+    model.info.update(templates=len(generated.texts), written=len(people.texts))
+    return model
 
 
 def split_metrics(
