@@ -153,3 +153,17 @@ def test_the_ssrf_guard_sees_ipv4_inside_nat64_and_6to4(
 def test_public_addresses_inside_nat64_and_6to4_still_pass() -> None:
     for address in ("64:ff9b::808:808", "2002:808:808::1", "2606:4700::1111", "8.8.8.8"):
         assert address_problem(ipaddress.ip_address(address)) is None
+
+
+def test_no_token_or_session_id_is_stored_in_clear(
+    runtime: Runtime, client: TestClient, cast: Cast, db_url: str
+) -> None:
+    cookie = sign_in(client, cast.admin).cookies[COOKIE]
+    assert client.get("/ui").status_code == 200
+    runtime.db.dispose()  # checkpoint the WAL into the file
+    stored = b"".join(
+        path.read_bytes()
+        for path in Path(db_url.split("///", 1)[1]).parent.glob("tripwire.db*")
+    )
+    for secret in (cast.admin, cast.ingest, cast.read, cookie):
+        assert secret.encode() not in stored
