@@ -231,7 +231,8 @@ def bench_sdk(events: list[dict[str, Any]]) -> dict[str, float] | None:
         elapsed = time.perf_counter() - start
         client.close()
         headers = {"Authorization": f"Bearer {TOKEN}"}
-        stored = sum(httpx.get(f"{url}/v1/stats", headers=headers).json()["events"].values())
+        counts = httpx.get(f"{url}/v1/stats", headers=headers).json()["events"]
+        stored = sum(n for kind, n in counts.items() if kind != "score")
         rss = peak_rss_mb(pid)
     return {"events": stored, "seconds": elapsed, "rate": stored / elapsed, "rss": rss}
 

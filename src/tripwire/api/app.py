@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 import tripwire
-from tripwire.api.errors import install_error_handlers
+from tripwire.api.errors import ErrorBoundary, install_error_handlers
+from tripwire.api.limits import BodyLimits
+from tripwire.api.openapi import install_openapi
 from tripwire.api.routes import (
     ack,
     alerts,
@@ -65,5 +67,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_web(app)
+    install_openapi(app)
+    app.add_middleware(BodyLimits)
+    app.add_middleware(ErrorBoundary)
     app.add_middleware(SecurityHeaders)
     return app

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
 from fastapi import Request
 
 from tripwire.api.errors import ApiError
+from tripwire.ingest import jsonbody
 
 
 async def read_limited(request: Request, limit: int) -> bytes:
     """The raw body, decompressed when gzip- or deflate-encoded; 413 as soon as it passes
     `limit` bytes (counted after decompression)."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
     encoding = request.headers.get("content-encoding", "identity").lower()
     if encoding not in ("identity", "gzip", "deflate"):
@@ -39,11 +39,22 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 
 async def read_json(request: Request, limit: int) -> Any:
+    """The body parsed as strict JSON: 413 past `limit`, 400 when it is not JSON, holds NaN or
+    nests deeper than `jsonbody.MAX_DEPTH`."""
+    return parse_json(await read_limited(request, limit))
+
+
+async def read_optional_json(request: Request, limit: int) -> Any:
+    """Like `read_json`, but an empty body is an empty object (the body is optional)."""
     raw = await read_limited(request, limit)
+    return parse_json(raw) if raw.strip() else {}
+
+
+def parse_json(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"body is not valid JSON: {exc}") from None
+        return jsonbody.loads(raw)
+    except jsonbody.JsonBodyError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 def _too_large(limit: int) -> ApiError:

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from tripwire.config.file import ConfigError, TripwireConfig, config_path, load_config
 from tripwire.config.settings import Settings, load_settings
+from tripwire.notify.registry import check_channels
 from tripwire.runtime.wiring import Runtime
 
 err = Console(stderr=True, highlight=False)
@@ -40,10 +41,15 @@ def settings_or_exit() -> Settings:
 
 
 def config_or_exit(settings: Settings, explicit: Path | None) -> TripwireConfig:
+    path = config_path(settings, explicit)
     try:
-        return load_config(config_path(settings, explicit))
+        config = load_config(path)
     except ConfigError as exc:
         fail(f"{exc.source} is not valid:\n  " + "\n  ".join(exc.problems))
+    problems = check_channels(config.respond, settings)
+    if problems:
+        fail(f"{path or 'the configuration'} is not valid:\n  " + "\n  ".join(problems))
+    return config
 
 
 def open_runtime(explicit_config: Path | None, *, workers: bool | None = None) -> Runtime:

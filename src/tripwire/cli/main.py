@@ -10,6 +10,7 @@ import tripwire
 from tripwire.cli import (
     config_cmd,
     data_cmd,
+    deadletter_cmd,
     evaluate_cmd,
     incidents_cmd,
     learn_cmd,
@@ -36,6 +37,7 @@ app.command("demo")(demo)
 app.command("detect-series")(detect_series)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(config_cmd.app, name="config")
+app.add_typer(deadletter_cmd.app, name="deadletter")
 app.add_typer(incidents_cmd.app, name="incidents")
 app.add_typer(oncall_cmd.app, name="oncall")
 app.command("classify-tickets")(evaluate_cmd.classify_tickets)

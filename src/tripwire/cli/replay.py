@@ -52,6 +52,11 @@ def replay_command(
         f"replayed {result.events} events: {result.accepted} stored, "
         f"{result.duplicates} already known; {len(report['incidents'])} incident(s)"
     )
+    if result.quarantined:
+        err.print(
+            f"{result.quarantined} event(s) made a stage fail and were quarantined, not "
+            "processed: see `tripwire deadletter list`"
+        )
     if as_json:
         typer.echo(json.dumps(report))
 

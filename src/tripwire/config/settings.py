@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -31,6 +32,12 @@ class Settings(BaseSettings):
     )
     otlp_join_max_pending: int = Field(
         100_000, ge=100, description="held outputs (and unjoined log records) at most"
+    )
+    event_max_age: timedelta = Field(
+        timedelta(days=3650), description="oldest `ts` accepted at ingest (seconds or ISO 8601)"
+    )
+    event_max_future: timedelta = Field(
+        timedelta(days=1), description="how far ahead of now a `ts` may be at ingest"
     )
     allow_private_webhooks: bool = Field(
         False, description="let outgoing webhooks reach loopback and private addresses"

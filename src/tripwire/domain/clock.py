@@ -48,3 +48,17 @@ def as_utc(when: datetime) -> datetime:
 def isoformat_z(when: datetime) -> str:
     """RFC 3339 in UTC with a `Z`, the form every Tripwire output uses."""
     return as_utc(when).isoformat().replace("+00:00", "Z")
+
+
+# Instants a person or a product may name (query parameters, overrides, event times). Python's
+# datetime ends at year 9999, and a day's or an hour's arithmetic near either end overflows:
+# anything outside this window is refused where it comes in, never computed with.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def sane_instant(when: datetime) -> datetime:
+    """`when`, or ValueError when it lies outside [1970, 2200)."""
+    if not EARLIEST <= as_utc(when) < LATEST:
+        raise ValueError("must be between 1970-01-01T00:00:00Z and 2200-01-01T00:00:00Z")
+    return when

@@ -6,6 +6,7 @@ the limits are documented in docs/events.md.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -42,9 +43,10 @@ MAX_DEPTH = 16
 
 
 def _shallow(value: dict[str, Any]) -> dict[str, Any]:
-    """Refuse deeply nested objects: they cost recursion everywhere they are read later."""
-    if not any(isinstance(v, dict | list) for v in value.values()):
-        return value  # the usual flat case, checked cheaply
+    """Refuse deeply nested objects (they cost recursion everywhere they are read later) and
+    numbers JSON cannot hold (NaN and infinities would be stored as null, silently)."""
+    if not any(isinstance(v, dict | list | float) for v in value.values()):
+        return value  # the usual flat case without floats, checked cheaply
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -54,6 +56,8 @@ def _shallow(value: dict[str, Any]) -> dict[str, Any]:
             stack.extend((child, depth + 1) for child in node.values())
         elif isinstance(node, list):
             stack.extend((child, depth + 1) for child in node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ValueError(f"{node} is not a JSON number; send finite numbers or strings")
     return value
 
 

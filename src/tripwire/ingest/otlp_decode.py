@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from google.protobuf import json_format
@@ -23,6 +22,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+
+from tripwire.ingest import jsonbody
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -65,11 +66,9 @@ def _decode(body: bytes, media: str, request: Any, what: str, top: str) -> Any:
             raise OtlpDecodeError(f"body is not a protobuf {what} export: {exc}") from None
         return request
     try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OtlpDecodeError(f"body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise OtlpDecodeError("body is not valid JSON: nested too deeply") from None
+        data = jsonbody.loads(body)
+    except jsonbody.JsonBodyError as exc:
+        raise OtlpDecodeError(str(exc)) from None
     if not isinstance(data, dict):
         raise OtlpDecodeError(f'body must be a JSON object like {{"{top}": [...]}}')
     _hex_ids_to_base64(data)

@@ -18,6 +18,7 @@ from tripwire.ingest.otlp import (
     unsettled,
 )
 from tripwire.ingest.validate import BatchInvalid, parse_event
+from tripwire.ingest.window import EventWindow, check_window
 from tripwire.ingest.writer import WriteResult, load_row, store_events
 from tripwire.store.db import Database
 from tripwire.store.events import load_count, outputs_by_id, outputs_by_response_id
@@ -44,7 +45,12 @@ class OtlpResult:
 
 
 def ingest_traces(
-    db: Database, request: Any, clock: Clock, max_events: int, join: JoinLimits
+    db: Database,
+    request: Any,
+    clock: Clock,
+    max_events: int,
+    join: JoinLimits,
+    window: EventWindow,
 ) -> OtlpResult:
     """Store the GenAI content of `request` (an `ExportTraceServiceRequest`).
 
@@ -59,7 +65,7 @@ def ingest_traces(
         )
     by_response, by_id = _lookup(db, mapping)
     settle(mapping, by_response, by_id)
-    validated = _validate(mapping)
+    validated = _validate(mapping, window, clock.now())
     joinable = [e for m, e in validated if m.joinable]
     events = [e for m, e in validated if not m.joinable]
     written = _store(db, events, joinable, clock, join)
@@ -105,11 +111,15 @@ def _earliest(mapping: OtlpMapping) -> datetime:
     return min(times) if times else datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _validate(mapping: OtlpMapping) -> list[tuple[MappedEvent, Event]]:
+def _validate(
+    mapping: OtlpMapping, window: EventWindow, now: datetime
+) -> list[tuple[MappedEvent, Event]]:
     events: list[tuple[MappedEvent, Event]] = []
     for index, mapped in enumerate(mapping.events):
         try:
-            events.append((mapped, parse_event(mapped.raw, index)))
+            event = parse_event(mapped.raw, index)
+            check_window([event], window, now)
+            events.append((mapped, event))
         except BatchInvalid as exc:
             detail = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
             what = f"{mapped.raw.get('type')} {mapped.raw.get('id')}"

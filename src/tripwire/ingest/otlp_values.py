@@ -153,7 +153,7 @@ def indexed_messages(
         if not key.startswith(prefix):
             continue
         index, dot, rest = key[len(prefix) :].partition(".")
-        if not index.isdigit() or not dot:
+        if not (index.isascii() and index.isdigit() and len(index) <= 6) or not dot:
             continue
         if "." + rest == content and isinstance(value, str):
             texts[int(index)] = value

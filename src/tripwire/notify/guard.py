@@ -10,6 +10,53 @@ from urllib.parse import urlsplit
 from tripwire.notify.channel import DeliveryError
 
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
+_LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal")
+# IPv6 prefixes that carry an IPv4 address a gateway will reach on the sender's behalf.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_ALLOW_HINT = "set TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS=true to allow it"
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside a mapped, 6to4, Teredo or NAT64 IPv6 address, if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if any(address in net for net in _NAT64):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why a webhook must not reach `address` (None when it is a public unicast address)."""
+    if not address.is_global or address.is_multicast:
+        return f"{address} is a non-public address"
+    inner = embedded_ipv4(address) if isinstance(address, ipaddress.IPv6Address) else None
+    if inner is not None and (not inner.is_global or inner.is_multicast):
+        return f"{address} carries {inner}, a non-public address"
+    return None
+
+
+def literal_problem(url: str) -> str | None:
+    """What is wrong with `url` as a webhook target without resolving it: not http(s), a
+    local name, a metadata host, or an IP literal that is not public. For `config validate` and
+    start-up; delivery checks again after resolving the name."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"not an http(s) URL: {url!r}"
+    host = parts.hostname.rstrip(".").lower()
+    if host in _METADATA_HOSTS:
+        return f"{host} is a cloud metadata address; {_ALLOW_HINT}"
+    if host.endswith(_LOCAL_NAMES) or host == "localhost":
+        return f"{host} is a local name; {_ALLOW_HINT}"
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return None  # a name: checked when it is resolved, at delivery
+    problem = address_problem(address)
+    return None if problem is None else f"{problem}; {_ALLOW_HINT}"
 
 
 def check_url(url: str, allow_private: bool) -> None:
@@ -29,11 +76,12 @@ def check_url(url: str, allow_private: bool) -> None:
         raise DeliveryError(f"cannot resolve {host}: {exc}") from None
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
+        problem = address_problem(address)
+        if problem is not None:
             # Why: a webhook URL is user input; without this it could read internal services or
-            # the cloud metadata endpoint (169.254.169.254) from inside the network.
+            # the cloud metadata endpoint (169.254.169.254) from inside the network, also
+            # through a NAT64 or 6to4 gateway that carries an IPv4 address inside IPv6.
             raise DeliveryError(
-                f"{host} resolves to {address}, a non-public address; set "
-                "TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS=true to allow it",
+                f"{host} resolves to {problem}; {_ALLOW_HINT}",
                 permanent=True,
             )

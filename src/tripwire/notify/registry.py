@@ -8,9 +8,10 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import cast
 
-from tripwire.config.respond import ChannelConfig
+from tripwire.config.respond import ChannelConfig, RespondConfig
 from tripwire.config.settings import Settings
 from tripwire.notify.channel import Channel, ChannelFactory
+from tripwire.notify.guard import literal_problem
 
 ENTRY_POINT_GROUP = "tripwire.channels"
 BUILTIN = {
@@ -50,3 +51,22 @@ def build(name: str, config: ChannelConfig, settings: Settings) -> Channel:
         return factory(config.type)(name, config.options(), settings)
     except ValueError as exc:
         raise ValueError(f"channel {name!r} ({config.type}): {exc}") from None
+
+
+def check_channels(config: RespondConfig, settings: Settings) -> list[str]:
+    """Every problem of the configured channels, found without sending: options each plug-in
+    refuses, and URLs pointing at loopback, private or metadata addresses (unless
+    TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS)."""
+    problems: list[str] = []
+    for name, channel in config.channels.items():
+        try:
+            build(name, channel, settings)
+        except ValueError as exc:
+            problems.append(f"respond.channels.{name}: {exc}")
+            continue
+        url = channel.options().get("url")
+        if isinstance(url, str) and not settings.allow_private_webhooks:
+            problem = literal_problem(url)
+            if problem is not None:
+                problems.append(f"respond.channels.{name}.url: {problem}")
+    return problems

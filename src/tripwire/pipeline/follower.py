@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
-from tripwire.pipeline.stage import Stage, StageContext, close_stages, run_stages
+from tripwire.pipeline.quarantine import redrive, run_guarded
+from tripwire.pipeline.stage import Stage, StageContext, close_stages
 from tripwire.store import partitions as parts_store
 from tripwire.store.db import Database
 from tripwire.store.events import StoredEvent, committed_high_water, read_after
@@ -39,8 +40,9 @@ TIMERS = "timers"
 log = logging.getLogger("tripwire.pipeline")
 _ids = itertools.count(1)
 
-# "Run these stages on this batch": `run_stages`, or a wrapper around it (quarantine).
-RunBatch = Callable[[Sequence[Stage], StageContext, Sequence[StoredEvent]], None]
+# "Run these stages on this batch": by default guarded, so an event a stage fails on is
+# quarantined (dead letter) and the cursor moves on.
+RunBatch = Callable[[Sequence[Stage], StageContext, Sequence[StoredEvent]], object]
 
 
 def new_holder() -> str:
@@ -118,7 +120,7 @@ class Follower:
         batch: int = 1000,
         *,
         holder: str | None = None,
-        run: RunBatch = run_stages,
+        run: RunBatch = run_guarded,
         pause: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
@@ -185,8 +187,11 @@ class Follower:
                     self.stages.drop(part)
                 events, new_position = read_after(session, position, self.batch, upto, part)
                 ctx = StageContext(session, self.clock, self.config, self.settings)
+                stages = self.stages.for_partition(part)
+                # Quarantined events of this partition that an operator sent back.
+                retried = redrive(stages, ctx, part=part)
                 batch = sorted(events, key=lambda e: (e.ts, e.seq))
-                self.run(self.stages.for_partition(part), ctx, batch)
+                self.run(stages, ctx, batch)
                 if new_position != position:
                     parts_store.end_step(session, part, new_position, now)
         except BaseException:
@@ -196,7 +201,7 @@ class Follower:
             raise
         owned.position = new_position
         owned.minute = minute
-        return new_position - position
+        return new_position - position + retried
 
     # -- the group ----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
-from tripwire.domain.clock import ManualClock
+from tripwire.domain.clock import EARLIEST, LATEST, ManualClock
 from tripwire.domain.events import EVENT_ADAPTER, Event
 from tripwire.ingest.validate import MAX_ERRORS_REPORTED, BatchInvalid, parse_event
 from tripwire.pipeline.runner import EventTimeRunner
@@ -35,6 +35,7 @@ CURSOR = "pipeline"
 WAL_PAGES_DURING_REPLAY = 100_000  # about 400 MB of WAL between checkpoints
 WAL_PAGES_DEFAULT = 1000
 
+_OUT_OF_RANGE = "must be between 1970-01-01 and 2200-01-01 (times near the calendar's end overflow)"
 Progress = Callable[[int], None]
 # ts, position in the input, then the LoadRow fields after ts: id, type, use_case, output_id, JSON.
 _Item = tuple[datetime, int, str, str, str | None, str | None, bytes]
@@ -55,6 +56,7 @@ class ReplayResult:
     events: int
     accepted: int
     duplicates: int
+    quarantined: int = 0  # events a stage failed on: in the dead-letter table, not processed
 
 
 class ReplayInputError(Exception):
@@ -86,6 +88,11 @@ def read_events(path: Path) -> Prepared:
                 bad += 1
                 if bad <= MAX_ERRORS_REPORTED:
                     problems.extend(_line_problems(number, line))
+                continue
+            if not EARLIEST <= event.ts < LATEST:
+                bad += 1
+                if bad <= MAX_ERRORS_REPORTED:
+                    problems.append(f"line {number} (id {event.id!r}): ts: {_OUT_OF_RANGE}")
                 continue
             prepared.items.append(_item(event, number))
     if bad:
@@ -167,7 +174,7 @@ def replay(
     with db.session() as session:
         runner.finish(lambda: StageContext(session, clock, config, settings))
         _defer_checkpoints(session, WAL_PAGES_DEFAULT)
-    return ReplayResult(len(items), accepted, len(items) - accepted)
+    return ReplayResult(len(items), accepted, len(items) - accepted, runner.quarantined)
 
 
 def _defer_checkpoints(session: Session, pages: int) -> None:

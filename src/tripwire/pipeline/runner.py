@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from tripwire.domain.clock import ManualClock
-from tripwire.pipeline.stage import Stage, StageContext, run_stages
+from tripwire.pipeline.quarantine import run_guarded
+from tripwire.pipeline.stage import Stage, StageContext
 from tripwire.store.events import StoredEvent
 
 TICK = timedelta(minutes=1)
@@ -24,6 +25,7 @@ class EventTimeRunner:
         self.clock = clock
         self.tick_every = tick
         self._next_tick: datetime | None = None
+        self.quarantined = 0  # events a stage failed on, moved to the dead-letter table
 
     def feed(self, make_ctx: Callable[[], StageContext], events: Sequence[StoredEvent]) -> None:
         group: list[StoredEvent] = []
@@ -47,7 +49,7 @@ class EventTimeRunner:
         if not group:
             return
         self.clock.set(group[-1].ts)
-        run_stages(self.stages, make_ctx(), group)
+        self.quarantined += run_guarded(self.stages, make_ctx(), group)
 
     def _tick(self, make_ctx: Callable[[], StageContext]) -> None:
         if not self.stages:

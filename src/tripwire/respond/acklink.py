@@ -43,12 +43,14 @@ class BadLink(ValueError):
 
 def read_token(secret: str, token: str, now: datetime) -> AckClaim:
     body, _, mac = token.partition(".")
-    if not body or not mac or not hmac.compare_digest(mac, _mac(secret, body)):
+    # Bytes, not str: compare_digest refuses non-ASCII str, and a link is anyone's to forge.
+    expected = _mac(secret, body).encode()
+    if not body or not mac or not hmac.compare_digest(mac.encode("utf-8"), expected):
         raise BadLink("this acknowledge link is not valid")
     try:
         data = json.loads(_unb64(body))
         claim = AckClaim(str(data["i"]), str(data["p"]), datetime.fromtimestamp(data["e"], UTC))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError, OSError):
         raise BadLink("this acknowledge link is damaged") from None
     if claim.expires <= now:
         raise BadLink("this acknowledge link has expired; acknowledge in Tripwire instead")

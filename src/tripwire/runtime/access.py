@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tripwire.domain.tokens import same_secret
+from tripwire.domain.tokens import hash_secret, same_secret
 from tripwire.runtime.wiring import Runtime
-from tripwire.store.tokens import find_active
+from tripwire.store.tokens import find_active, find_active_hash
 
 # Every route declares a policy through a dependency carrying this attribute: a scope, or
 # "public". A test walks the app's routes and fails for any route without one.
@@ -26,8 +26,18 @@ def identify(runtime: Runtime, secret: str) -> Identity | None:
     admin = runtime.settings.admin_token
     if admin is not None and same_secret(secret, admin.get_secret_value()):
         return Identity("admin", frozenset({"admin"}))
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         info = find_active(session, secret)
+    return None if info is None else Identity(info.name, info.scopes)
+
+
+def identify_hash(runtime: Runtime, token_hash: str) -> Identity | None:
+    """Like `identify`, from the hash of the secret (what a web session keeps)."""
+    admin = runtime.settings.admin_token
+    if admin is not None and same_secret(token_hash, hash_secret(admin.get_secret_value())):
+        return Identity("admin", frozenset({"admin"}))
+    with runtime.db.read() as session:
+        info = find_active_hash(session, token_hash)
     return None if info is None else Identity(info.name, info.scopes)
 
 

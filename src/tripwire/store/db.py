@@ -13,6 +13,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 30_000
+# Execution option marking a connection whose transactions only read (see `Database.read`).
+READ_ONLY = "tripwire_read_only"
 
 
 def dumps_json(value: Any) -> str:
@@ -58,7 +60,12 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Why IMMEDIATE: a deferred transaction that reads, then writes after another
+        # connection committed fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT
+        # in WAL mode), and the busy timeout does not retry it. Taking the write lock at BEGIN
+        # makes such a writer wait its turn instead. Readers stay deferred: they never block.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -70,12 +77,19 @@ def _ensure_parent(url: str) -> None:
 
 
 class Database:
-    """One engine and its session factory; created once per process."""
+    """One engine and its session factories; created once per process.
+
+    `session()` is for work that may write: on SQLite its transaction takes the write lock as
+    it begins, so it never fails half-way on a snapshot another writer made stale. `read()` is
+    for work that only reads (pages, GET routes): it never waits for a writer.
+    """
 
     def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
         self.url = url
         self.engine = make_engine(url, sqlite_synchronous=sqlite_synchronous)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(**{READ_ONLY: True})
+        self.read_sessions = sessionmaker(reader, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,6 +99,13 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
         with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only; on SQLite its transaction does not take the write lock
+        (a write through it still works, but may fail if another writer committed first)."""
+        with self.read_sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tripwire.domain.ids import uuid7
 from tripwire.domain.tokens import Scope, hash_secret, new_secret
+from tripwire.store.sessions import end_sessions_of
 from tripwire.store.tables.tokens import TokenRow
 
 
@@ -40,10 +41,13 @@ def create_token(
 
 
 def find_active(session: Session, secret: str) -> TokenInfo | None:
+    return find_active_hash(session, hash_secret(secret))
+
+
+def find_active_hash(session: Session, token_hash: str) -> TokenInfo | None:
+    """The active token whose secret hashes to `token_hash` (a web session keeps only that)."""
     row = session.scalar(
-        select(TokenRow).where(
-            TokenRow.token_hash == hash_secret(secret), TokenRow.revoked_at.is_(None)
-        )
+        select(TokenRow).where(TokenRow.token_hash == token_hash, TokenRow.revoked_at.is_(None))
     )
     return None if row is None else _info(row)
 
@@ -53,11 +57,15 @@ def list_tokens(session: Session) -> list[TokenInfo]:
 
 
 def revoke(session: Session, token_id: str, now: datetime) -> bool:
+    """Revoke the token and end the web sessions signed in with it."""
     result = session.execute(
         update(TokenRow)
         .where(TokenRow.id == token_id, TokenRow.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    token_hash = session.scalar(select(TokenRow.token_hash).where(TokenRow.id == token_id))
+    if token_hash is not None:
+        end_sessions_of(session, token_hash, now)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

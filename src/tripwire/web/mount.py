@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from tripwire.web.routes import (
+    deadletter,
     flags,
     home,
     incident_actions,
@@ -38,6 +39,7 @@ PAGES = [
     statuspage.router,
     readiness.router,
     status.router,
+    deadletter.router,
 ]
 
 

@@ -1,8 +1,12 @@
 """Signing in to the web UI with an API token, and CSRF protection for every form.
 
-The session cookie holds the token itself (HttpOnly, SameSite=Strict), so revoking the token
-signs the browser out at once. State-changing requests must carry a CSRF token derived from the
-session by HMAC: SameSite already stops cross-site posts; the token also stops same-site ones.
+Sessions live on the server (`ui_sessions`): the cookie (HttpOnly, SameSite=Strict) holds only a
+random session id, never the token, so a stolen cookie gives no API access, and it stops working
+when the session is signed out, expires (12 hours) or its token is revoked. State-changing
+requests must carry a CSRF token derived from the session id by HMAC: SameSite already stops
+cross-site posts; the token also stops same-site ones. The sign-in form itself, which has no
+session yet, refuses posts whose `Origin` or `Sec-Fetch-Site` says they came from another site
+(login CSRF: signing a victim into the attacker's token).
 """
 
 from __future__ import annotations
@@ -10,18 +14,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
-from tripwire.domain.tokens import Scope, grants
-from tripwire.runtime.access import POLICY_ATTR, identify
+from tripwire.domain.tokens import Scope, grants, hash_secret
+from tripwire.runtime.access import POLICY_ATTR, Identity, identify, identify_hash
 from tripwire.runtime.wiring import Runtime
+from tripwire.store import sessions
 
 COOKIE = "tripwire_session"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_TTL = timedelta(hours=12)
 
 
 class LoginRequired(Exception):
@@ -47,6 +55,7 @@ class Viewer:
     name: str
     scopes: frozenset[str]
     csrf: str
+    session_id: str
 
     def can(self, scope: Scope) -> bool:
         return grants(self.scopes, scope)
@@ -57,8 +66,43 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-def csrf_token(runtime: Runtime, secret: str) -> str:
-    return hmac.new(runtime.secret_key(), b"csrf:" + secret.encode(), hashlib.sha256).hexdigest()
+def csrf_token(runtime: Runtime, session_id: str) -> str:
+    key = runtime.secret_key()
+    return hmac.new(key, b"csrf:" + session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def sign_in(runtime: Runtime, token: str) -> str | None:
+    """Open a session for `token`; returns its id for the cookie, or None for a bad token."""
+    if identify(runtime, token) is None:
+        return None
+    with runtime.db.session() as session:
+        now = runtime.clock.now()
+        return sessions.open_session(session, hash_secret(token), now, SESSION_TTL)
+
+
+def sign_out(runtime: Runtime, session_id: str) -> None:
+    with runtime.db.session() as session:
+        sessions.end_session(session, session_id, runtime.clock.now())
+
+
+def _identity(runtime: Runtime, session_id: str) -> Identity | None:
+    with runtime.db.read() as session:
+        token_hash = sessions.session_token(session, session_id, runtime.clock.now())
+    return None if token_hash is None else identify_hash(runtime, token_hash)
+
+
+def cross_site(request: Request, public_url: str) -> bool:
+    """Whether the browser says this request was sent by another site's page. Browsers send
+    `Sec-Fetch-Site` and, on a POST, `Origin`; a request with neither (a script) is not a
+    browser's cross-site form."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    ours = {request.headers.get("host", ""), urlsplit(public_url).netloc}
+    return urlsplit(origin).netloc not in ours or origin == "null"
 
 
 async def _submitted_csrf(request: Request) -> str:
@@ -77,19 +121,20 @@ def page(scope: Scope) -> Any:
 
     async def check(request: Request) -> Viewer:
         runtime = runtime_of(request)
-        secret = request.cookies.get(COOKIE)
-        identity = identify(runtime, secret) if secret else None
-        if secret is None or identity is None:
+        session_id = request.cookies.get(COOKIE)
+        identity = _identity(runtime, session_id) if session_id else None
+        if session_id is None or identity is None:
             raise LoginRequired(request.url.path)
         held = identity.scopes
         if not grants(held, scope):
             raise Forbidden(scope)
-        expected = csrf_token(runtime, secret)
+        expected = csrf_token(runtime, session_id)
         if request.method not in SAFE_METHODS:
             submitted = await _submitted_csrf(request)
-            if not hmac.compare_digest(submitted, expected):
+            # Bytes: compare_digest raises on non-ASCII str, and the field is the sender's.
+            if not hmac.compare_digest(submitted.encode("utf-8"), expected.encode("utf-8")):
                 raise Forbidden("csrf")
-        return Viewer(identity.name, held, expected)
+        return Viewer(identity.name, held, expected, session_id)
 
     # `page:` marks a browser page: it redirects to sign-in rather than answering 401.
     setattr(check, POLICY_ATTR, f"page:{scope}")

@@ -82,12 +82,14 @@ async def pagerduty(request: Request, runtime: RuntimeDep) -> JSONResponse:
             body = None
         key = body.get("routing_key") if isinstance(body, dict) else None
         held = scopes_for(runtime, key) if isinstance(key, str) and key else None
-        if held is None or not grants(held, "ingest"):
+        if held is None:
             raise ApiError(
                 401,
                 "send a bearer token, or a routing_key that is an ingest token",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        if not grants(held, "ingest"):
+            raise ApiError(403, "this routing_key is a token without the `ingest` scope")
     else:
         body = await read_json(request, MAX_BODY)
     try:

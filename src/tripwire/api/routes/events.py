@@ -12,6 +12,7 @@ from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
 from tripwire.ingest.admission import Saturated
 from tripwire.ingest.validate import BatchInvalid, BodyError, parse_body
+from tripwire.ingest.window import EventWindow, check_window
 from tripwire.ingest.writer import WriteResult, store_events
 from tripwire.runtime.wiring import Runtime
 
@@ -35,8 +36,11 @@ async def post_events(request: Request, runtime: RuntimeDep) -> JSONResponse:
 
 
 def _ingest(runtime: Runtime, body: bytes) -> WriteResult:
+    settings = runtime.settings
     try:
-        events = parse_body(body, runtime.settings.max_batch_events)
+        events = parse_body(body, settings.max_batch_events)
+        window = EventWindow(settings.event_max_age, settings.event_max_future)
+        check_window(events, window, runtime.clock.now())
     except BodyError as exc:
         raise ApiError(exc.status, exc.message) from None
     except BatchInvalid as exc:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from tripwire.api.auth import bearer, requires
-from tripwire.api.body import read_json
+from tripwire.api.body import read_json, read_optional_json
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
 from tripwire.domain.clock import isoformat_z
@@ -165,7 +165,7 @@ def list_rollbacks(runtime: RuntimeDep, incident_id: str | None = None) -> dict[
 @router.post("/v1/rollbacks/{rollback_id}/revert", dependencies=[requires("respond")])
 async def revert_rollback(rollback_id: str, request: Request, runtime: RuntimeDep) -> Any:
     """Undo a flag rollback: the flag serves what it served before (on the timeline)."""
-    body = await read_json(request, MAX_FLAG_BODY)
+    body = await read_optional_json(request, MAX_FLAG_BODY)
     reason, _ = _why(body if isinstance(body, dict) else {})
     try:
         with runtime.db.session() as session:

@@ -12,6 +12,7 @@ from tripwire.domain.incidents import OPEN_STATUSES
 from tripwire.pipeline.follower import pending_events
 from tripwire.respond.queries import counts_by_status
 from tripwire.store.content_gaps import ContentGap, content_gaps
+from tripwire.store.deadletter import count_quarantined
 from tripwire.store.events import counts_by_type
 
 router = APIRouter(tags=["operations"])
@@ -25,18 +26,20 @@ def healthz() -> dict[str, str]:
 @router.get("/v1/stats", dependencies=[requires("read")])
 def stats(runtime: RuntimeDep) -> dict[str, Any]:
     """How many events of each type are stored, how many incidents, the pipeline's backlog
-    (`pending`: stored events not yet through the stages), and per use case the outputs stored
-    without their content with the setting that turns capture on."""
-    with runtime.db.session() as session:
+    (`pending`: stored events not yet through the stages; `dead_letter`: events quarantined
+    because a stage failed on them, see `tripwire deadletter list`), and per use case the
+    outputs stored without their content with the setting that turns capture on."""
+    with runtime.db.read() as session:
         events = counts_by_type(session)
         incidents = counts_by_status(session)
         pending = pending_events(session)
+        dead_letter = count_quarantined(session)
         gaps = content_gaps(session)
     open_count = sum(n for status, n in incidents.items() if status in OPEN_STATUSES)
     return {
         "events": events,
         "incidents": {"open": open_count, **incidents},
-        "pipeline": {"pending": pending},
+        "pipeline": {"pending": pending, "dead_letter": dead_letter},
         "content_not_captured": _not_captured(gaps),
     }
 

@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
+from tripwire.api.openapi import instant_schema
+from tripwire.domain.clock import sane_instant
 from tripwire.domain.events import parse_rfc3339
 from tripwire.domain.incidents import (
     INCIDENT_TYPES,
@@ -30,6 +32,17 @@ from tripwire.store.tables.respond import IncidentRow
 
 router = APIRouter(tags=["incidents"])
 Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+
+
+def _one_of(names: tuple[str, ...]) -> str:
+    """The pattern of a repeatable query parameter whose values may be comma separated."""
+    return f"^,*(({'|'.join(names)}),*)*$"
+
+
+Statuses = list[Annotated[str, StringConstraints(pattern=_one_of(STATUSES))]] | None
+Types = list[Annotated[str, StringConstraints(pattern=_one_of(INCIDENT_TYPES))]] | None
+Severities = list[Annotated[str, StringConstraints(pattern=_one_of(SEVERITIES))]] | None
+
 Who = Annotated[str, Field(min_length=1, max_length=256)]
 
 
@@ -42,13 +55,13 @@ class IncidentCreate(_Body):
     title: Annotated[str, Field(min_length=1, max_length=1000)]
     use_case: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     severity: Severity | None = None
-    started_at: datetime | None = None
+    started_at: Annotated[datetime | None, Field(json_schema_extra=instant_schema)] = None
     by: Who = "api"
 
     @field_validator("started_at", mode="before")
     @classmethod
     def _ts(cls, value: object) -> datetime | None:
-        return None if value is None else parse_rfc3339(value)
+        return None if value is None else sane_instant(parse_rfc3339(value))
 
 
 class StepIn(_Body):
@@ -122,6 +135,9 @@ def _cursor(value: str | None) -> tuple[datetime, int] | None:
         return None
     try:
         at, _, number = base64.urlsafe_b64decode(value.encode()).decode().partition("|")
+        # Incident numbers are small: a huge integer would overflow the database's column.
+        if not (number.isascii() and number.isdigit()) or len(number) > 12:
+            raise ValueError("not an incident number")
         return parse_rfc3339(at), int(number)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(422, "cursor is not one this API gave out; start without it") from None
@@ -130,10 +146,10 @@ def _cursor(value: str | None) -> tuple[datetime, int] | None:
 @router.get("/v1/incidents", dependencies=[requires("read")])
 def list_incidents(
     runtime: RuntimeDep,
-    status: Annotated[list[str] | None, Query()] = None,
-    type: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[Statuses, Query()] = None,
+    type: Annotated[Types, Query()] = None,
     use_case: str | None = None,
-    severity: Annotated[list[str] | None, Query()] = None,
+    severity: Annotated[Severities, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
 ) -> dict[str, Any]:
@@ -141,7 +157,7 @@ def list_incidents(
     statuses = _many(status, STATUSES, "status")
     types = _many(type, INCIDENT_TYPES, "type")
     severities = _many(severity, SEVERITIES, "severity")
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         rows = queries.list_incidents(
             session,
             status=statuses,

@@ -18,6 +18,7 @@ from tripwire.notify.outbox import counts_by_status as outbox_counts
 from tripwire.respond.metrics import MEASURES, response_report, response_tallies
 from tripwire.respond.queries import counts_by_status
 from tripwire.runtime.wiring import Runtime
+from tripwire.store.deadletter import count_quarantined
 from tripwire.store.events import counts_by_type
 
 router = APIRouter(tags=["operations"])
@@ -30,9 +31,10 @@ class TripwireCollector(Collector):
         self.runtime = runtime
 
     def collect(self) -> Iterator[Metric]:
-        with self.runtime.db.session() as session:
+        with self.runtime.db.read() as session:
             events, incidents = counts_by_type(session), counts_by_status(session)
             tallies, outbox = response_tallies(session), outbox_counts(session)
+            dead_letter = count_quarantined(session)
         stored = GaugeMetricFamily("tripwire_events_stored", "Events stored", labels=["type"])
         for kind, count in sorted(events.items()):
             stored.add_metric([kind], count)
@@ -50,6 +52,11 @@ class TripwireCollector(Collector):
         for status, count in sorted(outbox.items()):
             queue.add_metric([status], count)
         yield queue
+        yield GaugeMetricFamily(
+            "tripwire_pipeline_dead_letter",
+            "Events quarantined because a pipeline stage failed on them",
+            value=dead_letter,
+        )
 
 
 def _response(tallies: Any) -> Iterator[Metric]:
@@ -83,5 +90,5 @@ def metrics(runtime: RuntimeDep) -> Response:
 @router.get("/v1/metrics/response", dependencies=[requires("read")])
 def response_metrics(runtime: RuntimeDep) -> dict[str, Any]:
     """Mean seconds to detect / acknowledge / mitigate / resolve, per type and severity."""
-    with runtime.db.session() as session:
+    with runtime.db.read() as session:
         return {"unit": "seconds", "groups": response_report(session)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -15,6 +14,7 @@ from tripwire.api.errors import ApiError
 from tripwire.api.routes.flags import read_flags
 from tripwire.flags import ofrep, service
 from tripwire.flags.model import etag_matches, etag_of
+from tripwire.ingest import jsonbody
 
 router = APIRouter(tags=["flags"])
 log = logging.getLogger("tripwire.ofrep")
@@ -29,9 +29,9 @@ async def _context(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        return ofrep.check_request(json.loads(raw))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ofrep.OfrepError(400, "PARSE_ERROR", "the body is not valid JSON") from None
+        return ofrep.check_request(jsonbody.loads(raw))
+    except jsonbody.JsonBodyError as exc:
+        raise ofrep.OfrepError(400, "PARSE_ERROR", str(exc)) from None
 
 
 def _failure(exc: Exception, key: str | None) -> JSONResponse:

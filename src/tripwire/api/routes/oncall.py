@@ -11,24 +11,27 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
-from tripwire.domain.clock import isoformat_z
+from tripwire.api.openapi import INSTANT_PATTERN, instant_schema
+from tripwire.domain.clock import isoformat_z, sane_instant
 from tripwire.domain.events import parse_rfc3339
 from tripwire.respond.oncall_view import add_override, now_on_call, shifts
 
 router = APIRouter(tags=["on-call"])
+# A time the API reads: documented as RFC 3339 in the years 1970 to 2199 (the rest is a 422).
+INSTANT = Query(None, json_schema_extra={"pattern": INSTANT_PATTERN})
 
 
 def _instant(value: str | None, default: datetime, name: str) -> datetime:
     if value is None:
         return default
     try:
-        return parse_rfc3339(value)
+        return sane_instant(parse_rfc3339(value))
     except ValueError as exc:
         raise ApiError(422, f"{name}: {exc}") from None
 
 
 @router.get("/v1/oncall", dependencies=[requires("read")])
-def who_is_on_call(runtime: RuntimeDep, at: str | None = None) -> dict[str, Any]:
+def who_is_on_call(runtime: RuntimeDep, at: str | None = INSTANT) -> dict[str, Any]:
     """Who is on call for each schedule now (or `at`), and where each role comes from."""
     when = _instant(at, runtime.clock.now(), "at")
     with runtime.db.session() as session:
@@ -39,8 +42,12 @@ def who_is_on_call(runtime: RuntimeDep, at: str | None = None) -> dict[str, Any]
 def schedule_shifts(
     schedule: str,
     runtime: RuntimeDep,
-    start: Annotated[str | None, Query(alias="from")] = None,
-    end: Annotated[str | None, Query(alias="to")] = None,
+    start: Annotated[
+        str | None, Query(alias="from", json_schema_extra={"pattern": INSTANT_PATTERN})
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", json_schema_extra={"pattern": INSTANT_PATTERN})
+    ] = None,
 ) -> dict[str, Any]:
     """The shifts of one schedule between `from` and `to` (default: the next 14 days)."""
     if schedule not in runtime.config.respond.schedules:
@@ -62,19 +69,21 @@ def schedule_shifts(
 class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person: Annotated[str, Field(min_length=1, max_length=256)]
-    start: datetime
-    end: datetime
+    start: Annotated[datetime, Field(json_schema_extra=instant_schema)]
+    end: Annotated[datetime, Field(json_schema_extra=instant_schema)]
     by: Annotated[str, Field(min_length=1, max_length=256)] = "api"
 
     @field_validator("start", "end", mode="before")
     @classmethod
     def _ts(cls, value: object) -> datetime:
-        return parse_rfc3339(value)
+        return sane_instant(parse_rfc3339(value))
 
 
 @router.post("/v1/oncall/{schedule}/overrides", status_code=201, dependencies=[requires("respond")])
 def override(schedule: str, body: OverrideIn, runtime: RuntimeDep) -> dict[str, Any]:
     """Put `person` on call for `schedule` from `start` to `end`."""
+    if schedule not in runtime.config.respond.schedules:
+        raise ApiError(404, f"no schedule {schedule[:128]!r}")
     try:
         with runtime.db.session() as session:
             row = add_override(

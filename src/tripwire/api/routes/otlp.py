@@ -26,6 +26,7 @@ from tripwire.ingest.otlp_decode import (
 )
 from tripwire.ingest.otlp_ingest import OtlpResult, TooManyEvents, ingest_traces
 from tripwire.ingest.otlp_logs_ingest import JoinFull, LogsResult, ingest_logs
+from tripwire.ingest.window import EventWindow
 from tripwire.runtime.wiring import Runtime
 
 router = APIRouter(tags=["ingest"])
@@ -103,7 +104,11 @@ def _traces(runtime: Runtime, body: bytes, media: str) -> OtlpResult:
         raise ApiError(400, str(exc)) from None
     max_events = runtime.settings.max_batch_events
     try:
-        return ingest_traces(runtime.db, request, runtime.clock, max_events, _join_limits(runtime))
+        settings = runtime.settings
+        window = EventWindow(settings.event_max_age, settings.event_max_future)
+        return ingest_traces(
+            runtime.db, request, runtime.clock, max_events, _join_limits(runtime), window
+        )
     except TooManyEvents as exc:
         raise ApiError(413, str(exc)) from None
 

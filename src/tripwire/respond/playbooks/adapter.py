@@ -75,7 +75,11 @@ class RespondIncidents:
         return str(task.id)
 
     def task_done_at(self, task_id: str) -> datetime | None:
-        task = self.service.session.get(TaskRow, int(task_id)) if task_id.isdigit() else None
+        task = (
+            self.service.session.get(TaskRow, int(task_id))
+            if task_id.isascii() and task_id.isdigit()
+            else None
+        )
         return task.done_at if task is not None and task.status == "done" else None
 
     def page(

@@ -4,6 +4,7 @@ One module per area; a new area adds its module and one import line below.
 """
 
 from tripwire.store.tables import (
+    deadletter,
     detect,
     evaluate,
     events,
@@ -12,10 +13,12 @@ from tripwire.store.tables import (
     learn,
     respond,
     runtime,
+    sessions,
     tokens,
 )
 
 __all__ = [
+    "deadletter",
     "detect",
     "evaluate",
     "events",
@@ -24,5 +27,6 @@ __all__ = [
     "learn",
     "respond",
     "runtime",
+    "sessions",
     "tokens",
 ]

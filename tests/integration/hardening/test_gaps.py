@@ -1,0 +1,168 @@
+"""The gaps the hardening probe found, each closed: server-side UI sessions, login CSRF, the
+PagerDuty routing_key scope, private webhook URLs in config, SSRF through NAT64 and 6to4."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from tests.conftest import Cast
+from tests.serve_proc import clean_env
+from tripwire.cli.main import app
+from tripwire.notify.channel import DeliveryError
+from tripwire.notify.guard import address_problem, check_url
+from tripwire.runtime.wiring import Runtime
+from tripwire.store.tokens import list_tokens, revoke
+from tripwire.web.session import COOKIE
+
+
+def sign_in(client: TestClient, token: str, **headers: str) -> Any:
+    return client.post(
+        "/ui/login", data={"token": token, "next": "/ui"}, headers=headers, follow_redirects=False
+    )
+
+
+def test_the_session_cookie_is_not_the_token_and_gives_no_api_access(
+    client: TestClient, cast: Cast
+) -> None:
+    r = sign_in(client, cast.admin)
+    assert r.status_code == 303
+    cookie = r.cookies[COOKIE]
+    assert cookie != cast.admin
+    assert cast.admin not in cookie
+    api = client.get("/v1/stats", headers={"Authorization": f"Bearer {cookie}"})
+    assert api.status_code == 401
+    assert client.get("/ui").status_code == 200
+
+
+def test_signing_out_ends_the_session_on_the_server(client: TestClient, cast: Cast) -> None:
+    cookie = sign_in(client, cast.read).cookies[COOKIE]
+    page = client.get("/ui").text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/ui/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    client.cookies.set(COOKIE, cookie)  # a stolen copy of the cookie, replayed
+    r = client.get("/ui", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/ui/login")
+
+
+def test_revoking_the_token_ends_its_sessions(
+    runtime: Runtime, client: TestClient, cast: Cast
+) -> None:
+    sign_in(client, cast.respond)
+    assert client.get("/ui").status_code == 200
+    with runtime.db.session() as session:
+        [info] = [t for t in list_tokens(session) if t.name == "respond"]
+        revoke(session, info.id, runtime.clock.now())
+    assert client.get("/ui", follow_redirects=False).status_code == 303
+
+
+def test_a_session_expires(runtime: Runtime, client: TestClient, cast: Cast) -> None:
+    from datetime import timedelta
+
+    sign_in(client, cast.read)
+    runtime.clock.advance(timedelta(hours=12, seconds=1))  # type: ignore[attr-defined]
+    assert client.get("/ui", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": "null"},
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site", "origin": "https://sub.testserver"},
+    ],
+)
+def test_the_login_form_refuses_cross_site_posts(
+    client: TestClient, cast: Cast, headers: dict[str, str]
+) -> None:
+    r = sign_in(client, cast.admin, **headers)
+    assert r.status_code == 403
+    assert COOKIE not in r.cookies
+
+
+def test_the_login_form_accepts_its_own_page(client: TestClient, cast: Cast) -> None:
+    r = sign_in(client, cast.read, origin="http://testserver", **{"sec-fetch-site": "same-origin"})
+    assert r.status_code == 303
+
+
+def test_a_routing_key_without_the_ingest_scope_is_a_403(client: TestClient, cast: Cast) -> None:
+    body = {"routing_key": cast.read, "event_action": "trigger", "payload": {}}
+    assert client.post("/v1/alerts/pagerduty", json=body).status_code == 403
+    body["routing_key"] = "tw_unknown"
+    assert client.post("/v1/alerts/pagerduty", json=body).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",
+        "http://[::1]/hook",
+        "http://10.0.0.8/hook",
+        "http://localhost:8080/hook",
+        "http://169.254.169.254/latest",
+        "http://[64:ff9b::a9fe:a9fe]/",
+        "http://[2002:7f00:1::1]/",
+    ],
+)
+def test_config_validate_refuses_private_webhook_urls(tmp_path: Path, url: str) -> None:
+    path = tmp_path / "tripwire.yaml"
+    path.write_text(
+        "respond:\n  channels:\n    hook:\n      type: webhook\n"
+        f"      url: '{url}'\n      secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+        encoding="utf-8",
+    )
+    env = clean_env(tmp_path / "tw.db")
+    refused = CliRunner().invoke(app, ["config", "validate", "--config", str(path)], env=env)
+    assert refused.exit_code == 2
+    assert "respond.channels.hook.url" in refused.stderr
+    env["TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS"] = "true"
+    allowed = CliRunner().invoke(app, ["config", "validate", "--config", str(path)], env=env)
+    assert allowed.exit_code == 0, allowed.stderr
+
+
+@pytest.mark.parametrize(
+    ("resolved", "inner"),
+    [
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+        ("64:ff9b::7f00:1", "127.0.0.1"),
+        ("64:ff9b:1::a00:1", "10.0.0.1"),
+        ("2002:a9fe:a9fe::1", "169.254.169.254"),
+        ("2002:c0a8:0101::", "192.168.1.1"),
+    ],
+)
+def test_the_ssrf_guard_sees_ipv4_inside_nat64_and_6to4(
+    monkeypatch: pytest.MonkeyPatch, resolved: str, inner: str
+) -> None:
+    def fake(*_: Any, **__: Any) -> list[Any]:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (resolved, 443, 0, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    with pytest.raises(DeliveryError, match=inner.replace(".", r"\.")) as caught:
+        check_url("https://hooks.example.com/x", allow_private=False)
+    assert caught.value.permanent
+
+
+def test_public_addresses_inside_nat64_and_6to4_still_pass() -> None:
+    for address in ("64:ff9b::808:808", "2002:808:808::1", "2606:4700::1111", "8.8.8.8"):
+        assert address_problem(ipaddress.ip_address(address)) is None
+
+
+def test_no_token_or_session_id_is_stored_in_clear(
+    runtime: Runtime, client: TestClient, cast: Cast, db_url: str
+) -> None:
+    cookie = sign_in(client, cast.admin).cookies[COOKIE]
+    assert client.get("/ui").status_code == 200
+    runtime.db.dispose()  # checkpoint the WAL into the file
+    stored = b"".join(
+        path.read_bytes() for path in Path(db_url.split("///", 1)[1]).parent.glob("tripwire.db*")
+    )
+    for secret in (cast.admin, cast.ingest, cast.read, cookie):
+        assert secret.encode() not in stored
