@@ -8,6 +8,9 @@ Measures, on a fresh SQLite file each:
 2. The SDK (`tripwire.Client`), if it can be imported: events/s from log_output/feedback/
    safety_check to the same kind of server.
 3. `tripwire replay FILE.jsonl` as a subprocess: events/s end to end (process start included).
+3b. OTLP/HTTP protobuf to `tripwire serve`: GenAI spans with their content on the span
+   (`/v1/otlp/traces`), and the official instrumentation's way: three content log records per
+   call (`/v1/otlp/logs`, records/s) followed by the content-less spans they join (spans/s).
 4. Baseline: the same rows written with raw sqlite3 `executemany` into the same schema (what the
    disk and SQLite alone allow), and json.loads of the same bodies (what parsing alone costs).
 """
@@ -265,6 +268,115 @@ def bench_replay(events: list[dict[str, Any]]) -> dict[str, float]:
     return {"events": len(events), "seconds": elapsed, "rate": len(events) / elapsed, "cpu": cpu}
 
 
+def otlp_requests(
+    calls: int, per_request: int, content_on_span: bool, offset: int = 0
+) -> list[tuple[str, bytes]]:
+    """(path, protobuf body) of OTLP exports of `calls` chat calls: spans carrying their
+    content, or content-less spans each preceded by the export of their content records."""
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+    def kv(key: str, value: Any) -> KeyValue:
+        if isinstance(value, int):
+            return KeyValue(key=key, value=AnyValue(int_value=value))
+        return KeyValue(key=key, value=AnyValue(string_value=value))
+
+    start = int(START.timestamp() * 1e9)
+    bodies: list[tuple[str, bytes]] = []
+    for first in range(offset, offset + calls, per_request):
+        traces, logs = ExportTraceServiceRequest(), ExportLogsServiceRequest()
+        spans = traces.resource_spans.add()
+        spans.resource.attributes.append(kv("service.name", "support-chat"))
+        scope_spans = spans.scope_spans.add()
+        scope_spans.scope.name = "opentelemetry.instrumentation.openai_v2"
+        records = logs.resource_logs.add().scope_logs.add()
+        for n in range(first, min(offset + calls, first + per_request)):
+            trace_id, span_id = (n + 1).to_bytes(16, "big"), (n + 1).to_bytes(8, "big")
+            q, a = QUESTIONS[n % len(QUESTIONS)], ANSWERS[n % len(ANSWERS)]
+            attrs = {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.system": "openai",
+                "gen_ai.request.model": "gpt-4o-mini",
+                "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+                "gen_ai.usage.input_tokens": 40 + n % 50,
+                "gen_ai.usage.output_tokens": 20 + n % 80,
+            }
+            if content_on_span:
+                attrs["gen_ai.input.messages"] = json.dumps(
+                    [{"role": "user", "parts": [{"type": "text", "content": q}]}]
+                )
+                attrs["gen_ai.output.messages"] = json.dumps(
+                    [{"role": "assistant", "parts": [{"type": "text", "content": a}]}]
+                )
+            span = scope_spans.spans.add(
+                trace_id=trace_id,
+                span_id=span_id,
+                name="chat gpt-4o-mini",
+                kind=3,
+                start_time_unix_nano=start + n * 10**9,
+                end_time_unix_nano=start + n * 10**9 + 800 * 10**6,
+            )
+            span.attributes.extend(kv(k, v) for k, v in attrs.items())
+            for i, (name, body) in enumerate(
+                (
+                    ("gen_ai.system.message", {"content": "Be brief."}),
+                    ("gen_ai.user.message", {"content": q}),
+                    ("gen_ai.choice", {"index": 0, "message": {"content": a}}),
+                )
+            ):
+                record = records.log_records.add(
+                    time_unix_nano=start + n * 10**9 + i, event_name=name, trace_id=trace_id
+                )
+                record.span_id = span_id
+                record.body.CopyFrom(_any(body))
+        if not content_on_span:
+            bodies.append(("/v1/otlp/logs", logs.SerializeToString()))
+        bodies.append(("/v1/otlp/traces", traces.SerializeToString()))
+    return bodies
+
+
+def _any(value: Any) -> Any:
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue, KeyValueList
+
+    if isinstance(value, dict):
+        items = [KeyValue(key=k, value=_any(v)) for k, v in value.items()]
+        return AnyValue(kvlist_value=KeyValueList(values=items))
+    if isinstance(value, int):
+        return AnyValue(int_value=value)
+    return AnyValue(string_value=value)
+
+
+def bench_otlp(calls: int, per_request: int = 500) -> dict[str, dict[str, float]]:
+    """Spans with content; then log records (3 per call) and the spans they join."""
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "otlp.db") as (url, pid):
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-protobuf"}
+        with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+            for label, on_span, offset in (("spans", True, 0), ("joined", False, calls)):
+                timing = {"/v1/otlp/logs": 0.0, "/v1/otlp/traces": 0.0}
+                for path, body in otlp_requests(calls, per_request, on_span, offset):
+                    began = time.perf_counter()
+                    response = client.post(path, content=body)
+                    timing[path] += time.perf_counter() - began
+                    if response.status_code != 200:
+                        raise RuntimeError(response.text)
+                results[label] = timing
+        stored = httpx.get(f"{url}/v1/stats", headers=headers).json()["events"].get("output", 0)
+        rss = peak_rss_mb(pid)
+    if stored != 2 * calls:
+        raise RuntimeError(f"stored {stored} outputs of {2 * calls}")
+    spans = results["spans"]["/v1/otlp/traces"]
+    logs, joined = results["joined"]["/v1/otlp/logs"], results["joined"]["/v1/otlp/traces"]
+    return {
+        "spans": {"events": calls, "seconds": spans, "rate": calls / spans, "rss": rss},
+        "logs": {"events": 3 * calls, "seconds": logs, "rate": 3 * calls / logs},
+        "joined": {"events": calls, "seconds": joined, "rate": calls / joined},
+    }
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -329,6 +441,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="concurrent HTTP clients")
     parser.add_argument("--replay-events", type=int, default=200_000)
     parser.add_argument("--sdk-events", type=int, default=50_000)
+    parser.add_argument("--otlp-calls", type=int, default=20_000)
     args = parser.parse_args()
 
     events = make_events(args.batches * 1000)
@@ -344,6 +457,10 @@ def main() -> None:
         print("SDK: skipped, tripwire.Client is not importable in this tree")
     else:
         print(line("SDK tripwire.Client (log_output/feedback/...)", sdk))
+    otlp = bench_otlp(args.otlp_calls)
+    print(line("OTLP /v1/otlp/traces (content on the span)", otlp["spans"]))
+    print(line("OTLP /v1/otlp/logs (3 content records/call)", otlp["logs"]))
+    print(line("OTLP /v1/otlp/traces joining those records", otlp["joined"]))
     replay = bench_replay(make_events(args.replay_events, seed=5, prefix="r-"))
     print(line(f"tripwire replay ({args.replay_events:,} events, shuffled)", replay))
     base = bench_sqlite_baseline(batches)

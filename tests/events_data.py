@@ -92,7 +92,7 @@ VALID: dict[str, dict[str, Any]] = {
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "output": ("id", "ts", "use_case", "model", "input", "output"),
+    "output": ("id", "ts", "use_case", "model"),  # input/output absent: not captured
     "feedback": ("id", "ts", "use_case", "rating"),
     "safety": ("id", "ts", "use_case", "filter", "triggered"),
     "ticket": ("id", "ts", "use_case", "text"),

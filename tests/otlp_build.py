@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 TRACE = bytes.fromhex("0af7651916cd43dd8448eb211c80319c")
@@ -86,3 +88,74 @@ CHAT = {
         ' "finish_reason": "stop"}]'
     ),
 }
+
+# A chat span as the official instrumentation sends it: no content on the span itself.
+BARE_CHAT = {
+    k: v for k, v in CHAT.items() if k not in ("gen_ai.input.messages", "gen_ai.output.messages")
+}
+OFFICIAL_SCOPE = "opentelemetry.instrumentation.openai_v2"
+
+
+def log(
+    span_id: int | None,
+    event_name: str,
+    body: Any = None,
+    *,
+    attrs: dict[str, Any] | None = None,
+    at: int = T_START + 1000,
+) -> LogRecord:
+    """One log record, on span `span_id` of TRACE (None: outside any span)."""
+    record = LogRecord(
+        time_unix_nano=at,
+        observed_time_unix_nano=at,
+        event_name=event_name,
+        attributes=kvs({"gen_ai.system": "openai", **(attrs or {})}),
+    )
+    if body is not None:
+        record.body.CopyFrom(value(body))
+    if span_id is not None:
+        record.trace_id = TRACE
+        record.span_id = span_id.to_bytes(8, "big")
+    return record
+
+
+def chat_logs(
+    span_id: int, answer: str | None = "30 days.", *, captured: bool = True
+) -> list[LogRecord]:
+    """The records of one call: a system and a user message, then the choice."""
+
+    def content(text: str) -> dict[str, Any] | None:
+        return {"content": text} if captured else None
+
+    choice: dict[str, Any] = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant"}}
+    if captured and answer:
+        choice["message"]["content"] = answer
+    return [
+        log(span_id, "gen_ai.system.message", content("Be brief."), at=T_START + 1000),
+        log(
+            span_id, "gen_ai.user.message", content("What is the refund window?"), at=T_START + 2000
+        ),
+        log(span_id, "gen_ai.choice", choice, at=T_END - 1000),
+    ]
+
+
+def logs_request(
+    *records: LogRecord, service: str = "support-chat", scope: str = OFFICIAL_SCOPE
+) -> ExportLogsServiceRequest:
+    req = ExportLogsServiceRequest()
+    rl = req.resource_logs.add()
+    rl.resource.attributes.extend(kvs({"service.name": service}))
+    sl = rl.scope_logs.add()
+    sl.scope.name = scope
+    sl.log_records.extend(records)
+    return req
+
+
+def scoped(
+    req: ExportTraceServiceRequest, scope: str = OFFICIAL_SCOPE
+) -> ExportTraceServiceRequest:
+    """`req` as sent by the instrumentation named `scope`."""
+    for rs in req.resource_spans:
+        for ss in rs.scope_spans:
+            ss.scope.name = scope
+    return req

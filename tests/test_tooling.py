@@ -42,6 +42,7 @@ BUILT_BY_THE_ROOT = {
     "RespondStage": set(),
     "OutboxWorker": {"respond/stage.py"},
     "JudgeWorker": set(),
+    "JoinWorker": set(),
 }
 
 

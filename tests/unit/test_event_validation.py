@@ -45,7 +45,9 @@ def test_a_change_without_use_case_affects_everything() -> None:
 
 INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("output", {"model": ""}, "model", "at least 1 character"),
-    ("output", {"input": None}, "input", "valid string"),
+    ("output", {"input": 7}, "input", "valid string"),
+    ("output", {"output_tokens": -1}, "output_tokens", "greater than or equal to 0"),
+    ("output", {"input_tokens": 1.5}, "input_tokens", "valid integer"),
     ("output", {"status": "crashed"}, "status", "'ok', 'error' or 'timeout'"),
     ("output", {"scores": {"quality": 1.5}}, "scores.quality", "less than or equal to 1"),
     ("output", {"latency_ms": -1}, "latency_ms", "greater than or equal to 0"),

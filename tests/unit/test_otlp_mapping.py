@@ -110,10 +110,74 @@ def test_older_and_openinference_attributes_are_understood(
     parse_event(raw)
 
 
-def test_a_span_without_content_still_gives_an_output_with_empty_text() -> None:
-    raw = only_output(request(span(1, {"gen_ai.request.model": "m"})))
-    assert (raw["input"], raw["output"]) == ("", "")
+def test_a_span_without_content_gives_an_output_whose_content_is_absent_not_empty() -> None:
+    mapping = map_request(request(span(1, {"gen_ai.request.model": "m"})))
+    raw = mapping.events[0].raw
+    assert "input" not in raw
+    assert "output" not in raw
+    assert mapping.events[0].joinable  # its content may still come as log records
+    event = parse_event(raw)
+    assert event.type == "output"
+    assert (event.input, event.output) == (None, None)
+
+
+def test_a_captured_empty_answer_stays_empty() -> None:
+    empty = [{"role": "assistant", "parts": [{"type": "text", "content": ""}]}]
+    raw = only_output(request(span(1, {**CHAT, "gen_ai.output.messages": json.dumps(empty)})))
+    assert raw["output"] == ""
+    oi = {
+        "openinference.span.kind": "LLM",
+        "llm.model_name": "m",
+        "llm.input_messages.0.message.role": "user",
+        "llm.input_messages.0.message.content": "q",
+        "llm.output_messages.0.message.role": "assistant",  # content left out: it was ""
+    }
+    assert only_output(request(span(1, oi)))["output"] == ""
+
+
+def test_redacted_openinference_content_is_absent_and_not_held() -> None:
+    hidden = {
+        "openinference.span.kind": "LLM",
+        "llm.model_name": "m",
+        "input.value": "__REDACTED__",
+        "output.value": "__REDACTED__",
+    }
+    req = request(span(1, hidden))
+    req.resource_spans[0].scope_spans[0].scope.name = "openinference.instrumentation.openai"
+    mapping = map_request(req)
+    raw = mapping.events[0].raw
+    assert ("input" in raw, "output" in raw) == (False, False)
+    assert not mapping.events[0].joinable  # OpenInference never sends content as log records
+    assert raw["attributes"]["otel.scope.name"] == "openinference.instrumentation.openai"
+
+
+@pytest.mark.parametrize(
+    ("attrs", "tokens"),
+    [
+        ({"gen_ai.usage.input_tokens": 11, "gen_ai.usage.output_tokens": 7}, (11, 7)),
+        ({"gen_ai.usage.prompt_tokens": 11, "gen_ai.usage.completion_tokens": 7}, (11, 7)),
+        ({"llm.token_count.prompt": 11, "llm.token_count.completion": 7}, (11, 7)),
+        ({"gen_ai.usage.input_tokens": -1, "gen_ai.usage.output_tokens": 2.0}, (None, 2)),
+    ],
+    ids=["semconv", "older-names", "openinference", "bad-values"],
+)
+def test_token_usage_becomes_first_class(attrs: dict[str, Any], tokens: tuple[Any, Any]) -> None:
+    raw = only_output(request(span(1, {"gen_ai.request.model": "m", **attrs})))
+    assert (raw.get("input_tokens"), raw.get("output_tokens")) == tokens
     parse_event(raw)
+
+
+def test_a_failed_openinference_call_keeps_its_model_and_a_timeout_is_a_timeout() -> None:
+    attrs = {
+        "openinference.span.kind": "LLM",
+        "llm.invocation_parameters": json.dumps({"model": "gpt-4o"}),
+        "llm.input_messages.0.message.role": "user",
+        "llm.input_messages.0.message.content": "q",
+    }
+    timeout = {"exception.type": "openai.APITimeoutError", "exception.message": "timed out"}
+    raw = only_output(request(span(1, attrs, error=True, events=[("exception", timeout)])))
+    assert (raw["model"], raw["status"], raw["input"]) == ("gpt-4o", "timeout", "q")
+    assert "output" not in raw
 
 
 def test_non_genai_spans_and_embeddings_are_ignored_and_counted() -> None:

@@ -23,6 +23,7 @@ from tripwire.api.routes import (
     ofrep,
     oncall,
     otlp,
+    outputs,
     status,
 )
 from tripwire.runtime.wiring import Runtime
@@ -43,6 +44,7 @@ ROUTERS = [
     status.router,
     communications.router,
     learn.router,
+    outputs.router,
     data.router,
 ]
 

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tripwire.config.communicate import CommunicateConfig
+from tripwire.config.costs import CostsConfig
 from tripwire.config.evaluate import EvaluateConfig
 from tripwire.config.flags import FlagsConfig
 from tripwire.config.monitors import MonitorsConfig
@@ -32,6 +33,7 @@ class TripwireConfig(BaseModel):
     flags: FlagsConfig = FlagsConfig()
     playbooks: PlaybooksConfig = PlaybooksConfig()
     communicate: CommunicateConfig = Field(default_factory=CommunicateConfig)
+    costs: CostsConfig = Field(default_factory=CostsConfig)
 
 
 class ConfigError(Exception):

@@ -112,8 +112,16 @@ class MonitorsConfig(BaseModel):
         return self
 
 
+# Series the detect stage derives from outputs (token counts priced by `costs:`), watched by
+# the built-in `metric` monitors below; `tripwire:` names are reserved for them.
+TOKENS_PER_OUTPUT = "tripwire:output_tokens"
+COST_PER_HOUR = "tripwire:cost_per_hour"
+
+
 def builtin_monitors() -> list[MonitorSpec]:
-    """CONTRACT section 4: what every use case gets with no configuration."""
+    """What every use case gets with no configuration (docs/detect.md), plus tokens per
+    output (a prompt change that triples answers opens a quality regression) and cost per hour
+    (a runaway loop; availability, like any other runaway use of the provider)."""
     specs: list[tuple[str, SignalKind, IncidentType, dict[str, str]]] = [
         ("negative-feedback", "negative_feedback", "quality_regression", {}),
         ("safety-triggers", "safety_trigger", "safety", {}),
@@ -124,6 +132,8 @@ def builtin_monitors() -> list[MonitorSpec]:
         ("tickets-ai-quality", "ticket_topic", "quality_regression", {"topic": "ai_quality_other"}),
         ("errors", "error_rate", "availability", {}),
         ("latency-p95", "latency_p95", "availability", {}),
+        ("tokens-per-output", "metric", "quality_regression", {"metric": TOKENS_PER_OUTPUT}),
+        ("cost-per-hour", "metric", "availability", {"metric": COST_PER_HOUR}),
     ]
     return [
         MonitorSpec.model_validate(
@@ -143,6 +153,8 @@ def effective_monitors(config: MonitorsConfig) -> list[MonitorSpec]:
 
 
 __all__ = [
+    "COST_PER_HOUR",
+    "TOKENS_PER_OUTPUT",
     "MaintenanceWindow",
     "MonitorSpec",
     "MonitorsConfig",

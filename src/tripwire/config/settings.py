@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     max_batch_events: int = Field(10_000, ge=1)
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_inflight_ingest: int = Field(8, ge=1, description="concurrent ingest writes before 429")
+    otlp_join_window_s: float = Field(
+        30.0, gt=0, le=3600, description="how long a span waits for its log-record content"
+    )
+    otlp_join_max_pending: int = Field(
+        100_000, ge=100, description="held outputs (and unjoined log records) at most"
+    )
     allow_private_webhooks: bool = Field(
         False, description="let outgoing webhooks reach loopback and private addresses"
     )

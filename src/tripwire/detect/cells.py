@@ -10,6 +10,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from tripwire.config.costs import CostsConfig
+from tripwire.config.monitors import COST_PER_HOUR, TOKENS_PER_OUTPUT
 from tripwire.detect.latency import latency_bin
 from tripwire.domain.events import is_negative_rating
 
@@ -36,9 +38,11 @@ class Cell:
 
 
 class Counter:
-    """Counts events into the open window's cells and remembers recent outputs' versions."""
+    """Counts events into the open window's cells and remembers recent outputs' versions.
+    With `costs`, outputs that carry token counts also add to the cost per hour."""
 
-    def __init__(self) -> None:
+    def __init__(self, costs: CostsConfig | None = None) -> None:
+        self.costs = costs
         self.cells: dict[CellKey, Cell] = {}
         # OrderedDict, not dict: dropping a plain dict's oldest key with next(iter(d)) scans
         # past every slot deleted since the last resize, which made each output O(memory).
@@ -110,6 +114,26 @@ class Counter:
         if scores:
             for name, value in scores.items():
                 _score(cell, name, PRODUCT, value)
+        if "output_tokens" in p or "input_tokens" in p:
+            self._usage(use_case, p)
+
+    def _usage(self, use_case: str, p: dict[str, Any]) -> None:
+        metrics = self._cell(use_case, None).metrics
+        tokens = p.get("output_tokens")
+        if tokens is not None:
+            acc = metrics.get(TOKENS_PER_OUTPUT)
+            if acc is None:
+                acc = metrics[TOKENS_PER_OUTPUT] = [0.0, 0.0]
+            acc[0] += 1.0
+            acc[1] += tokens
+        cost = self.costs.cost(p["model"], p.get("input_tokens"), tokens) if self.costs else None
+        if cost is not None:
+            # A rate, not a mean: one sample per minute window whose value is the window's
+            # spend scaled to an hour (the metric detector divides the total by the count).
+            acc = metrics.get(COST_PER_HOUR)
+            if acc is None:
+                acc = metrics[COST_PER_HOUR] = [1.0, 0.0]
+            acc[1] += cost * 60.0
 
 
 def _score(cell: Cell, name: str, source: str, value: float) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tripwire.config.costs import CostsConfig
 from tripwire.config.monitors import MonitorsConfig, MonitorSpec, effective_monitors
 from tripwire.detect.cells import Cell, CellKey, Counter, Info
 from tripwire.detect.change import Change
@@ -31,13 +32,14 @@ class Verdict:
 
 
 class Engine:
-    """Counts events into per-series buckets and runs the detectors when a window closes."""
+    """Counts events into per-series buckets and runs the detectors when a window closes.
+    `costs` prices outputs' tokens for the cost-per-hour monitor."""
 
-    def __init__(self, config: MonitorsConfig) -> None:
+    def __init__(self, config: MonitorsConfig, costs: CostsConfig | None = None) -> None:
         self.config = config
         self.monitors = effective_monitors(config)
         self.series: dict[SeriesKey, Series] = {}
-        self.counter = Counter()
+        self.counter = Counter(costs)
         self.touched: set[SeriesKey] = set()
         self.segment_values: dict[tuple[str, str], set[str]] = {}
         self._plans: dict[str, list[MonitorSpec]] = {}

@@ -62,7 +62,7 @@ class DetectStage:
     def __init__(self, config: TripwireConfig, scope: Scope | None = None) -> None:
         self.config = config
         self.scope = scope
-        self.engine = Engine(config.monitors)
+        self.engine = Engine(config.monitors, config.costs)
         self.hooks: list[Callable[[Alert], None]] = []
         self._lock = threading.Lock()
         self._loaded = False

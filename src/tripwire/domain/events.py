@@ -37,6 +37,7 @@ EventId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+TokenCount = Annotated[StrictInt, Field(ge=0, le=10**12)]
 MAX_DEPTH = 16
 
 
@@ -117,7 +118,11 @@ class _EventBase(BaseModel):
 
 
 class OutputEvent(_EventBase):
-    """One production interaction: the prompt, the answer and how it went."""
+    """One production interaction: the prompt, the answer and how it went.
+
+    `input` and `output` are absent (None), not empty, when the product or its instrumentation
+    did not capture the content: an absent answer is not scored, an empty one scores as empty.
+    """
 
     type: Literal["output"]
     model: Name
@@ -125,8 +130,10 @@ class OutputEvent(_EventBase):
     prompt_version: Name | None = None
     user_id: Name | None = None
     session_id: Name | None = None
-    input: Text
-    output: Text
+    input: Text | None = None
+    output: Text | None = None
+    input_tokens: TokenCount | None = None
+    output_tokens: TokenCount | None = None
     context: Text | Annotated[list[Text], Field(max_length=MAX_CONTEXT_ITEMS)] | None = None
     latency_ms: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     status: Literal["ok", "error", "timeout"] = "ok"
@@ -235,6 +242,11 @@ Event = Annotated[
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def content_captured(output: dict[str, Any]) -> bool:
+    """Whether a stored `output` event carries the answer (absent means not captured)."""
+    return isinstance(output.get("output"), str)
 
 
 def is_negative_rating(rating: str | int) -> bool:

@@ -13,13 +13,15 @@ from sqlalchemy.orm import Session
 from tripwire.config.evaluate import EvaluateConfig
 from tripwire.config.file import TripwireConfig
 from tripwire.domain.clock import Clock
-from tripwire.domain.events import EVENT_ADAPTER, event_to_json
+from tripwire.domain.events import EVENT_ADAPTER, content_captured, event_to_json
+from tripwire.evaluate.capture import capture_setting, missing_content
 from tripwire.evaluate.judge.jobs import enqueue_judge_jobs
-from tripwire.evaluate.protocol import Evaluator, eval_input_from_payload
+from tripwire.evaluate.protocol import Evaluator, eval_input_from_payload, needs_content
 from tripwire.evaluate.registry import create
 from tripwire.evaluate.sampling import Sampler
 from tripwire.evaluate.scores import score_payload
 from tripwire.evaluate.tickets.store import classify_ticket_events
+from tripwire.store.content_gaps import record_gaps
 from tripwire.store.events import StoredEvent, insert_derived
 
 log = logging.getLogger("tripwire.evaluate")
@@ -61,12 +63,17 @@ class EvaluateStage:
         self.sampler = Sampler(config)
 
     def handle(self, ctx: EvaluateContext, events: Sequence[StoredEvent]) -> None:
+        _count_missing_content(ctx, events)
         if not self.config.enabled:
             return
         chosen = [e for e in events if _scorable(e) and self.sampler.choose(e.payload, e.ts)]
-        if chosen:
-            self._score(ctx, chosen)
-            self._queue_judge(ctx, chosen)
+        judged = [e for e in chosen if content_captured(e.payload)]
+        if judged:
+            self._score(ctx, judged, self.evaluators)
+            self._queue_judge(ctx, judged)
+        bare = [e for e in chosen if not content_captured(e.payload)]
+        if bare and self.content_free:
+            self._score(ctx, bare, self.content_free)
         tickets = [e for e in events if e.type == "ticket" and not e.payload.get("topic")]
         if tickets and self.config.tickets.enabled:
             topics = classify_ticket_events(ctx.session, tickets, self.config.tickets, ctx.clock)
@@ -75,11 +82,18 @@ class EvaluateStage:
     def tick(self, ctx: EvaluateContext) -> None:
         """Nothing runs on timers here: the judge worker drains its queue on its own."""
 
-    def _score(self, ctx: EvaluateContext, outputs: list[StoredEvent]) -> None:
+    @property
+    def content_free(self) -> list[Evaluator]:
+        """The evaluators that may score an output whose content was not captured."""
+        return [e for e in self.evaluators if not needs_content(e)]
+
+    def _score(
+        self, ctx: EvaluateContext, outputs: list[StoredEvent], evaluators: Sequence[Evaluator]
+    ) -> None:
         payloads: list[dict[str, Any]] = []
         for event in outputs:
             item = eval_input_from_payload(event.payload, self.config.for_use_case(event.use_case))
-            for evaluator in self.evaluators:
+            for evaluator in evaluators:
                 try:
                     result = evaluator.evaluate(item)
                 except Exception:  # one broken plug-in must not stop the pipeline
@@ -101,6 +115,17 @@ class EvaluateStage:
         picked = [e.payload for e in outputs if self.sampler.judge(e.payload)]
         if picked:
             enqueue_judge_jobs(ctx.session, picked, judge, ctx.clock.now())
+
+
+def _count_missing_content(ctx: EvaluateContext, events: Sequence[StoredEvent]) -> None:
+    """Count outputs stored without content, per use case and the setting that fixes it."""
+    gaps = [
+        (e.use_case, capture_setting(e.payload), e.ts)
+        for e in events
+        if e.type == "output" and e.use_case and missing_content(e.payload)
+    ]
+    if gaps:
+        record_gaps(ctx.session, gaps)
 
 
 def _scorable(event: StoredEvent) -> bool:

@@ -8,14 +8,12 @@ resolve against the store (`MappedEvent.response_id` / `parent`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tripwire.domain.events import MAX_OBJECT_KEYS, MAX_TEXT
 from tripwire.ingest.otlp_decode import hex_id, is_hex_id
-from tripwire.ingest.otlp_values import attributes, indexed_text, messages_text
+from tripwire.ingest.otlp_span import output_event, unix_time
+from tripwire.ingest.otlp_values import attributes
 
-STATUS_ERROR = 2
 EVALUATION_EVENT = "gen_ai.evaluation.result"
 GENAI_MARKERS = (
     "gen_ai.operation.name",
@@ -27,18 +25,11 @@ GENAI_MARKERS = (
 )
 # GenAI operations that are not one answer to a person: no output event for them.
 NOT_OUTPUTS = frozenset({"embeddings", "execute_tool", "create_agent"})
-CONTENT_KEYS = frozenset(
-    {
-        "gen_ai.input.messages",
-        "gen_ai.output.messages",
-        "gen_ai.system_instructions",
-        "gen_ai.prompt",
-        "gen_ai.completion",
-    }
-)
 PASSING_LABELS = frozenset({"pass", "passed", "correct", "true", "yes", "good", "relevant"})
 FAILING_LABELS = frozenset({"fail", "failed", "incorrect", "false", "no", "bad", "irrelevant"})
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Instrumentations that put all content they capture on the span itself: nothing can follow
+# in log records, so a content-less output of theirs is not held for a join.
+SPAN_ONLY_SCOPES = ("openinference.",)
 
 
 @dataclass
@@ -46,12 +37,14 @@ class MappedEvent:
     """A raw event from span `span` (`<trace hex>-<span hex>`). A score whose output is not
     settled yet has no `output_id`: it is the output whose `gen_ai.response.id` is
     `response_id`, else the output of span `parent` (the evaluated span, or the evaluator span's
-    parent)."""
+    parent). `joinable`: an output without content whose content may still arrive as log
+    records (see `tripwire.ingest.genai_join`)."""
 
     span: str
     raw: dict[str, Any]
     response_id: str | None = None
     parent: str | None = None
+    joinable: bool = False
 
 
 @dataclass
@@ -73,9 +66,10 @@ def map_request(request: Any) -> OtlpMapping:
         resource = attributes(resource_spans.resource.attributes)
         service = resource.get("service.name")
         for scope_spans in resource_spans.scope_spans:
+            scope = str(scope_spans.scope.name)
             for span in scope_spans.spans:
                 result.spans += 1
-                _map_span(span, service, result)
+                _map_span(span, service, scope, result)
     return result
 
 
@@ -141,20 +135,20 @@ def _unmatched(mapped: MappedEvent) -> str:
     )
 
 
-def _map_span(span: Any, service: Any, result: OtlpMapping) -> None:
+def _map_span(span: Any, service: Any, scope: str, result: OtlpMapping) -> None:
     if not is_hex_id(span.trace_id, 16) or not is_hex_id(span.span_id, 8):
         result.problems.append(("(unknown span)", "span without a valid trace id and span id"))
         return
     key = f"{hex_id(span.trace_id)}-{hex_id(span.span_id)}"
     attrs = attributes(span.attributes)
     use_case = attrs.get("tripwire.use_case") or service
-    output = _output_event(key, span, attrs, use_case) if _is_output(attrs) else None
+    output = output_event(key, span, attrs, use_case, scope) if _is_output(attrs) else None
     if output is not None:
         result.outputs[key] = output
         response_id = attrs.get("gen_ai.response.id")
         if isinstance(response_id, str) and response_id:
             result.by_response[response_id] = output
-        result.events.append(MappedEvent(key, output))
+        result.events.append(MappedEvent(key, output, joinable=_joinable(output, scope)))
     evaluations = _evaluations(key, span, use_case, output, result)
     if output is None and not evaluations:
         result.ignored_spans += 1
@@ -165,83 +159,10 @@ def _is_output(attrs: dict[str, Any]) -> bool:
     return genai and attrs.get("gen_ai.operation.name") not in NOT_OUTPUTS
 
 
-def _output_event(key: str, span: Any, attrs: dict[str, Any], use_case: Any) -> dict[str, Any]:
-    start, end = int(span.start_time_unix_nano), int(span.end_time_unix_nano)
-    events = {e.name: attributes(e.attributes) for e in span.events}
-    raw: dict[str, Any] = {
-        "id": key,
-        "type": "output",
-        "ts": _time(end or start),
-        "use_case": use_case,
-        "model": _model(attrs),
-        "input": _cut(_input_text(attrs, events)),
-        "output": _cut(_output_text(attrs, events)),
-        "status": _status(span, attrs),
-    }
-    if start and end >= start:
-        raw["latency_ms"] = (end - start) / 1e6
-    optional = {
-        "session_id": attrs.get("gen_ai.conversation.id") or attrs.get("session.id"),
-        "user_id": attrs.get("user.id") or attrs.get("enduser.id"),
-        "model_version": attrs.get("tripwire.model_version"),
-        "prompt_version": attrs.get("tripwire.prompt_version"),
-        "context": attrs.get("tripwire.context"),
-    }
-    raw.update({k: v for k, v in optional.items() if v is not None})
-    raw["attributes"] = _extra_attributes(span.name, attrs)
-    return raw
-
-
-def _model(attrs: dict[str, Any]) -> Any:
-    for key in ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name"):
-        if attrs.get(key):
-            return attrs[key]
-    # A GenAI span without a model still tells latency and errors; keep it under a clear name.
-    return "unknown"
-
-
-def _input_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str:
-    return (
-        messages_text(attrs.get("gen_ai.input.messages"))
-        or messages_text(attrs.get("gen_ai.prompt"))
-        or indexed_text(attrs, "gen_ai.prompt.", ".content")
-        or indexed_text(attrs, "llm.input_messages.", ".message.content")
-        or messages_text(attrs.get("input.value"))
-        or messages_text(events.get("gen_ai.content.prompt", {}).get("gen_ai.prompt"))
-        or ""
-    )
-
-
-def _output_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str:
-    return (
-        messages_text(attrs.get("gen_ai.output.messages"))
-        or messages_text(attrs.get("gen_ai.completion"))
-        or indexed_text(attrs, "gen_ai.completion.", ".content")
-        or indexed_text(attrs, "llm.output_messages.", ".message.content")
-        or messages_text(attrs.get("output.value"))
-        or messages_text(events.get("gen_ai.content.completion", {}).get("gen_ai.completion"))
-        or ""
-    )
-
-
-def _status(span: Any, attrs: dict[str, Any]) -> str:
-    if int(span.status.code) != STATUS_ERROR:
-        return "ok"
-    error_type = str(attrs.get("error.type", "")).lower()
-    return "timeout" if "timeout" in error_type else "error"
-
-
-def _extra_attributes(name: str, attrs: dict[str, Any]) -> dict[str, Any]:
-    kept = {
-        k: v
-        for k, v in sorted(attrs.items())
-        if k.startswith("gen_ai.")
-        and k not in CONTENT_KEYS
-        and not k.startswith(("gen_ai.prompt.", "gen_ai.completion."))
-    }
-    extra = dict(list(kept.items())[: MAX_OBJECT_KEYS - 1])
-    extra["otel.span.name"] = name
-    return extra
+def _joinable(output: dict[str, Any], scope: str) -> bool:
+    """No content on the span, from an instrumentation that may send it as log records."""
+    absent = "input" not in output and "output" not in output
+    return absent and not scope.startswith(SPAN_ONLY_SCOPES)
 
 
 def _evaluations(
@@ -272,10 +193,10 @@ def _score_event(
     raw: dict[str, Any] = {
         "id": event_id,
         "type": "score",
-        "ts": _time(when),
+        "ts": unix_time(when),
         "use_case": use_case,
         "name": attrs.get("gen_ai.evaluation.name"),
-        "value": _score_value(attrs),
+        "value": score_value(attrs),
     }
     optional = {
         "label": attrs.get("gen_ai.evaluation.score.label"),
@@ -285,7 +206,7 @@ def _score_event(
     return raw
 
 
-def _score_value(attrs: dict[str, Any]) -> Any:
+def score_value(attrs: dict[str, Any]) -> Any:
     value = attrs.get("gen_ai.evaluation.score.value")
     if value is not None:
         return value
@@ -303,17 +224,6 @@ def link_output(mapped: MappedEvent, output_id: str, use_case: str | None) -> No
     if use_case is not None:
         mapped.raw["use_case"] = use_case
     mapped.response_id = mapped.parent = None
-
-
-def _time(unix_nano: int) -> datetime | None:
-    if unix_nano <= 0:
-        return None  # refused by validation: the event needs a time
-    return _EPOCH + timedelta(microseconds=unix_nano // 1000)
-
-
-def _cut(text: str) -> str:
-    # Instrumentations cannot shorten what they capture; keep the start rather than refuse.
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
 def _str_or_none(value: Any) -> str | None:

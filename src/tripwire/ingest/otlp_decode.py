@@ -1,4 +1,4 @@
-"""Decoding OTLP/HTTP trace export bodies: protobuf and the OTLP/JSON mapping.
+"""Decoding OTLP/HTTP trace and log export bodies: protobuf and the OTLP/JSON mapping.
 
 OTLP/JSON differs from the standard protobuf JSON mapping in one way that matters here: trace
 and span ids are hex strings, not base64. They are rewritten before `json_format` parses them.
@@ -13,6 +13,11 @@ from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsPartialSuccess,
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTracePartialSuccess,
     ExportTraceServiceRequest,
@@ -33,7 +38,7 @@ _ID_FIELDS = {
 
 
 class OtlpDecodeError(ValueError):
-    """The body is not an OTLP trace export in the declared encoding (HTTP 400)."""
+    """The body is not an OTLP export in the declared encoding (HTTP 400)."""
 
 
 def media_type(content_type: str | None) -> str | None:
@@ -44,26 +49,35 @@ def media_type(content_type: str | None) -> str | None:
 
 def decode_request(body: bytes, media: str) -> Any:
     """An `ExportTraceServiceRequest` from a protobuf or OTLP/JSON body."""
+    return _decode(body, media, ExportTraceServiceRequest(), "trace", "resourceSpans")
+
+
+def decode_logs_request(body: bytes, media: str) -> Any:
+    """An `ExportLogsServiceRequest` from a protobuf or OTLP/JSON body."""
+    return _decode(body, media, ExportLogsServiceRequest(), "logs", "resourceLogs")
+
+
+def _decode(body: bytes, media: str, request: Any, what: str, top: str) -> Any:
     if media == PROTOBUF:
-        request = ExportTraceServiceRequest()
         try:
             request.ParseFromString(body)
         except (DecodeError, RuntimeError, ValueError) as exc:
-            raise OtlpDecodeError(f"body is not a protobuf trace export: {exc}") from None
+            raise OtlpDecodeError(f"body is not a protobuf {what} export: {exc}") from None
         return request
     try:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise OtlpDecodeError(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise OtlpDecodeError("body is not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
-        raise OtlpDecodeError('body must be a JSON object like {"resourceSpans": [...]}')
+        raise OtlpDecodeError(f'body must be a JSON object like {{"{top}": [...]}}')
     _hex_ids_to_base64(data)
-    request = ExportTraceServiceRequest()
     try:
         # Receivers must ignore unknown fields so newer senders keep working (OTLP spec).
         json_format.ParseDict(data, request, ignore_unknown_fields=True)
     except json_format.ParseError as exc:
-        raise OtlpDecodeError(f"body is not an OTLP/JSON trace export: {exc}") from None
+        raise OtlpDecodeError(f"body is not an OTLP/JSON {what} export: {exc}") from None
     return request
 
 
@@ -74,6 +88,20 @@ def encode_response(rejected_spans: int, message: str, media: str) -> bytes:
         response.partial_success.CopyFrom(
             ExportTracePartialSuccess(rejected_spans=rejected_spans, error_message=message)
         )
+    return _encode(response, media)
+
+
+def encode_logs_response(rejected_records: int, message: str, media: str) -> bytes:
+    """The `ExportLogsServiceResponse`, with `partial_success` only when something was refused."""
+    response = ExportLogsServiceResponse()
+    if rejected_records or message:
+        response.partial_success.CopyFrom(
+            ExportLogsPartialSuccess(rejected_log_records=rejected_records, error_message=message)
+        )
+    return _encode(response, media)
+
+
+def _encode(response: Any, media: str) -> bytes:
     if media == PROTOBUF:
         return bytes(response.SerializeToString())
     return str(json_format.MessageToJson(response, indent=None)).encode("utf-8")

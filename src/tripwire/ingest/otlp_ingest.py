@@ -8,11 +8,20 @@ from typing import Any
 
 from tripwire.domain.clock import Clock
 from tripwire.domain.events import Event
-from tripwire.ingest.otlp import OtlpMapping, StoredOutputs, map_request, settle, unsettled
+from tripwire.ingest.genai_join import JoinLimits, hold_outputs
+from tripwire.ingest.otlp import (
+    MappedEvent,
+    OtlpMapping,
+    StoredOutputs,
+    map_request,
+    settle,
+    unsettled,
+)
 from tripwire.ingest.validate import BatchInvalid, parse_event
-from tripwire.ingest.writer import store_events
+from tripwire.ingest.writer import WriteResult, load_row, store_events
 from tripwire.store.db import Database
-from tripwire.store.events import outputs_by_id, outputs_by_response_id
+from tripwire.store.events import load_count, outputs_by_id, outputs_by_response_id
+from tripwire.store.genai import held_by_response_id, held_payloads, lock_join
 
 # How far back an evaluation's `gen_ai.response.id` is looked for among stored outputs.
 RESPONSE_ID_WINDOW = timedelta(days=1)
@@ -34,11 +43,14 @@ class OtlpResult:
     message: str
 
 
-def ingest_traces(db: Database, request: Any, clock: Clock, max_events: int) -> OtlpResult:
+def ingest_traces(
+    db: Database, request: Any, clock: Clock, max_events: int, join: JoinLimits
+) -> OtlpResult:
     """Store the GenAI content of `request` (an `ExportTraceServiceRequest`).
 
     Unlike `/v1/events`, a bad span does not sink the export: OTLP reports it back as a partial
-    success, and everything valid is committed before this returns.
+    success, and everything valid is committed before this returns. Outputs whose content may
+    follow as log records wait for it (`tripwire.ingest.genai_join`).
     """
     mapping = map_request(request)
     if len(mapping.events) > max_events:
@@ -47,8 +59,10 @@ def ingest_traces(db: Database, request: Any, clock: Clock, max_events: int) -> 
         )
     by_response, by_id = _lookup(db, mapping)
     settle(mapping, by_response, by_id)
-    events = _validate(mapping)
-    written = store_events(db, events, clock)
+    validated = _validate(mapping)
+    joinable = [e for m, e in validated if m.joinable]
+    events = [e for m, e in validated if not m.joinable]
+    written = _store(db, events, joinable, clock, join)
     problems = mapping.problems
     return OtlpResult(
         accepted=written.accepted,
@@ -59,6 +73,19 @@ def ingest_traces(db: Database, request: Any, clock: Clock, max_events: int) -> 
     )
 
 
+def _store(
+    db: Database, events: list[Event], joinable: list[Event], clock: Clock, join: JoinLimits
+) -> WriteResult:
+    if not joinable:
+        return store_events(db, events, clock)
+    with db.session() as session:
+        lock_join(session)
+        now = clock.now()
+        accepted = load_count(session, [load_row(e) for e in events], now)
+        accepted += hold_outputs(session, joinable, now, join)
+    return WriteResult(accepted, len(events) + len(joinable) - accepted)
+
+
 def _lookup(db: Database, mapping: OtlpMapping) -> tuple[StoredOutputs, StoredOutputs]:
     response_ids, output_ids = unsettled(mapping)
     if not response_ids and not output_ids:
@@ -66,7 +93,10 @@ def _lookup(db: Database, mapping: OtlpMapping) -> tuple[StoredOutputs, StoredOu
     since = _earliest(mapping) - RESPONSE_ID_WINDOW
     with db.session() as session:
         by_response = outputs_by_response_id(session, sorted(response_ids), since)
+        by_response.update(held_by_response_id(session, sorted(response_ids - set(by_response))))
         by_id = outputs_by_id(session, sorted(output_ids))
+        held = held_payloads(session, sorted(output_ids - set(by_id)))
+        by_id.update({i: (i, p.get("use_case")) for i, p in held.items()})
     return by_response, by_id
 
 
@@ -75,11 +105,11 @@ def _earliest(mapping: OtlpMapping) -> datetime:
     return min(times) if times else datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _validate(mapping: OtlpMapping) -> list[Event]:
-    events: list[Event] = []
+def _validate(mapping: OtlpMapping) -> list[tuple[MappedEvent, Event]]:
+    events: list[tuple[MappedEvent, Event]] = []
     for index, mapped in enumerate(mapping.events):
         try:
-            events.append(parse_event(mapped.raw, index))
+            events.append((mapped, parse_event(mapped.raw, index)))
         except BatchInvalid as exc:
             detail = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
             what = f"{mapped.raw.get('type')} {mapped.raw.get('id')}"

@@ -28,29 +28,62 @@ def attributes(key_values: Iterable[Any]) -> dict[str, Any]:
 
 
 def messages_text(value: Any) -> str | None:
-    """The text of GenAI messages: a JSON string or structured `[{role, parts}]` messages.
+    """The text of GenAI messages, or None when there is none (see `messages_content`)."""
+    return messages_content(value) or None
+
+
+def messages_content(value: Any) -> str | None:
+    """The text of GenAI messages: a JSON string or structured `[{role, parts}]` messages, an
+    OpenAI request (`{"messages": [...]}`) or response (`{"choices": [...]}`).
 
     One message gives its text; several give one `role: text` line each. A plain string that is
-    not JSON is taken as the text itself. Returns None when nothing usable is there.
+    not JSON is taken as the text itself. Returns "" when messages are there but their text is
+    empty (captured, and empty), None when there is no content at all (not captured).
     """
     if value is None:
         return None
     if isinstance(value, str):
+        if value.strip() in REDACTED:
+            return None
         try:
             parsed = json.loads(value)
         except ValueError:
             return value
-        if not isinstance(parsed, list | dict):
-            return value
-        value = parsed
-    messages = value if isinstance(value, list) else [value]
-    rendered = [(_role(m), _message_text(m)) for m in messages]
-    rendered = [(role, text) for role, text in rendered if text]
-    if not rendered:
+        messages = _as_messages(parsed)
+        return value if messages is None else render(messages)
+    messages = _as_messages(value)
+    return None if messages is None else render(messages)
+
+
+# What instrumentations write in place of content they were told to hide.
+REDACTED = frozenset({"__REDACTED__", "<redacted>", "[REDACTED]"})
+
+
+def _as_messages(value: Any) -> list[tuple[str, str]] | None:
+    """(role, text) pairs, or None when `value` does not look like messages."""
+    if isinstance(value, dict):
+        if isinstance(value.get("messages"), list):
+            value = value["messages"]
+        elif isinstance(value.get("choices"), list):
+            value = [c.get("message", c) for c in value["choices"] if isinstance(c, dict)]
+        elif any(k in value for k in ("role", "parts", "content")):
+            value = [value]
+        else:
+            return None
+    if not isinstance(value, list) or not value:
         return None
-    if len(rendered) == 1:
-        return rendered[0][1]
-    return "\n".join(f"{role}: {text}" if role else text for role, text in rendered)
+    if not all(isinstance(m, str | dict) for m in value):
+        return None
+    return [(_role(m), _message_text(m)) for m in value]
+
+
+def render(messages: list[tuple[str, str]]) -> str:
+    """(role, text) pairs as text: one message gives its text, several one `role: text` line
+    each; messages without text are left out; "" when none has text."""
+    shown = [(role, text) for role, text in messages if text]
+    if len(shown) == 1:
+        return shown[0][1]
+    return "\n".join(f"{role}: {text}" if role else text for role, text in shown)
 
 
 def _role(message: Any) -> str:
@@ -66,11 +99,23 @@ def _message_text(message: Any) -> str:
     if isinstance(parts, list):
         return "\n".join(t for t in (_part_text(p) for p in parts) if t)
     content = message.get("content")
-    if isinstance(content, str):
+    if isinstance(content, str) and content:
         return content
     if isinstance(content, list):  # OpenAI-style content blocks
         return "\n".join(t for t in (_part_text(p) for p in content) if t)
-    return ""
+    return tool_calls_text(message.get("tool_calls"))
+
+
+def tool_calls_text(calls: Any) -> str:
+    """OpenAI-style `tool_calls` as `[tool call NAME]` lines ("" when there are none)."""
+    if not isinstance(calls, list):
+        return ""
+    names = []
+    for call in calls:
+        function = call.get("function") if isinstance(call, dict) else None
+        name = function.get("name") if isinstance(function, dict) else None
+        names.append(f"[tool call {name if isinstance(name, str) and name else '?'}]")
+    return "\n".join(names)
 
 
 def _part_text(part: Any) -> str:
@@ -91,14 +136,30 @@ def _part_text(part: Any) -> str:
 
 
 def indexed_text(attrs: dict[str, Any], prefix: str, suffix: str) -> str | None:
-    """Flattened messages such as `gen_ai.prompt.0.content` (OpenLLMetry) or
-    `llm.input_messages.0.message.content` (OpenInference), joined in index order."""
-    found: list[tuple[int, str]] = []
+    """Flattened messages such as `gen_ai.prompt.0.content` (OpenLLMetry) joined in index
+    order, or None when there are none."""
+    return indexed_messages(attrs, prefix, suffix, None) or None
+
+
+def indexed_messages(
+    attrs: dict[str, Any], prefix: str, content: str, role: str | None
+) -> str | None:
+    """Flattened messages: `<prefix>N<content>` texts and `<prefix>N<role>` roles, e.g.
+    `llm.output_messages.0.message.content` (OpenInference). A message with a role and no
+    text is there and empty ("" when no message has text); None when there are no messages."""
+    texts: dict[int, str] = {}
+    roles: dict[int, str] = {}
     for key, value in attrs.items():
-        if key.startswith(prefix) and key.endswith(suffix) and isinstance(value, str):
-            middle = key[len(prefix) : len(key) - len(suffix)]
-            if middle.isdigit():
-                found.append((int(middle), value))
+        if not key.startswith(prefix):
+            continue
+        index, dot, rest = key[len(prefix) :].partition(".")
+        if not index.isdigit() or not dot:
+            continue
+        if "." + rest == content and isinstance(value, str):
+            texts[int(index)] = value
+        elif role is not None and "." + rest == role:
+            roles[int(index)] = str(value)
+    found = sorted(set(texts) | set(roles))
     if not found:
         return None
-    return "\n".join(text for _, text in sorted(found))
+    return render([(roles.get(i, ""), texts.get(i, "")) for i in found])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tripwire.domain.incidents import OPEN_STATUSES
 from tripwire.respond.ids import parse_incident_id
+from tripwire.store.tables.events import EventRow
 from tripwire.store.tables.respond import (
     DeadlineRow,
     IncidentRow,
@@ -122,3 +123,19 @@ def overrides(session: Session, schedule: str, after: datetime) -> list[Override
             .order_by(OverrideRow.id)
         )
     )
+
+
+def recent_changes(
+    session: Session, limit: int = 10, use_case: str | None = None
+) -> list[EventRow]:
+    """The newest entries of the deployment log (change events), newest first; with
+    `use_case`, that use case's changes and those that affect every use case."""
+    query = select(EventRow).where(EventRow.type == "change")
+    if use_case is not None:
+        query = query.where((EventRow.use_case == use_case) | EventRow.use_case.is_(None))
+    return list(session.scalars(query.order_by(EventRow.ts.desc()).limit(limit)))
+
+
+def open_incidents(session: Session, limit: int = 500) -> list[IncidentRow]:
+    """Incidents not yet resolved, newest first."""
+    return list_incidents(session, status=OPEN_STATUSES, limit=limit)

@@ -19,6 +19,7 @@ from tripwire.domain.events import Event
 from tripwire.evaluate.judge.worker import JudgeWorker
 from tripwire.flags.service import seed_declared
 from tripwire.ingest.admission import Admission
+from tripwire.ingest.genai_join import JoinLimits, JoinWorker
 from tripwire.ingest.retention import Retention
 from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.follower import Follower, Timers, new_holder
@@ -142,7 +143,7 @@ class Runtime:
 
     def periodic_tasks(self, mode: Mode = Mode.SERVE) -> list[PeriodicTask]:
         """The background work: this process's pipeline partitions, the single-owner timers,
-        outbox delivery and the judge."""
+        outbox delivery, the judge, the release of held GenAI outputs and retention."""
         stages = self.partitioned_stages(mode)
         holder = new_holder()
         follower = Follower(self.db, stages, self.config, self.settings, self.clock, holder=holder)
@@ -151,6 +152,7 @@ class Runtime:
         )
         outbox = OutboxWorker(self.db, self.config.respond, self.settings, self.clock)
         judge = JudgeWorker(self.db, self.config.evaluate.judge, self.clock)
+        joins = JoinWorker(self.db, JoinLimits.from_settings(self.settings), self.clock)
         return [
             PeriodicTask(
                 "pipeline", 0.5, lambda: follower.step() > 0, follower.close, follower.halt
@@ -158,6 +160,7 @@ class Runtime:
             PeriodicTask("timers", 1.0, timers.tick),
             PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close),
             PeriodicTask("judge", 2.0, judge.run_once),
+            PeriodicTask("genai-join", 1.0, joins.run_once),
             PeriodicTask("retention", 600.0, self.retention(holder).tick),
         ]
 

@@ -100,9 +100,11 @@ class Client:
         self,
         use_case: str,
         model: str,
-        input: str,
-        output: str,
+        input: str | None,
+        output: str | None,
         *,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
         model_version: str | None = None,
         prompt_version: str | None = None,
         user_id: str | None = None,
@@ -115,7 +117,13 @@ class Client:
         id: str | None = None,
         ts: Ts = None,
     ) -> str:
-        """Queue an `output` event: one production interaction."""
+        """Queue an `output` event: one production interaction.
+
+        Pass `input`/`output` as None when you do not capture content (it is then left out:
+        "not captured", which Tripwire does not score, unlike an empty answer `""`).
+        `input_tokens`/`output_tokens` are the provider's usage counts (priced per model by
+        the server's `costs:` table).
+        """
 
         def build() -> dict[str, Any]:
             event = ev.common("output", use_case, id, ts)
@@ -124,8 +132,10 @@ class Client:
             ev.put(event, "prompt_version", ev.opt_name("prompt_version", prompt_version))
             ev.put(event, "user_id", ev.opt_name("user_id", user_id))
             ev.put(event, "session_id", ev.opt_name("session_id", session_id))
-            event["input"] = ev.text("input", input)
-            event["output"] = ev.text("output", output)
+            ev.put(event, "input", ev.opt_text("input", input))
+            ev.put(event, "output", ev.opt_text("output", output))
+            ev.put(event, "input_tokens", ev.opt_count("input_tokens", input_tokens))
+            ev.put(event, "output_tokens", ev.opt_count("output_tokens", output_tokens))
             ev.put(event, "context", ev.context(context))
             if latency_ms is not None:
                 event["latency_ms"] = ev.number("latency_ms", latency_ms, low=0.0)

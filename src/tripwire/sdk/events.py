@@ -89,6 +89,15 @@ def number(
     return value
 
 
+def opt_count(field: str, value: object) -> int | None:
+    """A whole number >= 0 (token counts), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**12:
+        raise Refused(f"{field} must be a whole number >= 0, got {_show(value)}")
+    return value
+
+
 def boolean(field: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise Refused(f"{field} must be true or false, got {_show(value)}")

@@ -8,11 +8,37 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from tripwire.web.routes import home, incidents, oncall, session, status
+from tripwire.web.routes import (
+    flags,
+    home,
+    incident_actions,
+    incidents,
+    monitors,
+    oncall,
+    outputs,
+    postmortems,
+    readiness,
+    session,
+    status,
+    statuspage,
+)
 from tripwire.web.session import Forbidden, LoginRequired
 from tripwire.web.templating import STATIC, templates
 
-PAGES = [session.router, home.router, incidents.router, oncall.router, status.router]
+PAGES = [
+    session.router,
+    home.router,
+    incidents.router,
+    incident_actions.router,
+    monitors.router,
+    outputs.router,
+    flags.router,
+    oncall.router,
+    postmortems.router,
+    statuspage.router,
+    readiness.router,
+    status.router,
+]
 
 
 def install_web(app: FastAPI) -> None:

@@ -19,6 +19,10 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else isoformat_z(value).replace("T", " ").replace("Z", " UTC")
 
 
+def _iso(value: datetime | None) -> str:
+    return "" if value is None else isoformat_z(value)
+
+
 def make_templates() -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -28,6 +32,7 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["iso"] = _iso
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)
 

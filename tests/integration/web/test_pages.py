@@ -40,18 +40,8 @@ def test_it_never_redirects_off_site_after_sign_in(client: TestClient, cast: Cas
 
 
 def test_it_escapes_hostile_text(client: TestClient, cast: Cast) -> None:
-    event = {
-        "id": "e1",
-        "type": "metric",
-        "ts": "2026-11-20T08:30:00Z",
-        "use_case": HOSTILE,
-        "name": "x",
-        "value": 1,
-    }
-    assert (
-        client.post("/v1/events", json={"events": [event]}, headers=cast.auth("ingest")).status_code
-        == 202
-    )
+    body = {"type": "safety", "title": HOSTILE, "use_case": HOSTILE}
+    assert client.post("/v1/incidents", json=body, headers=cast.auth("respond")).status_code == 201
     sign_in(client, cast.read)
     page = client.get("/ui")
     assert HOSTILE not in page.text

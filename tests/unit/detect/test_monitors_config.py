@@ -11,7 +11,8 @@ from tripwire.config.monitors import builtin_monitors, effective_monitors
 def test_no_config_gives_the_contract_defaults() -> None:
     config = parse_config(None)
     by_signal = {
-        (m.signal, m.score or m.topic): m.incident_type for m in effective_monitors(config.monitors)
+        (m.signal, m.score or m.topic or m.metric): m.incident_type
+        for m in effective_monitors(config.monitors)
     }
     assert by_signal == {
         ("negative_feedback", None): "quality_regression",
@@ -23,6 +24,8 @@ def test_no_config_gives_the_contract_defaults() -> None:
         ("ticket_topic", "ai_quality_other"): "quality_regression",
         ("error_rate", None): "availability",
         ("latency_p95", None): "availability",
+        ("metric", "tripwire:output_tokens"): "quality_regression",
+        ("metric", "tripwire:cost_per_hour"): "availability",
     }
 
 

@@ -8,10 +8,21 @@ from tripwire.store.tables import (
     evaluate,
     events,
     flags,
+    genai,
     learn,
     respond,
     runtime,
     tokens,
 )
 
-__all__ = ["detect", "evaluate", "events", "flags", "learn", "respond", "runtime", "tokens"]
+__all__ = [
+    "detect",
+    "evaluate",
+    "events",
+    "flags",
+    "genai",
+    "learn",
+    "respond",
+    "runtime",
+    "tokens",
+]

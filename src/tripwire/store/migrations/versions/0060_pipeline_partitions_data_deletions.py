@@ -1,7 +1,7 @@
 """pipeline partitions, data deletions
 
 Revision ID: 0060
-Revises: 0006
+Revises: 0020
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import tripwire.store.base
 
 revision = "0060"
-down_revision = "0006"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

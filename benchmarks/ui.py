@@ -1,0 +1,186 @@
+"""Server time of the responder's pages with a million stored events and 500 incidents.
+
+    PYTHONPATH=src python benchmarks/ui.py [--days 7] [--rate 2900] [--keep DIR] [--requests 50]
+
+Builds the data through the real path: a simulated week (about 1,026,000 events at 2,900
+outputs/h, four injected incidents) replayed through every stage by `tripwire replay` (so the
+detectors write their hourly windows, alerts and incidents), then detector alerts spread over
+the week until 500 incidents exist (opened, joined and partly resolved by respond; the synthetic
+ones without playbooks). Then each page is requested `--requests` times in process (no network:
+the time is the server's) and its p50 / p95 / max printed, beside two references measured in the
+same run: the sign-in page (a template and nothing else) and the overview's old query (event
+counts of the last 24 hours). The incident pages measured are drawn at random (seed 11) among
+the incidents with detector signals, not chosen by hand. `--keep DIR` keeps (and reuses) the
+database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from replay_1m import run_replay, scenario, write_file
+
+from tripwire.api.app import create_app
+from tripwire.config.file import TripwireConfig
+from tripwire.config.settings import Settings
+from tripwire.domain.alerts import Alert
+from tripwire.domain.clock import ManualClock
+from tripwire.respond.ids import incident_id
+from tripwire.respond.signals import ingest_alert
+from tripwire.runtime.wiring import Runtime
+from tripwire.store.events import counts_since
+from tripwire.store.tables.respond import IncidentRow, SignalRow
+from tripwire.store.tokens import create_token
+
+TARGET_INCIDENTS = 500
+MONITORS = (
+    ("negative-feedback", "negative_feedback_rate", "quality_regression", 0.05, 0.09),
+    ("safety-triggers", "safety_trigger_rate", "safety", 0.01, 0.05),
+    ("errors", "error_rate", "availability", 0.004, 0.04),
+    ("latency-p95", "latency_p95_ms", "availability", 2400.0, 5200.0),
+)
+
+
+def build(workdir: Path, days: float, rate: float) -> Path:
+    db = workdir / "replay.db"
+    if db.exists():
+        print(f"reusing {db}")
+        return db
+    path = workdir / "events.jsonl"
+    write_file(path, days, rate)
+    result = run_replay(path, workdir)
+    print(f"replayed {result['events']:,} events in {result['wall_s']:.0f} s, "
+          f"{result['incidents']} incident(s)")  # fmt: skip
+    path.unlink()
+    return db
+
+
+def add_incidents(runtime: Runtime, days: float) -> int:
+    """Detector alerts spread over the week until there are 500 incidents; 80 % resolved."""
+    rng = random.Random(5)
+    start = runtime.clock.now() - timedelta(days=days)
+    with runtime.db.session() as session:
+        have = len(session.scalars(select(IncidentRow.number)).all())
+    n = 0
+    while have < TARGET_INCIDENTS:  # an alert may join an open incident: count what exists
+        n += 1
+        monitor, metric, kind, base, seen = MONITORS[n % len(MONITORS)]
+        use_case = ("support-chat", "med-summary")[n % 2]
+        onset = start + timedelta(minutes=rng.randrange(int(days * 1440) - 60))
+        alert = Alert(
+            dedup_key=f"bench:{monitor}:{use_case}:{have}:{n}", state="firing", incident_type=kind,  # type: ignore[arg-type]
+            use_case=use_case, monitor=monitor, metric=metric, started_at=onset,
+            detected_at=onset + timedelta(minutes=20), baseline=base, observed=seen,
+            magnitude=seen / base - 1.0, title=f"{use_case}: {metric} up (bench {n})",
+        )  # fmt: skip
+        with runtime.db.session() as session:
+            service = runtime.incidents(session)
+            incident = ingest_alert(service, alert)
+            if incident is not None and rng.random() < 0.8 and incident.status != "resolved":
+                service.resolve(incident.number, "bench", "synthetic")
+            have = len(session.scalars(select(IncidentRow.number)).all())
+    with runtime.db.session() as session:
+        return len(session.scalars(select(IncidentRow.number)).all())
+
+
+def timed(client: TestClient, path: str) -> float:
+    started = time.perf_counter()
+    r = client.get(path)
+    elapsed = (time.perf_counter() - started) * 1000
+    if r.status_code != 200:
+        sys.exit(f"{path} answered {r.status_code}")
+    return elapsed
+
+
+def measure(name: str, paths: Callable[[int], str], client: TestClient, n: int) -> None:
+    timed(client, paths(0))  # the first request warms caches (templates, statements)
+    ms = sorted(timed(client, paths(i)) for i in range(n))
+    p95 = ms[max(0, round(0.95 * n) - 1)]
+    flag = "ok" if p95 < 300 else "OVER 300 ms"
+    print(f"{name:<34} p50 {statistics.median(ms):7.1f} ms  p95 {p95:7.1f} ms  "
+          f"max {ms[-1]:7.1f} ms  {flag}")  # fmt: skip
+
+
+def reference_counts(runtime: Runtime, n: int) -> None:
+    since = runtime.clock.now() - timedelta(hours=24)
+    ms = []
+    for _ in range(n):
+        started = time.perf_counter()
+        with runtime.db.session() as session:
+            counts_since(session, since)
+        ms.append((time.perf_counter() - started) * 1000)
+    ms.sort()
+    print(f"{'ref: 24 h event counts (old query)':<34} p50 {statistics.median(ms):7.1f} ms  "
+          f"p95 {ms[max(0, round(0.95 * n) - 1)]:7.1f} ms")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--days", type=float, default=7.0)
+    parser.add_argument("--rate", type=float, default=2900.0, help="outputs per hour")
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--keep", type=Path, help="keep (and reuse) the database here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        db = build(workdir, args.days, args.rate)
+        end = scenario(args.days, args.rate).start + timedelta(days=args.days)
+        settings = Settings(database_url=f"sqlite:///{db}", workers=False)
+        # No playbooks for the synthetic incidents: each would rank a week of changes and sample
+        # outputs, minutes in all, and the pages read the same tables either way.
+        runtime = Runtime.open(settings, TripwireConfig(), ManualClock(end), hooks=[])
+        try:
+            run(runtime, args)
+        finally:
+            runtime.close()
+
+
+def run(runtime: Runtime, args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    total = add_incidents(runtime, args.days)
+    print(f"{total} incidents ({time.perf_counter() - started:.0f} s to add the synthetic ones)")
+    with runtime.db.session() as session:
+        _, token = create_token(session, "bench", ["read"], runtime.clock.now())
+        events = session.execute(select(IncidentRow.number).order_by(IncidentRow.number)).all()
+        charted = sorted({s for (s,) in session.execute(
+            select(SignalRow.incident).where(SignalRow.source == "detector"))})  # fmt: skip
+    print(f"{len(events)} incidents, {len(charted)} with detector signals")
+    picks = random.Random(11).sample(charted, min(len(charted), args.requests))
+    with TestClient(create_app(runtime, background=False)) as client:
+        client.post("/ui/login", data={"token": token, "next": "/ui"})
+        n = args.requests
+        measure("ref: sign-in page", lambda i: "/ui/login", client, n)
+        reference_counts(runtime, n)
+        measure("overview /ui", lambda i: "/ui", client, n)
+        measure("incident list /ui/incidents", lambda i: "/ui/incidents?status=all", client, n)
+        measure(
+            "incident page (random, charts)",
+            lambda i: f"/ui/incidents/{incident_id(picks[i % len(picks)])}", client, n,
+        )  # fmt: skip
+        measure(
+            "monitor page (3 days)",
+            lambda i: "/ui/monitors/negative-feedback?use_case=support-chat&range=3d", client, n,
+        )  # fmt: skip
+        measure("monitors list", lambda i: "/ui/monitors", client, n)
+        measure(
+            "versions page (24 h, from events)",
+            lambda i: "/ui/monitors/negative-feedback/versions?use_case=support-chat", client, n,
+        )  # fmt: skip
+        measure("outputs explorer (24 h)", lambda i: "/ui/outputs?use_case=support-chat", client, n)
+
+
+if __name__ == "__main__":
+    main()

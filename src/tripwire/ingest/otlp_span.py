@@ -1,0 +1,199 @@
+"""One GenAI span as an `output` event: content, tokens, model, status (docs/events.md).
+
+Content that the instrumentation did not capture stays absent (no `input`/`output` key), never
+`""`: an answer that is not there cannot be judged, while a captured empty answer can.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tripwire.domain.events import MAX_OBJECT_KEYS, MAX_TEXT
+from tripwire.ingest.otlp_values import attributes, indexed_messages, messages_content
+
+STATUS_ERROR = 2
+CONTENT_KEYS = frozenset(
+    {
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "gen_ai.system_instructions",
+        "gen_ai.prompt",
+        "gen_ai.completion",
+    }
+)
+INPUT_TOKENS = (
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.prompt_tokens",
+    "llm.token_count.prompt",
+    "llm.usage.prompt_tokens",
+)
+OUTPUT_TOKENS = (
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.completion_tokens",
+    "llm.token_count.completion",
+    "llm.usage.completion_tokens",
+)
+SCOPE_ATTRIBUTE = "otel.scope.name"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Source = Callable[[], str | None]
+
+
+def output_event(
+    key: str, span: Any, attrs: dict[str, Any], use_case: Any, scope: str
+) -> dict[str, Any]:
+    """The raw `output` event of a GenAI span (validated later like any other event)."""
+    start, end = int(span.start_time_unix_nano), int(span.end_time_unix_nano)
+    events = {e.name: attributes(e.attributes) for e in span.events}
+    raw: dict[str, Any] = {
+        "id": key,
+        "type": "output",
+        "ts": unix_time(end or start),
+        "use_case": use_case,
+        "model": _model(attrs),
+        "status": _status(span, attrs),
+    }
+    for field, text in (
+        ("input", input_text(attrs, events)),
+        ("output", output_text(attrs, events)),
+    ):
+        if text is not None:
+            raw[field] = cut(text)
+    if start and end >= start:
+        raw["latency_ms"] = (end - start) / 1e6
+    optional = {
+        "session_id": attrs.get("gen_ai.conversation.id") or attrs.get("session.id"),
+        "user_id": attrs.get("user.id") or attrs.get("enduser.id"),
+        "model_version": attrs.get("tripwire.model_version"),
+        "prompt_version": attrs.get("tripwire.prompt_version"),
+        "context": attrs.get("tripwire.context"),
+        "input_tokens": token_count(attrs, INPUT_TOKENS),
+        "output_tokens": token_count(attrs, OUTPUT_TOKENS),
+    }
+    raw.update({k: v for k, v in optional.items() if v is not None})
+    raw["attributes"] = _extra_attributes(span.name, scope, attrs)
+    return raw
+
+
+def input_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str | None:
+    """The prompt from the first source that has one, None when none captured it."""
+    return _first(
+        lambda: _with_system(attrs.get("gen_ai.input.messages"), attrs),
+        lambda: messages_content(attrs.get("gen_ai.prompt")),
+        lambda: indexed_messages(attrs, "gen_ai.prompt.", ".content", ".role"),
+        lambda: indexed_messages(attrs, "llm.input_messages.", ".message.content", ".message.role"),
+        lambda: messages_content(attrs.get("input.value")),
+        lambda: messages_content(events.get("gen_ai.content.prompt", {}).get("gen_ai.prompt")),
+    )
+
+
+def output_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str | None:
+    """The answer from the first source that has one, None when none captured it."""
+    return _first(
+        lambda: messages_content(attrs.get("gen_ai.output.messages")),
+        lambda: messages_content(attrs.get("gen_ai.completion")),
+        lambda: indexed_messages(attrs, "gen_ai.completion.", ".content", ".role"),
+        lambda: indexed_messages(
+            attrs, "llm.output_messages.", ".message.content", ".message.role"
+        ),
+        lambda: messages_content(attrs.get("output.value")),
+        lambda: messages_content(
+            events.get("gen_ai.content.completion", {}).get("gen_ai.completion")
+        ),
+    )
+
+
+def _first(*sources: Source) -> str | None:
+    for source in sources:
+        found = source()
+        if found is not None:
+            return found
+    return None
+
+
+def _with_system(messages: Any, attrs: dict[str, Any]) -> str | None:
+    """`gen_ai.input.messages`, with `gen_ai.system_instructions` first as a system message."""
+    system = attrs.get("gen_ai.system_instructions")
+    if messages is None or system is None:
+        return messages_content(messages)
+    parsed = _parsed(messages)
+    instructions = _parsed(system)
+    if not isinstance(parsed, list) or not isinstance(instructions, list):
+        return messages_content(messages)
+    return messages_content([{"role": "system", "parts": instructions}, *parsed])
+
+
+def _parsed(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def token_count(attrs: dict[str, Any], keys: tuple[str, ...]) -> int | None:
+    """The first usable token count among `keys` (a whole number >= 0)."""
+    for key in keys:
+        value = attrs.get(key)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and 0 <= value <= 10**12:
+            return value
+    return None
+
+
+def _model(attrs: dict[str, Any]) -> Any:
+    for key in ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name"):
+        if attrs.get(key):
+            return attrs[key]
+    # OpenInference records a failed call's model only among the invocation parameters.
+    params = _parsed(attrs.get("llm.invocation_parameters"))
+    if isinstance(params, dict) and isinstance(params.get("model"), str) and params["model"]:
+        return params["model"]
+    # A GenAI span without a model still tells latency and errors; keep it under a clear name.
+    return "unknown"
+
+
+def _status(span: Any, attrs: dict[str, Any]) -> str:
+    if int(span.status.code) != STATUS_ERROR:
+        return "ok"
+    kinds = [str(attrs.get("error.type", ""))]
+    kinds += [
+        str(attributes(e.attributes).get("exception.type", ""))
+        for e in span.events
+        if e.name == "exception"
+    ]
+    return "timeout" if any("timeout" in k.lower() for k in kinds) else "error"
+
+
+def _extra_attributes(name: str, scope: str, attrs: dict[str, Any]) -> dict[str, Any]:
+    kept = {
+        k: v
+        for k, v in sorted(attrs.items())
+        if k.startswith("gen_ai.")
+        and k not in CONTENT_KEYS
+        and not k.startswith(("gen_ai.prompt.", "gen_ai.completion."))
+    }
+    extra = dict(list(kept.items())[: MAX_OBJECT_KEYS - 2])
+    extra["otel.span.name"] = name
+    if scope:
+        extra[SCOPE_ATTRIBUTE] = scope
+    return extra
+
+
+def unix_time(unix_nano: int) -> datetime | None:
+    """An OTLP time (nanoseconds since the epoch); None (refused later) when unset."""
+    if unix_nano <= 0:
+        return None  # refused by validation: the event needs a time
+    return _EPOCH + timedelta(microseconds=unix_nano // 1000)
+
+
+def cut(text: str) -> str:
+    """Instrumentations cannot shorten what they capture; keep the start rather than refuse."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"

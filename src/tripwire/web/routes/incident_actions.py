@@ -1,0 +1,184 @@
+"""What a responder does on an incident page. Each action calls the service that owns the rule
+(respond, flags, playbooks, learn); htmx swaps the page in place, a plain form redirects back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from tripwire.domain.incidents import Action
+from tripwire.flags import service as flags
+from tripwire.flags.model import FlagInvalid
+from tripwire.learn import postmortem
+from tripwire.respond import work
+from tripwire.respond.playbooks.flips import change_flag
+from tripwire.respond.playbooks.manual import roll_back_suspect
+from tripwire.respond.playbooks.rollback import RollbackError
+from tripwire.respond.service import Conflict, NotFound
+from tripwire.runtime.wiring import Runtime
+from tripwire.web.routes.incidents import render
+from tripwire.web.session import RespondViewer, Viewer, runtime_of
+
+router = APIRouter(include_in_schema=False)
+STEPS: dict[str, Action] = {"ack": "acknowledge", "mitigate": "mitigate", "resolve": "resolve"}
+MAX_TEXT = 10_000
+MAX_REASON = 2000
+Text = Annotated[str, Form(max_length=MAX_TEXT)]
+Reason = Annotated[str, Form(max_length=MAX_REASON)]
+Change = Callable[[Session, Runtime], Any]
+
+
+class Refused(Exception):
+    """The input cannot be acted on; the message says what to fix (shown on the page)."""
+
+
+def _needs(value: str, what: str) -> str:
+    value = value.strip()
+    if not value:
+        raise Refused(f"Write {what} first.")
+    return value
+
+
+def _do(request: Request, viewer: Viewer, ident: str, change: Change, notice: str) -> Response:
+    runtime = runtime_of(request)
+    try:
+        with runtime.db.session() as session:
+            change(session, runtime)
+    except NotFound:
+        return render(request, viewer, ident, status=404)
+    except (Conflict, Refused, RollbackError, FlagInvalid, LookupError, ValueError) as exc:
+        return render(request, viewer, ident, error=str(exc), status=_status(exc))
+    if request.headers.get("hx-request"):
+        return render(request, viewer, ident, notice=notice)
+    return RedirectResponse(f"/ui/incidents/{ident}", status_code=303)
+
+
+def _status(exc: Exception) -> int:
+    if isinstance(exc, RollbackError):
+        return exc.status
+    return 422 if isinstance(exc, Refused | FlagInvalid) else 409
+
+
+@router.post("/ui/incidents/{ident}/note", response_class=HTMLResponse)
+def add_note(request: Request, ident: str, viewer: RespondViewer, text: Text = "") -> Response:
+    def change(session: Session, runtime: Runtime) -> None:
+        runtime.incidents(session).add_note(ident, _needs(text, "a note"), viewer.name)
+
+    return _do(request, viewer, ident, change, "Note added.")
+
+
+@router.post("/ui/incidents/{ident}/update", response_class=HTMLResponse)
+def post_update(
+    request: Request, ident: str, viewer: RespondViewer, text: Text = "", stage: str = Form("")
+) -> Response:
+    """A public update (with a status-page stage) for the people following the incident."""
+
+    def change(session: Session, runtime: Runtime) -> None:
+        if stage not in ("investigating", "identified", "monitoring", "resolved"):
+            raise Refused("Choose the stage the update announces.")
+        service = runtime.incidents(session)
+        service.post_update(ident, _needs(text, "the update"), viewer.name, stage)
+
+    return _do(request, viewer, ident, change, "Update posted.")
+
+
+@router.post("/ui/incidents/{ident}/severity", response_class=HTMLResponse)
+def set_severity(
+    request: Request, ident: str, viewer: RespondViewer, severity: str = Form(""),
+    reason: Reason = "",
+) -> Response:  # fmt: skip
+    def change(session: Session, runtime: Runtime) -> None:
+        why = _needs(reason, "why the severity changes")
+        runtime.incidents(session).set_severity(ident, severity, why, viewer.name)  # type: ignore[arg-type]
+
+    return _do(request, viewer, ident, change, f"Severity set to {severity}.")
+
+
+@router.post("/ui/incidents/{ident}/role", response_class=HTMLResponse)
+def assign_role(
+    request: Request, ident: str, viewer: RespondViewer, role: str = Form(""),
+    person: Annotated[str, Form(max_length=256)] = "",
+) -> Response:  # fmt: skip
+    def change(session: Session, runtime: Runtime) -> None:
+        who = _needs(person, "who takes the role")
+        runtime.incidents(session).assign_role(ident, role, who, viewer.name)
+
+    return _do(request, viewer, ident, change, "Role assigned.")
+
+
+@router.post("/ui/incidents/{ident}/tasks/{task_id}", response_class=HTMLResponse)
+def set_task(
+    request: Request, ident: str, task_id: int, viewer: RespondViewer, status: str = Form("")
+) -> Response:
+    def change(session: Session, runtime: Runtime) -> None:
+        work.set_task_status(runtime.incidents(session), ident, task_id, status, viewer.name)
+
+    return _do(request, viewer, ident, change, f"Step marked {status}.")
+
+
+@router.post("/ui/incidents/{ident}/rollback", response_class=HTMLResponse)
+def roll_back(
+    request: Request, ident: str, viewer: RespondViewer,
+    change_id: Annotated[str, Form(max_length=128)] = "", reason: Reason = "",
+) -> Response:  # fmt: skip
+    def change(session: Session, runtime: Runtime) -> None:
+        why = _needs(reason, "why you roll it back")
+        incidents = runtime.playbook_incidents(session)
+        roll_back_suspect(
+            session, runtime.clock, runtime.config, incidents, ident, change_id, viewer.name, why
+        )
+
+    return _do(request, viewer, ident, change, f"Rolled back {change_id}.")
+
+
+@router.post("/ui/incidents/{ident}/kill", response_class=HTMLResponse)
+def kill(
+    request: Request, ident: str, viewer: RespondViewer,
+    flag: Annotated[str, Form(max_length=256)] = "", reason: Reason = "", confirm: str = Form(""),
+) -> Response:  # fmt: skip
+    """Flip a kill switch: needs a reason and the confirmation box ticked."""
+
+    def change(session: Session, runtime: Runtime) -> None:
+        why = _needs(reason, "why you flip the kill switch")
+        if confirm != "yes":
+            raise Refused(
+                "Tick the box to confirm: the kill switch stops the feature for everyone."
+            )
+        actor = flags.Actor(viewer.name, "ui", why, ident)
+        incidents = runtime.playbook_incidents(session)
+        try:
+            change_flag(session, runtime.clock, flag, None, actor, incidents=incidents)
+        except flags.FlagNotFound:
+            raise Refused(f"There is no flag {flag!r}.") from None
+
+    return _do(request, viewer, ident, change, f"Kill switch {flag} flipped.")
+
+
+@router.post("/ui/incidents/{ident}/postmortem")
+def open_postmortem(request: Request, ident: str, viewer: RespondViewer) -> Response:
+    """Draft the post-mortem (once) and go to its editor."""
+    runtime = runtime_of(request)
+    try:
+        with runtime.db.session() as session:
+            incident = runtime.incidents(session).get(ident)
+            postmortem.draft(session, incident, runtime.clock, viewer.name)
+    except NotFound:
+        return render(request, viewer, ident, status=404)
+    return RedirectResponse(f"/ui/postmortems/{ident}", status_code=303)
+
+
+@router.post("/ui/incidents/{ident}/{action}", response_class=HTMLResponse)
+def step(request: Request, ident: str, action: str, viewer: RespondViewer) -> Response:
+    """Acknowledge, mitigate or resolve."""
+    chosen = STEPS.get(action)
+    if chosen is None:
+        return render(request, viewer, ident, error=f"Unknown action {action[:40]!r}.", status=404)
+
+    def change(session: Session, runtime: Runtime) -> None:
+        runtime.incidents(session).transition(ident, chosen, viewer.name)
+
+    return _do(request, viewer, ident, change, f"{chosen.capitalize()}d.")

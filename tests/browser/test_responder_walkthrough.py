@@ -1,0 +1,187 @@
+"""A responder works a simulated incident from the overview to the post-mortem in Chromium.
+
+The incident comes through the real path: simulated telemetry (a prompt change that doubles the
+negative feedback of half the traffic) is replayed through evaluate -> detect -> respond ->
+playbooks. Every page visited is saved as a screenshot under the test's artifacts
+(`TRIPWIRE_SCREENSHOTS` names another folder, e.g. to refresh docs/img).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.live import live_server
+from tripwire.config.settings import Settings
+from tripwire.demo.tour import Receiver, demo_config
+from tripwire.domain.clock import ManualClock
+from tripwire.domain.events import EVENT_ADAPTER
+from tripwire.runtime.wiring import Runtime
+from tripwire.sim import Injection, Scenario, simulate
+from tripwire.store.tokens import create_token
+
+pytestmark = pytest.mark.browser
+END = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+DAY = 1440
+
+
+@dataclass
+class World:
+    url: str
+    token: str
+    shots: Path
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    receiver = Receiver()
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'walk.db'}", workers=False,
+        allow_private_webhooks=True,
+    )  # fmt: skip
+    scenario = Scenario(
+        seed=7,
+        start=END - timedelta(days=2),
+        days=2,
+        outputs_per_hour=400,
+        use_cases=Scenario().use_cases[:1],
+        injections=(
+            Injection(
+                "negative_feedback", "support-chat", int(1.5 * DAY), 3.0,
+                segment={"prompt_version": "v2"}, segment_share=0.5,
+            ),
+        ),
+    )  # fmt: skip
+    runtime = Runtime.open(settings, demo_config(receiver.url), ManualClock(END))
+    try:
+        runtime.replay([EVENT_ADAPTER.validate_python(e) for e in simulate(scenario).events])
+        with runtime.db.session() as session:
+            _, token = create_token(session, "ana", ["admin"], runtime.clock.now())
+        shots = Path(os.environ.get("TRIPWIRE_SCREENSHOTS") or tmp_path / "screenshots")
+        shots.mkdir(parents=True, exist_ok=True)
+        with live_server(runtime) as url:
+            yield World(url, token, shots)
+    finally:
+        runtime.close()
+        receiver.close()
+
+
+class Walk:
+    """The browser page, with a screenshot of every page it lands on."""
+
+    def __init__(self, page: Any, world: World) -> None:
+        self.page, self.world, self.count = page, world, 0
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+
+    def shot(self, name: str) -> None:
+        self.count += 1
+        path = self.world.shots / f"{self.count:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+
+    def visit(self, path: str, name: str) -> None:
+        self.page.goto(self.world.url + path)
+        self.shot(name)
+
+
+def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    walk = Walk(page, world)
+    page.goto(f"{world.url}/ui/login")
+    page.fill("input[name=token]", world.token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{world.url}/ui")
+    assert page.locator("section.card svg.chart").count() >= 4, "sparklines on the overview"
+    walk.shot("overview")
+
+    page.click("section.card ul.open a")  # the open incident of support-chat
+    page.wait_for_selector("#incident")
+    ident = page.locator("h1").inner_text().split(":")[0]
+    chart = page.locator("section.signal svg.chart").first
+    assert chart.locator("line.mark.onset").count() == 1
+    assert chart.locator("line.mark.detected").count() == 1
+    assert chart.locator("path.band").count() == 1
+    assert "time (UTC)" in chart.inner_html()
+    assert page.locator("ol.suspects li").count() >= 1, "the prompt change is a suspect"
+    walk.shot("incident")
+
+    page.click("button:has-text('Acknowledge')")
+    page.wait_for_selector("#status:has-text('acknowledged')")
+
+    page.select_option("form[action$='/role'] select[name=role]", "engineering_lead")
+    page.fill("form[action$='/role'] input[name=person]", "chen")
+    page.click("form[action$='/role'] button")
+    page.wait_for_selector("dl.roles dd:has-text('chen')")
+
+    kill = page.locator("form[action$='/kill']").first
+    kill.locator("input[name=reason]").fill("Harmful answers spreading; stop the feature")
+    kill.locator("input[name=confirm]").check()
+    kill.locator("button").click()
+    page.wait_for_selector("p.notice:has-text('Kill switch')")
+    assert page.locator("ol.timeline li:has-text('kill switch')").count() >= 1
+
+    update = page.locator("form[action$='/update']")
+    update.locator("select[name=stage]").select_option("identified")
+    public = "We found the cause of the worse answers in chat and switched the feature off."
+    update.locator("textarea[name=text]").fill(public)
+    update.locator("button").click()
+    page.wait_for_selector("p.notice:has-text('Update posted')")
+    walk.shot("incident-acted")
+
+    walk.visit("/status", "status")
+    assert public in page.locator("main").inner_text()
+
+    page.goto(f"{world.url}/ui/incidents/{ident}")
+    page.click("button:has-text('Resolve')")
+    page.wait_for_selector("#status:has-text('resolved')")
+    page.click("button:has-text('Post-mortem')")
+    page.wait_for_url(f"{world.url}/ui/postmortems/{ident}")
+    page.fill("textarea[name=root_cause]", "Prompt change v2 dropped the instruction to cite")
+    page.click("form[action$='/edit'] button")
+    page.wait_for_selector("p.notice:has-text('Blameless lint: no finding')")
+    items = page.locator("form[action$='/action-items']")
+    items.locator("input[name=title]").fill("Gate prompt changes on the feedback eval set")
+    items.locator("button").click()
+    cases = page.locator("form[action$='/eval-cases']")
+    cases.locator("textarea[name=input]").fill("How do I reset my password?")
+    cases.locator("textarea[name=output]").fill("I cannot help with that.")
+    cases.locator("input[name=description]").fill("Password reset must be answered")
+    cases.locator("button").click()
+    page.wait_for_selector("li:has-text('Password reset must be answered')")
+    page.click("button:has-text('Mark complete')")
+    page.wait_for_selector("#pm-status:has-text('done')")
+    walk.shot("postmortem")
+
+    for path, name in (
+        ("/ui/incidents?status=all", "incidents"),
+        ("/ui/monitors", "monitors"),
+        ("/ui/monitors/negative-feedback?use_case=support-chat&range=3d", "monitor"),
+        ("/ui/monitors/negative-feedback/versions?use_case=support-chat", "monitor-versions"),
+        ("/ui/outputs?use_case=support-chat&prompt_version=v2", "outputs"),
+        ("/ui/flags", "flags"),
+        ("/ui/flags/support-chat-enabled", "flag"),
+        ("/ui/oncall", "oncall"),
+        ("/ui/postmortems", "postmortems"),
+        ("/ui/status-page", "status-page"),
+        ("/ui/readiness", "readiness"),
+    ):
+        walk.visit(path, name)
+    page.goto(f"{world.url}/ui/outputs?use_case=support-chat&prompt_version=v2")
+    page.click("ul.outputs li.output a")
+    page.wait_for_selector("h1:has-text('Output')")
+    walk.shot("output")
+
+    headers = {"Authorization": f"Bearer {world.token}"}
+    got = httpx.get(f"{world.url}/v1/incidents/{ident}", headers=headers).json()
+    assert got["status"] == "resolved"
+    assert got["roles"]["engineering_lead"] == "chen"
+    assert got["review_done"] is True
+    assert not walk.errors, walk.errors
+    assert len(list(world.shots.glob("*.png"))) >= walk.count
