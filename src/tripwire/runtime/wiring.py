@@ -146,7 +146,15 @@ class Runtime:
         outbox delivery, the judge, the release of held GenAI outputs and retention."""
         stages = self.partitioned_stages(mode)
         holder = new_holder()
-        follower = Follower(self.db, stages, self.config, self.settings, self.clock, holder=holder)
+        follower = Follower(
+            self.db,
+            stages,
+            self.config,
+            self.settings,
+            self.clock,
+            holder=holder,
+            pause=self._give_way_to_ingest if mode is Mode.SERVE else None,
+        )
         timers = Timers(
             self.db, stages.timers(), self.config, self.settings, self.clock, holder=holder
         )
