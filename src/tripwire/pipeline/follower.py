@@ -30,6 +30,7 @@ from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
 from tripwire.pipeline.quarantine import redrive, run_guarded
 from tripwire.pipeline.stage import Stage, StageContext, close_stages
+from tripwire.store import deadletter
 from tripwire.store import partitions as parts_store
 from tripwire.store.db import Database
 from tripwire.store.events import StoredEvent, committed_high_water, read_after
@@ -171,7 +172,10 @@ class Follower:
             with self.db.session() as session:
                 upto = committed_high_water(session)
         with self.db.session() as session:
-            return upto, parts_store.pending_by_part(session, upto)
+            pending = parts_store.pending_by_part(session, upto)
+            for part in deadletter.parts_to_retry(session):  # sent back from quarantine
+                pending.setdefault(part, 0)
+            return upto, pending
 
     def _step_part(self, part: int, upto: int | None, minute: int) -> int:
         owned = self.owned[part]

@@ -104,6 +104,17 @@ def request_retry(session: Session, ids: Sequence[int] | None) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def parts_to_retry(session: Session) -> set[int]:
+    """The pipeline partitions holding events an operator asked to retry."""
+    query = (
+        select(EventRow.part)
+        .join(DeadLetterRow, DeadLetterRow.event_seq == EventRow.seq)
+        .where(DeadLetterRow.status == "retry")
+        .distinct()
+    )
+    return {int(part) for part in session.scalars(query)}
+
+
 def claim_retries(
     session: Session, limit: int, part: int | None = None
 ) -> list[tuple[str, StoredEvent]]:

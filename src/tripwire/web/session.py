@@ -96,8 +96,10 @@ def cross_site(request: Request, public_url: str) -> bool:
     `Sec-Fetch-Site` and, on a POST, `Origin`; a request with neither (a script) is not a
     browser's cross-site form."""
     fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        return True
+    if fetch_site is not None:
+        # Authoritative where sent. Our pages set `Referrer-Policy: no-referrer`, under which
+        # Chromium sends `Origin: null` even on a same-origin form post.
+        return fetch_site not in ("same-origin", "none")
     origin = request.headers.get("origin")
     if origin is None:
         return False

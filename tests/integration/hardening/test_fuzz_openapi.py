@@ -43,6 +43,8 @@ BEYOND_THE_SCHEMA = {
     ("GET", "/ack/{token}"): "the token must carry a valid signature",
     ("POST", "/ack/{token}"): "the token must carry a valid signature",
     ("GET", "/v1/incidents"): "`cursor` must be one the API handed out",
+    ("GET", "/v1/outputs"): "`cursor` must be one the API handed out",
+    ("POST", "/v1/otlp/logs"): "the OTLP export format, referenced rather than restated",
     ("GET", "/v1/oncall/{schedule}"): "`to` must be after `from`, at most a year later",
 }
 RESPONSE_CHECKS = [

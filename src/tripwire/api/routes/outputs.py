@@ -10,19 +10,21 @@ from fastapi import APIRouter, Query
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
+from tripwire.api.openapi import INSTANT_PATTERN
 from tripwire.domain.events import parse_rfc3339
 from tripwire.store.outputs import MAX_LIMIT, BadCursor, OutputsQuery, outputs_page
 
 router = APIRouter(tags=["outputs"])
 Status = Literal["ok", "error", "timeout"]
+INSTANT = Query(json_schema_extra={"pattern": INSTANT_PATTERN})
 
 
 @router.get("/v1/outputs", dependencies=[requires("read")])
 def list_outputs(
     runtime: RuntimeDep,
     use_case: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: Annotated[str | None, INSTANT] = None,
+    until: Annotated[str | None, INSTANT] = None,
     status: Status | None = None,
     model: str | None = None,
     model_version: str | None = None,
