@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+FAR_AHEAD = timedelta(days=36_500)
 PG_URL = os.environ.get("TRIPWIRE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -48,7 +49,9 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def runtime(db_url: str, clock: ManualClock) -> Iterator[Runtime]:
-    settings = Settings(database_url=db_url, workers=False)
+    # The tests' clock stands at T0 while live clients (the SDK, OTLP exporters) stamp events
+    # with the wall clock: the future bound of the ingest window must not refuse them here.
+    settings = Settings(database_url=db_url, workers=False, event_max_future=FAR_AHEAD)
     rt = Runtime.open(settings, TripwireConfig(), clock)
     yield rt
     rt.close()

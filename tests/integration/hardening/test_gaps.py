@@ -75,7 +75,7 @@ def test_a_session_expires(runtime: Runtime, client: TestClient, cast: Cast) -> 
     "headers",
     [
         {"origin": "https://evil.example"},
-        {"origin": "null"},
+        {"origin": "null", "sec-fetch-site": "cross-site"},
         {"sec-fetch-site": "cross-site"},
         {"sec-fetch-site": "same-site", "origin": "https://sub.testserver"},
     ],

@@ -10,9 +10,14 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Cast
 from tests.events_data import valid
+from tripwire.api.app import create_app
+from tripwire.config.file import TripwireConfig
+from tripwire.config.settings import Settings
+from tripwire.domain.clock import ManualClock
 from tripwire.pipeline.follower import pending_events
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.partitions import partitions
+from tripwire.store.tokens import create_token
 
 _ids = itertools.count()
 
@@ -104,17 +109,29 @@ def test_hostile_events_never_stop_the_pipeline(
 
 
 def test_out_of_window_and_non_finite_events_are_refused_with_the_reason(
-    client: TestClient, cast: Cast
+    db_url: str, clock: ManualClock
 ) -> None:
+    # The default window (the shared fixture widens it for live clients on the wall clock).
+    runtime = Runtime.open(Settings(database_url=db_url, workers=False), TripwireConfig(), clock)
+    with runtime.db.session() as session:
+        token = create_token(session, "i", ["ingest"], clock.now())[1]
+    try:
+        with TestClient(create_app(runtime, background=False)) as client:
+            _refused(client, {"Authorization": f"Bearer {token}"})
+    finally:
+        runtime.close()
+
+
+def _refused(client: TestClient, auth: dict[str, str]) -> None:
     for event in REFUSED:
         body = '{"events": [' + __import__("json").dumps(event) + "]}"
         r = client.post(
             "/v1/events",
             content=body,
-            headers={**cast.auth("ingest"), "content-type": "application/json"},
+            headers={**auth, "content-type": "application/json"},
         )
         assert r.status_code == 422, (event["id"], r.status_code, r.text)
         [problem] = r.json()["invalid"]
         assert problem["id"] == event["id"]
-    r = client.post("/v1/events", json={"events": [REFUSED[0]]}, headers=cast.auth("ingest"))
+    r = client.post("/v1/events", json={"events": [REFUSED[0]]}, headers=auth)
     assert "in the future" in r.json()["invalid"][0]["message"]

@@ -123,7 +123,7 @@ def test_pagerduty_accepts_an_ingest_token_as_routing_key(api: TestClient, crew:
     assert incidents(api, crew)[0]["type"] == "hallucination"
     assert (
         api.post("/v1/alerts/pagerduty", json=pd("trigger", "k", routing_key=crew.read)).status_code
-        == 401
+        == 403
     )
 
 

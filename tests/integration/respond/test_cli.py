@@ -19,6 +19,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     config.write_text(yaml.safe_dump(respond_config()), encoding="utf-8")
     monkeypatch.setenv("TRIPWIRE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("TRIPWIRE_CONFIG", str(config))
+    # The config's webhook is a loopback test address, refused unless allowed.
+    monkeypatch.setenv("TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS", "true")
     return config
 
 

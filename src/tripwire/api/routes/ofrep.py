@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -17,7 +16,6 @@ from tripwire.flags.model import etag_matches, etag_of
 from tripwire.ingest import jsonbody
 
 router = APIRouter(tags=["flags"])
-log = logging.getLogger("tripwire.ofrep")
 MAX_OFREP_BODY = 256 * 1024
 
 
@@ -37,8 +35,9 @@ async def _context(request: Request) -> dict[str, Any]:
 def _failure(exc: Exception, key: str | None) -> JSONResponse:
     if isinstance(exc, ofrep.OfrepError):
         return JSONResponse(exc.body(key), status_code=exc.status)
-    log.exception("OFREP evaluation failed")
-    return JSONResponse({"errorDetails": "internal error; see the server log"}, status_code=500)
+    # Anything else goes to the error boundary: a 503 when the database is busy, else a 500
+    # with a request id and the traceback in the log.
+    raise exc
 
 
 @router.post("/ofrep/v1/evaluate/flags/{key}", dependencies=[read_flags()])
