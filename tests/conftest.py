@@ -51,7 +51,9 @@ def clock() -> ManualClock:
 def runtime(db_url: str, clock: ManualClock) -> Iterator[Runtime]:
     # The tests' clock stands at T0 while live clients (the SDK, OTLP exporters) stamp events
     # with the wall clock: the future bound of the ingest window must not refuse them here.
-    settings = Settings(database_url=db_url, workers=False, event_max_future=FAR_AHEAD)
+    settings = Settings(
+        database_url=db_url, workers=False, event_max_future=FAR_AHEAD, event_max_age=FAR_AHEAD
+    )
     rt = Runtime.open(settings, TripwireConfig(), clock)
     yield rt
     rt.close()
