@@ -60,6 +60,9 @@ class MonitorSpec(BaseModel):
     slo_target: float | None = Field(
         None, gt=0.5, lt=1.0, description="error_rate: SLO for burn-rate alerts (0.99)"
     )
+    cooldown_minutes: int | None = Field(
+        None, ge=0, le=1440, description="recovery sustained this long clears an alert"
+    )
     enabled: bool = True
 
     @model_validator(mode="after")
@@ -102,6 +105,11 @@ class MonitorsConfig(BaseModel):
     items: list[MonitorSpec] = Field(default_factory=list)
     maintenance: list[MaintenanceWindow] = Field(default_factory=list)
     max_segments: int = Field(20, ge=0, le=1000, description="per use case and segment key")
+    cooldown: dict[SignalKind, int] = Field(
+        default_factory=dict,
+        description="minutes of sustained recovery before an alert clears, per monitor kind "
+        "(defaults: DEFAULT_COOLDOWN); a monitor's own `cooldown_minutes` wins",
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> MonitorsConfig:
@@ -144,21 +152,47 @@ def builtin_monitors() -> list[MonitorSpec]:
     ]
 
 
+# Minutes a recovery must hold before an alert clears. Score means are sparse (tens of scores
+# an hour) and wobble back across the line by chance, so they wait longer than rates.
+DEFAULT_COOLDOWN: dict[SignalKind, int] = {
+    "negative_feedback": 15,
+    "safety_trigger": 15,
+    "error_rate": 15,
+    "latency_p95": 15,
+    "score_mean": 30,
+    "ticket_topic": 60,
+    "metric": 15,
+}
+
+
+def cooldown_of(config: MonitorsConfig, spec: MonitorSpec) -> int:
+    if spec.cooldown_minutes is not None:
+        return spec.cooldown_minutes
+    return config.cooldown.get(spec.signal, DEFAULT_COOLDOWN[spec.signal])
+
+
 def effective_monitors(config: MonitorsConfig) -> list[MonitorSpec]:
-    """Built-ins (unless disabled), overridden by name, plus the configured ones."""
+    """Built-ins (unless disabled), overridden by name, plus the configured ones; each with
+    its cool-down resolved."""
     custom = {m.name: m for m in config.items}
     chosen = [custom.pop(m.name, m) for m in builtin_monitors()] if config.defaults else []
     chosen += list(custom.values())
-    return [m for m in chosen if m.enabled]
+    return [
+        m.model_copy(update={"cooldown_minutes": cooldown_of(config, m)})
+        for m in chosen
+        if m.enabled
+    ]
 
 
 __all__ = [
     "COST_PER_HOUR",
+    "DEFAULT_COOLDOWN",
     "TOKENS_PER_OUTPUT",
     "MaintenanceWindow",
     "MonitorSpec",
     "MonitorsConfig",
     "Severity",
     "builtin_monitors",
+    "cooldown_of",
     "effective_monitors",
 ]

@@ -239,10 +239,23 @@ class RespondConfig(_Strict):
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     broadcast: list[str] = Field(default_factory=list, description="channels told of every change")
     auto_resolve: bool = True
-    join_grace: Duration = timedelta(minutes=30)
+    join_grace: Duration = Field(
+        timedelta(minutes=30), description="unused: `join_window` decides what may join"
+    )
     join_window: Duration = Field(
         timedelta(hours=2),
-        description="a signal of another type joins only if its onset is this close",
+        description="a signal joins an open incident only if its onset is this close to the "
+        "onset of one of the incident's active signals",
+    )
+    resolve_after: Duration = Field(
+        timedelta(hours=1),
+        description="an incident whose signals all cleared is mitigated (monitoring) and "
+        "resolves once they stayed clear this long",
+    )
+    reopen_window: Duration = Field(
+        timedelta(hours=2),
+        description="a signal that fires again this soon after the auto-resolution reopens "
+        "the incident instead of opening a new one",
     )
     ack_link_ttl: Duration = timedelta(hours=24)
 

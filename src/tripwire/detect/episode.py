@@ -3,7 +3,9 @@ the evidence gathered that it is over.
 
 "Recovered" is tested against "still half-way up" (the caller's log-likelihood ratio), so a
 level that stays raised never clears by luck and a real recovery clears in about the time the
-rise took to detect; `min_minutes` keeps one problem from flapping.
+rise took to detect. Two guards keep one problem from flapping: `min_minutes` of firing, and a
+cool-down: the evidence of recovery must hold `cooldown` minutes without interruption (any
+window that falls back under the line starts the cool-down again).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ class Episode:
     rising: bool
     firing: dict[str, float] | None = None
     recovery: float = 0.0
+    cooldown: int = 0  # minutes; configuration, not state (see MonitorsConfig.cooldown)
+    calm_since: int | None = None  # first minute of the current run of recovered windows
 
     @property
     def seen(self) -> float:
@@ -28,7 +32,7 @@ class Episode:
 
     def fire(self, start: int, minute: int, base: float, seen: float) -> Change:
         self.firing = {"start": start, "at": minute, "base": base, "seen": seen}
-        self.recovery = 0.0
+        self.recovery, self.calm_since = 0.0, None
         return Change("firing", start, minute, base, seen, relative(base, seen, self.rising))
 
     def settle(
@@ -39,16 +43,21 @@ class Episode:
         assert self.firing is not None
         self.recovery = max(0.0, self.recovery + llr)
         fired = self.firing
-        if self.recovery < clear_threshold or minute - fired["at"] < min_minutes:
+        if self.recovery < clear_threshold:
+            self.calm_since = None
             return None
-        self.firing = None
+        if self.calm_since is None:
+            self.calm_since = minute
+        if minute - fired["at"] < min_minutes or minute - self.calm_since < self.cooldown:
+            return None
+        self.firing, self.calm_since = None, None
         base, seen = fired["base"], fired["seen"]
         return Change(
             "resolved", int(fired["start"]), minute, base, seen, relative(base, seen, self.rising)
         )
 
     def dump(self) -> dict[str, Any]:
-        return {"f": self.firing, "r": self.recovery}
+        return {"f": self.firing, "r": self.recovery, "q": self.calm_since}
 
     def load(self, data: dict[str, Any]) -> None:
         fired = None if data["f"] is None else dict(data["f"])
@@ -58,6 +67,8 @@ class Episode:
             fired.setdefault("seen", fired.get("p1", fired.get("mu1", 0.0)))
         self.firing = fired
         self.recovery = float(data["r"])
+        calm = data.get("q")  # absent in state saved before the cool-down
+        self.calm_since = None if calm is None else int(calm)
 
 
 class _Hysteresis(Protocol):
@@ -84,6 +95,10 @@ class EpisodeDetector:
     @property
     def firing(self) -> dict[str, float] | None:
         return self.episode.firing
+
+    def set_cooldown(self, minutes: int) -> None:
+        """Minutes of sustained recovery before an alert clears (per monitor kind)."""
+        self.episode.cooldown = minutes
 
     def _settle(self, minute: int, llr: float) -> Change | None:
         p = self.params

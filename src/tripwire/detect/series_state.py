@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tripwire.config.monitors import MonitorSpec
+from tripwire.config.monitors import DEFAULT_COOLDOWN, MonitorSpec
 from tripwire.detect.burn import BurnRate
 from tripwire.detect.change import SENSITIVITY_OFFSET, Change
 from tripwire.detect.latency import LatencyDetector
@@ -93,7 +93,18 @@ class Series:
             series.latency = LatencyDetector(slow)
         if signal == "metric":
             series.generic = SeriesDetector()
+        series._cool_down()
         return series
+
+    def cooldown(self) -> int:
+        given = self.spec.cooldown_minutes
+        return DEFAULT_COOLDOWN[self.spec.signal] if given is None else given
+
+    def _cool_down(self) -> None:
+        rate = self.latency.rate if self.latency is not None else self.rate
+        for detector in (rate, self.mean):
+            if detector is not None:
+                detector.set_cooldown(self.cooldown())
 
     def close(
         self, minute: int, bucket: Any, parent: Series | None, parent_volume: float
@@ -122,6 +133,7 @@ class Series:
             change = self.mean.update(minute, c, s, q, fallback)
             changes += [change] if change else []
         elif self.latency is not None:
+            self._cool_down()  # the latency detector may have re-cut its rate
             change = self.latency.update(minute, bucket)
             changes += [change] if change else []
         elif self.generic is not None:
@@ -150,7 +162,7 @@ class Series:
             return [Change("firing", minute, minute, level, value, _rel(level, value), "series")]
         if self.metric_firing is not None:
             self.calm_minutes = self.calm_minutes + 1 if score < 0.3 else 0
-            if self.calm_minutes >= 15:
+            if self.calm_minutes >= max(self.cooldown(), 1):
                 start, self.metric_firing = self.metric_firing, None
                 return [
                     Change("resolved", start, minute, level, value, _rel(level, value), "series")

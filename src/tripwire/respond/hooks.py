@@ -33,3 +33,12 @@ class IncidentHook(Protocol):
     def next_due(self, service: IncidentService) -> datetime | None:
         """When `tick` next has something to do; None when nothing is scheduled."""
         ...
+
+
+class ChangeHook(Protocol):
+    """Optional: a hook with `changed` hears when an incident's type or severity changes
+    (`what` is "type" or "severity"), in the transaction that changed it."""
+
+    def changed(
+        self, service: IncidentService, incident: IncidentRow, what: str, old: str, new: str
+    ) -> None: ...

@@ -62,7 +62,20 @@ class Records(ServiceCore):
             {"from": old, "to": severity, "reason": reason},
         )
         self.pager.broadcast(incident, "incident.severity_changed", text, self.clock.now())
+        if is_open(incident.status) and rank(severity) < rank(old):  # type: ignore[arg-type]
+            self.severity_raised(incident, old)
+        self.changed(incident, "severity", old, severity)
         return incident
+
+    def severity_raised(self, incident: IncidentRow, old: str) -> None:
+        """Page the people of the new severity (IncidentService pages; nothing here)."""
+
+    def changed(self, incident: IncidentRow, what: str, old: str, new: str) -> None:
+        """The type or severity changed: hooks that care (playbooks) add the new steps."""
+        for hook in self.hooks:
+            on_change = getattr(hook, "changed", None)
+            if on_change is not None:
+                on_change(self, incident, what, old, new)
 
     def raise_severity_if(self, incident: IncidentRow, facts: Facts) -> None:
         """Re-run the rules; severity only rises automatically (people may lower it)."""

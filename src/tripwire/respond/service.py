@@ -17,13 +17,14 @@ from tripwire.domain.incidents import (
     Lifecycle,
     Severity,
     apply,
+    rank,
 )
 from tripwire.respond.core import Conflict, NotFound
 from tripwire.respond.escalation import first_step
 from tripwire.respond.ids import incident_id
 from tripwire.respond.paging import describe, resolve_target, who_is_on_call
 from tripwire.respond.records import Records
-from tripwire.respond.severity import Facts, assess, criticality_of
+from tripwire.respond.severity import Assessment, Facts, assess, criticality_of
 from tripwire.store.tables.respond import IncidentRow
 
 __all__ = ["Conflict", "IncidentService", "NewIncident", "NotFound"]
@@ -44,7 +45,9 @@ class NewIncident:
     started_at: datetime
     detected_at: datetime
     source: str = "manual"
-    severity: Severity | None = None
+    severity: Severity | None = None  # chosen by a person: the rules do not apply
+    severity_hint: Severity | None = None  # the detector's estimate: the rules may raise it
+    type_reason: str | None = None
     join_key: str | None = None
     magnitude: float | None = None
     exposed_users: int = 0
@@ -67,9 +70,7 @@ class IncidentService(Records):
         now = self.clock.now()
         criticality = criticality_of(self.rc, new.use_case)
         facts = Facts(new.type, criticality, new.magnitude, new.exposed_users, new.exposed_outputs)
-        judged = assess(self.rc, facts)
-        severity = new.severity or judged.severity
-        reasons = [f"set by {actor}"] if new.severity else list(judged.reasons)
+        severity, reasons = self._opening_severity(new, assess(self.rc, facts), actor)
         incident = IncidentRow(
             type=new.type,
             severity=severity,
@@ -84,6 +85,7 @@ class IncidentService(Records):
             version=0,
             review_done=False,
             severity_reasons=reasons,
+            type_reason=new.type_reason,
             exposed_users=new.exposed_users,
             exposed_outputs=new.exposed_outputs,
             reassess_at=now + self.rc.severity.reassess_every,
@@ -94,7 +96,9 @@ class IncidentService(Records):
         self.session.add(incident)
         self.session.flush()
         because = "; ".join(reasons) if reasons else "no severity rule matched: the default"
-        self.log(incident, "opened", f"Opened as {severity} ({because})", actor)
+        typed = f"; {new.type}: {new.type_reason}" if new.type_reason else ""
+        data = {"type": new.type, "type_reason": new.type_reason} if new.type_reason else {}
+        self.log(incident, "opened", f"Opened as {severity} ({because}){typed}", actor, data)
         self._assign_roles(incident)
         self.pager.broadcast(incident, "incident.opened", f"Opened: {describe(incident)}", now)
         if before_hooks is not None:
@@ -103,6 +107,19 @@ class IncidentService(Records):
         for hook in self.hooks:
             hook.opened(self, incident)
         return incident
+
+    @staticmethod
+    def _opening_severity(
+        new: NewIncident, judged: Assessment, actor: str
+    ) -> tuple[Severity, list[str]]:
+        """A person's choice stands; otherwise the written rules apply at open, and the
+        detector's estimate of the change only counts when it is more severe."""
+        if new.severity:
+            return new.severity, [f"set by {actor}"]
+        hint = new.severity_hint
+        if hint is not None and rank(hint) < rank(judged.severity):
+            return hint, [f"the size of the change ({actor}'s estimate)"]
+        return judged.severity, list(judged.reasons)
 
     def _assign_roles(self, incident: IncidentRow) -> None:
         now = self.clock.now()
@@ -163,7 +180,34 @@ class IncidentService(Records):
     def page_role(self, ident: str | int, role: str, reason: str, actor: str = "tripwire") -> int:
         return self.page(self.get(ident), f"role:{role}", reason, actor)
 
+    def severity_raised(self, incident: IncidentRow, old: str) -> None:
+        """Page the people of the new severity: the current escalation level hears that the
+        incident got worse (the paging policy may page more people per severity)."""
+        if incident.policy is None or incident.policy not in self.rc.escalation_policies:
+            return
+        policy = self.rc.escalation_policies[incident.policy]
+        level = min(incident.escalation_level, len(policy.levels) - 1)
+        reason = f"severity raised {old} -> {incident.severity}"
+        for target in policy.levels[level].targets:
+            self.page(incident, target, reason)
+
     # -- status ------------------------------------------------------------------------------
+
+    def reopen(self, incident: IncidentRow, reason: str) -> None:
+        """The problem is back: an incident Tripwire mitigated or resolved by itself because
+        its signals cleared returns to triggered (acknowledged if someone had), and its
+        escalation starts again when nobody has acknowledged it."""
+        old = incident.status
+        back = "acknowledged" if incident.acknowledged_at else "triggered"
+        now = self.clock.now()
+        incident.status, incident.mitigated_at, incident.resolved_at = back, None, None
+        incident.reassess_at = now + self.rc.severity.reassess_every
+        self.log(incident, "reopened", f"Reopened: {reason}", "tripwire", {"from": old, "to": back})
+        self.pager.broadcast(incident, "incident.updated", f"Reopened: {describe(incident)}", now)
+        if back == "triggered":
+            self._start_escalation(incident)
+        for hook in self.hooks:
+            hook.status_changed(self, incident, old, back)
 
     def transition(
         self,

@@ -1,26 +1,24 @@
-"""Alerts into incidents: dedup on the signal's key, join signals that agree (same use case,
-overlapping time), resolve a signal's part when it clears, and auto-resolve the incident once
-every signal has cleared (as PagerDuty does when all alerts of an incident resolve)."""
+"""Alerts into incidents: dedup on the signal's key, join signals that are time-compatible
+(respond/grouping.py), type the incident from all its evidence (respond/classify.py), and
+resolve with hysteresis: when every signal has cleared the incident is mitigated (monitoring),
+it resolves only once they stayed clear for `resolve_after` (respond/timers.py), and a signal
+that fires again in the meantime, or within `reopen_window` of the resolution, brings the same
+incident back instead of opening a new one."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tripwire.domain.alerts import Alert
-from tripwire.domain.incidents import is_open, stronger_type
-from tripwire.respond import queries
+from tripwire.respond import grouping, queries
+from tripwire.respond.classify import decide
+from tripwire.respond.grouping import join_key
+from tripwire.respond.retype import alert_clue, content, revise
 from tripwire.respond.service import IncidentService, NewIncident
 from tripwire.respond.severity import Facts, criticality_of
 from tripwire.store.tables.respond import IncidentRow, SignalRow
 
-
-def join_key(alert: Alert) -> str:
-    """Signals with the same key may be one problem: the use case, else the Alertmanager
-    group, else the signal itself."""
-    if alert.use_case:
-        return alert.use_case
-    group = alert.details.get("group_key")
-    return f"group:{group}" if group else f"signal:{alert.dedup_key}"
+__all__ = ["ingest_alert", "join_key", "reassess", "title_of"]
 
 
 def _fmt(value: float | None) -> str:
@@ -44,30 +42,53 @@ def ingest_alert(service: IncidentService, alert: Alert) -> IncidentRow | None:
     if alert.state == "resolved":
         return _resolve(service, alert)
     found = queries.open_signal(service.session, alert.dedup_key)
-    if found is not None:
+    if found is not None and _current(service, found[1], alert):
         incident, signal = found
         _refresh(service, incident, signal, alert)
         return incident
-    joinable = _joinable(service, alert)
+    joinable = grouping.joinable(service.session, service.rc, alert)
     if joinable is not None:
-        _attach(service, joinable, alert, joined=True)
+        _attach_or_refresh(service, joinable, alert)
         return joinable
+    back = grouping.reopenable(service.session, service.rc, alert)
+    if back is not None:
+        service.reopen(back, f"{title_of(alert)} fired again soon after it resolved")
+        _attach_or_refresh(service, back, alert)
+        return back
     return _open(service, alert)
+
+
+def _current(service: IncidentService, signal: SignalRow, alert: Alert) -> bool:
+    """The signal's incident may take it back: it still fires, or cleared recently."""
+    if signal.state == "firing":
+        return True
+    cleared = signal.resolved_at or signal.detected_at
+    return alert.started_at <= cleared + service.rc.reopen_window
+
+
+def _attach_or_refresh(service: IncidentService, incident: IncidentRow, alert: Alert) -> None:
+    for signal in queries.signals(service.session, incident.number):
+        if signal.dedup_key == alert.dedup_key:
+            _refresh(service, incident, signal, alert)
+            return
+    _attach(service, incident, alert, joined=True)
 
 
 def _open(service: IncidentService, alert: Alert) -> IncidentRow:
     exposed = alert.details.get("exposed_users")
-    seen = service.exposure_of(
-        service.session, alert.use_case, alert.started_at, service.clock.now()
-    )
+    now = service.clock.now()
+    seen = service.exposure_of(service.session, alert.use_case, alert.started_at, now)
+    evidence = content(service.session, alert.use_case, alert.started_at, now)
+    verdict = decide([alert_clue(alert)], evidence, alert.incident_type)
     new = NewIncident(
-        type=alert.incident_type,
+        type=verdict.type,
+        type_reason=verdict.reason,
         title=title_of(alert),
         use_case=alert.use_case,
         started_at=alert.started_at,
         detected_at=alert.detected_at,
         source=alert.source,
-        severity=alert.severity_hint,
+        severity_hint=alert.severity_hint,
         join_key=join_key(alert),
         magnitude=alert.magnitude,
         exposed_users=max(seen.users, int(exposed) if isinstance(exposed, int | float) else 0),
@@ -77,34 +98,6 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
     return service.open(
         new, actor=alert.source, before_hooks=lambda inc: _attach(service, inc, alert, False)
     )
-
-
-def _joinable(service: IncidentService, alert: Alert) -> IncidentRow | None:
-    """An open incident of the same use case this signal belongs to: first one with a signal
-    of the same type, else one whose signals began about when this one did (one cause, several
-    symptoms). A jailbreak hours into an open quality regression is its own incident: joined,
-    it would get neither its own playbook nor its own pages."""
-    near: IncidentRow | None = None
-    window = service.rc.join_window
-    for incident in queries.open_by_join_key(service.session, join_key(alert)):
-        sigs = queries.signals(service.session, incident.number)
-        if not sigs:
-            return incident  # declared by hand: the detector confirms what someone saw
-        if not _live(service, sigs, alert):
-            continue
-        if any(s.type == alert.incident_type for s in sigs):
-            return incident
-        if near is None and any(abs(s.started_at - alert.started_at) <= window for s in sigs):
-            near = incident
-    return near
-
-
-def _live(service: IncidentService, sigs: list[SignalRow], alert: Alert) -> bool:
-    """The incident still fires, or its last signal cleared just before this one began."""
-    if any(s.state == "firing" for s in sigs):
-        return True
-    last_clear = max(s.resolved_at or s.detected_at for s in sigs)
-    return alert.started_at <= last_clear + service.rc.join_grace
 
 
 def _attach(service: IncidentService, incident: IncidentRow, alert: Alert, joined: bool) -> None:
@@ -143,16 +136,7 @@ def _attach(service: IncidentService, incident: IncidentRow, alert: Alert, joine
         return
     if alert.started_at < incident.started_at:
         incident.started_at = alert.started_at
-    stronger = stronger_type(incident.type, alert.incident_type)  # type: ignore[arg-type]
-    if stronger != incident.type:
-        service.log(
-            incident,
-            "type_changed",
-            f"Type {incident.type} -> {stronger}: a {stronger} signal joined",
-            "tripwire",
-            {"from": incident.type, "to": stronger},
-        )
-        incident.type = stronger
+    revise(service, incident)
     reassess(service, incident, alert.magnitude)
 
 
@@ -168,10 +152,16 @@ def _refresh(
             alert.source,
             {"dedup_key": alert.dedup_key},
         )
+        if (
+            incident.status == "mitigated"
+            and grouping.last_actor(service.session, incident, "mitigated") == "tripwire"
+        ):
+            service.reopen(incident, f"{title_of(alert)} fired again while monitoring")
     if alert.observed is not None:
         signal.observed = alert.observed
     if alert.magnitude is not None and alert.magnitude > (signal.magnitude or 0.0):
         signal.magnitude = alert.magnitude
+        revise(service, incident)
         reassess(service, incident, alert.magnitude)
 
 
@@ -191,11 +181,18 @@ def _resolve(service: IncidentService, alert: Alert) -> IncidentRow | None:
     sigs = queries.signals(service.session, incident.number)
     if (
         service.rc.auto_resolve
-        and is_open(incident.status)
+        and incident.status in ("triggered", "acknowledged")
         and all(s.state == "resolved" for s in sigs)
     ):
-        service.resolve(incident.number, "tripwire", "every signal has cleared")
+        wait = service.rc.resolve_after
+        note = f"every signal has cleared; resolves if they stay clear for {_span(wait)}"
+        service.mitigate(incident.number, "tripwire", note)
     return incident
+
+
+def _span(wait: timedelta) -> str:
+    minutes = int(wait.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 and minutes else f"{minutes} min"
 
 
 def reassess(

@@ -1,18 +1,20 @@
 """What happens as time passes: escalation to the next level when nobody acknowledged,
-missed deadlines, and severity reassessment while signals still fire."""
+missed deadlines, severity reassessment while signals still fire, and resolution once every
+signal stayed clear for `resolve_after`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from tripwire.domain.incidents import OPEN_STATUSES
 from tripwire.respond import queries
 from tripwire.respond.escalation import next_step
 from tripwire.respond.service import IncidentService
 from tripwire.respond.signals import reassess
 from tripwire.respond.work import miss_due_deadlines
-from tripwire.store.tables.respond import DeadlineRow, IncidentRow
+from tripwire.store.tables.respond import DeadlineRow, IncidentRow, SignalRow
 from tripwire.store.tables.runtime import OutboxRow
 
 
@@ -20,6 +22,7 @@ def tick(service: IncidentService) -> None:
     escalate_due(service)
     miss_due_deadlines(service, service.clock.now())
     reassess_due(service)
+    resolve_quiet(service)
     for hook in service.hooks:
         hook.tick(service)
 
@@ -74,6 +77,35 @@ def reassess_due(service: IncidentService) -> int:
     return len(due)
 
 
+def quiet(service: IncidentService) -> list[tuple[int, datetime]]:
+    """Open incidents whose signals have all cleared, with the time the last one cleared."""
+    cleared = func.max(func.coalesce(SignalRow.resolved_at, SignalRow.detected_at))
+    firing = func.sum(case((SignalRow.state == "firing", 1), else_=0))
+    rows = service.session.execute(
+        select(SignalRow.incident, cleared)
+        .join(IncidentRow, IncidentRow.number == SignalRow.incident)
+        .where(IncidentRow.status.in_(OPEN_STATUSES))
+        .group_by(SignalRow.incident)
+        .having(firing == 0)
+    ).all()
+    return [(int(number), at) for number, at in rows]
+
+
+def resolve_quiet(service: IncidentService) -> int:
+    """Resolve the incidents whose signals stayed clear for `resolve_after` (hysteresis: one
+    quiet window is not the end of a problem)."""
+    if not service.rc.auto_resolve:
+        return 0
+    now, wait = service.clock.now(), service.rc.resolve_after
+    done = 0
+    for number, cleared in quiet(service):
+        if cleared + wait <= now:
+            note = f"every signal stayed clear for {int(wait.total_seconds() // 60)} min"
+            service.resolve(number, "tripwire", note)
+            done += 1
+    return done
+
+
 def next_due(service: IncidentService) -> datetime | None:
     """The earliest time `tick` has work: an escalation, a reassessment, a deadline, a
     notification to (re)send, or a hook's own timer. None when nothing is scheduled."""
@@ -93,6 +125,8 @@ def next_due(service: IncidentService) -> datetime | None:
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == "pending")
         ),
     ]
+    if service.rc.auto_resolve:
+        candidates += [at + service.rc.resolve_after for _, at in quiet(service)]
     candidates += [hook.next_due(service) for hook in service.hooks]
     found = [c for c in candidates if c is not None]
     return min(found) if found else None

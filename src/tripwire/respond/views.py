@@ -43,6 +43,7 @@ def summary_json(session: Session, incident: IncidentRow) -> dict[str, Any]:
     return {
         "id": incident_id(incident.number),
         "type": incident.type,
+        "type_reason": incident.type_reason,
         "severity": incident.severity,
         "status": incident.status,
         "use_case": incident.use_case,

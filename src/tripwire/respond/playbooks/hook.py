@@ -1,5 +1,5 @@
-"""Playbooks on the incident lifecycle: respond calls this hook when an incident opens and on
-every tick of its clock (see tripwire.respond.hooks)."""
+"""Playbooks on the incident lifecycle: respond calls this hook when an incident opens, when
+its type or severity changes, and on every tick of its clock (see tripwire.respond.hooks)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tripwire.respond.playbooks import followup
 from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.engine import RERANK_EVERY, RERANK_FOR, Engine
+from tripwire.respond.playbooks.extend import extend
 from tripwire.store import playbooks as store
 
 if TYPE_CHECKING:
@@ -33,6 +34,16 @@ class PlaybookHook:
         self, service: IncidentService, incident: IncidentRow, old: str, new: str
     ) -> None:
         return None
+
+    def changed(
+        self, service: IncidentService, incident: IncidentRow, what: str, old: str, new: str
+    ) -> None:
+        """The type or severity changed: add and run the steps the new one calls for."""
+        if not service.config.playbooks.enabled:
+            return
+        incidents = RespondIncidents(service)
+        engine = Engine(service.session, service.clock, service.config, incidents)
+        extend(engine, incidents.facts(incident), f"{what} {old} -> {new}")
 
     def tick(self, service: IncidentService) -> None:
         engine = Engine(service.session, service.clock, service.config, RespondIncidents(service))

@@ -37,6 +37,7 @@ class IncidentRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     review_done: Mapped[bool] = mapped_column(Boolean, default=False)
     severity_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    type_reason: Mapped[str | None] = mapped_column(Text)  # why it has its type (evidence)
     exposed_users: Mapped[int] = mapped_column(Integer, default=0)
     exposed_outputs: Mapped[int] = mapped_column(Integer, default=0)
     reassess_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
