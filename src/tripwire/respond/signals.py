@@ -50,7 +50,11 @@ def ingest_alert(service: IncidentService, alert: Alert) -> IncidentRow | None:
     if joinable is not None:
         _attach_or_refresh(service, joinable, alert)
         return joinable
-    back = grouping.reopenable(service.session, service.rc, alert)
+    back = (
+        None
+        if alert.source != "detector"
+        else grouping.reopenable(service.session, service.rc, alert)
+    )
     if back is not None:
         service.reopen(back, f"{title_of(alert)} fired again soon after it resolved")
         _attach_or_refresh(service, back, alert)
@@ -179,11 +183,13 @@ def _resolve(service: IncidentService, alert: Alert) -> IncidentRow | None:
         {"dedup_key": alert.dedup_key},
     )
     sigs = queries.signals(service.session, incident.number)
-    if (
-        service.rc.auto_resolve
-        and incident.status in ("triggered", "acknowledged")
-        and all(s.state == "resolved" for s in sigs)
-    ):
+    if not service.rc.auto_resolve or any(s.state == "firing" for s in sigs):
+        return incident
+    if alert.source != "detector":
+        # Alertmanager and PagerDuty resolve after their own hysteresis (resolve_timeout, an
+        # explicit resolve): the incident follows them at once, as PagerDuty's own does.
+        service.resolve(incident.number, "tripwire", "every signal has cleared")
+    elif incident.status in ("triggered", "acknowledged"):
         wait = service.rc.resolve_after
         note = f"every signal has cleared; resolves if they stay clear for {_span(wait)}"
         service.mitigate(incident.number, "tripwire", note)

@@ -29,7 +29,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> str:
     tmp_path = tmp_path_factory.mktemp("replay")
     scenario = Scenario(
         seed=11,
-        days=2.1,
+        days=2.2,  # the burst, and the recovery with its cool-down
         outputs_per_hour=300,
         use_cases=(UseCase("chat"),),
         injections=(Injection("safety", "chat", ONSET, 10.0, duration_minutes=60),),

@@ -59,6 +59,7 @@ def test_alertmanager_alerts_open_one_incident_and_resolve_it(api: TestClient, c
         json=am_body("resolved", am_alert("aa", "resolved"), am_alert("bb", "resolved")),
         headers=auth,
     )
+    # Alertmanager resolves after its own resolve_timeout: the incident follows at once.
     assert incidents(api, crew)[0]["status"] == "resolved"
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Cast
-from tests.integration.respond.conftest import alert, feed
+from tests.conftest import T0, Cast
+from tests.integration.respond.conftest import alert, feed, tick
 from tripwire.domain.clock import ManualClock
 from tripwire.runtime.wiring import Runtime
 
@@ -202,15 +202,33 @@ def test_detector_signals_that_agree_make_one_incident(
     assert incident["signals"][0]["baseline"] == 0.1
 
 
-def test_signals_clearing_resolve_the_incident(rt: Runtime, api: TestClient, crew: Cast) -> None:
+def test_signals_clearing_mitigate_then_resolve_and_a_return_reopens(
+    rt: Runtime, api: TestClient, crew: Cast, clock: ManualClock
+) -> None:
+    """Every signal cleared: mitigated (monitoring); resolved once they stayed clear for
+    `resolve_after` (1 h); the same signal back within `reopen_window` (2 h) reopens it, later
+    it opens a new incident."""
     feed(rt, alert("a:support-chat"), alert("b:support-chat"))
     feed(rt, alert("a:support-chat", state="resolved", at_minutes=10))
     auth = crew.auth("read")
     assert api.get("/v1/incidents/INC-1", headers=auth).json()["status"] == "triggered"
     feed(rt, alert("b:support-chat", state="resolved", at_minutes=12))
+    assert api.get("/v1/incidents/INC-1", headers=auth).json()["status"] == "mitigated"
+    clock.set(T0 + timedelta(minutes=71))
+    tick(rt)
+    assert api.get("/v1/incidents/INC-1", headers=auth).json()["status"] == "mitigated"
+    clock.set(T0 + timedelta(minutes=73))
+    tick(rt)
+    assert api.get("/v1/incidents/INC-1", headers=auth).json()["status"] == "resolved"
+    feed(rt, alert("a:support-chat", at_minutes=120))
     body = api.get("/v1/incidents/INC-1", headers=auth).json()
-    assert body["status"] == "resolved"
-    feed(rt, alert("a:support-chat", at_minutes=90))
+    assert (body["status"], body["resolved_at"]) == ("triggered", None)
+    assert "reopened" in [e["kind"] for e in body["timeline"]]
+    feed(rt, alert("a:support-chat", state="resolved", at_minutes=130))
+    clock.set(T0 + timedelta(minutes=200))
+    tick(rt)
+    assert api.get("/v1/incidents/INC-1", headers=auth).json()["status"] == "resolved"
+    feed(rt, alert("a:support-chat", at_minutes=200 + 141))  # onset 2 h after the resolution
     assert [i["id"] for i in api.get("/v1/incidents", headers=auth).json()["incidents"]] == [
         "INC-2",
         "INC-1",
@@ -228,13 +246,14 @@ def test_a_problem_of_another_type_hours_later_opens_its_own_incident(
     rt: Runtime, api: TestClient, crew: Cast
 ) -> None:
     """A jailbreak 10 h into a still-firing quality regression is a second incident (its own
-    playbook and pages); another quality signal that late still joins the first."""
+    playbook and pages); a quality signal that begins with the jailbreak joins the jailbreak,
+    not the regression that began 10 h earlier: time decides, never the type alone."""
     feed(rt, alert("neg-feedback:support-chat"))
     feed(rt, alert("safety-rate:support-chat", type_="safety", at_minutes=600, magnitude=2.5))
     feed(rt, alert("quality:support-chat", at_minutes=610))
     body = api.get("/v1/incidents", headers=crew.auth("read")).json()
     kinds = {i["id"]: (i["type"], [s["monitor"] for s in i["signals"]]) for i in body["incidents"]}
     assert kinds == {
-        "INC-1": ("quality_regression", ["neg-feedback", "quality"]),
-        "INC-2": ("safety", ["safety-rate"]),
+        "INC-1": ("quality_regression", ["neg-feedback"]),
+        "INC-2": ("safety", ["safety-rate", "quality"]),
     }

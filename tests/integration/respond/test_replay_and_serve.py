@@ -77,7 +77,7 @@ def test_replay_pages_on_event_time_and_retries_a_failed_delivery(
     db_url: str, clock: ManualClock
 ) -> None:
     events = [metric(0, 0), metric(1, 10, "alert")] + [metric(i, i) for i in range(2, 30)]
-    events += [metric(30, 31, "clear"), metric(31, 40)]
+    events += [metric(30, 31, "clear"), metric(31, 40), metric(32, 95)]
     with http_receiver(["fail"]) as receiver:
         rt = make_runtime(db_url, clock, parse_config(config_for(receiver.url)))
         stages = [MarkerDetector(), RespondStage(rt.incidents, inline_delivery=True)]
@@ -88,7 +88,9 @@ def test_replay_pages_on_event_time_and_retries_a_failed_delivery(
     [incident] = report["incidents"]
     assert incident["status"] == "resolved"
     assert incident["detected_at"] == "2026-11-20T09:10:00Z"
-    assert incident["resolved_at"] == "2026-11-20T09:31:00Z"
+    # Mitigated when the signal cleared, resolved once it stayed clear for an hour.
+    assert incident["mitigated_at"] == "2026-11-20T09:31:00Z"
+    assert incident["resolved_at"] == "2026-11-20T10:31:00Z"
     assert incident["signals"][0]["baseline"] == 0.08
     pages = [a for a in receiver.accepted if a["body"]["type"] == "incident.page"]
     # alice at 09:10 (first attempt failed, retried on the next event-time tick), then bob at
