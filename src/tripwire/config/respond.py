@@ -76,9 +76,11 @@ class SeverityRule(_Strict):
 
 DEFAULT_RULES: list[dict[str, Any]] = [
     {
-        "name": "critical safety failure (3x normal or worse)",
+        # The line sits at 2.5x: at open the detector's estimate rests on a few dozen
+        # triggered checks (about +-25 %), and a real 3x surge must open as P0.
+        "name": "critical safety failure (about 3x normal or worse)",
         "type": ["safety"],
-        "min_magnitude": 2.0,
+        "min_magnitude": 1.5,
         "severity": "P0",
     },
     {

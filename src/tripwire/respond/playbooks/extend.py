@@ -46,6 +46,10 @@ def extend(engine: Engine, incident: IncidentFacts, why: str) -> list[str]:
 
 
 def _now_due(step: StepSpec, ctx: ActionContext) -> bool:
+    """A step skipped for its severity or condition, which now holds (a step its action
+    skipped, such as a rollback with no suspect, is not run twice)."""
+    if step.severities is None and step.only_if is None:
+        return False
     if step.severities is not None and ctx.incident.severity not in step.severities:
         return False
     return step.only_if is None or _holds(step.only_if, ctx.facts)
