@@ -1,0 +1,135 @@
+"""Incidents with hysteresis, memory and evidence, through the real path: simulated events ->
+`replay` -> detectors -> alerts -> respond -> playbooks. No alert is built by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import FAR_AHEAD, T0
+from tripwire.config.file import parse_config
+from tripwire.config.settings import Settings
+from tripwire.domain.clock import ManualClock
+from tripwire.domain.events import EVENT_ADAPTER
+from tripwire.respond.views import detail_json
+from tripwire.runtime.wiring import Runtime
+from tripwire.sim import Injection, Scenario, UseCase, simulate
+from tripwire.store.tables.respond import IncidentRow
+
+DAY = 1440
+CHAT = (UseCase("chat"),)
+
+
+def replayed(tmp: Path, scenario: Scenario, config: dict[str, Any] | None = None) -> list[Any]:
+    """Every incident (detail JSON, as the API shows it) after replaying the scenario."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'tw.db'}",
+        workers=False,
+        event_max_future=FAR_AHEAD,
+        event_max_age=FAR_AHEAD,
+    )
+    rt = Runtime.open(settings, parse_config(config or {}), ManualClock(T0))
+    try:
+        rt.replay([EVENT_ADAPTER.validate_python(e) for e in simulate(scenario).events])
+        with rt.db.session() as session:
+            rows = session.scalars(select(IncidentRow).order_by(IncidentRow.number))
+            return [detail_json(session, row) for row in rows]
+    finally:
+        rt.close()
+
+
+def kinds(incident: dict[str, Any]) -> list[str]:
+    return [e["kind"] for e in incident["timeline"]]
+
+
+def tasks(incident: dict[str, Any]) -> list[str]:
+    return [t["title"] for t in incident["tasks"]]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.fixture
+def tmp(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+
+
+def test_a_flapping_nine_hour_regression_is_one_incident(tmp: Path) -> None:
+    """Five one-hour drops of the quality score an hour apart: the alert clears and fires
+    again each time, and the incident goes to monitoring and back instead of a new one."""
+    pulses = tuple(
+        Injection("quality", "chat", DAY + 120 + k * 120, -0.3, duration_minutes=60)
+        for k in range(5)
+    )
+    scenario = Scenario(
+        seed=4, days=1.5, outputs_per_hour=300, scored_per_hour=120, use_cases=CHAT,
+        injections=pulses,
+    )  # fmt: skip
+    incidents = replayed(tmp, scenario)
+    assert len(incidents) == 1, [(i["id"], i["title"]) for i in incidents]
+    [incident] = incidents
+    assert incident["type"] == "quality_regression"
+    assert kinds(incident).count("mitigated") >= 3  # it did clear between the pulses...
+    assert kinds(incident).count("reopened") >= 3  # ...and came back to the same incident
+
+
+def test_a_stale_open_incident_does_not_swallow_a_new_problem(tmp: Path) -> None:
+    """A safety burst's incident is left open (nobody resolves it, auto-resolution off); a
+    new safety surge two days later opens its own incident, with its own pages and playbook."""
+    scenario = Scenario(
+        seed=6, days=3.6, outputs_per_hour=300, use_cases=CHAT,
+        injections=(
+            Injection("safety", "chat", DAY + 300, 10.0, duration_minutes=30),
+            Injection("safety", "chat", 3 * DAY + 300, 10.0),
+        ),
+    )  # fmt: skip
+    first, second = replayed(tmp, scenario, {"respond": {"auto_resolve": False}})
+    assert first["status"] == "triggered"  # still open when the second problem begins
+    assert at(second["started_at"]) - at(first["started_at"]) > timedelta(days=1.5)
+    assert second["type"] == "safety"
+    assert [s["state"] for s in second["signals"]] == ["firing"]
+    assert "playbook_step" in kinds(second)
+    assert "Signal fired again" not in " ".join(e["text"] for e in first["timeline"])
+
+
+def test_the_type_follows_the_evidence_and_the_new_playbook_runs(tmp: Path) -> None:
+    """A quality regression whose first signal is a groundedness drop opens as a
+    hallucination; when the deeper quality-score drop joins, it becomes a quality regression
+    with the reason shown, and the quality-regression playbook's steps are added."""
+    scenario = Scenario(
+        seed=5, days=1.4, outputs_per_hour=300, scored_per_hour=120, use_cases=CHAT,
+        injections=(
+            Injection("groundedness", "chat", DAY + 60, -0.25),
+            Injection("quality", "chat", DAY + 80, -0.35),
+            Injection("negative_feedback", "chat", DAY + 80, 2.0),
+        ),
+    )  # fmt: skip
+    [incident] = replayed(tmp, scenario)
+    assert incident["type"] == "quality_regression"
+    assert "explained by refusals or the quality drop" in incident["type_reason"]
+    [change] = [e for e in incident["timeline"] if e["kind"] == "type_changed"]
+    assert (change["data"]["from"], change["data"]["to"]) == ("hallucination", "quality_regression")
+    assert "Mitigate while a fix is prepared" in " ".join(tasks(incident))
+    extended = [e["text"] for e in incident["timeline"] if e["kind"] == "playbook"]
+    assert any("extended (type hallucination -> quality_regression)" in t for t in extended)
+
+
+def test_a_3x_safety_surge_opens_as_p0_with_the_legal_step(tmp: Path) -> None:
+    scenario = Scenario(
+        seed=3, days=2.2, outputs_per_hour=600, use_cases=CHAT,
+        injections=(Injection("safety", "chat", DAY + 600, 3.0),),
+    )  # fmt: skip
+    [incident] = replayed(tmp, scenario)
+    assert (incident["type"], incident["severity"]) == ("safety", "P0")
+    opened = incident["timeline"][0]
+    assert opened["kind"] == "opened"
+    assert opened["text"].startswith("Opened as P0 (critical safety failure")
+    assert "severity_changed" not in kinds(incident)  # P0 at open, not 15 minutes later
+    [legal] = [t for t in incident["tasks"] if t["title"] == "Notify legal and leadership"]
+    assert at(legal["due_at"]) == at(incident["detected_at"]) + timedelta(hours=1)
