@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from tests.conftest import FAR_AHEAD, T0
@@ -55,12 +53,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-@pytest.fixture
-def tmp(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path
-
-
-def test_a_flapping_nine_hour_regression_is_one_incident(tmp: Path) -> None:
+def test_a_flapping_nine_hour_regression_is_one_incident(tmp_path: Path) -> None:
     """Five one-hour drops of the quality score an hour apart: the alert clears and fires
     again each time, and the incident goes to monitoring and back instead of a new one."""
     pulses = tuple(
@@ -71,7 +64,7 @@ def test_a_flapping_nine_hour_regression_is_one_incident(tmp: Path) -> None:
         seed=4, days=1.5, outputs_per_hour=300, scored_per_hour=120, use_cases=CHAT,
         injections=pulses,
     )  # fmt: skip
-    incidents = replayed(tmp, scenario)
+    incidents = replayed(tmp_path, scenario)
     assert len(incidents) == 1, [(i["id"], i["title"]) for i in incidents]
     [incident] = incidents
     assert incident["type"] == "quality_regression"
@@ -79,7 +72,7 @@ def test_a_flapping_nine_hour_regression_is_one_incident(tmp: Path) -> None:
     assert kinds(incident).count("reopened") >= 3  # ...and came back to the same incident
 
 
-def test_a_stale_open_incident_does_not_swallow_a_new_problem(tmp: Path) -> None:
+def test_a_stale_open_incident_does_not_swallow_a_new_problem(tmp_path: Path) -> None:
     """A safety burst's incident is left open (nobody resolves it, auto-resolution off); a
     new safety surge two days later opens its own incident, with its own pages and playbook."""
     scenario = Scenario(
@@ -89,7 +82,7 @@ def test_a_stale_open_incident_does_not_swallow_a_new_problem(tmp: Path) -> None
             Injection("safety", "chat", 3 * DAY + 300, 10.0),
         ),
     )  # fmt: skip
-    first, second = replayed(tmp, scenario, {"respond": {"auto_resolve": False}})
+    first, second = replayed(tmp_path, scenario, {"respond": {"auto_resolve": False}})
     assert first["status"] == "triggered"  # still open when the second problem begins
     assert at(second["started_at"]) - at(first["started_at"]) > timedelta(days=1.5)
     assert second["type"] == "safety"
@@ -98,7 +91,7 @@ def test_a_stale_open_incident_does_not_swallow_a_new_problem(tmp: Path) -> None
     assert "Signal fired again" not in " ".join(e["text"] for e in first["timeline"])
 
 
-def test_the_type_follows_the_evidence_and_the_new_playbook_runs(tmp: Path) -> None:
+def test_the_type_follows_the_evidence_and_the_new_playbook_runs(tmp_path: Path) -> None:
     """A quality regression whose first signal is a groundedness drop opens as a
     hallucination; when the deeper quality-score drop joins, it becomes a quality regression
     with the reason shown, and the quality-regression playbook's steps are added."""
@@ -110,7 +103,7 @@ def test_the_type_follows_the_evidence_and_the_new_playbook_runs(tmp: Path) -> N
             Injection("negative_feedback", "chat", DAY + 80, 2.0),
         ),
     )  # fmt: skip
-    [incident] = replayed(tmp, scenario)
+    [incident] = replayed(tmp_path, scenario)
     assert incident["type"] == "quality_regression"
     assert "explained by refusals or the quality drop" in incident["type_reason"]
     [change] = [e for e in incident["timeline"] if e["kind"] == "type_changed"]
@@ -120,12 +113,12 @@ def test_the_type_follows_the_evidence_and_the_new_playbook_runs(tmp: Path) -> N
     assert any("extended (type hallucination -> quality_regression)" in t for t in extended)
 
 
-def test_a_3x_safety_surge_opens_as_p0_with_the_legal_step(tmp: Path) -> None:
+def test_a_3x_safety_surge_opens_as_p0_with_the_legal_step(tmp_path: Path) -> None:
     scenario = Scenario(
         seed=3, days=2.2, outputs_per_hour=600, use_cases=CHAT,
         injections=(Injection("safety", "chat", DAY + 600, 3.0),),
     )  # fmt: skip
-    [incident] = replayed(tmp, scenario)
+    [incident] = replayed(tmp_path, scenario)
     assert (incident["type"], incident["severity"]) == ("safety", "P0")
     opened = incident["timeline"][0]
     assert opened["kind"] == "opened"
