@@ -1,4 +1,5 @@
-"""What each monitored series is doing now: still learning its baseline, watching, or firing.
+"""What each monitored series is doing now: still learning its baseline, watching, firing, or
+recovering (firing, with the recovery holding through its cool-down before the alert clears).
 Read from the detector state the detect stage checkpoints (read-only)."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tripwire.config.monitors import MonitorsConfig, MonitorSpec
 from tripwire.detect.series_state import Series, key_from_text
 from tripwire.store.tables.detect import DetectorStateRow
 
-State = Literal["warming up", "watching", "firing", "no data"]
+State = Literal["warming up", "watching", "firing", "recovering", "no data"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +39,18 @@ def _ready(series: Series) -> bool:
     return True
 
 
+def _cooling_down(series: Series) -> bool:
+    """Firing, but the recovery has held: the alert clears when it holds for the cool-down."""
+    rate = series.latency.rate if series.latency is not None else series.rate
+    return any(
+        d is not None and d.firing is not None and d.episode.calm_since is not None
+        for d in (rate, series.mean)
+    )
+
+
 def state_of(series: Series) -> State:
     if series.firing():
-        return "firing"
+        return "recovering" if _cooling_down(series) else "firing"
     return "watching" if _ready(series) else "warming up"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tripwire.config.monitors import DEFAULT_COOLDOWN, MonitorsConfig, effective_monitors
 from tripwire.detect.episode import Episode
+from tripwire.detect.monitor_state import state_of
+from tripwire.detect.series_state import Series
 
 
 def fired(cooldown: int) -> Episode:
@@ -56,3 +58,14 @@ def test_cooldowns_default_per_kind_and_are_configurable() -> None:
     )  # fmt: skip
     chosen = {m.name: m.cooldown_minutes for m in effective_monitors(config)}
     assert (chosen["quality-score"], chosen["errors"]) == (45, 5)
+
+
+def test_a_series_whose_recovery_holds_shows_as_recovering() -> None:
+    spec = next(m for m in effective_monitors(MonitorsConfig()) if m.name == "negative-feedback")
+    series = Series.create(("negative-feedback", "chat", "", "", ""), spec, "normal")
+    assert series.rate is not None
+    series.rate.episode.fire(0, 10, 0.1, 0.3)
+    assert state_of(series) == "firing"
+    series.rate.episode.settle(40, 8.0, 7.0, 15)
+    assert state_of(series) == "recovering"
+    assert series.rate.episode.cooldown == 15
