@@ -50,11 +50,9 @@ def ingest_alert(service: IncidentService, alert: Alert) -> IncidentRow | None:
     if joinable is not None:
         _attach_or_refresh(service, joinable, alert)
         return joinable
-    back = (
-        None
-        if alert.source != "detector"
-        else grouping.reopenable(service.session, service.rc, alert)
-    )
+    # Only detector signals reopen: external sources resolve after their own hysteresis.
+    detector = alert.source == "detector"
+    back = grouping.reopenable(service.session, service.rc, alert) if detector else None
     if back is not None:
         service.reopen(back, f"{title_of(alert)} fired again soon after it resolved")
         _attach_or_refresh(service, back, alert)
