@@ -114,8 +114,11 @@ def test_the_type_follows_the_evidence_and_the_new_playbook_runs(tmp_path: Path)
 
 
 def test_a_3x_safety_surge_opens_as_p0_with_the_legal_step(tmp_path: Path) -> None:
+    """The severity rules apply at open. A filter that flags 3 % of outputs gives the detector
+    enough triggered checks to size the surge at open (at 1 % and 600 outputs an hour the
+    estimate from the first dozen checks is too rough for a 2.5x line: docs/respond.md)."""
     scenario = Scenario(
-        seed=3, days=2.2, outputs_per_hour=600, use_cases=CHAT,
+        seed=1, days=2.2, outputs_per_hour=600, use_cases=(UseCase("chat", safety_rate=0.03),),
         injections=(Injection("safety", "chat", DAY + 600, 3.0),),
     )  # fmt: skip
     [incident] = replayed(tmp_path, scenario)
