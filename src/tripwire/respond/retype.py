@@ -14,7 +14,7 @@ from tripwire.domain.alerts import Alert
 from tripwire.domain.incidents import IncidentType
 from tripwire.respond import queries
 from tripwire.respond.classify import BUILTIN_SOURCE, REFUSALS, Clue, Content, Verdict, decide
-from tripwire.respond.records import Records
+from tripwire.respond.service import IncidentService
 from tripwire.store.tables.events import EventRow
 from tripwire.store.tables.respond import IncidentRow, SignalRow
 
@@ -71,13 +71,13 @@ def _labels(session: Session, use_case: str, since: datetime, until: datetime) -
     return len(labels), sum(1 for label in labels if label in REFUSALS)
 
 
-def judge(service: Records, incident: IncidentRow) -> Verdict:
+def judge(service: IncidentService, incident: IncidentRow) -> Verdict:
     clues = [signal_clue(s) for s in queries.signals(service.session, incident.number)]
     seen = content(service.session, incident.use_case, incident.started_at, service.clock.now())
     return decide(clues, seen, incident.type)  # type: ignore[arg-type]
 
 
-def revise(service: Records, incident: IncidentRow) -> bool:
+def revise(service: IncidentService, incident: IncidentRow) -> bool:
     """Re-decide the type from all the evidence; True when it changed."""
     verdict = judge(service, incident)
     if verdict.type == incident.type:
@@ -92,5 +92,6 @@ def revise(service: Records, incident: IncidentRow) -> bool:
         "tripwire",
         {"from": old, "to": verdict.type, "reason": verdict.reason},
     )
+    service.fill_type_roles(incident)
     service.changed(incident, "type", old, verdict.type)
     return True

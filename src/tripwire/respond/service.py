@@ -19,6 +19,7 @@ from tripwire.domain.incidents import (
     apply,
     rank,
 )
+from tripwire.respond import queries
 from tripwire.respond.core import Conflict, NotFound
 from tripwire.respond.escalation import first_step
 from tripwire.respond.ids import incident_id
@@ -121,10 +122,20 @@ class IncidentService(Records):
             return hint, [f"the size of the change ({actor}'s estimate)"]
         return judged.severity, list(judged.reasons)
 
-    def _assign_roles(self, incident: IncidentRow) -> None:
+    def fill_type_roles(self, incident: IncidentRow) -> None:
+        """The type changed: fill the roles kept for the new type that nobody holds yet (the
+        safety lead of an incident that became a safety incident), paging as at open."""
+        held = {r.role for r in queries.roles(self.session, incident.number)}
+        self._assign_roles(incident, only_typed=True, skip=held)
+
+    def _assign_roles(
+        self, incident: IncidentRow, only_typed: bool = False, skip: set[str] | None = None
+    ) -> None:
         now = self.clock.now()
         for role, source in self.rc.roles.items():
             if source.types is not None and incident.type not in source.types:
+                continue
+            if (only_typed and source.types is None) or role in (skip or set()):
                 continue
             person = source.person or (
                 who_is_on_call(self.session, self.rc, source.schedule, now)
