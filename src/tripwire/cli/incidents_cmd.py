@@ -101,6 +101,8 @@ def show(ident: str, as_json: Json = False, config: ConfigOption = None) -> None
         f"{detail['type']} {escape(detail['use_case'] or '')}"
     )
     out.print(escape(detail["title"]))
+    if detail.get("type_reason"):
+        out.print(f"  why {detail['type']}: {escape(detail['type_reason'])}")
     for role, person in detail["roles"].items():
         out.print(f"  {role}: {escape(person)}")
     for sig in detail["signals"]:
