@@ -1,5 +1,6 @@
 """What happens as time passes: escalation to the next level when nobody acknowledged,
-missed deadlines, and severity reassessment while signals still fire."""
+missed deadlines, pages held until working hours, the digest, and severity reassessment while
+signals still fire."""
 
 from __future__ import annotations
 
@@ -8,17 +9,21 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from tripwire.respond import queries
+from tripwire.respond.digest import send_digest
 from tripwire.respond.escalation import next_step
+from tripwire.respond.routing import send_held
 from tripwire.respond.service import IncidentService
 from tripwire.respond.signals import reassess
 from tripwire.respond.work import miss_due_deadlines
-from tripwire.store.tables.respond import DeadlineRow, IncidentRow
+from tripwire.store.tables.respond import DeadlineRow, IncidentRow, NoticeRow
 from tripwire.store.tables.runtime import OutboxRow
 
 
 def tick(service: IncidentService) -> None:
     escalate_due(service)
     miss_due_deadlines(service, service.clock.now())
+    send_held(service)
+    send_digest(service)
     reassess_due(service)
     for hook in service.hooks:
         hook.tick(service)
@@ -92,6 +97,7 @@ def next_due(service: IncidentService) -> datetime | None:
         session.scalar(
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == "pending")
         ),
+        session.scalar(select(func.min(NoticeRow.send_at)).where(NoticeRow.state == "deferred")),
     ]
     candidates += [hook.next_due(service) for hook in service.hooks]
     found = [c for c in candidates if c is not None]
