@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tripwire.domain.clock import isoformat_z
 from tripwire.domain.incidents import is_open, rank
 from tripwire.respond import queries
-from tripwire.respond.paging import Message, describe
+from tripwire.respond.paging import Message, describe, resolve_target
 from tripwire.respond.urgency import LOUDNESS, Decision, decide
 from tripwire.store.tables.respond import IncidentRow, NoticeRow, TaskRow
 
@@ -223,10 +223,23 @@ def _release(service: IncidentService, incident: IncidentRow, row: NoticeRow) ->
     row.state, row.sent_at = "sent", now
     if row.kind == "task" and row.person:
         tell_task(service, incident, row.person, row.reason, None)
-    elif row.kind == "page" and row.person:
+    elif row.kind == "page" and row.person and not _paged_already(service, incident, row.person):
         service.page(incident, row.person, row.reason)
     elif row.kind == "escalation":
         _release_escalation(service, incident)
+
+
+def _paged_already(service: IncidentService, incident: IncidentRow, target: str) -> bool:
+    """Whether everyone `target` resolves to was paged for this incident (a held playbook
+    page of the commander after the escalation policy paged them)."""
+    now = service.clock.now()
+    people = set(resolve_target(service.session, service.rc, incident, target, now).people)
+    paged = {
+        str(e.data.get("person"))
+        for e in queries.timeline(service.session, incident.number)
+        if e.kind == "page" and isinstance(e.data, dict)
+    }
+    return bool(people) and people <= paged
 
 
 def _release_escalation(service: IncidentService, incident: IncidentRow) -> None:
