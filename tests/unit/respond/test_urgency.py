@@ -16,8 +16,8 @@ BERLIN = UrgencyConfig.model_validate(
 )
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_defaults_page_p0_p1_hold_p2_and_digest_p3() -> None:
