@@ -202,7 +202,7 @@ def _pending(
 
 def _release_all(service: IncidentService, incident: IncidentRow) -> None:
     for row in _pending(service, incident, HELD_KINDS):
-        _release(service, incident, row)
+        _release(service, incident, row, raised=True)
     for row in _pending(service, incident, ("digest",)):
         row.state = "cancelled"  # paged now: the digest need not list it
 
@@ -215,9 +215,14 @@ def _reschedule(service: IncidentService, incident: IncidentRow, decision: Decis
     service.log(incident, "page_held", text)
 
 
-def _release(service: IncidentService, incident: IncidentRow, row: NoticeRow) -> None:
+def _release(
+    service: IncidentService, incident: IncidentRow, row: NoticeRow, *, raised: bool = False
+) -> None:
+    """Send what `row` held. Working hours starting (`raised` False) page nobody for an
+    incident someone already acknowledged; a raised severity tells its new audience anyway."""
     now = service.clock.now()
-    if not is_open(incident.status):
+    settled = row.kind != "task" and incident.status != "triggered" and not raised
+    if not is_open(incident.status) or settled:
         row.state = "cancelled"
         return
     row.state, row.sent_at = "sent", now

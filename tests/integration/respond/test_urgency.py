@@ -122,6 +122,19 @@ def test_a_p2_resolved_before_morning_pages_nobody(
     assert paged(rt) == []
 
 
+def test_a_p2_acknowledged_at_night_pages_nobody_in_the_morning(
+    rt: Runtime, api: TestClient, crew: Cast, clock: ManualClock
+) -> None:
+    open_at(rt, clock, NIGHT, magnitude=0.6)
+    clock.advance(timedelta(hours=1))
+    assert api.post("/v1/incidents/INC-1/ack", json={}, headers=crew.auth("respond")).is_success
+    clock.set(T0)
+    tick(rt)
+    assert paged(rt) == []
+    [held] = [n for n in detail(api, crew)["notices"] if n["kind"] == "escalation"]
+    assert held["state"] == "cancelled"
+
+
 def test_a_p2_in_working_hours_pages_at_once(rt: Runtime, clock: ManualClock) -> None:
     open_at(rt, clock, T0 + timedelta(hours=2), magnitude=0.6)
     assert paged(rt) == ["alice"]
