@@ -223,3 +223,13 @@ def test_incident_links_open_the_ui(rt: Runtime, api: TestClient) -> None:
     page = api.get("/incidents/INC-1")  # followed: the UI asks to sign in first
     assert page.status_code == 200
     assert "/ui/login" in str(page.url)
+
+
+def test_the_incident_page_shows_who_acknowledged(rt: Runtime, api: TestClient, crew: Cast) -> None:
+    feed(rt, alert(magnitude=1.5))
+    link = sent(rt, "incident.page")[0]["ack_url"].removeprefix("http://tripwire.test")
+    assert api.post(link).is_success
+    r = api.post("/ui/login", data={"token": crew.respond, "next": "/ui/incidents/INC-1"})
+    assert r.status_code == 200, r.text
+    assert "Acknowledged</h2>" in r.text
+    assert "alice · 09:00 UTC · link (hook)" in r.text
