@@ -39,6 +39,7 @@ def notify_groups(
     *,
     due_at: datetime | None = None,
     escalate_to: str | None = "incident_commander",
+    actor: str = "tripwire",
 ) -> Told:
     """Tell every member of `groups`; with `due_at`, their acknowledgement is a deadline."""
     unknown = [g for g in groups if g not in service.rc.stakeholders]
@@ -56,7 +57,8 @@ def notify_groups(
         incident,
         "stakeholders_notified",
         f"Notified {', '.join(groups)} ({', '.join(people)}): {reason}{by}",
-        data={"groups": list(groups), "people": people, "deadline": deadline},
+        actor,
+        {"groups": list(groups), "people": people, "deadline": deadline},
     )
     return Told(people, deadline)
 

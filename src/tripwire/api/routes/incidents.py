@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -24,7 +24,7 @@ from tripwire.domain.incidents import (
     IncidentType,
     Severity,
 )
-from tripwire.respond import queries, work
+from tripwire.respond import queries, stakeholders, work
 from tripwire.respond.service import Conflict, IncidentService, NewIncident, NotFound
 from tripwire.respond.views import detail_json, summary_json
 from tripwire.runtime.wiring import Runtime
@@ -117,6 +117,21 @@ class TaskStatusIn(_Body):
 class ReviewIn(_Body):
     link: Annotated[str, Field(max_length=2000)] | None = None
     by: By = None
+
+
+class StakeholdersIn(_Body):
+    groups: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]],
+        Field(min_length=1, max_length=20, description="names under respond.stakeholders"),
+    ]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    within_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=10_080,
+        description="acknowledgement deadline; missed: the commander and each silent group's "
+        "escalation contact are paged",
+    )
 
 
 def run(runtime: Runtime, change: Callable[[IncidentService], IncidentRow]) -> dict[str, Any]:
@@ -282,6 +297,27 @@ def set_task(
     def change(s: IncidentService) -> IncidentRow:
         work.set_task_status(s, ident, task_id, body.status, who)
         return s.get(ident)
+
+    return run(runtime, change)
+
+
+@router.post("/v1/incidents/{ident}/stakeholders", dependencies=[requires("respond")])
+def notify_stakeholders(
+    ident: str, body: StakeholdersIn, runtime: RuntimeDep, who: Caller
+) -> dict[str, Any]:
+    """Tell stakeholder groups (legal, leadership, ...) now, each member with an acknowledge
+    link; 409 for an unknown group or one without members."""
+    due_at = runtime.clock.now() + timedelta(minutes=body.within_minutes or 0)
+
+    def change(s: IncidentService) -> IncidentRow:
+        incident = s.get(ident)
+        told = stakeholders.notify_groups(
+            s, incident, body.groups, body.reason, due_at=due_at if body.within_minutes else None,
+            actor=who,
+        )  # fmt: skip
+        if not told.people:
+            raise Conflict(f"no members configured for {', '.join(body.groups)}")
+        return incident
 
     return run(runtime, change)
 
