@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.conftest import Cast
 from tests.integration.respond.conftest import alert, feed, make_runtime, respond_config, tick
 from tests.integration.respond.receivers import Receiver, http_receiver
 from tripwire.api.app import create_app
@@ -62,7 +61,7 @@ def stakeholder_messages(rt: Runtime) -> list[dict[str, Any]]:
 
 
 def test_a_group_is_told_and_its_acknowledgement_meets_the_deadline(
-    world: tuple[Runtime, TestClient, dict[str, str]], clock: ManualClock, crew: Cast
+    world: tuple[Runtime, TestClient, dict[str, str]], clock: ManualClock
 ) -> None:
     rt, api, auth = world
     feed(rt, alert(magnitude=1.5))
