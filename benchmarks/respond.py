@@ -34,7 +34,7 @@ from tripwire.ingest.validate import parse_batch
 from tripwire.ingest.writer import store_events
 from tripwire.notify.outbox import enqueue
 from tripwire.notify.worker import OutboxWorker
-from tripwire.pipeline.follower import Follower
+from tripwire.pipeline.follower import Follower, Timers
 from tripwire.pipeline.stage import StageContext
 from tripwire.respond.stage import RespondStage
 from tripwire.runtime.background import Background, PeriodicTask
@@ -155,15 +155,15 @@ def latency(tmp: Path, alerts: int) -> tuple[list[float], list[float]]:
     receiver = Receiver()
     rt = runtime(tmp, receiver.url)
     detector = MarkerDetector()
-    follower = Follower(
-        rt.db, [detector, RespondStage(rt.incidents)], rt.config, rt.settings, rt.clock
-    )  # type: ignore[list-item]
+    respond = RespondStage(rt.incidents)
+    follower = Follower(rt.db, [detector, respond], rt.config, rt.settings, rt.clock)  # type: ignore[list-item]
+    timers = Timers(rt.db, [respond], rt.config, rt.settings, rt.clock)
     worker = OutboxWorker(rt.db, rt.config.respond, rt.settings, rt.clock)
     # The same three tasks and intervals as Runtime.periodic_tasks in `serve`.
     background = Background(
         [
             PeriodicTask("pipeline", 0.5, lambda: follower.step() > 0),
-            PeriodicTask("timers", 5.0, follower.tick),
+            PeriodicTask("timers", 1.0, timers.tick),
             PeriodicTask("outbox", 0.2, worker.run_once),
         ]
     )

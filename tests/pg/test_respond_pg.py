@@ -69,7 +69,7 @@ def test_escalation_paging_and_exposure_on_postgresql(pg_url: str) -> None:
                 for i in range(40)
             ]
             store_events(rt.db, parse_batch(outputs), clock)
-            feed(rt, alert(magnitude=0.2))
+            feed(rt, alert(magnitude=0.6))  # P2 in working hours: paged at once
             clock.advance(timedelta(minutes=5))
             tick(rt)
             worker = OutboxWorker(rt.db, rt.config.respond, rt.settings, clock)
@@ -87,8 +87,8 @@ def test_escalation_paging_and_exposure_on_postgresql(pg_url: str) -> None:
         finally:
             rt.close()
     assert statuses == {"delivered"}
-    people = [a["body"]["data"]["recipient"]["person"] for a in receiver.accepted]
-    assert people == ["alice", "bob"]
+    pages = [a for a in receiver.accepted if a["body"]["type"] == "incident.page"]
+    assert [a["body"]["data"]["recipient"]["person"] for a in pages] == ["alice", "bob"]
     assert body["exposed"] == {"users": 7, "outputs": 40}
     assert metrics.status_code == 200
     assert 'tripwire_incidents{status="triggered"} 1.0' in metrics.text

@@ -13,10 +13,10 @@ from fastapi import Depends, Request
 from tripwire.api.deps import get_runtime
 from tripwire.api.errors import ApiError
 from tripwire.domain.tokens import Scope, grants
-from tripwire.runtime.access import POLICY_ATTR, scopes_for
+from tripwire.runtime.access import POLICY_ATTR, identify, scopes_for
 from tripwire.runtime.wiring import Runtime
 
-__all__ = ["POLICY_ATTR", "bearer", "public", "requires", "scopes_for"]
+__all__ = ["POLICY_ATTR", "Caller", "bearer", "caller", "public", "requires", "scopes_for"]
 
 
 def bearer(request: Request) -> str | None:
@@ -39,16 +39,30 @@ def requires(scope: Scope, *alternatives: Scope) -> Any:
         secret = bearer(request)
         if secret is None:
             raise ApiError(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        held = scopes_for(runtime, secret)
-        if held is None:
+        identity = identify(runtime, secret)
+        if identity is None:
             raise ApiError(401, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        held = identity.scopes
         if not any(grants(held, s) for s in accepted):
             names = " or ".join(f"`{s}`" for s in accepted)
             raise ApiError(403, f"this token lacks the {names} scope")
+        request.state.caller = identity.name  # who acts: see `caller`
         return held
 
     setattr(check, POLICY_ATTR, "|".join(accepted))
     return Depends(check)
+
+
+def caller(request: Request) -> str:
+    """The name of the token that passed `requires` on this request: actions are attributed
+    to it, never to a name the body declares."""
+    name = getattr(request.state, "caller", None)
+    if not isinstance(name, str):  # a route without `requires` asked: a programming error
+        raise ApiError(500, "no authenticated caller on this route")
+    return name
+
+
+Caller = Annotated[str, Depends(caller)]
 
 
 def public() -> Any:

@@ -143,7 +143,7 @@ def _step(action: Action) -> Callable[..., None]:
         note: Annotated[str | None, typer.Option(help="why, for the timeline")] = None,
         config: ConfigOption = None,
     ) -> None:
-        detail = _change(config, lambda s: s.transition(ident, action, by, note))
+        detail = _change(config, lambda s: s.transition(ident, action, by, note, via="cli"))
         typer.echo(f"{detail['id']} is {detail['status']} (version {detail['version']})")
 
     step.__doc__ = f"{action.capitalize()} an incident."

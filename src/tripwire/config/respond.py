@@ -9,10 +9,12 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -38,6 +40,9 @@ NOTIFY_EVENTS = (
     "incident.severity_changed",
     "incident.updated",
     "incident.page",
+    "incident.task",
+    "incident.stakeholder",
+    "incident.digest",
 )
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -225,6 +230,111 @@ class ChannelConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Urgency = Literal["page", "working_hours", "digest", "none"]
+
+
+def _zone_name(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+    return value
+
+
+Zone = Annotated[str, AfterValidator(_zone_name)]
+
+
+class WorkingHours(_Strict):
+    """When a P2 may reach people: `start` to `end` local time on `days`."""
+
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]), min_length=1)
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+    time_zone: Zone = "UTC"
+
+    @model_validator(mode="after")
+    def _order(self) -> WorkingHours:
+        if self.end <= self.start:
+            raise ValueError("working_hours.end must be after start (same day)")
+        return self
+
+
+class DigestConfig(_Strict):
+    """The daily digest of `digest` incidents (P3), sent at `at` in `time_zone` (default: the
+    working hours' zone) to `targets` (default: level 1 of the default escalation policy) and
+    `channels`."""
+
+    at: time = time(9, 0)
+    time_zone: Zone | None = None
+    targets: list[str] = Field(default_factory=list, description="schedule:X, person:X")
+    channels: list[str] = Field(default_factory=list)
+
+
+class SeverityRoute(_Strict):
+    """How one severity reaches people: `page` at once at any hour, `working_hours` (deferred
+    to the next working-hours start), `digest` (listed in the daily digest, never paged) or
+    `none`. `escalation_policy` overrides the use case's; `also_page` adds targets."""
+
+    urgency: Urgency
+    escalation_policy: str | None = None
+    also_page: list[str] = Field(default_factory=list)
+
+    @field_validator("also_page")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        for target in value:
+            if not _TARGET.match(target):
+                raise ValueError(f"{target!r}: write schedule:NAME, person:NAME or role:NAME")
+        return value
+
+
+DEFAULT_URGENCY: dict[Severity, Urgency] = {
+    "P0": "page",
+    "P1": "page",
+    "P2": "working_hours",
+    "P3": "digest",
+}
+
+
+def _default_routes() -> dict[Severity, SeverityRoute]:
+    return {sev: SeverityRoute(urgency=u) for sev, u in DEFAULT_URGENCY.items()}
+
+
+class UrgencyConfig(_Strict):
+    """Who is told of an incident, how and when, per severity (docs/respond.md)."""
+
+    working_hours: WorkingHours = WorkingHours()
+    digest: DigestConfig = DigestConfig()
+    severities: dict[Severity, SeverityRoute] = Field(default_factory=_default_routes)
+
+    @field_validator("severities")
+    @classmethod
+    def _complete(cls, value: dict[Severity, SeverityRoute]) -> dict[Severity, SeverityRoute]:
+        # A severity left out keeps its default, so overriding P2 alone is enough.
+        return {**_default_routes(), **value}
+
+    def route(self, severity: str) -> SeverityRoute:
+        found = {str(k): v for k, v in self.severities.items()}.get(severity)
+        return found or SeverityRoute(urgency="page")
+
+
+class StakeholderGroup(_Strict):
+    """People told of an incident without being paged (legal, leadership, support, trust &
+    safety). Each member gets their own acknowledge link through their `notify` channels;
+    `channels` get a copy for the group's shared inbox or chat; `escalation_contact` is paged
+    when a deadline on the group passes unacknowledged."""
+
+    members: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    escalation_contact: str | None = None
+    description: str = ""
+
+
+GroupName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
 class RespondConfig(_Strict):
     """Everything respond needs; every part is optional."""
 
@@ -260,6 +370,8 @@ class RespondConfig(_Strict):
         "the incident instead of opening a new one",
     )
     ack_link_ttl: Duration = timedelta(hours=24)
+    urgency: UrgencyConfig = UrgencyConfig()
+    stakeholders: dict[GroupName, StakeholderGroup] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _references(self) -> RespondConfig:
@@ -306,6 +418,34 @@ class RespondConfig(_Strict):
                 out.append(f"roles.{role}.schedule: no schedule {src.schedule!r}")
             if src.person and src.person not in self.people:
                 out.append(f"roles.{role}.person: no person {src.person!r}")
+        return out + self._dangling_routes()
+
+    def _dangling_routes(self) -> list[str]:
+        out: list[str] = []
+        for sev, route in self.urgency.severities.items():
+            if route.escalation_policy and route.escalation_policy not in self.escalation_policies:
+                out.append(f"urgency.severities.{sev}: no policy {route.escalation_policy!r}")
+            out += [
+                f"urgency.severities.{sev}.also_page: {t}"
+                for t in route.also_page
+                if not self._known_target(t)
+            ]
+        digest = self.urgency.digest
+        out += [f"urgency.digest.targets: {t}" for t in digest.targets if not self._known_target(t)]
+        out += [
+            f"urgency.digest: no channel {c!r}" for c in digest.channels if c not in self.channels
+        ]
+        for name, group in self.stakeholders.items():
+            out += [
+                f"stakeholders.{name}: no person {m!r}"
+                for m in [*group.members, *filter(None, [group.escalation_contact])]
+                if m not in self.people
+            ]
+            out += [
+                f"stakeholders.{name}: no channel {c!r}"
+                for c in group.channels
+                if c not in self.channels
+            ]
         return out
 
     def _known_target(self, target: str) -> bool:

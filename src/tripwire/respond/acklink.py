@@ -1,4 +1,5 @@
-"""Signed, expiring acknowledge links for pages: `INC-n`, the person and an expiry, with an
+"""Signed, expiring acknowledge links for pages and stakeholder notices: `INC-n`, the person,
+an expiry, and (optionally) the channel that carried the link and the notice it answers, with an
 HMAC-SHA256 over them keyed by TRIPWIRE_SECRET_KEY."""
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ class AckClaim:
     incident: str
     person: str
     expires: datetime
+    channel: str | None = None
+    notice: int | None = (
+        None  # a stakeholder notice: acknowledging it is not acknowledging the page
+    )
 
 
 def _b64(data: bytes) -> str:
@@ -32,7 +37,15 @@ def _mac(secret: str, body: str) -> str:
 
 
 def make_token(secret: str, claim: AckClaim) -> str:
-    data = {"i": claim.incident, "p": claim.person, "e": int(claim.expires.timestamp())}
+    data: dict[str, object] = {
+        "i": claim.incident,
+        "p": claim.person,
+        "e": int(claim.expires.timestamp()),
+    }
+    if claim.channel is not None:
+        data["c"] = claim.channel
+    if claim.notice is not None:
+        data["n"] = claim.notice
     body = _b64(json.dumps(data, separators=(",", ":")).encode())
     return f"{body}.{_mac(secret, body)}"
 
@@ -49,7 +62,10 @@ def read_token(secret: str, token: str, now: datetime) -> AckClaim:
         raise BadLink("this acknowledge link is not valid")
     try:
         data = json.loads(_unb64(body))
-        claim = AckClaim(str(data["i"]), str(data["p"]), datetime.fromtimestamp(data["e"], UTC))
+        expires = datetime.fromtimestamp(data["e"], UTC)
+        channel = None if data.get("c") is None else str(data["c"])
+        notice = None if data.get("n") is None else int(data["n"])
+        claim = AckClaim(str(data["i"]), str(data["p"]), expires, channel, notice)
     except (ValueError, KeyError, TypeError, OverflowError, OSError):
         raise BadLink("this acknowledge link is damaged") from None
     if claim.expires <= now:

@@ -68,6 +68,16 @@ def describe(incident: IncidentRow) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What a notification says; `ack`: carry a per-recipient acknowledge link."""
+
+    event: str
+    text: str
+    subject: str
+    ack: bool = False
+
+
 class Pager:
     """Writes pages and broadcasts for one transaction."""
 
@@ -83,16 +93,32 @@ class Pager:
         info = self.config.people.get(person)
         if info is None:
             return []
-        payload = self._payload(incident, "incident.page", now)
-        payload["text"] = f"You are paged ({reason}). {describe(incident)}"
-        payload["subject"] = f"PAGE {describe(incident)}"
-        payload["recipient"] = {"person": person, "name": info.name, "email": info.email}
-        link = self._ack_url(incident, person, now)
-        if link:
-            payload["ack_url"] = link
+        text = f"You are paged ({reason}). {describe(incident)}"
         for channel in info.notify:
-            self._put(incident, channel, "incident.page", payload, now)
+            message = Message("incident.page", text, f"PAGE {describe(incident)}", ack=True)
+            self.tell(incident, person, channel, message, now)
         return list(info.notify)
+
+    def tell(
+        self,
+        incident: IncidentRow,
+        person: str | None,
+        channel: str,
+        message: Message,
+        now: datetime,
+        notice: int | None = None,
+    ) -> str:
+        """Send `message` about `incident` to `person` (None: the channel's own recipients)
+        through `channel`; each channel gets its own acknowledge link. Returns the outbox id."""
+        payload = self._payload(incident, message.event, now)
+        payload["text"], payload["subject"] = message.text, message.subject
+        info = self.config.people.get(person or "")
+        if person is not None and info is not None:
+            payload["recipient"] = {"person": person, "name": info.name, "email": info.email}
+            link = self._ack_url(incident, person, now, channel, notice) if message.ack else None
+            if link:
+                payload["ack_url"] = link
+        return self._put(incident, channel, message.event, payload, now)
 
     def broadcast(self, incident: IncidentRow, event: str, text: str, now: datetime) -> int:
         """Tell every broadcast channel that listens to `event` at this severity."""
@@ -124,8 +150,8 @@ class Pager:
         event: str,
         payload: dict[str, Any],
         now: datetime,
-    ) -> None:
-        enqueue(
+    ) -> str:
+        return enqueue(
             self.session,
             channel=channel,
             event=event,
@@ -134,11 +160,19 @@ class Pager:
             now=now,
         )
 
-    def _ack_url(self, incident: IncidentRow, person: str, now: datetime) -> str | None:
+    def _ack_url(
+        self,
+        incident: IncidentRow,
+        person: str,
+        now: datetime,
+        channel: str | None = None,
+        notice: int | None = None,
+    ) -> str | None:
         secret = self.settings.secret_key
         if secret is None:
             return None
-        claim = AckClaim(incident_id(incident.number), person, now + self.config.ack_link_ttl)
+        expires = now + self.config.ack_link_ttl
+        claim = AckClaim(incident_id(incident.number), person, expires, channel, notice)
         token = make_token(secret.get_secret_value(), claim)
         return f"{self.settings.public_url.rstrip('/')}/ack/{token}"
 

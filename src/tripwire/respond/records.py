@@ -3,7 +3,7 @@ their reasons, roles, notes, status updates, evidence, flag flips, suspects, the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tripwire.config.respond import ROLES
 from tripwire.domain.incidents import (
@@ -15,8 +15,12 @@ from tripwire.domain.incidents import (
 )
 from tripwire.respond.core import Conflict, ServiceCore
 from tripwire.respond.paging import describe
+from tripwire.respond.routing import page_for_severity
 from tripwire.respond.severity import Facts, assess
 from tripwire.store.tables.respond import IncidentRow, RoleRow, TimelineRow
+
+if TYPE_CHECKING:
+    from tripwire.respond.service import IncidentService
 
 
 class Records(ServiceCore):
@@ -62,8 +66,7 @@ class Records(ServiceCore):
             {"from": old, "to": severity, "reason": reason},
         )
         self.pager.broadcast(incident, "incident.severity_changed", text, self.clock.now())
-        if is_open(incident.status) and rank(severity) < rank(old):  # type: ignore[arg-type]
-            self.severity_raised(incident, old)
+        page_for_severity(cast("IncidentService", self), incident, old, severity)
         self.changed(incident, "severity", old, severity)
         return incident
 

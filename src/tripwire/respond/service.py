@@ -20,11 +20,13 @@ from tripwire.domain.incidents import (
     rank,
 )
 from tripwire.respond import queries
+from tripwire.respond.acks import add_ack
 from tripwire.respond.core import Conflict, NotFound
 from tripwire.respond.escalation import first_step
 from tripwire.respond.ids import incident_id
 from tripwire.respond.paging import describe, resolve_target, who_is_on_call
 from tripwire.respond.records import Records
+from tripwire.respond.routing import route_open, route_page
 from tripwire.respond.severity import Assessment, Facts, assess, criticality_of
 from tripwire.store.tables.respond import IncidentRow
 
@@ -104,7 +106,7 @@ class IncidentService(Records):
         self.pager.broadcast(incident, "incident.opened", f"Opened: {describe(incident)}", now)
         if before_hooks is not None:
             before_hooks(incident)
-        self._start_escalation(incident)
+        route_open(self, incident)  # page now, in working hours, or only in the digest
         for hook in self.hooks:
             hook.opened(self, incident)
         return incident
@@ -146,10 +148,11 @@ class IncidentService(Records):
                 continue
             self._set_role(incident, role, person, "tripwire", "from on-call at open")
             if source.page_at_open:
-                self.page(incident, f"person:{person}", f"{role.replace('_', ' ')} at open")
+                reason = f"{role.replace('_', ' ')} at open"
+                route_page(self, incident, f"person:{person}", reason, "tripwire")
 
-    def _start_escalation(self, incident: IncidentRow) -> None:
-        name = self._policy_name(incident)
+    def start_escalation(self, incident: IncidentRow) -> None:
+        name = self.policy_name(incident)
         if name is None:
             return
         step = first_step(self.rc.escalation_policies[name], self.clock.now())
@@ -157,11 +160,14 @@ class IncidentService(Records):
         incident.next_escalation_at = step.next_at
         self.page_level(incident, 0, 0)
 
-    def _policy_name(self, incident: IncidentRow) -> str | None:
+    def policy_name(self, incident: IncidentRow) -> str | None:
+        """The severity's policy (`urgency.severities`), else the use case's, else the default."""
         use_case = self.rc.use_cases.get(incident.use_case or "")
         name = (
-            use_case.escalation_policy if use_case else None
-        ) or self.rc.default_escalation_policy
+            self.rc.urgency.route(incident.severity).escalation_policy
+            or (use_case.escalation_policy if use_case else None)
+            or self.rc.default_escalation_policy
+        )
         return name if name in self.rc.escalation_policies else None
 
     # -- paging ------------------------------------------------------------------------------
@@ -227,7 +233,11 @@ class IncidentService(Records):
         actor: str,
         note: str | None = None,
         expected_version: int | None = None,
+        via: str = "api",
+        channel: str | None = None,
     ) -> IncidentRow:
+        """`via` (api, ui, cli, link) and the `channel` that carried a link are recorded with
+        an acknowledgement."""
         incident = self.get(ident)
         self._check_version(incident, expected_version)
         old = incident.status
@@ -255,7 +265,11 @@ class IncidentService(Records):
         incident.resolved_at, incident.closed_at = new.resolved_at, new.closed_at
         incident.next_escalation_at = None  # any step past triggered stops the escalation
         text = f"{new.status.capitalize()} by {actor}" + (f": {note}" if note else "")
-        self.log(incident, new.status, text, actor, {"from": old, "to": new.status})
+        acked = action == "acknowledge"
+        data = {"from": old, "to": new.status} | ({"via": via, "channel": channel} if acked else {})
+        self.log(incident, new.status, text, actor, data)
+        if acked:
+            add_ack(self.session, incident.number, actor, self.clock.now(), via, channel)
         self.pager.broadcast(
             incident, EVENT_OF[action], text + f". {describe(incident)}", self.clock.now()
         )
@@ -263,8 +277,15 @@ class IncidentService(Records):
             hook.status_changed(self, incident, old, new.status)
         return incident
 
-    def acknowledge(self, ident: str | int, actor: str, note: str | None = None) -> IncidentRow:
-        return self.transition(ident, "acknowledge", actor, note)
+    def acknowledge(
+        self,
+        ident: str | int,
+        actor: str,
+        note: str | None = None,
+        via: str = "api",
+        channel: str | None = None,
+    ) -> IncidentRow:
+        return self.transition(ident, "acknowledge", actor, note, via=via, channel=channel)
 
     def mitigate(self, ident: str | int, actor: str, note: str | None = None) -> IncidentRow:
         return self.transition(ident, "mitigate", actor, note)

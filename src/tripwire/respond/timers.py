@@ -1,6 +1,6 @@
 """What happens as time passes: escalation to the next level when nobody acknowledged,
-missed deadlines, severity reassessment while signals still fire, and resolution once every
-signal stayed clear for `resolve_after`."""
+missed deadlines, pages held until working hours, the digest, severity reassessment while
+signals still fire, and resolution once every signal stayed clear for `resolve_after`."""
 
 from __future__ import annotations
 
@@ -10,17 +10,21 @@ from sqlalchemy import case, func, select
 
 from tripwire.domain.incidents import OPEN_STATUSES
 from tripwire.respond import queries
+from tripwire.respond.digest import send_digest
 from tripwire.respond.escalation import next_step
+from tripwire.respond.routing import send_held
 from tripwire.respond.service import IncidentService
 from tripwire.respond.signals import reassess
 from tripwire.respond.work import miss_due_deadlines
-from tripwire.store.tables.respond import DeadlineRow, IncidentRow, SignalRow
+from tripwire.store.tables.respond import DeadlineRow, IncidentRow, NoticeRow, SignalRow
 from tripwire.store.tables.runtime import OutboxRow
 
 
 def tick(service: IncidentService) -> None:
     escalate_due(service)
     miss_due_deadlines(service, service.clock.now())
+    send_held(service)
+    send_digest(service)
     reassess_due(service)
     resolve_quiet(service)
     for hook in service.hooks:
@@ -124,6 +128,7 @@ def next_due(service: IncidentService) -> datetime | None:
         session.scalar(
             select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == "pending")
         ),
+        session.scalar(select(func.min(NoticeRow.send_at)).where(NoticeRow.state == "deferred")),
     ]
     if service.rc.auto_resolve:
         candidates += [at + service.rc.resolve_after for _, at in quiet(service)]

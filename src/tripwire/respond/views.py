@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tripwire.domain.clock import isoformat_z
 from tripwire.respond import queries
+from tripwire.respond.acks import acks_json, notices_json
 from tripwire.respond.ids import incident_id
 from tripwire.store.tables.respond import IncidentRow, SignalRow
 
@@ -113,6 +114,8 @@ def detail_json(session: Session, incident: IncidentRow) -> dict[str, Any]:
             }
             for d in queries.deadlines(session, incident.number)
         ],
+        "acknowledgements": acks_json(session, incident.number),
+        "notices": notices_json(session, incident.number),
         "timeline": timeline,
         "updates": [t for t in timeline if t["kind"] in UPDATE_KINDS],
         "evidence": [t for t in timeline if t["kind"] in EVIDENCE_KINDS],

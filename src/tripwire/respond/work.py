@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from tripwire.domain.clock import isoformat_z
+from tripwire.respond.routing import notify_task
 from tripwire.respond.service import Conflict, IncidentService
+from tripwire.respond.stakeholders import escalate_missed
 from tripwire.store.tables.respond import DeadlineRow, IncidentRow, TaskRow
 
 TASK_STATES = ("open", "done", "skipped")
@@ -41,6 +43,7 @@ def add_task(
     service.session.add(task)
     service.session.flush()
     service.log(incident, "task", f"Task added: {title}", actor, {"task": task.id})
+    notify_task(service, incident, task)  # the role holder learns it is theirs
     return task
 
 
@@ -109,9 +112,11 @@ def miss_due_deadlines(service: IncidentService, now: datetime) -> int:
         )
     ).all()
     for row in rows:
-        row.missed_at = now
         incident = service.session.get(IncidentRow, row.incident)
         assert incident is not None
+        if escalate_missed(service, row, incident):
+            continue  # a stakeholder deadline: met by acknowledgements, escalated otherwise
+        row.missed_at = now
         service.log(incident, "deadline_missed", f"Deadline missed: {row.name}", "tripwire")
         if row.page_role:
             service.page(incident, f"role:{row.page_role}", f"missed deadline: {row.name}")

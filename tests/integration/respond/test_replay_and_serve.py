@@ -115,5 +115,6 @@ def test_serve_delivers_pages_from_its_background_worker(db_url: str) -> None:
                 time.sleep(0.05)
         finally:
             rt.close()
-    people = sorted(a["body"]["data"]["recipient"]["person"] for a in receiver.accepted)
+    pages = [a for a in receiver.accepted if a["body"]["type"] == "incident.page"]
+    people = sorted(a["body"]["data"]["recipient"]["person"] for a in pages)
     assert people == ["alice", "sam"], "the on-call primary and the safety lead are paged"

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from tripwire.api.auth import public
 from tripwire.api.deps import RuntimeDep
 from tripwire.respond.acklink import AckClaim, BadLink, read_token
+from tripwire.respond.acknowledge import acknowledge_link
 from tripwire.respond.service import Conflict, NotFound
 from tripwire.runtime.wiring import Runtime
 
@@ -46,10 +47,14 @@ def confirm(token: str, runtime: RuntimeDep) -> HTMLResponse:
     except BadLink as exc:
         return _page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
     who = html.escape(claim.person)
+    what = (
+        "Confirm you received the notification about" if claim.notice is not None else "Acknowledge"
+    )
+    then = "" if claim.notice is not None else " Escalation stops once you do."
     form = (
-        f"<p>Acknowledge <strong>{html.escape(claim.incident)}</strong> as {who}? "
-        "Escalation stops once you do.</p>"
+        f"<p>{what} <strong>{html.escape(claim.incident)}</strong> as {who}?{then}</p>"
         f'<form method=post action="/ack/{html.escape(token)}"><button>Acknowledge</button></form>'
+        f"{_open_link(claim)}"
     )
     return _page(f"Acknowledge {claim.incident}", form)
 
@@ -62,12 +67,16 @@ def acknowledge(token: str, runtime: RuntimeDep) -> HTMLResponse:
         return _page("Link not valid", f"<p>{html.escape(str(exc))}</p>", 400)
     try:
         with runtime.db.session() as session:
-            service = runtime.incidents(session)
-            service.acknowledge(claim.incident, claim.person, "from the link in the page")
+            done = acknowledge_link(runtime.incidents(session), claim)
     except NotFound:
         return _page("Not found", "<p>That incident does not exist.</p>", 404)
     except Conflict as exc:
         return _page("Nothing to do", f"<p>{html.escape(str(exc))}</p>", 409)
-    return _page(
-        f"{claim.incident} acknowledged", f"<p>Thank you, {html.escape(claim.person)}.</p>"
-    )
+    body = f"<p>Thank you, {html.escape(claim.person)}. {html.escape(done)}</p>"
+    return _page(f"{claim.incident} acknowledged", body + _open_link(claim))
+
+
+def _open_link(claim: AckClaim) -> str:
+    """The incident in the UI (it asks to sign in first)."""
+    target = f"/ui/incidents/{html.escape(claim.incident)}"
+    return f'<p><a href="{target}">Open {html.escape(claim.incident)} in Tripwire</a></p>'

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from tripwire.api.auth import requires
+from tripwire.api.auth import Caller, requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
 from tripwire.api.openapi import instant_schema
@@ -24,7 +24,7 @@ from tripwire.domain.incidents import (
     IncidentType,
     Severity,
 )
-from tripwire.respond import queries, work
+from tripwire.respond import queries, stakeholders, work
 from tripwire.respond.service import Conflict, IncidentService, NewIncident, NotFound
 from tripwire.respond.views import detail_json, summary_json
 from tripwire.runtime.wiring import Runtime
@@ -44,6 +44,15 @@ Types = list[Annotated[str, StringConstraints(pattern=_one_of(INCIDENT_TYPES))]]
 Severities = list[Annotated[str, StringConstraints(pattern=_one_of(SEVERITIES))]] | None
 
 Who = Annotated[str, Field(min_length=1, max_length=256)]
+# Kept so that older clients are not refused; actions are attributed to the caller's token.
+By = Annotated[
+    str | None,
+    Field(
+        max_length=256,
+        deprecated=True,
+        description="Ignored: the action is attributed to the authenticated token's name.",
+    ),
+]
 
 
 class _Body(BaseModel):
@@ -56,7 +65,7 @@ class IncidentCreate(_Body):
     use_case: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     severity: Severity | None = None
     started_at: Annotated[datetime | None, Field(json_schema_extra=instant_schema)] = None
-    by: Who = "api"
+    by: By = None
 
     @field_validator("started_at", mode="before")
     @classmethod
@@ -65,7 +74,7 @@ class IncidentCreate(_Body):
 
 
 class StepIn(_Body):
-    by: Who = "api"
+    by: By = None
     note: Text | None = None
     expected_version: int | None = None
 
@@ -73,18 +82,18 @@ class StepIn(_Body):
 class SeverityIn(_Body):
     severity: Severity
     reason: Text
-    by: Who = "api"
+    by: By = None
 
 
 class RoleIn(_Body):
     role: str
     person: Who
-    by: Who = "api"
+    by: By = None
 
 
 class NoteIn(_Body):
     text: Text
-    by: Who = "api"
+    by: By = None
 
 
 class UpdateIn(NoteIn):
@@ -97,17 +106,32 @@ class TaskIn(_Body):
     title: Text
     role: str | None = None
     assignee: Who | None = None
-    by: Who = "api"
+    by: By = None
 
 
 class TaskStatusIn(_Body):
     status: str
-    by: Who = "api"
+    by: By = None
 
 
 class ReviewIn(_Body):
     link: Annotated[str, Field(max_length=2000)] | None = None
-    by: Who = "api"
+    by: By = None
+
+
+class StakeholdersIn(_Body):
+    groups: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]],
+        Field(min_length=1, max_length=20, description="names under respond.stakeholders"),
+    ]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    within_minutes: int | None = Field(
+        None,
+        ge=1,
+        le=10_080,
+        description="acknowledgement deadline; missed: the commander and each silent group's "
+        "escalation contact are paged",
+    )
 
 
 def run(runtime: Runtime, change: Callable[[IncidentService], IncidentRow]) -> dict[str, Any]:
@@ -182,7 +206,7 @@ def get_incident(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/v1/incidents", status_code=201, dependencies=[requires("respond")])
-def declare(body: IncidentCreate, runtime: RuntimeDep) -> dict[str, Any]:
+def declare(body: IncidentCreate, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     """Declare an incident by hand; it is paged and escalated like any other."""
     now = runtime.clock.now()
     new = NewIncident(
@@ -194,14 +218,14 @@ def declare(body: IncidentCreate, runtime: RuntimeDep) -> dict[str, Any]:
         source="manual",
         severity=body.severity,
     )
-    return run(runtime, lambda s: s.open(new, actor=body.by))
+    return run(runtime, lambda s: s.open(new, actor=who))
 
 
-def _step(action: Action) -> Callable[[str, StepIn, Runtime], dict[str, Any]]:
-    def step(ident: str, body: StepIn, runtime: RuntimeDep) -> dict[str, Any]:
+def _step(action: Action) -> Callable[[str, StepIn, Runtime, str], dict[str, Any]]:
+    def step(ident: str, body: StepIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
         return run(
             runtime,
-            lambda s: s.transition(ident, action, body.by, body.note, body.expected_version),
+            lambda s: s.transition(ident, action, who, body.note, body.expected_version),
         )
 
     step.__doc__ = f"{action.capitalize()} the incident (409 when not allowed now)."
@@ -226,54 +250,79 @@ for _path, _action in (
 
 
 @router.post("/v1/incidents/{ident}/severity", dependencies=[requires("respond")])
-def change_severity(ident: str, body: SeverityIn, runtime: RuntimeDep) -> dict[str, Any]:
-    return run(runtime, lambda s: s.set_severity(ident, body.severity, body.reason, body.by))
+def change_severity(
+    ident: str, body: SeverityIn, runtime: RuntimeDep, who: Caller
+) -> dict[str, Any]:
+    return run(runtime, lambda s: s.set_severity(ident, body.severity, body.reason, who))
 
 
 @router.post("/v1/incidents/{ident}/roles", dependencies=[requires("respond")])
-def assign_role(ident: str, body: RoleIn, runtime: RuntimeDep) -> dict[str, Any]:
-    return run(runtime, lambda s: s.assign_role(ident, body.role, body.person, body.by))
+def assign_role(ident: str, body: RoleIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
+    return run(runtime, lambda s: s.assign_role(ident, body.role, body.person, who))
 
 
 @router.post("/v1/incidents/{ident}/notes", dependencies=[requires("respond")])
-def add_note(ident: str, body: NoteIn, runtime: RuntimeDep) -> dict[str, Any]:
+def add_note(ident: str, body: NoteIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     def change(s: IncidentService) -> IncidentRow:
-        s.add_note(ident, body.text, body.by)
+        s.add_note(ident, body.text, who)
         return s.get(ident)
 
     return run(runtime, change)
 
 
 @router.post("/v1/incidents/{ident}/updates", dependencies=[requires("respond")])
-def post_update(ident: str, body: UpdateIn, runtime: RuntimeDep) -> dict[str, Any]:
+def post_update(ident: str, body: UpdateIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     """A status update for the people following the incident."""
 
     def change(s: IncidentService) -> IncidentRow:
-        s.post_update(ident, body.text, body.by, body.stage)
+        s.post_update(ident, body.text, who, body.stage)
         return s.get(ident)
 
     return run(runtime, change)
 
 
 @router.post("/v1/incidents/{ident}/tasks", dependencies=[requires("respond")])
-def add_task(ident: str, body: TaskIn, runtime: RuntimeDep) -> dict[str, Any]:
+def add_task(ident: str, body: TaskIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     def change(s: IncidentService) -> IncidentRow:
-        work.add_task(s, ident, body.title, role=body.role, assignee=body.assignee, actor=body.by)
+        work.add_task(s, ident, body.title, role=body.role, assignee=body.assignee, actor=who)
         return s.get(ident)
 
     return run(runtime, change)
 
 
 @router.post("/v1/incidents/{ident}/tasks/{task_id}", dependencies=[requires("respond")])
-def set_task(ident: str, task_id: int, body: TaskStatusIn, runtime: RuntimeDep) -> dict[str, Any]:
+def set_task(
+    ident: str, task_id: int, body: TaskStatusIn, runtime: RuntimeDep, who: Caller
+) -> dict[str, Any]:
     def change(s: IncidentService) -> IncidentRow:
-        work.set_task_status(s, ident, task_id, body.status, body.by)
+        work.set_task_status(s, ident, task_id, body.status, who)
         return s.get(ident)
 
     return run(runtime, change)
 
 
+@router.post("/v1/incidents/{ident}/stakeholders", dependencies=[requires("respond")])
+def notify_stakeholders(
+    ident: str, body: StakeholdersIn, runtime: RuntimeDep, who: Caller
+) -> dict[str, Any]:
+    """Tell stakeholder groups (legal, leadership, ...) now, each member with an acknowledge
+    link; 409 for an unknown group or one without members."""
+    due_at = runtime.clock.now() + timedelta(minutes=body.within_minutes or 0)
+
+    def change(s: IncidentService) -> IncidentRow:
+        incident = s.get(ident)
+        told = stakeholders.notify_groups(
+            s, incident, body.groups, body.reason, due_at=due_at if body.within_minutes else None,
+            actor=who,
+        )  # fmt: skip
+        if not told.people:
+            raise Conflict(f"no members configured for {', '.join(body.groups)}")
+        return incident
+
+    return run(runtime, change)
+
+
 @router.post("/v1/incidents/{ident}/review", dependencies=[requires("respond")])
-def review_done(ident: str, body: ReviewIn, runtime: RuntimeDep) -> dict[str, Any]:
+def review_done(ident: str, body: ReviewIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     """Mark the post-incident review (post-mortem) done, which lets a P0/P1 incident close."""
-    return run(runtime, lambda s: s.mark_review_done(ident, body.by, body.link))
+    return run(runtime, lambda s: s.mark_review_done(ident, who, body.link))

@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
+from tripwire.detect.exposition import DetectorGauge, detector_gauges
 from tripwire.notify.outbox import counts_by_status as outbox_counts
 from tripwire.respond.metrics import MEASURES, response_report, response_tallies
 from tripwire.respond.queries import counts_by_status
@@ -35,6 +36,7 @@ class TripwireCollector(Collector):
             events, incidents = counts_by_type(session), counts_by_status(session)
             tallies, outbox = response_tallies(session), outbox_counts(session)
             dead_letter = count_quarantined(session)
+            detectors = detector_gauges(session, self.runtime.config.monitors)
         stored = GaugeMetricFamily("tripwire_events_stored", "Events stored", labels=["type"])
         for kind, count in sorted(events.items()):
             stored.add_metric([kind], count)
@@ -46,6 +48,7 @@ class TripwireCollector(Collector):
             by_status.add_metric([status], count)
         yield by_status
         yield from _response(tallies)
+        yield from _detectors(detectors)
         queue = GaugeMetricFamily(
             "tripwire_outbox_notifications", "Outbox by status", labels=["status"]
         )
@@ -77,6 +80,26 @@ def _response(tallies: Any) -> Iterator[Metric]:
             count.add_metric([kind, severity], tally.counts[measure])
         yield mean
         yield count
+
+
+def _detectors(gauges: list[DetectorGauge]) -> Iterator[Metric]:
+    labels = ["monitor", "use_case"]
+    firing = GaugeMetricFamily(
+        "tripwire_detector_firing", "1 while the monitor fires on the use case", labels=labels
+    )
+    baseline = GaugeMetricFamily(
+        "tripwire_detector_baseline", "What the detector expects (monitor's units)", labels=labels
+    )
+    observed = GaugeMetricFamily(
+        "tripwire_detector_observed", "The last observed value (monitor's units)", labels=labels
+    )
+    for g in gauges:
+        firing.add_metric([g.monitor, g.use_case], 1.0 if g.firing else 0.0)
+        if g.baseline is not None:
+            baseline.add_metric([g.monitor, g.use_case], g.baseline)
+        if g.observed is not None:
+            observed.add_metric([g.monitor, g.use_case], g.observed)
+    yield from (firing, baseline, observed)
 
 
 @router.get("/metrics", dependencies=[requires("read")])

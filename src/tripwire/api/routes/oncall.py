@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tripwire.api.auth import requires
+from tripwire.api.auth import Caller, requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
 from tripwire.api.openapi import INSTANT_PATTERN, instant_schema
@@ -71,7 +71,10 @@ class OverrideIn(BaseModel):
     person: Annotated[str, Field(min_length=1, max_length=256)]
     start: Annotated[datetime, Field(json_schema_extra=instant_schema)]
     end: Annotated[datetime, Field(json_schema_extra=instant_schema)]
-    by: Annotated[str, Field(min_length=1, max_length=256)] = "api"
+    by: Annotated[
+        str | None,
+        Field(max_length=256, deprecated=True, description="Ignored: the token's name is used."),
+    ] = None
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -80,7 +83,7 @@ class OverrideIn(BaseModel):
 
 
 @router.post("/v1/oncall/{schedule}/overrides", status_code=201, dependencies=[requires("respond")])
-def override(schedule: str, body: OverrideIn, runtime: RuntimeDep) -> dict[str, Any]:
+def override(schedule: str, body: OverrideIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     """Put `person` on call for `schedule` from `start` to `end`."""
     if schedule not in runtime.config.respond.schedules:
         raise ApiError(404, f"no schedule {schedule[:128]!r}")
@@ -93,7 +96,7 @@ def override(schedule: str, body: OverrideIn, runtime: RuntimeDep) -> dict[str, 
                 body.person,
                 body.start,
                 body.end,
-                body.by,
+                who,
                 runtime.clock.now(),
             )
             return {

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from tripwire.domain.incidents import OPEN_STATUSES
-from tripwire.respond import queries, work
+from tripwire.respond import queries, stakeholders, work
+from tripwire.respond.core import Conflict
 from tripwire.respond.ids import incident_id
 from tripwire.respond.paging import resolve_target
 from tripwire.respond.playbooks.service import IncidentFacts, Signal
+from tripwire.respond.routing import route_page
 from tripwire.respond.service import IncidentService
 from tripwire.store.tables.respond import IncidentRow, TaskRow
 
@@ -98,10 +100,28 @@ class RespondIncidents:
             people = resolve_target(session, self.service.rc, incident, target, now).people
             if not repeat and people and set(people) <= already:
                 continue  # respond already paged them when the incident opened
-            if self.service.page(incident, target, reason, actor="playbook"):
+            if route_page(self.service, incident, target, reason, "playbook"):
                 paged.extend(people)
                 already.update(people)
         return paged
+
+    def notify_groups(
+        self,
+        ident: str,
+        groups: Sequence[str],
+        reason: str,
+        *,
+        due_at: datetime | None,
+        escalate_to: str | None,
+    ) -> list[str]:
+        incident = self.service.get(ident)
+        try:
+            told = stakeholders.notify_groups(
+                self.service, incident, groups, reason, due_at=due_at, escalate_to=escalate_to
+            )
+        except Conflict as exc:
+            raise LookupError(str(exc)) from None
+        return told.people
 
     def set_suspects(self, ident: str, suspects: list[dict[str, Any]]) -> None:
         self.service.set_suspects(ident, suspects)

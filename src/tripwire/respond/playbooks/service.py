@@ -72,5 +72,19 @@ class IncidentService(Protocol):
         people already paged for this incident are skipped unless `repeat`. Returns who was
         paged."""
 
+    def notify_groups(
+        self,
+        incident_id: str,
+        groups: Sequence[str],
+        reason: str,
+        *,
+        due_at: datetime | None,
+        escalate_to: str | None,
+    ) -> list[str]:
+        """Tell the members of stakeholder `groups` (respond.stakeholders), each with an
+        acknowledge link; with `due_at`, their acknowledgement is a deadline that pages
+        `escalate_to` and the groups' escalation contacts when missed. Returns who was told
+        (empty: the groups have no members). LookupError names an unknown group."""
+
     def set_suspects(self, incident_id: str, suspects: list[dict[str, Any]]) -> None:
         """Store the ranked suspects (CONTRACT 3.3 `suspects`)."""

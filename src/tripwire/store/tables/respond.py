@@ -169,3 +169,50 @@ class ChannelStateRow(Base):
     channel: Mapped[str] = mapped_column(String(128), primary_key=True)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class NoticeRow(Base):
+    """One message to one person (or a group's channel) about an incident, beyond the plain
+    page log: a page held back to working hours, a P3 waiting for the digest, a task's
+    assignee told, a stakeholder group's member asked to acknowledge. `state` is deferred |
+    sent | cancelled; `outbox_id` is the message that carried it (its delivery state)."""
+
+    __tablename__ = "incident_notices"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    incident: Mapped[int] = mapped_column(ForeignKey(_INCIDENT_FK))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    person: Mapped[str | None] = mapped_column(String(256))
+    group_name: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outbox_id: Mapped[str | None] = mapped_column(String(64))
+    deadline: Mapped[int | None] = mapped_column(Integer)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acked_via: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_incident_notices_due", "state", "send_at"),
+        Index("ix_incident_notices_incident", "incident"),
+    )
+
+
+class AckRow(Base):
+    """One person's acknowledgement of an incident's page: who, when, and how (`via`: link,
+    api, ui, cli; `channel`: the channel that carried the link)."""
+
+    __tablename__ = "incident_acks"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    incident: Mapped[int] = mapped_column(ForeignKey(_INCIDENT_FK))
+    person: Mapped[str] = mapped_column(String(256))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    via: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(128))
+    notice: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_incident_acks_incident", "incident"),)

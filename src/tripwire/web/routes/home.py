@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tripwire.config.monitors import effective_monitors
 from tripwire.detect.readings import overview_charts
 from tripwire.domain.incidents import SEVERITIES
-from tripwire.respond.ids import incident_id
+from tripwire.respond.ids import incident_id, parse_incident_id
 from tripwire.respond.oncall_view import now_on_call
 from tripwire.respond.queries import open_incidents, recent_changes
 from tripwire.store.content_gaps import content_gaps
@@ -26,6 +26,16 @@ DAY = timedelta(hours=24)
 @router.get("/", dependencies=[public_page()])
 def root() -> Response:
     return RedirectResponse("/ui", status_code=307)
+
+
+@router.get("/incidents/{ident}", dependencies=[public_page()])
+def incident_link(ident: str) -> Response:
+    """The links in notifications (`INC-n` or the bare number) open the incident in the UI,
+    which asks to sign in first; a redirect tells nothing about the incident."""
+    number = parse_incident_id(ident)
+    if number is None:
+        return Response("no such incident id", status_code=404, media_type="text/plain")
+    return RedirectResponse(f"/ui/incidents/{incident_id(number)}", status_code=303)
 
 
 @router.get("/ui", response_class=HTMLResponse)

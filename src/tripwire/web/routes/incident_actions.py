@@ -179,6 +179,6 @@ def step(request: Request, ident: str, action: str, viewer: RespondViewer) -> Re
         return render(request, viewer, ident, error=f"Unknown action {action[:40]!r}.", status=404)
 
     def change(session: Session, runtime: Runtime) -> None:
-        runtime.incidents(session).transition(ident, chosen, viewer.name)
+        runtime.incidents(session).transition(ident, chosen, viewer.name, via="ui")
 
     return _do(request, viewer, ident, change, f"{chosen.capitalize()}d.")

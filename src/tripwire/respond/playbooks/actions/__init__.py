@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tripwire.respond.playbooks.actions import evidence, response
+from tripwire.respond.playbooks.actions import evidence, notify, response
 from tripwire.respond.playbooks.actions.base import Action
 
 ACTIONS: dict[str, Action] = {
     "page": response.page,
+    "notify_group": notify.notify_group,
     "rank_suspects": response.rank,
     "rollback": response.roll_back,
     "mitigate": response.mitigate,

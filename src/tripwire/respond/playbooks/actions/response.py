@@ -19,7 +19,9 @@ def page(ctx: ActionContext, step: StepSpec) -> Outcome:
     roles = [str(r) for r in step.params.get("roles", [step.role or "incident_commander"])]
     people = ctx.incidents.page(ctx.incident.id, roles, step.title)
     text = ", ".join(roles) + (
-        f": paged {', '.join(people)}" if people else ": already paged when the incident opened"
+        f": paged {', '.join(people)}"
+        if people
+        else ": nobody newly paged (already paged at open, or held by the severity's urgency)"
     )
     return Outcome("done", text, {"roles": roles, "paged": people})
 
