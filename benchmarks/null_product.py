@@ -60,9 +60,9 @@ def _minute(ts: str) -> int:
 
 def _canary(event: dict[str, Any]) -> None:
     use_case, version, share, _ = CANARY
-    if event["type"] == "output" and event["use_case"] == use_case:
-        if zlib.crc32(event["id"].encode()) % 1000 < share * 1000:
-            event["prompt_version"] = version
+    mine = event["type"] == "output" and event["use_case"] == use_case
+    if mine and zlib.crc32(event["id"].encode()) % 1000 < share * 1000:
+        event["prompt_version"] = version
 
 
 def _evaluator_scores(event: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:

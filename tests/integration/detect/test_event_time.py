@@ -85,9 +85,7 @@ def _send(runtime: Runtime, clock: ManualClock, events: list[dict[str, Any]]) ->
     with runtime.db.session() as session:
         _, secret = create_token(session, "product", ["ingest", "read"], clock.now())
     auth = {"Authorization": f"Bearer {secret}"}
-    queue = sorted(
-        ((_ts(e) + _delay(e), i, e) for i, e in enumerate(events)), key=lambda x: x[:2]
-    )
+    queue = sorted(((_ts(e) + _delay(e), i, e) for i, e in enumerate(events)), key=lambda x: x[:2])
     follower = Follower(
         runtime.db, runtime.partitioned_stages(Mode.SERVE), runtime.config, runtime.settings, clock
     )
