@@ -212,7 +212,8 @@ class Engine:
 
     def _apportion(self, series: Series) -> None:
         budget = self.stream_budget(series.key[1], series.is_segment)
-        for detector in (series.rate, series.mean, series.latency and series.latency.rate):
+        latency = series.latency.rate if series.latency is not None else None
+        for detector in (series.rate, series.mean, latency):
             if detector is not None:
                 detector.budget = budget
 

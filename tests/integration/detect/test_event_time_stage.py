@@ -13,7 +13,7 @@ from tripwire.config.file import TripwireConfig
 from tripwire.detect.persist import late_events
 from tripwire.detect.stage import DetectStage, Scope
 from tripwire.domain.alerts import Alert
-from tripwire.domain.clock import ManualClock
+from tripwire.domain.clock import Clock, ManualClock
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import StoredEvent
 
@@ -22,9 +22,9 @@ _seq = count(1)
 
 
 class Ctx:
-    def __init__(self, session: Session, clock: ManualClock) -> None:
+    def __init__(self, session: Session, clock: Clock) -> None:
         self.session = session
-        self.clock = clock
+        self.clock: Clock = clock
         self.ticket_topics: dict[str, str] = {}
         self.alerts: list[Alert] = []
 
