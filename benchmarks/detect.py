@@ -24,7 +24,8 @@ from functools import partial
 
 import numpy as np
 
-from tripwire.config.monitors import builtin_monitors
+from tripwire.config.monitors import MonitorsConfig, builtin_monitors
+from tripwire.detect.engine import Engine
 from tripwire.detect.series_state import Series
 from tripwire.sim import MAGNITUDES, Injection, Scenario, UseCase
 from tripwire.sim.streams import Stream, rate_stream, score_stream
@@ -96,9 +97,35 @@ def streams(
 # -- Tripwire's detectors ----------------------------------------------------------------------
 
 
+def total_share() -> float:
+    """The false-alarm budget a use case's total series gets from the engine when every default
+    monitor watches it with two score sources (the product's and Tripwire's evaluators)."""
+    engine = Engine(MonitorsConfig())
+    out = {"id": "o", "model": "m", "model_version": "1", "prompt_version": "v1"}
+    engine.observe(
+        "output", "bench", {**out, "scores": {"quality": 0.8, "groundedness": 0.9}}, None
+    )
+    for name in ("quality", "groundedness"):
+        score = {"output_id": "o", "name": name, "value": 0.9, "source": "tripwire"}
+        engine.observe("score", "bench", score, None)
+    engine.observe("feedback", "bench", {"output_id": "o", "rating": "down"}, None)
+    engine.observe("safety", "bench", {"output_id": "o", "triggered": False}, None)
+    for topic in ("wrong_answer", "inappropriate_response", "ai_quality_other"):
+        engine.observe("ticket", "bench", {"topic": topic}, None)
+    engine.close(START_MINUTE)
+    return engine.stream_budget("bench", segment=False)
+
+
+SHARE = total_share()
+
+
 def make_series(signal: str) -> Series:
     spec = next(m for m in builtin_monitors() if m.name == MONITOR[signal])
-    return Series.create((spec.name, "bench", "", "", ""), spec, "normal")
+    series = Series.create((spec.name, "bench", "", "", ""), spec, "normal")
+    for detector in (series.rate, series.mean):
+        if detector is not None:
+            detector.budget = SHARE  # its share of the use case's budget, as the engine sets it
+    return series
 
 
 def bucket(stream: Stream, i: int) -> list[float]:

@@ -181,9 +181,7 @@ def test_detector_state_moves_with_its_partition(runtime: Runtime, clock: Manual
     drain(b)
     drain(b)
     counted = sum(
-        cell.outputs
-        for stage in b_stages.detect.values()
-        for cell in stage.engine.counter.cells.values()
+        cell.outputs for stage in b_stages.detect.values() for cell in stage.engine.open_cells()
     )
     assert counted == 48
 

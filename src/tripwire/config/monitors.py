@@ -110,6 +110,20 @@ class MonitorsConfig(BaseModel):
         description="minutes of sustained recovery before an alert clears, per monitor kind "
         "(defaults: DEFAULT_COOLDOWN); a monitor's own `cooldown_minutes` wins",
     )
+    false_alarm_budget: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description="false incidents per use case per 30 days, shared by all of its monitors, "
+        "segments and score sources",
+    )
+    allowed_lateness_minutes: int = Field(
+        5,
+        ge=0,
+        le=60,
+        description="serve: a minute's window closes this long after it ends (wall clock); "
+        "events later than that count in the minute they arrive in, as late",
+    )
 
     @model_validator(mode="after")
     def _unique(self) -> MonitorsConfig:

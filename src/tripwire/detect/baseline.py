@@ -7,6 +7,7 @@ history, and both shrink what they learn toward the overall level until evidence
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,9 +131,19 @@ class SeasonalRate:
         self.fitted = None if fitted is None else (int(fitted[0]), Profile.load(*fitted[1:]))
 
 
+BINS = 20  # histogram of scores in [0, 1]: enough to see a skewed tail, small to persist
+
+
+def score_bin(value: float) -> int:
+    """The histogram bin of a score (values outside [0, 1] go to the end bins)."""
+    return min(BINS - 1, max(0, int(value * BINS)))
+
+
 @dataclass
 class MeanBaseline:
-    """Mean and variance of individual observations (EWMA over time, half-life in minutes)."""
+    """Mean, variance and histogram of individual observations (EWMA over time, half-life in
+    minutes). The histogram is what lets a detector hold its false-alarm rate on skewed scores
+    (mostly 0.9-1.0 with a long tail down): see `MeanDetector`."""
 
     half_life: float = 3 * MINUTES_PER_DAY
     c: float = 0.0
@@ -140,6 +151,8 @@ class MeanBaseline:
     q: float = 0.0
     minutes: int = 0
     first: int | None = None
+    last: int | None = None
+    hist: list[float] = field(default_factory=lambda: [0.0] * BINS)
 
     def mean(self) -> float:
         return self.s / self.c if self.c > 0 else 0.0
@@ -151,27 +164,60 @@ class MeanBaseline:
         # A floor keeps a constant score from turning tiny wobbles into certainty.
         return max(math.sqrt(var), 0.01)
 
-    def learn(self, minute: int, count: float, total: float, squares: float) -> None:
+    def shape(self) -> list[float] | None:
+        """The learned distribution (probabilities per bin), None when no histogram was fed."""
+        total = sum(self.hist)
+        if total < 0.5 * self.c or total <= 0:
+            return None  # state from before histograms, or windows that carry none
+        return [h / total for h in self.hist]
+
+    def learn(
+        self,
+        minute: int,
+        count: float,
+        total: float,
+        squares: float,
+        hist: Sequence[float] | None = None,
+    ) -> None:
         if count <= 0:
             return
         if self.first is None:
             self.first = minute
+        self.last = minute
         d = decay_for(self.half_life)
         self.c = self.c * d + count
         self.s = self.s * d + total
         self.q = self.q * d + squares
+        if hist:
+            self.hist = [h * d + x for h, x in zip(self.hist, hist, strict=True)]
+        else:
+            self.hist = [h * d for h in self.hist]
         self.minutes += 1
 
-    def ready(self, min_count: float) -> bool:
-        return self.c >= min_count
+    def ready(self, min_count: float, min_minutes: int = 0) -> bool:
+        # Elapsed time as well as scores: 300 scores can arrive in one busy hour, which says
+        # nothing about the other hours of the day.
+        span = (self.last or 0) - (self.first or 0)
+        return self.c >= min_count and span >= min_minutes
 
     def weekly_count(self, minute: int) -> float:
         return weekly(self.c, self.half_life, minute - (self.first or minute))
 
     def dump(self) -> dict[str, Any]:
-        return {"c": self.c, "s": self.s, "q": self.q, "m": self.minutes, "first": self.first}
+        return {
+            "c": self.c,
+            "s": self.s,
+            "q": self.q,
+            "m": self.minutes,
+            "first": self.first,
+            "last": self.last,
+            "h": self.hist,
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         self.c, self.s, self.q = float(data["c"]), float(data["s"]), float(data["q"])
         self.minutes = int(data["m"])
         self.first = data.get("first")
+        self.last = data.get("last", (self.first or 0) + self.minutes)
+        hist = data.get("h")
+        self.hist = [float(x) for x in hist] if hist else [0.0] * BINS

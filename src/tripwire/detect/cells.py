@@ -12,6 +12,7 @@ from typing import Any
 
 from tripwire.config.costs import CostsConfig
 from tripwire.config.monitors import COST_PER_HOUR, TOKENS_PER_OUTPUT
+from tripwire.detect.baseline import BINS, score_bin
 from tripwire.detect.latency import latency_bin
 from tripwire.domain.events import is_negative_rating
 
@@ -137,9 +138,12 @@ class Counter:
 
 
 def _score(cell: Cell, name: str, source: str, value: float) -> None:
+    # [count, sum, sum of squares, histogram...]: the histogram lets the mean detector test
+    # skewed scores at their nominal false-alarm rate (tripwire.detect.mean).
     acc = cell.scores.get((name, source))
     if acc is None:
-        acc = cell.scores[(name, source)] = [0.0, 0.0, 0.0]
+        acc = cell.scores[(name, source)] = [0.0] * (3 + BINS)
     acc[0] += 1.0
     acc[1] += value
     acc[2] += value * value
+    acc[3 + score_bin(value)] += 1.0

@@ -20,6 +20,11 @@ from tripwire.detect.series_state import Series, SeriesKey, key_from_text, key_t
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SEGMENT_FIELDS = {"model": 0, "model_version": 1, "prompt_version": 2}
 TOTAL_ONLY = ("ticket_topic", "metric")  # tickets and metrics carry no version
+# The CUSUM lines' rule (a crossing per e^h / KL healthy trials) overstates what a bank with a
+# floor and a margin spends: benchmarks/detect.py measures about 0.06 false alarms per
+# stream-week at a nominal 0.5. The budget is converted to nominal with this factor.
+LINE_SLACK = 16.0
+SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,10 @@ class Engine:
         self._plans: dict[str, list[MonitorSpec]] = {}
         self.hours: dict[SeriesKey, list[Any]] = {}
         self.finished_hours: list[tuple[SeriesKey, int, float, float | None]] = []
+        # Open event-time windows by the minute they end at (see DetectStage's watermark).
+        self.windows: dict[int, dict[CellKey, Cell]] = {}
+        # Per use case: the CUSUM series watched, totals and segments, to split its budget.
+        self._streams: dict[str, list[int]] = {}
 
     # -- per event -------------------------------------------------------------------------
 
@@ -56,17 +65,42 @@ class Engine:
         return plan
 
     def observe(
-        self, etype: str, use_case: str | None, p: dict[str, Any], topic: str | None
+        self,
+        etype: str,
+        use_case: str | None,
+        p: dict[str, Any],
+        topic: str | None,
+        window: int | None = None,
     ) -> None:
-        """Count one event (its normalised JSON `p`) into the open window."""
-        self.counter.observe(etype, use_case, p, topic)
+        """Count one event (its normalised JSON `p`) into the open window ending at `window`
+        (minutes since the epoch), or into the untimed window the next `close` takes."""
+        counter = self.counter
+        if window is None:
+            counter.observe(etype, use_case, p, topic)
+            return
+        untimed = counter.cells
+        counter.cells = self.windows.setdefault(window, {})
+        try:
+            counter.observe(etype, use_case, p, topic)
+        finally:
+            counter.cells = untimed
+
+    def open_cells(self) -> list[Cell]:
+        """Every cell still open (the untimed window and every event-time window)."""
+        cells = list(self.counter.cells.values())
+        for window in self.windows.values():
+            cells += window.values()
+        return cells
 
     @property
     def pending(self) -> bool:
-        return bool(self.counter.cells)
+        return bool(self.counter.cells) or any(self.windows.values())
 
     def pending_use_cases(self) -> set[str]:
-        return {key[0] for key in self.counter.cells}
+        found = {key[0] for key in self.counter.cells}
+        for window in self.windows.values():
+            found |= {key[0] for key in window}
+        return found
 
     def _buckets(self, cells: dict[CellKey, Cell]) -> dict[SeriesKey, Any]:
         """Sum the window's cells into every monitored series (totals and segments)."""
@@ -106,6 +140,9 @@ class Engine:
         """Close the window that ends at `minute` (minutes since the epoch). Use cases inside a
         maintenance window have their window dropped: nothing learned, nothing raised."""
         cells = self.counter.take()
+        timed = self.windows.pop(minute, None)
+        if timed:
+            cells = merge_cells(timed, cells) if cells else timed
         quiet = self._in_maintenance(minute, {use_case for use_case, _ in cells})
         buckets = self._buckets(cells)
         verdicts: list[Verdict] = []
@@ -119,6 +156,7 @@ class Engine:
             parent = self.series.get(parent_key) if key[3] else None
             parent_volume = _volume(buckets.get(parent_key)) if key[3] else 0.0
             bucket = buckets[key]
+            self._apportion(series)
             if not key[3]:
                 self._hour_add(key, minute, bucket)
             for change in series.close(minute, bucket, parent, parent_volume):
@@ -159,7 +197,25 @@ class Engine:
         if series is None:
             spec = next(m for m in self.monitors if m.name == key[0])
             series = self.series[key] = Series.create(key, spec, self.config.sensitivity)
+            if _budgeted(series):
+                self._streams.setdefault(key[1], [0, 0])[1 if key[3] else 0] += 1
         return series
+
+    def stream_budget(self, use_case: str, segment: bool) -> float:
+        """False alarms per week one series may spend (the CUSUM lines' target): the use
+        case's budget split across every series it has, a segment getting `SEGMENT_WEIGHT`
+        of a total's share (a hierarchical split: a segment needs stronger evidence)."""
+        totals, segments = self._streams.get(use_case, (1, 0))
+        weight = SEGMENT_WEIGHT if segment else 1.0
+        weekly = self.config.false_alarm_budget * 7 / 30 * LINE_SLACK
+        return weekly * weight / max(totals + SEGMENT_WEIGHT * segments, 1.0)
+
+    def _apportion(self, series: Series) -> None:
+        budget = self.stream_budget(series.key[1], series.is_segment)
+        latency = series.latency.rate if series.latency is not None else None
+        for detector in (series.rate, series.mean, latency):
+            if detector is not None:
+                detector.budget = budget
 
     # -- state -----------------------------------------------------------------------------
 
@@ -180,6 +236,43 @@ class Engine:
                 self.series[key] = Series.create(key, series.spec, self.config.sensitivity)
             if key[3]:
                 self._allowed(key[1], key[3], key[4])
+
+
+def _budgeted(series: Series) -> bool:
+    return series.rate is not None or series.mean is not None or series.latency is not None
+
+
+def merge_cells(into: dict[CellKey, Cell], more: dict[CellKey, Cell]) -> dict[CellKey, Cell]:
+    """Add `more`'s counts to `into` (same keys add up) and return `into`."""
+    for key, cell in more.items():
+        mine = into.get(key)
+        if mine is None:
+            into[key] = cell
+            continue
+        mine.outputs += cell.outputs
+        mine.bad += cell.bad
+        mine.feedback += cell.feedback
+        mine.negative += cell.negative
+        mine.checks += cell.checks
+        mine.triggered += cell.triggered
+        for b, c in cell.latency.items():
+            mine.latency[b] = mine.latency.get(b, 0.0) + c
+        for name, acc in cell.scores.items():
+            _add(mine.scores, name, acc)
+        for topic, c in cell.tickets.items():
+            mine.tickets[topic] = mine.tickets.get(topic, 0.0) + c
+        for metric, acc in cell.metrics.items():
+            _add(mine.metrics, metric, acc)
+    return into
+
+
+def _add(into: dict[Any, list[float]], key: Any, acc: list[float]) -> None:
+    mine = into.get(key)
+    if mine is None:
+        into[key] = list(acc)
+    else:
+        for i, v in enumerate(acc):
+            mine[i] += v
 
 
 def _volume(bucket: Any) -> float:

@@ -26,6 +26,15 @@ def load_states(session: Session) -> dict[str, dict[str, Any]]:
     return {str(key): dict(state) for key, state in rows}
 
 
+def late_events(session: Session) -> int:
+    """Events counted outside their own minute, over every detect stage (its partitions' open
+    windows and the unpartitioned stage's count), as the stages last committed them."""
+    rows = session.execute(
+        select(DetectorStateRow.state).where(DetectorStateRow.key.startswith("~"))
+    )
+    return sum(int(state.get("late", 0)) for (state,) in rows if isinstance(state, dict))
+
+
 def save_states(session: Session, states: dict[str, dict[str, Any]], now: datetime) -> None:
     """Upsert the given series' state (one row per series, overwritten in place)."""
     if not states:

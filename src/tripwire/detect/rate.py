@@ -74,6 +74,7 @@ class RateDetector(EpisodeDetector):
     bank: CusumBank = field(init=False)
     episode: Episode = field(init=False)
     lines_at: int = -(10**9)
+    budget: float | None = None  # the engine's share of the use case's budget, if set
 
     def __post_init__(self) -> None:
         self.bank = CusumBank([self.params.threshold] * len(self.params.ratios))
@@ -87,7 +88,9 @@ class RateDetector(EpisodeDetector):
         p0 = min(self.baseline.overall(), 0.999)
         infos = [_kl(kind, p0, _p1(kind, p0, r)) for r in p.ratios]
         weekly = self.baseline.weekly_trials(minute)
-        self.bank.thresholds = lines(weekly, p.budget, infos, p.threshold, p.margin)
+        # The use case's share never loosens a line past the detector's own default.
+        budget = p.budget if self.budget is None else min(p.budget, self.budget)
+        self.bank.thresholds = lines(weekly, budget, infos, p.threshold, p.margin)
 
     def ready(self) -> bool:
         p = self.params

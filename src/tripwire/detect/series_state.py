@@ -80,7 +80,7 @@ class Series:
             offset += SEGMENT_PENALTY if segment else 0.0
             means = MeanParams()
             series.mean = MeanDetector(
-                replace(means, margin=means.margin + offset, min_count=spec.min_volume / 2)
+                replace(means, margin=means.margin + offset, min_count=spec.min_volume)
             )
         if signal == "latency_p95":
             # Two days of warm-up: the share of slow requests swings strongly with the hour, so
@@ -128,9 +128,9 @@ class Series:
                 burn = self.burn.update(minute, n, k)
                 changes += [burn] if burn else []
         elif self.mean is not None:
-            c, s, q = bucket
+            c, s, q = bucket[:3]
             fallback = parent.mean.reference() if parent and parent.mean else None
-            change = self.mean.update(minute, c, s, q, fallback)
+            change = self.mean.update(minute, c, s, q, fallback, bucket[3:] or None)
             changes += [change] if change else []
         elif self.latency is not None:
             self._cool_down()  # the latency detector may have re-cut its rate

@@ -1,5 +1,10 @@
-"""The `detect` stage: counts events as they arrive, runs the detectors every event-time minute
-and hands alerts to respond through `ctx.alerts`."""
+"""The `detect` stage: counts each event into the window of its own minute (its `ts`), closes
+windows on a watermark and hands alerts to respond through `ctx.alerts`.
+
+The watermark is the clock minus the allowed lateness (`monitors.allowed_lateness_minutes` in
+`serve` and `worker`, 0 in `replay`, whose clock is the events' own time). An event whose
+minute has already closed when it arrives counts in the minute it arrives in and is counted
+as late (`GET /v1/stats` -> `pipeline.late`)."""
 
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ from tripwire.store.events import StoredEvent
 
 EPOCH_SECONDS = 60
 CHECKPOINT_MINUTES = 60
-OPEN_WINDOW = "~open|"  # state rows of a partition's open window, not of a series
+OPEN_WINDOW = "~open|"  # state rows of a partition's open windows, not of a series
+LATE = "~late|all"  # the late count of an unpartitioned stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +65,16 @@ class DetectStage:
 
     name = "detect"
 
-    def __init__(self, config: TripwireConfig, scope: Scope | None = None) -> None:
+    def __init__(
+        self, config: TripwireConfig, scope: Scope | None = None, lateness_minutes: int = 0
+    ) -> None:
         self.config = config
         self.scope = scope
+        self.lateness = lateness_minutes
         self.engine = Engine(config.monitors, config.costs)
         self.hooks: list[Callable[[Alert], None]] = []
+        self.late = 0  # events counted outside their own minute, ever (persisted)
+        self._late_saved = 0
         self._lock = threading.Lock()
         self._loaded = False
         self._last_close: int | None = None
@@ -72,33 +83,47 @@ class DetectStage:
     def handle(self, ctx: Context, events: Sequence[StoredEvent]) -> None:
         with self._lock:
             self._load(ctx.session)
+            now = ctx.clock.now()
             if self.scope is not None:
-                self._close_due(ctx)
+                self._close_due(ctx, now)
             observe, topics = self.engine.observe, ctx.ticket_topics
+            arrival = _minute(now) + 1  # the window the arrival minute belongs to
+            closed = self._last_close
             for event in events:
                 topic = topics.get(event.id) if event.type == "ticket" else None
-                observe(event.type, event.use_case, event.payload, topic)
+                window = _minute(event.ts) + 1  # windows are named by the minute they end at
+                if closed is not None and window <= closed:
+                    window = max(arrival, closed + 1)
+                    self.late += 1
+                observe(event.type, event.use_case, event.payload, topic, window)
             if self.scope is not None:
-                self._save_scope(ctx.session, ctx.clock.now())
+                self._save_scope(ctx.session, now)
 
-    def _close_due(self, ctx: Context) -> None:
-        minute = _minute(ctx.clock.now())
-        if self._last_close is None or minute > self._last_close:
-            self._close(ctx, minute)
+    def _watermark(self, now: datetime) -> int:
+        """The last window that may close at `now`: every event of it has had its lateness."""
+        return _minute(now) - self.lateness
+
+    def _close_due(self, ctx: Context, now: datetime) -> None:
+        upto = self._watermark(now)
+        if self._last_close is None or upto > self._last_close:
+            self._close(ctx, upto)
 
     def _save_scope(self, session: Session, now: datetime) -> None:
         assert self.scope is not None
         self._checkpoint(session, now)
-        window = {"cells": dump_cells(self.engine.counter.cells), "closed": self._last_close}
+        window = {
+            "windows": [[m, dump_cells(c)] for m, c in sorted(self.engine.windows.items())],
+            "closed": self._last_close,
+            "late": self.late,
+        }
         persist.save_states(session, {OPEN_WINDOW + self.scope.name: window}, now)
 
     def tick(self, ctx: Context) -> None:
         with self._lock:
             self._load(ctx.session)
             now = ctx.clock.now()
+            self._close_due(ctx, now)
             minute = _minute(now)
-            if self._last_close is None or minute > self._last_close:
-                self._close(ctx, minute)
             on_boundary = now.second == 0 and now.microsecond == 0
             due = (
                 self._last_checkpoint is None
@@ -108,14 +133,17 @@ class DetectStage:
                 self._checkpoint(ctx.session, now)
                 self._last_checkpoint = minute
 
-    def _close(self, ctx: Context, minute: int) -> None:
-        self._last_close = minute
-        for verdict in self.engine.close(minute):
-            alert = to_alert(verdict)
-            ctx.alerts.append(alert)
-            persist.record_alert(ctx.session, alert)
-            for hook in self.hooks:
-                hook(alert)
+    def _close(self, ctx: Context, upto: int) -> None:
+        """Close every open window ending at or before `upto`, oldest first (windows with
+        nothing counted have nothing to close)."""
+        self._last_close = upto
+        for minute in sorted(m for m in self.engine.windows if m <= upto):
+            for verdict in self.engine.close(minute):
+                alert = to_alert(verdict)
+                ctx.alerts.append(alert)
+                persist.record_alert(ctx.session, alert)
+                for hook in self.hooks:
+                    hook(alert)
 
     def _checkpoint(self, session: Session, now: datetime) -> None:
         persist.save_states(session, self.engine.dump(self.engine.touched), now)
@@ -125,6 +153,9 @@ class DetectStage:
             rows = [(key_text(k), minute_time(h * 60), v, x) for k, h, v, x in finished]
             persist.save_windows(session, rows, now)
             finished.clear()
+        if self.scope is None and self.late != self._late_saved:
+            persist.save_states(session, {LATE: {"late": self.late}}, now)
+            self._late_saved = self.late
 
     def _serves(self, key: str) -> bool:
         if key.startswith("~"):
@@ -137,12 +168,23 @@ class DetectStage:
         self._loaded = True
         states: dict[str, dict[str, Any]] = persist.load_states(session)
         window = states.pop(OPEN_WINDOW + self.scope.name, None) if self.scope else None
+        late = states.pop(LATE, None) if self.scope is None else None
         states = {k: v for k, v in states.items() if self._serves(k)}
         self.engine.load(states)
-        if window is not None:
-            self.engine.counter.cells = load_cells(window["cells"])
         if states:
             last = max(int(s.get("lm", 0)) for s in states.values())
             self._last_close = last or None
-        if window is not None and window.get("closed") is not None:
+        if window is not None:
+            self._load_window(window)
+        if late is not None:
+            self.late = self._late_saved = int(late.get("late", 0))
+
+    def _load_window(self, window: dict[str, Any]) -> None:
+        if window.get("closed") is not None:
             self._last_close = max(self._last_close or 0, int(window["closed"]))
+        self.late = int(window.get("late", 0))
+        if "cells" in window:  # saved before event time: one window, the next to close
+            following = (self._last_close or 0) + 1
+            self.engine.windows = {following: load_cells(window["cells"])}
+            return
+        self.engine.windows = {int(m): load_cells(c) for m, c in window.get("windows", [])}

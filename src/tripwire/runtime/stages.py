@@ -17,9 +17,15 @@ def default_stages(
     """evaluate -> detect -> respond; a stage with nothing configured runs its defaults."""
     return [
         EvaluateStage(config.evaluate, event_time=options.event_time),
-        DetectStage(config),
+        DetectStage(config, lateness_minutes=lateness(config, options)),
         RespondStage(incidents, inline_delivery=options.inline_delivery),
     ]
+
+
+def lateness(config: TripwireConfig, options: StageOptions) -> int:
+    """How long detection waits for late events: none on event time (a replay's clock is the
+    events' own time), the configured allowance on the wall clock."""
+    return 0 if options.event_time else config.monitors.allowed_lateness_minutes
 
 
 class PartitionedStages:
@@ -40,13 +46,14 @@ class PartitionedStages:
         self.evaluate = EvaluateStage(config.evaluate, event_time=options.event_time)
         self.respond = RespondStage(incidents, inline_delivery=options.inline_delivery)
         self.detect: dict[int, DetectStage] = {}
+        self.lateness = lateness(config, options)
 
     def for_partition(self, part: int) -> list[Stage]:
         detect = self.detect.get(part)
         if detect is None:
             count = self.partitions
             scope = Scope(f"{count}/{part}", lambda use_case: partition_of(use_case, count) == part)
-            detect = self.detect[part] = DetectStage(self.config, scope)
+            detect = self.detect[part] = DetectStage(self.config, scope, self.lateness)
         return [self.evaluate, detect, self.respond]
 
     def drop(self, part: int) -> None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from tripwire.api.auth import public, requires
 from tripwire.api.deps import RuntimeDep
+from tripwire.detect.persist import late_events
 from tripwire.domain.incidents import OPEN_STATUSES
 from tripwire.pipeline.follower import pending_events
 from tripwire.respond.queries import counts_by_status
@@ -26,7 +27,8 @@ def healthz() -> dict[str, str]:
 @router.get("/v1/stats", dependencies=[requires("read")])
 def stats(runtime: RuntimeDep) -> dict[str, Any]:
     """How many events of each type are stored, how many incidents, the pipeline's backlog
-    (`pending`: stored events not yet through the stages; `dead_letter`: events quarantined
+    (`pending`: stored events not yet through the stages; `late`: events counted outside their
+    own minute because they arrived after its window closed; `dead_letter`: events quarantined
     because a stage failed on them, see `tripwire deadletter list`), and per use case the
     outputs stored without their content with the setting that turns capture on."""
     with runtime.db.read() as session:
@@ -34,12 +36,13 @@ def stats(runtime: RuntimeDep) -> dict[str, Any]:
         incidents = counts_by_status(session)
         pending = pending_events(session)
         dead_letter = count_quarantined(session)
+        late = late_events(session)
         gaps = content_gaps(session)
     open_count = sum(n for status, n in incidents.items() if status in OPEN_STATUSES)
     return {
         "events": events,
         "incidents": {"open": open_count, **incidents},
-        "pipeline": {"pending": pending, "dead_letter": dead_letter},
+        "pipeline": {"pending": pending, "late": late, "dead_letter": dead_letter},
         "content_not_captured": _not_captured(gaps),
     }
 

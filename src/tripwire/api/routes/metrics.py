@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.detect.exposition import DetectorGauge, detector_gauges
+from tripwire.detect.persist import late_events
 from tripwire.notify.outbox import counts_by_status as outbox_counts
 from tripwire.respond.metrics import MEASURES, response_report, response_tallies
 from tripwire.respond.queries import counts_by_status
@@ -37,6 +38,7 @@ class TripwireCollector(Collector):
             tallies, outbox = response_tallies(session), outbox_counts(session)
             dead_letter = count_quarantined(session)
             detectors = detector_gauges(session, self.runtime.config.monitors)
+            late = late_events(session)
         stored = GaugeMetricFamily("tripwire_events_stored", "Events stored", labels=["type"])
         for kind, count in sorted(events.items()):
             stored.add_metric([kind], count)
@@ -59,6 +61,11 @@ class TripwireCollector(Collector):
             "tripwire_pipeline_dead_letter",
             "Events quarantined because a pipeline stage failed on them",
             value=dead_letter,
+        )
+        yield GaugeMetricFamily(
+            "tripwire_pipeline_late_events",
+            "Events counted outside their own minute (they arrived after its window closed)",
+            value=late,
         )
 
 
