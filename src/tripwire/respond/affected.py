@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tripwire.config.communicate import AffectedUsersConfig
+from tripwire.domain.clock import isoformat_z
 from tripwire.respond import queries
 from tripwire.store.tables.events import EventRow
 from tripwire.store.tables.respond import IncidentRow
@@ -43,8 +44,8 @@ class AffectedScope:
     def as_json(self) -> dict[str, Any]:
         return {
             "use_case": self.use_case,
-            "start": self.start,
-            "end": self.end,
+            "start": isoformat_z(self.start),
+            "end": isoformat_z(self.end),
             "segments": [dict(s) for s in self.segments],
             "outputs": "every output" if self.flag == "all" else f"flagged ({self.flag})",
             "scores": list(self.scores),
