@@ -88,7 +88,7 @@ def output(i: str, minutes: float, user: str | None, prompt: str, bad: bool | No
     """An output, and a safety check about it (triggered when `bad`; none when None)."""
     ts = isoformat_z(ONSET + timedelta(minutes=minutes))
     out: dict[str, Any] = {"id": i, "type": "output", "ts": ts, "use_case": "support-chat",
-                           "model": "acme-large-2", "prompt_version": prompt, "output": "hi"}  # fmt: skip
+                           "model": "acme-large-2", "prompt_version": prompt}  # fmt: skip
     if user is not None:
         out["user_id"] = user
     events: list[Any] = [out]
@@ -180,12 +180,14 @@ def test_a_linted_approved_message_reaches_each_user_by_smtp(
     made = api.post("/v1/incidents/INC-1/communications", json={"kind": "initial"}, headers=ops)
     assert made.status_code == 201, made.text
     message = made.json()
-    assert message["status"] == "draft" and message["findings"] == []
+    assert message["status"] == "draft"
+    assert message["findings"] == []
     assert "4 people" in message["text"]  # the exact audience, not every user of the use case
     url = f"/v1/incidents/INC-1/communications/{message['id']}"
     assert api.post(url + "/send", headers=ops).status_code == 409  # not approved
     refused = api.post(url + "/approve", headers=ops)
-    assert refused.status_code == 409 and "communications lead" in refused.json()["error"]
+    assert refused.status_code == 409
+    assert "communications lead" in refused.json()["error"]
     approved = api.post(url + "/approve", headers=lead).json()
     assert (approved["status"], approved["approved_by"]) == ("approved", "dee")
     sent = api.post(url + "/send", headers=ops).json()
