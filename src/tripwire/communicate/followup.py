@@ -57,6 +57,8 @@ class FollowUpHook:
             if now < task.due_at - _before(service):
                 continue
             task.data = {**(task.data or {}), "reminded_at": isoformat_z(now)}
+            if now >= task.due_at:
+                continue  # already overdue: the missed deadline pages the commander instead
             incident = service.get(task.incident)
             left = max(task.due_at - now, timedelta(0))
             service.log(

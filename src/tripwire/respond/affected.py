@@ -1,10 +1,10 @@
 """The exact users an incident reached: who received its affected outputs.
 
 Affected outputs are the outputs of the incident's use case inside its window (onset to
-resolution, or now), restricted to its segment when every signal of the incident is
-segment-scoped (a prompt or model version), and, for safety and hallucination incidents, to
-the outputs flagged by a triggered safety check or a low score: a user who only received good
-answers was not harmed and is not told they were.
+resolution, or now), restricted to its segments when signals of the incident are
+segment-scoped (a model, model version or prompt version), and, for safety and hallucination
+incidents, to the outputs flagged by a triggered safety check or a low score: a user who only
+received good answers was not harmed and is not told they were.
 """
 
 from __future__ import annotations
@@ -72,10 +72,10 @@ def scope_of(
     """The incident's affected scope, from its type, signals and window."""
     end = incident.resolved_at or now
     start = max(incident.started_at, end - MAX_WINDOW)
-    signals = queries.signals(session, incident.number)
-    segments: tuple[tuple[tuple[str, str], ...], ...] = ()
-    if signals and all(_segment(s.segment) for s in signals):
-        segments = tuple(sorted({_segment(s.segment) for s in signals}))
+    # The detector raises a use-case signal and, beside it, one per version that moved: when
+    # any signal names a segment, the incident is where those signals point.
+    scoped = {_segment(s.segment) for s in queries.signals(session, incident.number)}
+    segments = tuple(sorted(s for s in scoped if s))
     if incident.type == "safety":
         return AffectedScope(
             incident.use_case, start, end, segments, "safety",
