@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tripwire.config.communicate import AffectedUsersConfig
+from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import isoformat_z
 from tripwire.respond import queries
 from tripwire.store.tables.events import EventRow
@@ -76,17 +77,35 @@ def scope_of(
     # any signal names a segment, the incident is where those signals point.
     scoped = {_segment(s.segment) for s in queries.signals(session, incident.number)}
     segments = tuple(sorted(s for s in scoped if s))
-    if incident.type == "safety":
+    return scope_for(incident.type, incident.use_case, start, end, segments, config)
+
+
+def alert_scope(alert: Alert, now: datetime, config: AffectedUsersConfig) -> AffectedScope:
+    """The scope of the incident an alert is about to open."""
+    segment = _segment(alert.segment)
+    segments = (segment,) if segment else ()
+    return scope_for(alert.incident_type, alert.use_case, alert.started_at, now, segments, config)
+
+
+def scope_for(
+    type_: str,
+    use_case: str | None,
+    start: datetime,
+    end: datetime,
+    segments: tuple[tuple[tuple[str, str], ...], ...],
+    config: AffectedUsersConfig,
+) -> AffectedScope:
+    if type_ == "safety":
         return AffectedScope(
-            incident.use_case, start, end, segments, "safety",
+            use_case, start, end, segments, "safety",
             tuple(config.safety_scores), config.safety_score_below,
         )  # fmt: skip
-    if incident.type == "hallucination":
+    if type_ == "hallucination":
         return AffectedScope(
-            incident.use_case, start, end, segments, "low_score",
+            use_case, start, end, segments, "low_score",
             tuple(config.hallucination_scores), config.low_score_below,
         )  # fmt: skip
-    return AffectedScope(incident.use_case, start, end, segments)
+    return AffectedScope(use_case, start, end, segments)
 
 
 def _segment(segment: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -107,14 +126,15 @@ def _affected(scope: AffectedScope) -> ColumnElement[bool]:
         EventRow.ts <= scope.end,
     ]
     if scope.segments:
-        where.append(or_(*(_in_segment(s) for s in scope.segments)))
+        where.append(in_segments(scope.segments))
     if scope.flag != "all":
         where.append(_flagged(scope))
     return and_(*where)
 
 
-def _in_segment(segment: tuple[tuple[str, str], ...]) -> ColumnElement[bool]:
-    return and_(*(EventRow.payload[k].as_string() == v for k, v in segment))
+def in_segments(segments: tuple[tuple[tuple[str, str], ...], ...]) -> ColumnElement[bool]:
+    """An output of any of `segments` (each a set of field = value)."""
+    return or_(*(and_(*(EventRow.payload[k].as_string() == v for k, v in s)) for s in segments))
 
 
 def _flagged(scope: AffectedScope) -> ColumnElement[bool]:

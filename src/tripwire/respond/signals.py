@@ -9,6 +9,7 @@ from datetime import datetime
 from tripwire.domain.alerts import Alert
 from tripwire.domain.incidents import is_open, stronger_type
 from tripwire.respond import queries
+from tripwire.respond.affected import alert_scope, scope_of
 from tripwire.respond.service import IncidentService, NewIncident
 from tripwire.respond.severity import Facts, criticality_of
 from tripwire.store.tables.respond import IncidentRow, SignalRow
@@ -57,8 +58,9 @@ def ingest_alert(service: IncidentService, alert: Alert) -> IncidentRow | None:
 
 def _open(service: IncidentService, alert: Alert) -> IncidentRow:
     exposed = alert.details.get("exposed_users")
+    now, affected = service.clock.now(), service.config.communicate.affected_users
     seen = service.exposure_of(
-        service.session, alert.use_case, alert.started_at, service.clock.now()
+        service.session, alert.use_case, alert.started_at, now, alert_scope(alert, now, affected)
     )
     new = NewIncident(
         type=alert.incident_type,
@@ -203,7 +205,8 @@ def reassess(
 ) -> None:
     """Refresh the people exposed and re-run the severity rules (severity only rises)."""
     now: datetime = service.clock.now()
-    seen = service.exposure_of(service.session, incident.use_case, incident.started_at, now)
+    scope = scope_of(service.session, incident, now, service.config.communicate.affected_users)
+    seen = service.exposure_of(service.session, incident.use_case, incident.started_at, now, scope)
     incident.exposed_users = max(incident.exposed_users, seen.users)
     incident.exposed_outputs = max(incident.exposed_outputs, seen.outputs)
     mags = [s.magnitude for s in queries.signals(service.session, incident.number) if s.magnitude]
