@@ -88,3 +88,10 @@ def test_the_incident_internal_names_are_flagged_but_times_and_addresses_are_not
     assert "internal-name" in rules(GOOD + " Model acme-large-2 was rolled back.", scope)
     plain = GOOD + " Write to help@example.com at 10:00 if you have questions."
     assert rules(plain, scope) == set()
+
+
+def test_the_user_channel_must_be_a_configured_email_or_webhook_channel() -> None:
+    from tripwire.config.file import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"user_messages\.channel: 'mail' is not an email"):
+        parse_config({"communicate": {"user_messages": {"channel": "mail"}}})
