@@ -13,6 +13,7 @@ from tripwire.api.limits import BodyLimits
 from tripwire.api.openapi import install_openapi
 from tripwire.api.routes import (
     ack,
+    affected,
     alerts,
     communications,
     data,
@@ -45,6 +46,7 @@ ROUTERS = [
     ofrep.router,
     status.router,
     communications.router,
+    affected.router,
     learn.router,
     outputs.router,
     data.router,

@@ -16,6 +16,7 @@ from tripwire.cli import (
     learn_cmd,
     oncall_cmd,
     tokens,
+    usercomms_cmd,
 )
 from tripwire.cli.demo_cmd import demo
 from tripwire.cli.detect_cmd import detect_series
@@ -38,6 +39,7 @@ app.command("detect-series")(detect_series)
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(deadletter_cmd.app, name="deadletter")
+usercomms_cmd.register(incidents_cmd.app)
 app.add_typer(incidents_cmd.app, name="incidents")
 app.add_typer(oncall_cmd.app, name="oncall")
 app.command("classify-tickets")(evaluate_cmd.classify_tickets)

@@ -26,6 +26,8 @@ class Scope:
     use_cases: tuple[str, ...] = ()
     resolved: bool = False
     follow_up: bool = False
+    # Names only the team knows (monitors, metrics, model ids, versions): never in a message.
+    internal_terms: tuple[str, ...] = ()
 
 
 VAGUE = re.compile(
@@ -52,6 +54,11 @@ TIME = re.compile(
 OUTPUT_ADVICE = re.compile(
     r"\b(review|re-?check|double-?check|discard|disregard|regenerate|re-?run|verify|ignore)\b", re.I
 )
+# Left for a person to fill in: `[say what you changed]`, `{feature}`, TODO, TBD, XXX.
+PLACEHOLDER = re.compile(r"\[[^\]\n]{0,200}\]|\{[^}\n]{0,200}\}|\b(TODO|TBD|FIXME|XXX)\b")
+# Identifiers read like internal names: snake_case (`mean_score`, `safety_trigger_rate`),
+# `name:value` or `name@value` (`safety-triggers:chat`, `groundedness@product`).
+IDENTIFIER = re.compile(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b|\b[\w.-]+[:@][\w.-]*[A-Za-z_][\w.-]*")
 PREVENTION = re.compile(
     r"\b(to prevent|prevent (this|it|recurrence)|going forward|we have added|we added|"
     r"from now on|so that this)\b",
@@ -104,8 +111,55 @@ def lint(text: str, scope: Scope) -> list[Finding]:
                 match.group(0),
             )
         )
+    findings += _unfinished(text, scope)
     if (scope.resolved or scope.follow_up) and not PREVENTION.search(text):
         findings.append(
             Finding("no-prevention", "Say what you changed to prevent it happening again.")
         )
     return findings
+
+
+def _unfinished(text: str, scope: Scope) -> list[Finding]:
+    """Placeholders nobody filled in, and internal names users cannot know."""
+    found: list[Finding] = []
+    if match := PLACEHOLDER.search(text):
+        found.append(
+            Finding(
+                "placeholder",
+                "Replace the placeholder with what really happened or what you did.",
+                match.group(0),
+            )
+        )
+    named = {u.lower() for u in scope.use_cases}
+    for match in IDENTIFIER.finditer(text):
+        if match.group(0).lower() not in named and not _is_time(match.group(0)):
+            found.append(
+                Finding(
+                    "internal-name",
+                    "Leave out internal names (monitors, metrics, versions); "
+                    "describe the feature as users know it.",
+                    match.group(0),
+                )
+            )
+            break
+    lowered = text.lower()
+    for term in scope.internal_terms:
+        if len(term) >= 3 and term.lower() not in named and _mentions(lowered, term.lower()):
+            found.append(
+                Finding(
+                    "internal-name",
+                    "Leave out model ids, monitor and metric names; users do not know them.",
+                    term,
+                )
+            )
+            break
+    return found
+
+
+def _is_time(token: str) -> bool:
+    """Times and e-mail addresses (a support address) are not internal names."""
+    return bool(re.fullmatch(r"[\d:.-]+|[\w.+-]+@[\w-]+\.[\w.-]+", token))
+
+
+def _mentions(text: str, term: str) -> bool:
+    return re.search(r"(?<![\w-])" + re.escape(term) + r"(?![\w-])", text) is not None

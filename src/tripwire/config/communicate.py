@@ -40,8 +40,43 @@ class StatusPageConfig(_Strict):
     )
 
 
+class AffectedUsersConfig(_Strict):
+    """Which outputs of a safety or hallucination incident count as affected."""
+
+    safety_scores: list[str] = Field(
+        default_factory=lambda: ["safety"], description="scores that flag a safety output"
+    )
+    safety_score_below: float = Field(
+        0.75, gt=0, le=1, description="a safety score under this flags the output"
+    )
+    hallucination_scores: list[str] = Field(
+        default_factory=lambda: ["groundedness"], description="scores that flag a hallucination"
+    )
+    low_score_below: float = Field(
+        0.5, gt=0, le=1, description="a hallucination score under this flags the output"
+    )
+
+
+class UserMessagesConfig(_Strict):
+    """How approved messages reach affected users: a channel of `respond.channels`."""
+
+    channel: str | None = Field(
+        None, description="an `email` or `webhook` channel in respond.channels (None: no sending)"
+    )
+    address: str = Field(
+        "{user_id}",
+        max_length=256,
+        description="e-mail address of a user, `{user_id}` replaced (email channels only)",
+    )
+
+
 class CommunicateConfig(_Strict):
     status_page: StatusPageConfig = StatusPageConfig()
+    affected_users: AffectedUsersConfig = AffectedUsersConfig()
+    user_messages: UserMessagesConfig = UserMessagesConfig()
     follow_up_within_hours: int = Field(
         48, ge=1, description="a follow-up to affected users is due this long after resolution"
+    )
+    follow_up_remind_before_hours: int = Field(
+        12, ge=0, description="remind the communications lead this long before it is due"
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tripwire.config.communicate import CommunicateConfig
 from tripwire.config.costs import CostsConfig
@@ -34,6 +34,18 @@ class TripwireConfig(BaseModel):
     playbooks: PlaybooksConfig = PlaybooksConfig()
     communicate: CommunicateConfig = Field(default_factory=CommunicateConfig)
     costs: CostsConfig = Field(default_factory=CostsConfig)
+
+    @model_validator(mode="after")
+    def _user_channel(self) -> TripwireConfig:
+        """Messages to users leave through a configured e-mail or webhook channel."""
+        name = self.communicate.user_messages.channel
+        channel = self.respond.channels.get(name) if name else None
+        if name and (channel is None or channel.type not in ("email", "webhook")):
+            raise ValueError(
+                f"communicate.user_messages.channel: {name!r} is not an email or webhook "
+                "channel of respond.channels"
+            )
+        return self
 
 
 class ConfigError(Exception):

@@ -1,15 +1,21 @@
-"""People exposed: distinct users and outputs of a use case during an incident's window."""
+"""People exposed: distinct users and affected outputs during an incident's window.
+
+Without a scope, every output of the use case counts. With the incident's `AffectedScope`
+(see `tripwire.respond.affected`), only its affected outputs do: its segment, and for safety
+and hallucination incidents the flagged or low-scored outputs; severity then rests on the
+people who really received a bad answer, the same people the user communications reach."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import bindparam, distinct, func, select, text
 from sqlalchemy.orm import Session
 
+from tripwire.respond.affected import SEGMENT_FIELDS, AffectedScope, affected_totals, in_segments
 from tripwire.store.base import UTCDateTime
 from tripwire.store.tables.events import EventRow
 
@@ -22,11 +28,20 @@ class Exposure:
     outputs: int
 
 
-def exposure(session: Session, use_case: str | None, start: datetime, end: datetime) -> Exposure:
-    """Outputs served between `start` and `end` (at most a week) and their distinct users."""
+def exposure(
+    session: Session,
+    use_case: str | None,
+    start: datetime,
+    end: datetime,
+    scope: AffectedScope | None = None,
+) -> Exposure:
+    """Affected outputs served between `start` and `end` (at most a week) and their users."""
     if use_case is None or end <= start:
         return Exposure(0, 0)
     start = max(start, end - MAX_WINDOW)
+    if scope is not None and (scope.segments or scope.flag != "all"):
+        totals = affected_totals(session, _within(scope, use_case, start, end))
+        return Exposure(users=totals.users, outputs=totals.outputs)
     user = EventRow.payload["user_id"].as_string()
     row = session.execute(
         select(func.count(), func.count(distinct(user))).where(
@@ -39,7 +54,21 @@ def exposure(session: Session, use_case: str | None, start: datetime, end: datet
     return Exposure(users=int(row[1] or 0), outputs=int(row[0] or 0))
 
 
-ExposureOf = Callable[[Session, str | None, datetime, datetime], Exposure]
+def _within(scope: AffectedScope, use_case: str, start: datetime, end: datetime) -> AffectedScope:
+    return AffectedScope(
+        use_case, start, end, scope.segments, scope.flag, scope.scores, scope.below
+    )
+
+
+class ExposureOf(Protocol):
+    def __call__(
+        self,
+        session: Session,
+        use_case: str | None,
+        start: datetime,
+        end: datetime,
+        scope: AffectedScope | None = None,
+    ) -> Exposure: ...
 
 
 @dataclass(slots=True)
@@ -58,27 +87,39 @@ class ExposureMemo:
     since: a later `ts`, or a higher `seq`. Exact because events are append-only and SQLite
     has one writer, so rows not yet visible at the last count all get a higher seq. One memo
     per `replay()` call: a failed chunk ends the replay, so nothing counted is ever undone.
+
+    A segment-scoped window is memoised the same way (per segment set). Flagged outputs are
+    counted in full each time: a safety check or score stored later can flag an output counted
+    before, which reading only the new outputs would miss.
     """
 
     def __init__(self, limit: int = 8) -> None:
         self.limit = limit
-        self._counted: OrderedDict[tuple[str, datetime], _Counted] = OrderedDict()
+        self._counted: OrderedDict[tuple[str, datetime, Segments], _Counted] = OrderedDict()
 
     def __call__(
-        self, session: Session, use_case: str | None, start: datetime, end: datetime
+        self,
+        session: Session,
+        use_case: str | None,
+        start: datetime,
+        end: datetime,
+        scope: AffectedScope | None = None,
     ) -> Exposure:
+        if scope is not None and scope.flag != "all":
+            return exposure(session, use_case, start, end, scope)
         if use_case is None or end <= start:
             return Exposure(0, 0)
         start = max(start, end - MAX_WINDOW)
-        key = (use_case, start)
+        segments: Segments = scope.segments if scope is not None else ()
+        key = (use_case, start, segments)
         seen = self._counted.pop(key, None)
         top = int(session.scalar(select(func.coalesce(func.max(EventRow.seq), 0))) or 0)
         if seen is None or end < seen.end:
             seen = _Counted(end, top, 0)
-            rows = _users(session, use_case, start, end, inclusive=True)
+            rows = _users(session, use_case, segments, start, end, inclusive=True)
         else:
-            rows = _users(session, use_case, seen.end, end, inclusive=False)
-            rows += _late_users(session, use_case, start, seen.end, seen.seq)
+            rows = _users(session, use_case, segments, seen.end, end, inclusive=False)
+            rows += _late_users(session, use_case, segments, start, seen.end, seen.seq)
         for user_id, count in rows:
             seen.outputs += int(count)
             if user_id is not None:
@@ -90,8 +131,17 @@ class ExposureMemo:
         return Exposure(users=len(seen.users), outputs=seen.outputs)
 
 
+Segments = tuple[tuple[tuple[str, str], ...], ...]
+
+
 def _users(
-    session: Session, use_case: str, start: datetime, end: datetime, *, inclusive: bool
+    session: Session,
+    use_case: str,
+    segments: Segments,
+    start: datetime,
+    end: datetime,
+    *,
+    inclusive: bool,
 ) -> list[tuple[str | None, int]]:
     """(user id, outputs) of the use case's outputs with start <= ts (or <) and ts <= end."""
     user = EventRow.payload["user_id"].as_string()
@@ -102,21 +152,40 @@ def _users(
         .where(EventRow.ts <= end)
         .group_by(user)
     )
+    if segments:
+        query = query.where(in_segments(segments))
     return [(u, int(c)) for u, c in session.execute(query)]
 
 
 # The unary `+` keeps SQLite off the (use_case, type, ts) index, which would scan the whole
 # window: the rows after `seq` are the few stored since the last count, found by rowid.
-_LATE = text(
+_LATE = (
     "SELECT json_extract(payload, '$.user_id'), count(*) FROM events "
     "WHERE seq > :seq AND +use_case = :use_case AND +type = 'output' "
-    "AND +ts >= :start AND +ts <= :end GROUP BY 1"
-).bindparams(bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()))
+    "AND +ts >= :start AND +ts <= :end{segments} GROUP BY 1"
+)
 
 
 def _late_users(
-    session: Session, use_case: str, start: datetime, end: datetime, seq: int
+    session: Session,
+    use_case: str,
+    segments: Segments,
+    start: datetime,
+    end: datetime,
+    seq: int,
 ) -> list[tuple[str | None, int]]:
     """Like `_users` (inclusive) for rows stored after `seq`: late events of a counted window."""
-    params = {"seq": seq, "use_case": use_case, "start": start, "end": end}
-    return [(u, int(c)) for u, c in session.execute(_LATE, params)]
+    params: dict[str, object] = {"seq": seq, "use_case": use_case, "start": start, "end": end}
+    alternatives: list[str] = []
+    for i, segment in enumerate(segments):
+        parts: list[str] = []
+        for j, (key, value) in enumerate(segment):
+            assert key in SEGMENT_FIELDS  # a known field name, never text from an event
+            parts.append(f"json_extract(payload, '$.{key}') = :s{i}_{j}")
+            params[f"s{i}_{j}"] = value
+        alternatives.append("(" + " AND ".join(parts) + ")")
+    where = " AND (" + " OR ".join(alternatives) + ")" if alternatives else ""
+    query = text(_LATE.format(segments=where)).bindparams(
+        bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime())
+    )
+    return [(u, int(c)) for u, c in session.execute(query, params)]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from tripwire.domain.alerts import Alert
 from tripwire.respond import grouping, queries
+from tripwire.respond.affected import alert_scope, scope_of
 from tripwire.respond.classify import decide
 from tripwire.respond.grouping import join_key
 from tripwire.respond.retype import alert_clue, content, revise
@@ -78,8 +79,10 @@ def _attach_or_refresh(service: IncidentService, incident: IncidentRow, alert: A
 
 def _open(service: IncidentService, alert: Alert) -> IncidentRow:
     exposed = alert.details.get("exposed_users")
-    now = service.clock.now()
-    seen = service.exposure_of(service.session, alert.use_case, alert.started_at, now)
+    now, affected = service.clock.now(), service.config.communicate.affected_users
+    seen = service.exposure_of(
+        service.session, alert.use_case, alert.started_at, now, alert_scope(alert, now, affected)
+    )
     evidence = content(service.session, alert.use_case, alert.started_at, now)
     verdict = decide([alert_clue(alert)], evidence, alert.incident_type)
     new = NewIncident(
@@ -204,7 +207,8 @@ def reassess(
 ) -> None:
     """Refresh the people exposed and re-run the severity rules (severity only rises)."""
     now: datetime = service.clock.now()
-    seen = service.exposure_of(service.session, incident.use_case, incident.started_at, now)
+    scope = scope_of(service.session, incident, now, service.config.communicate.affected_users)
+    seen = service.exposure_of(service.session, incident.use_case, incident.started_at, now, scope)
     incident.exposed_users = max(incident.exposed_users, seen.users)
     incident.exposed_outputs = max(incident.exposed_outputs, seen.outputs)
     mags = [s.magnitude for s in queries.signals(service.session, incident.number) if s.magnitude]

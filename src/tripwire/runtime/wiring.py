@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
+from tripwire.communicate.followup import HOOK as USER_FOLLOW_UP
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
@@ -42,8 +43,9 @@ INGEST_PRIORITY_WAIT = 0.1  # seconds a pipeline step waits for ingest at most
 
 
 def default_hooks() -> list[IncidentHook]:
-    """The hooks Tripwire ships: playbooks (and the change attribution they run)."""
-    return [PLAYBOOKS]
+    """The hooks Tripwire ships: playbooks (and the change attribution they run), and the
+    follow-up to affected users after resolution."""
+    return [PLAYBOOKS, USER_FOLLOW_UP]
 
 
 @dataclass

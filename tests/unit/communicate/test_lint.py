@@ -32,6 +32,12 @@ def test_a_specific_message_passes() -> None:
         (GOOD.replace("Please review", "Sorry about"), "no-output-advice"),
         (GOOD + " The AI hallucinated because of bad luck.", "blames-the-ai"),
         (GOOD + " The LLM temperature was too high.", "over-technical"),
+        (GOOD + " We are [say what you changed].", "placeholder"),
+        (GOOD + " Contact {support_email}.", "placeholder"),
+        (GOOD + " TODO: add the fix.", "placeholder"),
+        (GOOD + " The groundedness_score fell.", "internal-name"),
+        (GOOD + " mean_score:groundedness@product fell 13%.", "internal-name"),
+        (GOOD + " The safety-triggers:chat monitor fired.", "internal-name"),
     ],
 )
 def test_it_flags(text: str, rule: str) -> None:
@@ -70,5 +76,22 @@ def test_an_initial_draft_is_specific_and_clean() -> None:
 
 def test_a_resolution_draft_leaves_the_prevention_to_a_person() -> None:
     d = draft(FACTS, "resolution")
-    assert [f.rule for f in d.findings] == []  # the placeholder sentence names prevention
+    # The placeholder blocks sending until a person says what changed.
+    assert [f.rule for f in d.findings] == ["placeholder"]
     assert "[say what you changed]" in d.text
+    filled = d.text.replace("[say what you changed]", "checking every summary against its source")
+    assert lint(filled, Scope(use_cases=("Medical Summaries",), resolved=True)) == []
+
+
+def test_the_incident_internal_names_are_flagged_but_times_and_addresses_are_not() -> None:
+    scope = Scope(use_cases=("Support Chat",), internal_terms=("acme-large-2", "p8"))
+    assert "internal-name" in rules(GOOD + " Model acme-large-2 was rolled back.", scope)
+    plain = GOOD + " Write to help@example.com at 10:00 if you have questions."
+    assert rules(plain, scope) == set()
+
+
+def test_the_user_channel_must_be_a_configured_email_or_webhook_channel() -> None:
+    from tripwire.config.file import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"user_messages\.channel: 'mail' is not an email"):
+        parse_config({"communicate": {"user_messages": {"channel": "mail"}}})

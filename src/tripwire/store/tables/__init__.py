@@ -4,6 +4,7 @@ One module per area; a new area adds its module and one import line below.
 """
 
 from tripwire.store.tables import (
+    communicate,
     deadletter,
     detect,
     evaluate,
@@ -18,6 +19,7 @@ from tripwire.store.tables import (
 )
 
 __all__ = [
+    "communicate",
     "deadletter",
     "detect",
     "evaluate",
