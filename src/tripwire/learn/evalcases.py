@@ -15,19 +15,20 @@ from tripwire.store.tables.events import EventRow
 from tripwire.store.tables.learn import EvalCaseRow
 from tripwire.store.tables.respond import IncidentRow
 
-ASSERTION_TYPES = (
+# Deterministic types run in `tripwire evals run` (see learn/evalrun/checks.py) and may be
+# negated with `not-`; the model-graded ones run under promptfoo from the export.
+CHECKED_TYPES = (
     "contains",
-    "not-contains",
     "icontains",
-    "not-icontains",
     "equals",
+    "starts-with",
     "regex",
     "is-json",
-    "llm-rubric",
-    "factuality",
-    "similar",
-    "moderation",
+    "is-refusal",
+    "grounded",
 )
+GRADED_TYPES = ("llm-rubric", "factuality", "similar", "moderation")
+ASSERTION_TYPES = CHECKED_TYPES + tuple(f"not-{t}" for t in CHECKED_TYPES) + GRADED_TYPES
 Format = Literal["promptfoo", "deepeval", "langfuse"]
 
 
