@@ -113,7 +113,8 @@ def test_run_shows_each_assertion(
     }
     table = cli.invoke(app, ["evals", "run", "--target", target])
     assert table.exit_code == 0
-    assert "FAIL" in table.stdout and "INC-1" in table.stdout
+    assert "FAIL" in table.stdout
+    assert "INC-1" in table.stdout
 
 
 def test_an_unreachable_target_fails_the_case(
