@@ -141,9 +141,21 @@ def _promptfoo(case: EvalCaseRow, incident: IncidentRow) -> dict[str, Any]:
     return {
         "description": case.description,
         "vars": variables,
-        "assert": case.assertions,
+        "assert": [_promptfoo_assertion(a) for a in case.assertions],
         "metadata": _meta(case, incident),
     }
+
+
+def _promptfoo_assertion(assertion: dict[str, Any]) -> dict[str, Any]:
+    """Tripwire's own `grounded` is promptfoo's `context-faithfulness` (judged by a model
+    there, by the built-in groundedness evaluator in `tripwire evals run`)."""
+    kind = str(assertion.get("type", ""))
+    negated, base = (True, kind[4:]) if kind.startswith("not-") else (False, kind)
+    if base != "grounded":
+        return assertion
+    found = {**assertion, "type": ("not-" if negated else "") + "context-faithfulness"}
+    found.setdefault("threshold", 0.7)
+    return found
 
 
 def _deepeval(case: EvalCaseRow, incident: IncidentRow) -> dict[str, Any]:
