@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tripwire.config.respond import Duration
+
 
 class ActionItemsConfig(BaseModel):
     """Owners are reminded when an action item falls due, then again every `remind_every`
@@ -15,7 +17,7 @@ class ActionItemsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    remind_every: timedelta = Field(default=timedelta(days=1), gt=timedelta(0))
+    remind_every: Duration = Field(default=timedelta(days=1), gt=timedelta(0))
     default_due_days: int | None = Field(default=14, ge=1, le=365)
 
 

@@ -23,6 +23,7 @@ from tripwire.ingest.genai_join import JoinLimits, JoinWorker
 from tripwire.ingest.retention import Retention
 from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.follower import Follower, Timers, new_holder
+from tripwire.learn.action_items import HOOK as ACTION_ITEM_REMINDERS
 from tripwire.pipeline.replay import Prepared, Progress, ReplayResult, replay
 from tripwire.pipeline.stage import Stage, close_stages
 from tripwire.respond.exposure import ExposureMemo, ExposureOf, exposure
@@ -42,8 +43,9 @@ INGEST_PRIORITY_WAIT = 0.1  # seconds a pipeline step waits for ingest at most
 
 
 def default_hooks() -> list[IncidentHook]:
-    """The hooks Tripwire ships: playbooks (and the change attribution they run)."""
-    return [PLAYBOOKS]
+    """The hooks Tripwire ships: playbooks (and the change attribution they run), and the
+    reminders of due action items."""
+    return [PLAYBOOKS, ACTION_ITEM_REMINDERS]
 
 
 @dataclass
