@@ -40,8 +40,8 @@ def promptfoo() -> Path:
 def _install(where: Path) -> None:
     # The browser download of an optional dependency (playwright) is not needed to evaluate.
     env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
-    done = subprocess.run(  # noqa: S603
-        ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", f"promptfoo@{VERSION}"],  # noqa: S607
+    done = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", f"promptfoo@{VERSION}"],
         cwd=where,
         env=env,
         capture_output=True,

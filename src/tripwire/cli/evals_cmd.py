@@ -138,7 +138,9 @@ def gate(
                 markup=False,
                 highlight=False,
             )
-    summary = f"{verdict['passed']} passed, {verdict['failed']} failed, {verdict['skipped']} skipped"
+    summary = (
+        f"{verdict['passed']} passed, {verdict['failed']} failed, {verdict['skipped']} skipped"
+    )
     err.print(f"eval gate {verdict['status']}: {summary}", markup=False, highlight=False)
     if verdict["status"] != "passed":
         raise typer.Exit(1)

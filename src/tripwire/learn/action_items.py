@@ -132,7 +132,9 @@ def remind_due(service: IncidentService) -> int:
     return len(due)
 
 
-def _remind(service: IncidentService, incident: IncidentRow, item: ActionItemRow, now: datetime) -> str:
+def _remind(
+    service: IncidentService, incident: IncidentRow, item: ActionItemRow, now: datetime
+) -> str:
     """The owner's own channels when the owner is a configured person, else the broadcast
     channels; returns who was told, in words."""
     text = (
@@ -169,10 +171,16 @@ def next_reminder(service: IncidentService) -> datetime | None:
     session = service.session
     unfinished = ActionItemRow.status.in_(UNFINISHED)
     first = session.scalar(
-        select(func.min(ActionItemRow.due_at)).where(unfinished, ActionItemRow.reminded_at.is_(None))
+        select(func.min(ActionItemRow.due_at)).where(
+            unfinished, ActionItemRow.reminded_at.is_(None)
+        )
     )
     again = session.scalar(select(func.min(ActionItemRow.reminded_at)).where(unfinished))
-    found = [t for t in (first, again + service.config.learn.action_items.remind_every if again else None) if t]
+    found = [
+        t
+        for t in (first, again + service.config.learn.action_items.remind_every if again else None)
+        if t
+    ]
     return min(found) if found else None
 
 

@@ -28,4 +28,6 @@ def mark_review_done(
         )
     if incident.review_done:
         return incident
-    return service.mark_review_done(incident.number, actor, link or f"/v1/incidents/{name}/postmortem")
+    return service.mark_review_done(
+        incident.number, actor, link or f"/v1/incidents/{name}/postmortem"
+    )

@@ -21,9 +21,9 @@ from tripwire.flags.service import seed_declared
 from tripwire.ingest.admission import Admission
 from tripwire.ingest.genai_join import JoinLimits, JoinWorker
 from tripwire.ingest.retention import Retention
+from tripwire.learn.action_items import HOOK as ACTION_ITEM_REMINDERS
 from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.follower import Follower, Timers, new_holder
-from tripwire.learn.action_items import HOOK as ACTION_ITEM_REMINDERS
 from tripwire.pipeline.replay import Prepared, Progress, ReplayResult, replay
 from tripwire.pipeline.stage import Stage, close_stages
 from tripwire.respond.exposure import ExposureMemo, ExposureOf, exposure

@@ -35,7 +35,7 @@ def run_promptfoo(tmp_path: Path, suite: Path, base_url: str) -> tuple[int, dict
     path.write_text(yaml.safe_dump(config))
     out = tmp_path / "out.json"
     out.unlink(missing_ok=True)
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [
             str(promptfoo()),
             "eval",
@@ -46,7 +46,7 @@ def run_promptfoo(tmp_path: Path, suite: Path, base_url: str) -> tuple[int, dict
             "--no-progress-bar",
             "-o",
             str(out),
-        ],  # fmt: skip
+        ],
         env=quiet_env(tmp_path / "promptfoo-home"),
         capture_output=True,
         text=True,

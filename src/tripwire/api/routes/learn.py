@@ -166,9 +166,7 @@ def incident_action_items(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
     )
 
 
-@router.patch(
-    "/v1/incidents/{ident}/action-items/{item_id}", dependencies=[requires("respond")]
-)
+@router.patch("/v1/incidents/{ident}/action-items/{item_id}", dependencies=[requires("respond")])
 def edit_action_item(
     ident: str, item_id: int, body: ActionItemPatch, runtime: RuntimeDep
 ) -> dict[str, Any]:

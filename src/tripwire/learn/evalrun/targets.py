@@ -47,7 +47,8 @@ class Prompt:
 
 
 class Target(Protocol):
-    label: str
+    @property
+    def label(self) -> str: ...
 
     def answer(self, prompt: Prompt) -> str: ...
 
@@ -66,7 +67,9 @@ class OpenAITarget:
     def answer(self, prompt: Prompt) -> str:
         messages = [{"role": "system", "content": SYSTEM}]
         if prompt.context:
-            messages.append({"role": "system", "content": "Context:\n" + "\n\n".join(prompt.context)})
+            messages.append(
+                {"role": "system", "content": "Context:\n" + "\n\n".join(prompt.context)}
+            )
         messages.append({"role": "user", "content": prompt.input})
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         body = {"model": self.model, "messages": messages, "temperature": 0}
@@ -111,7 +114,7 @@ class CommandTarget:
             "TRIPWIRE_EVAL_CONTEXT": json.dumps(list(prompt.context)),
         }
         try:
-            done = subprocess.run(  # noqa: S603 - the operator's own command, not user input
+            done = subprocess.run(
                 self.argv,
                 input=prompt.as_text(),
                 capture_output=True,
@@ -137,7 +140,9 @@ def parse_target(spec: str, env: Mapping[str, str], timeout: float = 60.0) -> Ta
     if kind == "openai" and rest:
         base, _, model = rest.partition("#")
         if not base.startswith(("http://", "https://")):
-            raise BadTarget("openai target: give a URL, e.g. openai:https://api.openai.com/v1#gpt-4o")
+            raise BadTarget(
+                "openai target: give a URL, e.g. openai:https://api.openai.com/v1#gpt-4o"
+            )
         key = next((env[k] for k in KEY_VARIABLES if env.get(k)), None)
         return OpenAITarget(base, model or DEFAULT_MODEL, key, timeout)
     if kind == "cmd" and rest:

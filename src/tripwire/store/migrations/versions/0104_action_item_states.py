@@ -21,9 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("action_items") as batch:
         batch.add_column(sa.Column("updated_at", tripwire.store.base.UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("done_at", tripwire.store.base.UTCDateTime(), nullable=True))
-        batch.add_column(
-            sa.Column("reminded_at", tripwire.store.base.UTCDateTime(), nullable=True)
-        )
+        batch.add_column(sa.Column("reminded_at", tripwire.store.base.UTCDateTime(), nullable=True))
         batch.create_index("ix_action_items_due", ["status", "due_at"])
 
 
