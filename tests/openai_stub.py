@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 class Stub:
     answer: str
     url: str = ""
+    delay: float = 0.0  # seconds before each answer, to stand in for a remote model
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
 
@@ -25,6 +27,7 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             stub.requests.append(body)
+            time.sleep(stub.delay)
             stub.headers.append(dict(self.headers))
             if not self.path.endswith("/chat/completions"):
                 self.send_response(404)
@@ -58,8 +61,8 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def openai_stub(answer: str) -> Iterator[Stub]:
-    stub = Stub(answer)
+def openai_stub(answer: str, delay: float = 0.0) -> Iterator[Stub]:
+    stub = Stub(answer, delay=delay)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stub))
     stub.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

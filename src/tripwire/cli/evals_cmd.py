@@ -32,6 +32,9 @@ UseCaseOption = Annotated[str | None, typer.Option("--use-case", help="only this
 TimeoutOption = Annotated[
     float, typer.Option("--timeout", min=1, max=3600, help="seconds per answer")
 ]
+ConcurrencyOption = Annotated[
+    int, typer.Option("--concurrency", min=1, max=64, help="answers asked at once")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 AllowEmpty = Annotated[
     bool, typer.Option("--allow-empty", help="pass when no case is stored (default: exit 2)")
@@ -100,13 +103,14 @@ def run(
     incident: IncidentOption = None,
     use_case: UseCaseOption = None,
     timeout: TimeoutOption = 60.0,
+    concurrency: ConcurrencyOption = 4,
     as_json: JsonOption = False,
     allow_empty: AllowEmpty = False,
     config: ConfigOption = None,
 ) -> None:
     """Ask the target every incident test case and show how each answer fares."""
     chosen, cases = _prepare(config, target, incident, use_case, timeout, allow_empty)
-    results = run_suite(cases, chosen)
+    results = run_suite(cases, chosen, concurrency=concurrency)
     if as_json:
         body = {"gate": gate_result(results, chosen), "results": [r.as_json() for r in results]}
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
@@ -120,13 +124,14 @@ def gate(
     incident: IncidentOption = None,
     use_case: UseCaseOption = None,
     timeout: TimeoutOption = 60.0,
+    concurrency: ConcurrencyOption = 4,
     as_json: JsonOption = False,
     allow_empty: AllowEmpty = False,
     config: ConfigOption = None,
 ) -> None:
     """Exit 0 when the candidate passes every incident case, 1 when one fails (named)."""
     chosen, cases = _prepare(config, target, incident, use_case, timeout, allow_empty)
-    results = run_suite(cases, chosen, None if as_json else _progress)
+    results = run_suite(cases, chosen, None if as_json else _progress, concurrency)
     verdict = gate_result(results, chosen)
     if as_json:
         typer.echo(json.dumps(verdict, indent=2, ensure_ascii=False))

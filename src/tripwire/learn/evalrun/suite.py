@@ -4,6 +4,7 @@ verdict a deploy pipeline acts on (and that a `change` event may carry as `eval_
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -105,14 +106,21 @@ def run_suite(
     cases: Iterable[Case],
     target: Target,
     progress: Callable[[CaseResult], None] | None = None,
+    concurrency: int = 1,
 ) -> list[CaseResult]:
-    results = []
-    for case in cases:
+    """Every case's result, in the cases' order; up to `concurrency` answers at once (a remote
+    model spends most of the time waiting)."""
+
+    def one(case: Case) -> CaseResult:
         result = run_case(case, target)
-        results.append(result)
         if progress is not None:
             progress(result)
-    return results
+        return result
+
+    if concurrency <= 1:
+        return [one(c) for c in cases]
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="evals") as pool:
+        return list(pool.map(one, cases))
 
 
 def gate_result(results: list[CaseResult], target: Target) -> dict[str, Any]:
