@@ -13,6 +13,7 @@ from rich.table import Table
 
 from tripwire.cli.common import ConfigOption, fail, open_runtime
 from tripwire.domain.incidents import INCIDENT_TYPES, SEVERITIES, STATUSES, Action
+from tripwire.learn import review
 from tripwire.respond import queries
 from tripwire.respond.service import Conflict, IncidentService, NewIncident, NotFound
 from tripwire.respond.views import detail_json, summary_json
@@ -163,8 +164,8 @@ for _name, _action in (
 def review_done(
     ident: str, by: By = "cli", link: str | None = None, config: ConfigOption = None
 ) -> None:
-    """Mark the post-incident review done (lets a P0/P1 incident close)."""
-    _change(config, lambda s: s.mark_review_done(ident, by, link))
+    """Confirm the review; refused unless the post-mortem is completed (`postmortem complete`)."""
+    _change(config, lambda s: review.mark_review_done(s, ident, by, link))
     typer.echo(f"{ident}: review marked done")
 
 

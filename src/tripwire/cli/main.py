@@ -8,9 +8,11 @@ import typer
 
 import tripwire
 from tripwire.cli import (
+    action_items_cmd,
     config_cmd,
     data_cmd,
     deadletter_cmd,
+    evals_cmd,
     evaluate_cmd,
     incidents_cmd,
     learn_cmd,
@@ -46,8 +48,9 @@ app.command("classify-tickets")(evaluate_cmd.classify_tickets)
 app.add_typer(evaluate_cmd.tickets_app, name="tickets")
 app.add_typer(flags_app, name="flags")
 app.add_typer(learn_cmd.postmortem_app, name="postmortem")
-app.add_typer(learn_cmd.evals_app, name="evals")
+app.add_typer(evals_cmd.evals_app, name="evals")  # learn_cmd's export, with run and gate
 app.command("readiness")(learn_cmd.readiness)
+app.add_typer(action_items_cmd.app, name="action-items")
 app.add_typer(data_cmd.app, name="data")
 
 

@@ -15,6 +15,7 @@ from tripwire.config.communicate import CommunicateConfig
 from tripwire.config.costs import CostsConfig
 from tripwire.config.evaluate import EvaluateConfig
 from tripwire.config.flags import FlagsConfig
+from tripwire.config.learn import LearnConfig
 from tripwire.config.monitors import MonitorsConfig
 from tripwire.config.playbooks import PlaybooksConfig
 from tripwire.config.respond import RespondConfig
@@ -34,6 +35,7 @@ class TripwireConfig(BaseModel):
     playbooks: PlaybooksConfig = PlaybooksConfig()
     communicate: CommunicateConfig = Field(default_factory=CommunicateConfig)
     costs: CostsConfig = Field(default_factory=CostsConfig)
+    learn: LearnConfig = Field(default_factory=LearnConfig)
 
     @model_validator(mode="after")
     def _user_channel(self) -> TripwireConfig:

@@ -199,6 +199,28 @@ ChangeKind = Literal[
 ]
 
 
+class EvalGateCase(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    case: StrictInt | Name
+    incident_id: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+class EvalGate(BaseModel):
+    """The incident test suite's verdict on this change (what `tripwire evals gate --json`
+    prints), so the deployment log shows whether the change passed the incident cases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    status: Literal["passed", "failed"]
+    target: Name | None = None
+    cases: TokenCount | None = None
+    passed: TokenCount | None = None
+    failed: TokenCount | None = None
+    skipped: TokenCount | None = None
+    failing: Annotated[list[EvalGateCase], Field(max_length=100)] = []
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
 class ChangeEvent(_EventBase):
     """One entry of the deployment log; without `use_case` it affects every use case."""
 
@@ -211,6 +233,7 @@ class ChangeEvent(_EventBase):
     description: Text | None = None
     author: Name | None = None
     rollback: FlagRollback | WebhookRollback | None = None
+    eval_gate: EvalGate | None = None
 
 
 class ScoreEvent(_EventBase):

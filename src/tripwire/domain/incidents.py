@@ -90,7 +90,10 @@ def allowed(status: Status, action: Action, severity: Severity, review_done: boo
         if status != "resolved":
             return "only a resolved incident can be closed; resolve it first"
         if severity in REVIEW_REQUIRED and not review_done:
-            return f"a {severity} incident closes only after its post-incident review is done"
+            return (
+                f"a {severity} incident closes only after its post-incident review is done: "
+                "complete its post-mortem (root cause, an action item, an eval case)"
+            )
     return None
 
 

@@ -41,6 +41,16 @@ def changes_before(
                 "previous_version": payload.get("previous_version"),
                 "description": payload.get("description"),
                 "use_case": payload.get("use_case"),
+                "eval_gate": payload.get("eval_gate"),
             }
         )
     return grouped
+
+
+def eval_gate_of(session: Session, change_id: str) -> dict[str, Any] | None:
+    """The incident-suite verdict a change event carried (`eval_gate`), if any."""
+    payload = session.scalar(
+        select(EventRow.payload).where(EventRow.id == change_id, EventRow.type == "change")
+    )
+    gate = payload.get("eval_gate") if payload else None
+    return dict(gate) if isinstance(gate, dict) else None

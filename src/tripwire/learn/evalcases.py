@@ -15,19 +15,20 @@ from tripwire.store.tables.events import EventRow
 from tripwire.store.tables.learn import EvalCaseRow
 from tripwire.store.tables.respond import IncidentRow
 
-ASSERTION_TYPES = (
+# Deterministic types run in `tripwire evals run` (see learn/evalrun/checks.py) and may be
+# negated with `not-`; the model-graded ones run under promptfoo from the export.
+CHECKED_TYPES = (
     "contains",
-    "not-contains",
     "icontains",
-    "not-icontains",
     "equals",
+    "starts-with",
     "regex",
     "is-json",
-    "llm-rubric",
-    "factuality",
-    "similar",
-    "moderation",
+    "is-refusal",
+    "grounded",
 )
+GRADED_TYPES = ("llm-rubric", "factuality", "similar", "moderation")
+ASSERTION_TYPES = CHECKED_TYPES + tuple(f"not-{t}" for t in CHECKED_TYPES) + GRADED_TYPES
 Format = Literal["promptfoo", "deepeval", "langfuse"]
 
 
@@ -140,9 +141,21 @@ def _promptfoo(case: EvalCaseRow, incident: IncidentRow) -> dict[str, Any]:
     return {
         "description": case.description,
         "vars": variables,
-        "assert": case.assertions,
+        "assert": [_promptfoo_assertion(a) for a in case.assertions],
         "metadata": _meta(case, incident),
     }
+
+
+def _promptfoo_assertion(assertion: dict[str, Any]) -> dict[str, Any]:
+    """Tripwire's own `grounded` is promptfoo's `context-faithfulness` (judged by a model
+    there, by the built-in groundedness evaluator in `tripwire evals run`)."""
+    kind = str(assertion.get("type", ""))
+    negated, base = (True, kind[4:]) if kind.startswith("not-") else (False, kind)
+    if base != "grounded":
+        return assertion
+    found = {**assertion, "type": ("not-" if negated else "") + "context-faithfulness"}
+    found.setdefault("threshold", 0.7)
+    return found
 
 
 def _deepeval(case: EvalCaseRow, incident: IncidentRow) -> dict[str, Any]:

@@ -7,7 +7,7 @@ incident's post-incident review done, which lets P0/P1 incidents close.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -146,6 +146,7 @@ def add_action_item(
     owner: str | None,
     clock: Clock,
     due_days: int | None = None,
+    due_at: datetime | None = None,
 ) -> ActionItemRow:
     now = clock.now()
     item = ActionItemRow(
@@ -153,9 +154,10 @@ def add_action_item(
         title=title,
         kind=kind,
         owner=owner,
-        due_at=now + timedelta(days=due_days) if due_days else None,
+        due_at=due_at or (now + timedelta(days=due_days) if due_days else None),
         status="open",
         created_at=now,
+        updated_at=now,
     )
     session.add(item)
     session.flush()

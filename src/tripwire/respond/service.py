@@ -21,6 +21,7 @@ from tripwire.domain.incidents import (
 )
 from tripwire.respond import queries
 from tripwire.respond.acks import add_ack
+from tripwire.respond.closing import close_refused
 from tripwire.respond.core import Conflict, NotFound
 from tripwire.respond.escalation import first_step
 from tripwire.respond.ids import incident_id
@@ -260,6 +261,8 @@ class IncidentService(Records):
             )
         except IllegalTransition as exc:
             raise Conflict(f"{incident_id(incident.number)}: {exc}") from None
+        if action == "close" and (why := close_refused(self.session, incident, self.config.learn)):
+            raise Conflict(why)
         incident.status = new.status
         incident.acknowledged_at, incident.mitigated_at = new.acknowledged_at, new.mitigated_at
         incident.resolved_at, incident.closed_at = new.resolved_at, new.closed_at

@@ -22,6 +22,7 @@ from tripwire.flags.service import seed_declared
 from tripwire.ingest.admission import Admission
 from tripwire.ingest.genai_join import JoinLimits, JoinWorker
 from tripwire.ingest.retention import Retention
+from tripwire.learn.action_items import HOOK as ACTION_ITEM_REMINDERS
 from tripwire.notify.worker import OutboxWorker
 from tripwire.pipeline.follower import Follower, Timers, new_holder
 from tripwire.pipeline.replay import Prepared, Progress, ReplayResult, replay
@@ -44,8 +45,8 @@ INGEST_PRIORITY_WAIT = 0.1  # seconds a pipeline step waits for ingest at most
 
 def default_hooks() -> list[IncidentHook]:
     """The hooks Tripwire ships: playbooks (and the change attribution they run), and the
-    follow-up to affected users after resolution."""
-    return [PLAYBOOKS, USER_FOLLOW_UP]
+    follow-up to affected users after resolution, and the reminders of due action items."""
+    return [PLAYBOOKS, USER_FOLLOW_UP, ACTION_ITEM_REMINDERS]
 
 
 @dataclass

@@ -20,6 +20,7 @@ from tripwire.domain.clock import isoformat_z
 from tripwire.domain.events import parse_rfc3339
 from tripwire.domain.incidents import SEVERITIES
 from tripwire.flags.service import kill_switches
+from tripwire.learn.changes import eval_gate_of
 from tripwire.respond.attribution.query import load_change, load_changes
 from tripwire.respond.views import detail_json
 from tripwire.store import playbooks as playbook_store
@@ -132,6 +133,7 @@ def suspects_view(session: Session, suspects: list[dict[str, Any]]) -> list[dict
                 "version": change.version if change else None,
                 "previous_version": change.previous_version if change else None,
                 "rollback": change.rollback if change else None,
+                "eval_gate": eval_gate_of(session, str(s.get("change_id", ""))) if change else None,
             }
         )
     return out

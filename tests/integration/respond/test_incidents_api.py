@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import T0, Cast
 from tests.integration.respond.conftest import alert, feed, tick
+from tests.learn_helpers import add_case, complete_postmortem
 from tripwire.domain.clock import ManualClock
 from tripwire.runtime.wiring import Runtime
 
@@ -70,12 +71,11 @@ def test_a_p1_closes_only_after_its_review(api: TestClient, crew: Cast) -> None:
     r = api.post("/v1/incidents/INC-1/close", json={}, headers=auth)
     assert r.status_code == 409
     assert "post-incident review" in r.json()["error"]
-    assert (
-        api.post(
-            "/v1/incidents/INC-1/review", json={"link": "https://wiki/pm"}, headers=auth
-        ).status_code
-        == 200
-    )
+    # the review is done only through a completed post-mortem (which needs an eval case)
+    r = api.post("/v1/incidents/INC-1/review", json={"link": "https://wiki/pm"}, headers=auth)
+    assert r.status_code == 409
+    add_case(api, crew, "INC-1")
+    complete_postmortem(api, crew, "INC-1")
     r = api.post("/v1/incidents/INC-1/close", json={}, headers=auth)
     assert r.json()["status"] == "closed"
 
@@ -87,6 +87,7 @@ def test_a_closed_incident_is_not_raised_to_p1_without_its_review(
     declare(api, crew, severity="P2")
     auth = crew.auth("respond")
     api.post("/v1/incidents/INC-1/resolve", json={}, headers=auth)
+    add_case(api, crew, "INC-1")
     api.post("/v1/incidents/INC-1/close", json={}, headers=auth)
     r = api.post(
         "/v1/incidents/INC-1/severity",
@@ -95,7 +96,7 @@ def test_a_closed_incident_is_not_raised_to_p1_without_its_review(
     )
     assert r.status_code == 409
     assert "complete the review first" in r.json()["error"]
-    api.post("/v1/incidents/INC-1/review", json={}, headers=auth)
+    complete_postmortem(api, crew, "INC-1")
     r = api.post(
         "/v1/incidents/INC-1/severity",
         json={"severity": "P0", "reason": "harm found"},

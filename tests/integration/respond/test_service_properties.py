@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tripwire.domain.clock import ManualClock
 from tripwire.domain.incidents import STATUSES
+from tripwire.learn import evalcases
 from tripwire.respond import queries
 from tripwire.respond.service import Conflict, IncidentService, NewIncident
 from tripwire.runtime.wiring import Runtime
@@ -42,9 +43,12 @@ def test_random_actions_keep_the_incident_legal(
     with rt.db.session() as session:
         service = rt.incidents(session, clock)
         now = clock.now()
-        number = service.open(
+        incident = service.open(
             NewIncident("availability", "t", "uc", now, now, severity=severity)  # type: ignore[arg-type]
-        ).number
+        )
+        number = incident.number
+        # Every incident needs a test case to close; with one, closing stays reachable here.
+        evalcases.add_case(session, incident, evalcases.CaseIn(input="q", output="a"), "p", clock)
     for step, action in enumerate(actions):
         clock.advance(timedelta(seconds=30))
         with rt.db.session() as session:

@@ -24,6 +24,7 @@ from tripwire.domain.incidents import (
     IncidentType,
     Severity,
 )
+from tripwire.learn import review
 from tripwire.respond import queries, stakeholders, work
 from tripwire.respond.service import Conflict, IncidentService, NewIncident, NotFound
 from tripwire.respond.views import detail_json, summary_json
@@ -324,5 +325,5 @@ def notify_stakeholders(
 
 @router.post("/v1/incidents/{ident}/review", dependencies=[requires("respond")])
 def review_done(ident: str, body: ReviewIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
-    """Mark the post-incident review (post-mortem) done, which lets a P0/P1 incident close."""
-    return run(runtime, lambda s: s.mark_review_done(ident, who, body.link))
+    """Confirm the review; 409 unless the incident's post-mortem is completed."""
+    return run(runtime, lambda s: review.mark_review_done(s, ident, who, body.link))

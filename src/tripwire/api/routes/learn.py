@@ -7,14 +7,14 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from tripwire.api.auth import requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
-from tripwire.learn import evalcases, postmortem
+from tripwire.learn import action_items, evalcases, postmortem
 from tripwire.learn.readiness import run_checks
 from tripwire.learn.views import case_json, item_json, postmortem_json
 from tripwire.respond.service import IncidentService, NotFound
@@ -41,11 +41,23 @@ class PostmortemEdit(_Body):
     lessons: Text | None = None
 
 
+Owner = Annotated[str, Field(max_length=256)]
+ItemStatus = Literal["open", "in_progress", "done", "wont_do"]
+
+
 class ActionItemIn(_Body):
     title: Text
     kind: Literal["prevent", "detect", "mitigate", "process"] = "prevent"
-    owner: Annotated[str, Field(max_length=256)] | None = None
+    owner: Owner | None = None
     due_days: Annotated[int, Field(ge=1, le=365)] | None = None
+    due_at: AwareDatetime | None = None  # wins over due_days; neither: learn.action_items default
+
+
+class ActionItemPatch(_Body):
+    title: Text | None = None
+    owner: Owner | None = None  # "" clears it
+    status: ItemStatus | None = None
+    due_at: AwareDatetime | None = None  # null (explicitly) removes the due date
 
 
 class Assertion(BaseModel):
@@ -129,15 +141,70 @@ def complete_postmortem(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
     "/v1/incidents/{ident}/action-items", status_code=201, dependencies=[requires("respond")]
 )
 def add_action_item(ident: str, body: ActionItemIn, runtime: RuntimeDep) -> dict[str, Any]:
+    days = body.due_days or runtime.config.learn.action_items.default_due_days
     return _with_incident(
         runtime,
         ident,
         lambda s, svc, i: item_json(
             postmortem.add_action_item(
-                s, i.number, body.title, body.kind, body.owner, runtime.clock, body.due_days
-            )
+                s, i.number, body.title, body.kind, body.owner, runtime.clock, days, body.due_at
+            ),
+            runtime.clock.now(),
         ),
     )
+
+
+@router.get("/v1/incidents/{ident}/action-items", dependencies=[requires("read")])
+def incident_action_items(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
+    now = runtime.clock.now()
+    return _with_incident(
+        runtime,
+        ident,
+        lambda s, svc, i: {
+            "action_items": [item_json(a, now) for a in postmortem.action_items(s, i.number)]
+        },
+    )
+
+
+@router.patch("/v1/incidents/{ident}/action-items/{item_id}", dependencies=[requires("respond")])
+def edit_action_item(
+    ident: str, item_id: int, body: ActionItemPatch, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Change the owner, due date, title or state (open, in_progress, done, wont_do)."""
+    change = action_items.ItemChange(
+        title=body.title,
+        owner=body.owner,
+        status=body.status,
+        due_at=body.due_at,
+        clear_due="due_at" in body.model_fields_set and body.due_at is None,
+    )
+
+    def work(s: Session, svc: IncidentService, i: IncidentRow) -> dict[str, Any]:
+        try:
+            item = action_items.get_item(s, i, item_id)
+        except LookupError as exc:
+            raise ApiError(404, str(exc)) from None
+        return item_json(action_items.update_item(svc, i, item, change, "api"), svc.clock.now())
+
+    return _with_incident(runtime, ident, work)
+
+
+@router.get("/v1/action-items", dependencies=[requires("read")])
+def all_action_items(
+    runtime: RuntimeDep,
+    owner: Annotated[str, Query(max_length=256)] | None = None,
+    status: ItemStatus | None = None,
+    overdue: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
+) -> dict[str, Any]:
+    """Every incident's action items, soonest due first; `overdue=true` keeps unfinished
+    items past their due date."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        found = action_items.list_items(
+            session, owner=owner, status=status, overdue_at=now if overdue else None, limit=limit
+        )
+        return {"action_items": [item_json(a, now) for a in found]}
 
 
 @router.post(

@@ -27,7 +27,8 @@ class PostmortemRow(Base):
 
 class ActionItemRow(Base):
     """Something to change so the incident does not happen again; `kind` prevent | detect |
-    mitigate | process; `status` open | done."""
+    mitigate | process; `status` open | in_progress | done | wont_do. An unfinished item past
+    `due_at` reminds its owner (`reminded_at` is the last reminder)."""
 
     __tablename__ = "action_items"
 
@@ -39,8 +40,14 @@ class ActionItemRow(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_action_items_incident", "incident"),)
+    __table_args__ = (
+        Index("ix_action_items_incident", "incident"),
+        Index("ix_action_items_due", "status", "due_at"),
+    )
 
 
 class EvalCaseRow(Base):

@@ -91,6 +91,7 @@ def _change(ident: str, ts: Any, use_case: str | None, payload: dict[str, Any]) 
         "description": payload.get("description"),
         "author": payload.get("author"),
         "rollback": bool(payload.get("rollback")),
+        "eval_gate": payload.get("eval_gate"),
     }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tripwire.domain.incidents import Action
 from tripwire.flags import service as flags
 from tripwire.flags.model import FlagInvalid
-from tripwire.learn import postmortem
+from tripwire.learn import postmortem, review
 from tripwire.respond import work
 from tripwire.respond.playbooks.flips import change_flag
 from tripwire.respond.playbooks.manual import roll_back_suspect
@@ -24,7 +24,12 @@ from tripwire.web.routes.incidents import render
 from tripwire.web.session import RespondViewer, Viewer, runtime_of
 
 router = APIRouter(include_in_schema=False)
-STEPS: dict[str, Action] = {"ack": "acknowledge", "mitigate": "mitigate", "resolve": "resolve"}
+STEPS: dict[str, Action] = {
+    "ack": "acknowledge",
+    "mitigate": "mitigate",
+    "resolve": "resolve",
+    "close": "close",
+}
 MAX_TEXT = 10_000
 MAX_REASON = 2000
 Text = Annotated[str, Form(max_length=MAX_TEXT)]
@@ -171,9 +176,19 @@ def open_postmortem(request: Request, ident: str, viewer: RespondViewer) -> Resp
     return RedirectResponse(f"/ui/postmortems/{ident}", status_code=303)
 
 
+@router.post("/ui/incidents/{ident}/review", response_class=HTMLResponse)
+def review_done(request: Request, ident: str, viewer: RespondViewer) -> Response:
+    """Confirm the review; refused (with what to do) unless the post-mortem is completed."""
+
+    def change(session: Session, runtime: Runtime) -> None:
+        review.mark_review_done(runtime.incidents(session), ident, viewer.name)
+
+    return _do(request, viewer, ident, change, "Review marked done.")
+
+
 @router.post("/ui/incidents/{ident}/{action}", response_class=HTMLResponse)
 def step(request: Request, ident: str, action: str, viewer: RespondViewer) -> Response:
-    """Acknowledge, mitigate or resolve."""
+    """Acknowledge, mitigate, resolve or close (closing follows the post-incident rules)."""
     chosen = STEPS.get(action)
     if chosen is None:
         return render(request, viewer, ident, error=f"Unknown action {action[:40]!r}.", status=404)

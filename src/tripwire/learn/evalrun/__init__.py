@@ -1,0 +1,1 @@
+"""Running the incident test cases against a candidate: targets, checks, the suite, the gate."""
