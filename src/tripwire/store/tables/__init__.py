@@ -14,6 +14,7 @@ from tripwire.store.tables import (
     respond,
     runtime,
     sessions,
+    statuspage,
     tokens,
 )
 
@@ -28,5 +29,6 @@ __all__ = [
     "respond",
     "runtime",
     "sessions",
+    "statuspage",
     "tokens",
 ]
