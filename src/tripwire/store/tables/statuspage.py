@@ -65,7 +65,7 @@ class MaintenanceRow(Base):
 
 class SubscriberRow(Base):
     """Someone following the page: `kind` email | webhook, `target` the address or URL.
-    `token_hash` identifies the confirm/unsubscribe link (the token itself is never stored);
+    `nonce` goes into its confirm and unsubscribe links (derived from the installation key);
     e-mail subscribers get updates only once `confirmed_at` is set."""
 
     __tablename__ = "public_subscribers"
@@ -74,6 +74,6 @@ class SubscriberRow(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(2048))
-    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    nonce: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -55,11 +55,11 @@ def upgrade() -> None:
         ),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("target", sa.String(length=2048), nullable=False),
-        sa.Column("token_hash", sa.String(length=128), nullable=False),
+        sa.Column("nonce", sa.String(length=128), nullable=False),
         sa.Column("created_at", tripwire.store.base.UTCDateTime(), nullable=False),
         sa.Column("confirmed_at", tripwire.store.base.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_public_subscribers")),
-        sa.UniqueConstraint("token_hash", name=op.f("uq_public_subscribers_token_hash")),
+        sa.UniqueConstraint("nonce", name=op.f("uq_public_subscribers_nonce")),
     )
     with op.batch_alter_table("public_subscribers", schema=None) as batch_op:
         batch_op.create_index("ix_public_subscribers_kind_target", ["kind", "target"], unique=True)

@@ -1,0 +1,78 @@
+"""Per-component history: the worst published status of each UTC day, and uptime.
+
+Each public update records every component's status from that moment on; an incident's
+resolution (or the end of the window) sets them back to operational. Uptime weighs a major
+outage fully and a partial outage at 30 %, as Atlassian Statuspage does; degraded performance
+and maintenance do not count as downtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from tripwire.communicate.statuspage import PublicIncident, worst_of
+from tripwire.domain.clock import as_utc
+
+WEIGHT = {"major_outage": 1.0, "partial_outage": 0.3}
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    day: date
+    status: str
+    downtime_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentHistory:
+    component: str
+    days: list[Day]
+    uptime: float  # percent over the window, two decimals
+
+
+def _spans(
+    incident: PublicIncident, component: str, now: datetime
+) -> list[tuple[datetime, datetime, str]]:
+    """(start, end, status) while `component` was not operational in this incident."""
+    end_of = as_utc(incident.resolved_at) if incident.resolved_at else now
+    spans: list[tuple[datetime, datetime, str]] = []
+    ups = list(incident.updates)
+    for i, update in enumerate(ups):
+        status = update.components.get(component, "operational")
+        if status == "operational":
+            continue
+        start = as_utc(update.at)
+        end = as_utc(ups[i + 1].at) if i + 1 < len(ups) else end_of
+        if end > start:
+            spans.append((start, min(end, end_of), status))
+    return spans
+
+
+def history(
+    component: str, incidents: Sequence[PublicIncident], now: datetime, days: int
+) -> ComponentHistory:
+    """The last `days` UTC days up to today, oldest first."""
+    now = as_utc(now)
+    today = now.date()
+    first = today - timedelta(days=days - 1)
+    spans = [s for i in incidents for s in _spans(i, component, now)]
+    result: list[Day] = []
+    downtime_total = 0.0
+    for n in range(days):
+        day = first + timedelta(days=n)
+        start = datetime.combine(day, time(), tzinfo=now.tzinfo)
+        end = min(start + DAY, now)
+        statuses, down = [], 0.0
+        for s_start, s_end, status in spans:
+            overlap = (min(s_end, end) - max(s_start, start)).total_seconds()
+            if overlap > 0:
+                statuses.append(status)
+                down += overlap / 60 * WEIGHT.get(status, 0.0)
+        downtime_total += down
+        result.append(Day(day, worst_of(statuses), round(down)))
+    window = (now - datetime.combine(first, time(), tzinfo=now.tzinfo)).total_seconds() / 60
+    uptime = 100.0 if window <= 0 else max(0.0, 100.0 * (1 - downtime_total / window))
+    return ComponentHistory(component, result, round(uptime, 2))
