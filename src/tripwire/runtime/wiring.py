@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
+from tripwire.communicate.autopublish import HOOK as AUTO_PUBLISH
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
@@ -42,8 +43,9 @@ INGEST_PRIORITY_WAIT = 0.1  # seconds a pipeline step waits for ingest at most
 
 
 def default_hooks() -> list[IncidentHook]:
-    """The hooks Tripwire ships: playbooks (and the change attribution they run)."""
-    return [PLAYBOOKS]
+    """The hooks Tripwire ships: playbooks (and the change attribution they run), and the
+    status page's auto-publish (off unless configured)."""
+    return [PLAYBOOKS, AUTO_PUBLISH]
 
 
 @dataclass
