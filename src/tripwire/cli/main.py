@@ -15,6 +15,7 @@ from tripwire.cli import (
     incidents_cmd,
     learn_cmd,
     oncall_cmd,
+    statuspage_cmd,
     tokens,
 )
 from tripwire.cli.demo_cmd import demo
@@ -40,6 +41,7 @@ app.add_typer(config_cmd.app, name="config")
 app.add_typer(deadletter_cmd.app, name="deadletter")
 app.add_typer(incidents_cmd.app, name="incidents")
 app.add_typer(oncall_cmd.app, name="oncall")
+app.add_typer(statuspage_cmd.app, name="status-page")
 app.command("classify-tickets")(evaluate_cmd.classify_tickets)
 app.add_typer(evaluate_cmd.tickets_app, name="tickets")
 app.add_typer(flags_app, name="flags")
