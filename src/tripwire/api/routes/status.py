@@ -174,7 +174,24 @@ def cancel(ident: int, runtime: RuntimeDep) -> dict[str, Any]:
         return {"id": str(row.id), "cancelled": True}
 
 
-@router.post("/status/subscribers", dependencies=[public()])
+class Subscribed(BaseModel):
+    id: int
+    url: str
+    secret: str = Field(description="whsec_...: verifies the signatures (shown only now)")
+    unsubscribe_url: str
+
+
+class ConfirmationSent(BaseModel):
+    status: str = "confirmation_sent"
+
+
+@router.post(
+    "/status/subscribers",
+    status_code=202,
+    dependencies=[public()],
+    response_model=ConfirmationSent,
+    responses={201: {"model": Subscribed, "description": "a webhook subscriber, active now"}},
+)
 def subscribe(body: SubscribeIn, runtime: RuntimeDep) -> JSONResponse:
     """Follow the page by e-mail (a confirmation link is sent; 202) or by webhook (active at
     once; 201 with the signing secret, shown only now)."""
