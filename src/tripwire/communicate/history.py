@@ -54,25 +54,26 @@ def _spans(
 def history(
     component: str, incidents: Sequence[PublicIncident], now: datetime, days: int
 ) -> ComponentHistory:
-    """The last `days` UTC days up to today, oldest first."""
+    """The last `days` UTC days up to today, oldest first. Each span is added to the days it
+    overlaps only, so the work grows with the incidents, not with incidents x days."""
     now = as_utc(now)
-    today = now.date()
-    first = today - timedelta(days=days - 1)
-    spans = [s for i in incidents for s in _spans(i, component, now)]
-    result: list[Day] = []
-    downtime_total = 0.0
-    for n in range(days):
-        day = first + timedelta(days=n)
-        start = datetime.combine(day, time(), tzinfo=now.tzinfo)
-        end = min(start + DAY, now)
-        statuses, down = [], 0.0
-        for s_start, s_end, status in spans:
-            overlap = (min(s_end, end) - max(s_start, start)).total_seconds()
-            if overlap > 0:
-                statuses.append(status)
-                down += overlap / 60 * WEIGHT.get(status, 0.0)
-        downtime_total += down
-        result.append(Day(day, worst_of(statuses), round(down)))
-    window = (now - datetime.combine(first, time(), tzinfo=now.tzinfo)).total_seconds() / 60
-    uptime = 100.0 if window <= 0 else max(0.0, 100.0 * (1 - downtime_total / window))
+    first = datetime.combine(now.date() - timedelta(days=days - 1), time(), tzinfo=now.tzinfo)
+    statuses: list[list[str]] = [[] for _ in range(days)]
+    down = [0.0] * days
+    for incident in incidents:
+        for s_start, s_end, status in _spans(incident, component, now):
+            s_start, s_end = max(s_start, first), min(s_end, now)
+            index = max(0, (s_start - first).days)
+            while index < days and s_end > first + index * DAY:
+                day_start = first + index * DAY
+                overlap = (min(s_end, day_start + DAY) - max(s_start, day_start)).total_seconds()
+                if overlap > 0:
+                    statuses[index].append(status)
+                    down[index] += overlap / 60 * WEIGHT.get(status, 0.0)
+                index += 1
+    result = [
+        Day((first + n * DAY).date(), worst_of(statuses[n]), round(down[n])) for n in range(days)
+    ]
+    window = (now - first).total_seconds() / 60
+    uptime = 100.0 if window <= 0 else max(0.0, 100.0 * (1 - sum(down) / window))
     return ComponentHistory(component, result, round(uptime, 2))

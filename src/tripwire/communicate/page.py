@@ -54,10 +54,26 @@ class PageView:
 def status_page(
     session: Session, config: StatusPageConfig, clock: Clock, public_url: str
 ) -> PageView:
+    """One read of the window's incidents feeds the summary, the bars and the history."""
     now = clock.now()
-    summary = status_summary(session, config, clock, public_url)
     window = public_incidents(session, now - timedelta(days=config.history_days))
-    bars = [(c, history(c["id"], window, now, config.history_days)) for c in summary["components"]]
+    current = [i for i in window if i.resolved_at is None or i.resolved_at >= now - RESOLVED_WINDOW]
+    summary = build_summary(
+        config,
+        component_ids(config, use_cases(session)),
+        current,
+        maintenance(session, now, MAINTENANCE_HORIZON),
+        now,
+        public_url.rstrip("/") + "/status",
+    )
+    touching: dict[str, list[PublicIncident]] = {}
+    for incident in window:
+        for key in {k for u in incident.updates for k in u.components}:
+            touching.setdefault(key, []).append(incident)
+    bars = [
+        (c, history(c["id"], touching.get(c["id"], []), now, config.history_days))
+        for c in summary["components"]
+    ]
     names = {c["id"]: display_name(config, c["id"]) for c in summary["components"]}
     shown = {i["id"] for i in summary["incidents"]}
     past = [incident_json(i, names) for i in _resolved(window) if i.id not in shown]

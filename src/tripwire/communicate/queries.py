@@ -58,15 +58,16 @@ def as_public(session: Session, rows: Sequence[PublicIncidentRow]) -> list[Publi
 def _updates(session: Session, ids: list[int]) -> dict[int, list[PublicUpdate]]:
     if not ids:
         return {}
-    rows = session.scalars(
-        select(PublicUpdateRow)
-        .where(PublicUpdateRow.public_incident.in_(ids))
-        .order_by(PublicUpdateRow.created_at, PublicUpdateRow.id)
+    u = PublicUpdateRow
+    rows = session.execute(
+        select(u.public_incident, u.id, u.status, u.body, u.created_at, u.components)
+        .where(u.public_incident.in_(ids))
+        .order_by(u.created_at, u.id)
     )
     found: dict[int, list[PublicUpdate]] = {}
-    for u in rows:
-        found.setdefault(u.public_incident, []).append(
-            PublicUpdate(str(u.id), u.status, u.body, u.created_at, dict(u.components or {}))
+    for owner, ident, status, body, at, components in rows:
+        found.setdefault(owner, []).append(
+            PublicUpdate(str(ident), status, body, at, dict(components or {}))
         )
     return found
 
