@@ -130,11 +130,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
     components = [f"uc-{i}" for i in range(args.components)]
-    config = parse_config({"communicate": {"status_page": {
+    mail = {"type": "email", "host": "127.0.0.1", "from": "s@x.org"}
+    page = {
         "components": {c: {"name": c.upper()} for c in components},
-        "subscribers": {"email_channel": "mail"}}},
-        "respond": {"channels": {"mail": {"type": "email", "host": "127.0.0.1", "from": "s@x.org"}}},
-        "playbooks": {"enabled": False}})  # fmt: skip
+        "subscribers": {"email_channel": "mail"},
+    }
+    config = parse_config(
+        {
+            "communicate": {"status_page": page},
+            "respond": {"channels": {"mail": mail}},
+            "playbooks": {"enabled": False},
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
         clock = ManualClock(NOW - timedelta(days=91))
         settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'sp.db'}", workers=False)
@@ -142,8 +149,9 @@ def main() -> None:
         try:
             started = time.perf_counter()
             build(rt, clock, args.incidents, components)
+            took = time.perf_counter() - started
             print(f"built {args.incidents} published incidents over 90 days on "
-                  f"{args.components} components in {time.perf_counter() - started:.1f} s")  # fmt: skip
+                  f"{args.components} components in {took:.1f} s")  # fmt: skip
             with TestClient(create_app(rt, background=False)) as client:
                 measure("ref: sign-in page /ui/login", "/ui/login", client, args.requests)
                 measure("/status (HTML, 90-day bars)", "/status", client, args.requests)
