@@ -106,11 +106,21 @@ def fan_out(rt: Runtime, subscribers: int) -> None:
         )  # fmt: skip
     with rt.db.session() as session:
         before = session.scalar(select(func.count()).select_from(OutboxRow)) or 0
-        number = rt.incidents(session).open(
-            NewIncident(type="availability", title="x", use_case="uc-0", started_at=NOW,
-                        detected_at=NOW, severity="P1"),
-            "bench",
-        ).number
+        number = (
+            rt.incidents(session)
+            .open(
+                NewIncident(
+                    type="availability",
+                    title="x",
+                    use_case="uc-0",
+                    started_at=NOW,
+                    detected_at=NOW,
+                    severity="P1",
+                ),
+                "bench",
+            )
+            .number
+        )
     started = time.perf_counter()
     with rt.db.session() as session:
         publish(page_context(rt, session), number, "Errors in uc-0", "Investigating.",
@@ -118,8 +128,10 @@ def fan_out(rt: Runtime, subscribers: int) -> None:
     elapsed = time.perf_counter() - started
     with rt.db.session() as session:
         rows = (session.scalar(select(func.count()).select_from(OutboxRow)) or 0) - before
-    print(f"one public update to {subscribers} subscribers: {elapsed * 1000:.0f} ms, "
-          f"{rows} outbox rows ({rows / elapsed:,.0f} rows/s)")
+    print(
+        f"one public update to {subscribers} subscribers: {elapsed * 1000:.0f} ms, "
+        f"{rows} outbox rows ({rows / elapsed:,.0f} rows/s)"
+    )
 
 
 def main() -> None:
