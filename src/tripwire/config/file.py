@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tripwire.config.communicate import CommunicateConfig
 from tripwire.config.costs import CostsConfig
@@ -34,6 +34,17 @@ class TripwireConfig(BaseModel):
     playbooks: PlaybooksConfig = PlaybooksConfig()
     communicate: CommunicateConfig = Field(default_factory=CommunicateConfig)
     costs: CostsConfig = Field(default_factory=CostsConfig)
+
+    @model_validator(mode="after")
+    def _subscriber_mail(self) -> TripwireConfig:
+        name = self.communicate.status_page.subscribers.email_channel
+        channel = self.respond.channels.get(name) if name else None
+        if name and (channel is None or channel.type != "email"):
+            raise ValueError(
+                f"communicate.status_page.subscribers.email_channel: {name!r} is not a "
+                "respond channel of type email"
+            )
+        return self
 
 
 class ConfigError(Exception):
