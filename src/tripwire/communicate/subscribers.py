@@ -40,7 +40,9 @@ def _by_token(ctx: PageContext, value: str, purpose: str) -> Sub | None:
     if not ident.isdigit() or len(value) > 200:
         return None
     sub = ctx.session.get(Sub, int(ident))
-    if sub is None or not hmac.compare_digest(token(ctx.key, sub, purpose), value):
+    expected = token(ctx.key, sub, purpose).encode() if sub is not None else b""
+    # Bytes: compare_digest refuses non-ASCII str, and `value` is whatever the link carried.
+    if sub is None or not hmac.compare_digest(expected, value.encode("utf-8", "replace")):
         return None
     return sub
 
