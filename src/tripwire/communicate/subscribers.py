@@ -37,7 +37,7 @@ def token(key: bytes, sub: Sub | Following, purpose: str) -> str:
 
 def _by_token(ctx: PageContext, value: str, purpose: str) -> Sub | None:
     ident, _, _ = value.partition(".")
-    if not ident.isdigit() or len(value) > 200:
+    if not (ident.isascii() and ident.isdigit()) or len(ident) > 18 or len(value) > 200:
         return None
     sub = ctx.session.get(Sub, int(ident))
     expected = token(ctx.key, sub, purpose).encode() if sub is not None else b""
