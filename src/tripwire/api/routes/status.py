@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -28,6 +28,7 @@ from tripwire.runtime.wiring import Runtime
 router = APIRouter(tags=["status page"])
 T = TypeVar("T")
 Text = Annotated[str, StringConstraints(max_length=10_000)]
+MaintenanceId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 class _Body(BaseModel):
@@ -168,7 +169,7 @@ def schedule(body: MaintenanceIn, request: Request, runtime: RuntimeDep) -> dict
 
 
 @router.delete("/v1/status-page/maintenance/{ident}", dependencies=[requires("respond")])
-def cancel(ident: int, runtime: RuntimeDep) -> dict[str, Any]:
+def cancel(ident: MaintenanceId, runtime: RuntimeDep) -> dict[str, Any]:
     with page_context(runtime) as ctx:
         row = publish.cancel_maintenance(ctx, ident)
         return {"id": str(row.id), "cancelled": True}

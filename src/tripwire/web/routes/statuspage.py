@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
@@ -165,5 +165,7 @@ def schedule(
 
 
 @router.post("/ui/status-page/maintenance/{ident}/cancel", response_class=HTMLResponse)
-def cancel(request: Request, viewer: RespondViewer, ident: int) -> Response:
+def cancel(
+    request: Request, viewer: RespondViewer, ident: Annotated[int, Path(ge=1, le=2**62)]
+) -> Response:
     return _do(request, viewer, lambda ctx: publish.cancel_maintenance(ctx, ident))
