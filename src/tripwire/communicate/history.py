@@ -46,7 +46,8 @@ def _spans(
             continue
         start = as_utc(update.at)
         end = as_utc(ups[i + 1].at) if i + 1 < len(ups) else end_of
-        if end > start:
+        # A status announced just now (zero length so far) still colours today.
+        if end > start or (end == start and incident.resolved_at is None):
             spans.append((start, min(end, end_of), status))
     return spans
 
@@ -64,10 +65,10 @@ def history(
         for s_start, s_end, status in _spans(incident, component, now):
             s_start, s_end = max(s_start, first), min(s_end, now)
             index = max(0, (s_start - first).days)
-            while index < days and s_end > first + index * DAY:
+            while index < days and s_end >= first + index * DAY:
                 day_start = first + index * DAY
                 overlap = (min(s_end, day_start + DAY) - max(s_start, day_start)).total_seconds()
-                if overlap > 0:
+                if overlap > 0 or s_start == s_end == max(s_start, day_start):
                     statuses[index].append(status)
                     down[index] += overlap / 60 * WEIGHT.get(status, 0.0)
                 index += 1

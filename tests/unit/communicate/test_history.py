@@ -38,3 +38,10 @@ def test_other_components_and_open_incidents() -> None:
     chat = history("chat", [ongoing], NOW, days=2)
     assert chat.days[-1].status == "major_outage"
     assert chat.days[-1].downtime_minutes == 60
+
+
+def test_a_status_announced_this_instant_colours_today() -> None:
+    just_now = incident((NOW, {"chat": "degraded_performance"}), resolved=None)
+    chat = history("chat", [just_now], NOW, days=2)
+    assert [d.status for d in chat.days] == ["operational", "degraded_performance"]
+    assert chat.uptime == 100.0
