@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
@@ -28,6 +29,7 @@ from tripwire.store.tables.statuspage import SubscriberRow as Sub
 EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 MAX_URL = 2048
 BATCH = 1000
+RESEND = timedelta(hours=1)
 
 
 def token(key: bytes, sub: Sub | Following, purpose: str) -> str:
@@ -75,9 +77,11 @@ def subscribe_email(ctx: PageContext, address: str) -> None:
     if len(address) > 254 or not EMAIL.match(address):
         raise Invalid("that is not an e-mail address")
     sub = ctx.session.scalar(select(Sub).where(Sub.kind == "email", Sub.target == address))
-    if sub is not None and sub.confirmed_at is not None:
-        return
-    if sub is None:
+    if sub is not None and (sub.confirmed_at is not None or ctx.now - sub.created_at < RESEND):
+        return  # confirmed, or a link went out within the hour: no mail-bombing an address
+    if sub is not None:
+        sub.created_at = ctx.now
+    else:
         _room(ctx)
         sub = _new(ctx, "email", address, confirmed=False)
     link = f"{_base(ctx)}/status/subscribers/confirm?token={token(ctx.key, sub, 'confirm')}"

@@ -23,7 +23,11 @@ HOSTILE_SVG = '"><svg onload=alert(1)>'
 
 
 def declare(client: TestClient, cast: Cast, **body: object) -> str:
-    payload = {"type": "availability", "title": "Chat is slow", "use_case": "support-chat"}
+    payload: dict[str, object] = {
+        "type": "availability",
+        "title": "Chat is slow",
+        "use_case": "support-chat",
+    }
     payload.update(body)
     r = client.post("/v1/incidents", json=payload, headers=cast.auth("respond"))
     assert r.status_code == 201, r.text

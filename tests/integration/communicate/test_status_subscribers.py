@@ -7,6 +7,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from tests.integration.respond.conftest import make_runtime, respond_config
 from tests.live import free_port
@@ -23,6 +25,7 @@ from tripwire.domain.clock import ManualClock
 from tripwire.notify.webhook.signing import verify
 from tripwire.notify.worker import OutboxWorker
 from tripwire.runtime.wiring import Runtime
+from tripwire.store.tables.runtime import OutboxRow
 from tripwire.store.tokens import create_token
 
 
@@ -187,7 +190,7 @@ def test_subscribers_get_every_public_update_by_email_and_signed_webhook(
         assert len(receiver.got) == 2
 
 
-def test_subscriptions_refuse_bad_input(rt: Runtime) -> None:
+def test_subscriptions_refuse_bad_input(rt: Runtime, clock: ManualClock) -> None:
     with TestClient(create_app(rt, background=False)) as client:
         for body in (
             {"email": "not-an-address"},
@@ -200,6 +203,13 @@ def test_subscriptions_refuse_bad_input(rt: Runtime) -> None:
             assert r.status_code == 422, body
         page = client.post("/status/subscribe", data={"email": "pat@example.org"})
         assert "Check your inbox" in page.text
+        # Asking again within the hour sends nothing more (no mail-bombing an address).
+        client.post("/status/subscribers", json={"email": "pat@example.org"})
+        clock.advance(timedelta(hours=2))
+        client.post("/status/subscribers", json={"email": "pat@example.org"})
+        with rt.db.read() as session:
+            sent = session.scalars(select(OutboxRow.kind)).all()
+        assert sent == ["statuspage.confirm", "statuspage.confirm"]
         cross = client.post(
             "/status/subscribe",
             data={"email": "pat@example.org"},
