@@ -135,8 +135,23 @@ def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World
     page.wait_for_selector("p.notice:has-text('Update posted')")
     walk.shot("incident-acted")
 
+    internal = page.locator("h1").inner_text().split(":", 1)[1].strip()
+    walk.visit("/status", "status-private")
+    assert public not in page.locator("main").inner_text(), "an internal update stays internal"
+    page.goto(f"{world.url}/ui/status-page")
+    publish = page.locator(f"form[action='/ui/status-page/incidents/{ident}/publish']")
+    publish.locator("input[name=title]").fill("Worse answers in Support Chat")
+    publish.locator("textarea[name=body]").fill(public)
+    publish.locator("select[name=component]").select_option("support-chat")
+    publish.locator("select[name=impact]").select_option("degraded_performance")
+    publish.locator("button").click()
+    page.wait_for_selector(f"#public-{ident}")
     walk.visit("/status", "status")
-    assert public in page.locator("main").inner_text()
+    shown = page.locator("main").inner_text()
+    assert public in shown
+    assert "Worse answers in Support Chat" in shown
+    assert internal not in shown
+    assert page.locator("svg.uptime").count() >= 1
 
     page.goto(f"{world.url}/ui/incidents/{ident}")
     page.click("button:has-text('Resolve')")

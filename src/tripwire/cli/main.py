@@ -17,6 +17,7 @@ from tripwire.cli import (
     incidents_cmd,
     learn_cmd,
     oncall_cmd,
+    statuspage_cmd,
     tokens,
     usercomms_cmd,
 )
@@ -44,6 +45,7 @@ app.add_typer(deadletter_cmd.app, name="deadletter")
 usercomms_cmd.register(incidents_cmd.app)
 app.add_typer(incidents_cmd.app, name="incidents")
 app.add_typer(oncall_cmd.app, name="oncall")
+app.add_typer(statuspage_cmd.app, name="status-page")
 app.command("classify-tickets")(evaluate_cmd.classify_tickets)
 app.add_typer(evaluate_cmd.tickets_app, name="tickets")
 app.add_typer(flags_app, name="flags")

@@ -1,112 +1,137 @@
 """The public status page, in the shape of Atlassian Statuspage's `summary.json`.
 
-Pure mapping from incidents to what the public sees; nothing internal leaks: only the title,
-the public updates people posted, the affected use cases and the times.
+Pure mapping from what people published to what the public sees. Only published incidents
+appear, under the public title and the updates people wrote; a component changes only through
+a published incident (or a maintenance window in progress). Nothing internal is read here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from tripwire.config.communicate import StatusPageConfig
 from tripwire.domain.clock import isoformat_z
-from tripwire.domain.incidents import SEVERITIES
 
-COMPONENT_ORDER = ("operational", "degraded_performance", "partial_outage", "major_outage")
-IMPACT = {"P0": "critical", "P1": "major", "P2": "minor", "P3": "none"}
+PUBLIC_STATUSES = ("investigating", "identified", "monitoring", "resolved")
+IMPACTS = ("degraded_performance", "partial_outage", "major_outage")
+COMPONENT_ORDER = ("operational", "under_maintenance", *IMPACTS)
 INDICATOR = {
     "operational": "none",
+    "under_maintenance": "maintenance",
     "degraded_performance": "minor",
     "partial_outage": "major",
     "major_outage": "critical",
 }
 DESCRIPTION = {
     "none": "All Systems Operational",
+    "maintenance": "Service Under Maintenance",
     "minor": "Minor Service Outage",
     "major": "Partial System Outage",
     "critical": "Major Service Outage",
 }
-STAGES = ("investigating", "identified", "monitoring", "resolved")
+INCIDENT_IMPACT = {
+    "operational": "none",
+    "degraded_performance": "minor",
+    "partial_outage": "major",
+    "major_outage": "critical",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class PublicUpdate:
     id: str
-    stage: str | None
+    status: str
     body: str
     at: datetime
+    components: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
-class IncidentFacts:
-    """What the status page may know of one incident."""
+class PublicIncident:
+    """One published incident as the public knows it (never the internal incident)."""
 
     id: str
     title: str
-    type: str
-    severity: str
     status: str
-    use_case: str | None
-    detected_at: datetime
+    components: Mapping[str, str]
+    created_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
     updates: Sequence[PublicUpdate] = field(default_factory=tuple)
 
     @property
-    def is_open(self) -> bool:
-        return self.status in ("triggered", "acknowledged", "mitigated")
+    def impact(self) -> str:
+        """The worst impact it ever announced (kept after resolution, like Statuspage)."""
+        seen = [s for u in self.updates for s in u.components.values()]
+        worst = worst_of([*seen, *self.components.values()])
+        return INCIDENT_IMPACT.get(worst, "none")
 
 
-def component_status(incident: IncidentFacts) -> str:
-    """How much an open incident hurts its component."""
-    if incident.severity == "P0":
-        return "major_outage" if incident.type == "availability" else "partial_outage"
-    if incident.severity == "P1" and incident.type == "availability":
-        return "partial_outage"
-    return "degraded_performance"
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    id: str
+    title: str
+    body: str
+    components: Sequence[str]
+    starts_at: datetime
+    ends_at: datetime
+
+    def state(self, now: datetime) -> str:
+        if now < self.starts_at:
+            return "scheduled"
+        return "in_progress" if now < self.ends_at else "completed"
 
 
-def _at_least(severity: str, floor: str) -> bool:
-    return SEVERITIES.index(severity) <= SEVERITIES.index(floor)
+def worst_of(statuses: Iterable[str]) -> str:
+    known = [s for s in statuses if s in COMPONENT_ORDER]
+    return max(known, key=COMPONENT_ORDER.index, default="operational")
 
 
-def is_public(incident: IncidentFacts, config: StatusPageConfig) -> bool:
-    if (
-        config.components.get(incident.use_case or "", None)
-        and config.components[incident.use_case or ""].hidden
+def component_ids(config: StatusPageConfig, use_cases: Iterable[str]) -> list[str]:
+    """The public components: configured ones first, then (auto) every use case seen."""
+    names = list(config.components)
+    if config.auto_components:
+        names += sorted(set(use_cases) - set(names))
+    return [n for n in names if not _hidden(config, n)]
+
+
+def display_name(config: StatusPageConfig, component: str) -> str:
+    spec = config.components.get(component)
+    return spec.name if spec and spec.name else component
+
+
+def current_status(
+    component: str,
+    incidents: Sequence[PublicIncident],
+    maintenance: Sequence[Maintenance],
+    now: datetime,
+) -> str:
+    hurting = [i.components.get(component, "operational") for i in incidents if not i.resolved_at]
+    status = worst_of(hurting)
+    if status == "operational" and any(
+        component in m.components and m.state(now) == "in_progress" for m in maintenance
     ):
-        return False
-    if any(u.stage for u in incident.updates):
-        return True
-    return (
-        config.publish == "open"
-        and incident.is_open
-        and _at_least(incident.severity, config.min_severity)
-    )
-
-
-def public_stage(incident: IncidentFacts) -> str:
-    if not incident.is_open:
-        return "resolved"
-    staged = [u.stage for u in incident.updates if u.stage in STAGES]
-    return staged[-1] if staged else "investigating"
+        return "under_maintenance"
+    return status
 
 
 def build_summary(
     config: StatusPageConfig,
-    use_cases: Iterable[str],
-    incidents: Sequence[IncidentFacts],
+    components: Sequence[str],
+    incidents: Sequence[PublicIncident],
+    maintenance: Sequence[Maintenance],
     now: datetime,
     page_url: str,
 ) -> dict[str, Any]:
-    """The `summary.json` document: page, status, components, incidents."""
-    components = _components(config, use_cases, incidents, now)
-    worst = max((c["status"] for c in components), key=COMPONENT_ORDER.index, default="operational")
-    indicator = INDICATOR[worst]
-    shown = [i for i in incidents if is_public(i, config)]
+    """The `summary.json` document: page, status, components, incidents, maintenances."""
+    shown = [
+        _component(config, c, p, incidents, maintenance, now) for p, c in enumerate(components)
+    ]
+    indicator = INDICATOR[worst_of(c["status"] for c in shown)]
+    names = {c["id"]: c["name"] for c in shown}
     return {
         "page": {
             "id": "tripwire",
@@ -116,45 +141,34 @@ def build_summary(
             "updated_at": isoformat_z(now),
         },
         "status": {"indicator": indicator, "description": DESCRIPTION[indicator]},
-        "components": components,
-        "incidents": [_incident(i, components) for i in shown],
-        "scheduled_maintenances": [],
+        "components": shown,
+        "incidents": [incident_json(i, names) for i in incidents],
+        "scheduled_maintenances": [
+            _maintenance(m, names, now) for m in maintenance if m.state(now) != "completed"
+        ],
     }
 
 
-def _components(
+def _component(
     config: StatusPageConfig,
-    use_cases: Iterable[str],
-    incidents: Sequence[IncidentFacts],
+    key: str,
+    position: int,
+    incidents: Sequence[PublicIncident],
+    maintenance: Sequence[Maintenance],
     now: datetime,
-) -> list[dict[str, Any]]:
-    names = list(config.components)
-    if config.auto_components:
-        names += sorted(set(use_cases) - set(names))
-    result = []
-    for position, key in enumerate((n for n in names if not _hidden(config, n)), start=1):
-        spec = config.components.get(key)
-        hurting = [
-            component_status(i)
-            for i in incidents
-            if i.is_open
-            and i.use_case in (key, None)
-            and _at_least(i.severity, config.min_severity)
-        ]
-        result.append(
-            {
-                "id": key,
-                "name": (spec.name if spec and spec.name else key),
-                "status": max(hurting, key=COMPONENT_ORDER.index, default="operational"),
-                "position": position,
-                "description": spec.description if spec else None,
-                "group_id": spec.group if spec else None,
-                "only_show_if_degraded": False,
-                "created_at": None,
-                "updated_at": isoformat_z(now),
-            }
-        )
-    return result
+) -> dict[str, Any]:
+    spec = config.components.get(key)
+    return {
+        "id": key,
+        "name": display_name(config, key),
+        "status": current_status(key, incidents, maintenance, now),
+        "position": position + 1,
+        "description": spec.description if spec else None,
+        "group_id": spec.group if spec else None,
+        "only_show_if_degraded": False,
+        "created_at": None,
+        "updated_at": isoformat_z(now),
+    }
 
 
 def _hidden(config: StatusPageConfig, name: str) -> bool:
@@ -162,32 +176,60 @@ def _hidden(config: StatusPageConfig, name: str) -> bool:
     return bool(spec and spec.hidden)
 
 
-def _incident(incident: IncidentFacts, components: list[dict[str, Any]]) -> dict[str, Any]:
-    affected = [
-        {"id": c["id"], "name": c["name"]}
-        for c in components
-        if incident.use_case in (c["id"], None)
-    ]
+def _affected(keys: Iterable[str], names: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"id": k, "name": names[k]} for k in keys if k in names]
+
+
+def incident_json(incident: PublicIncident, names: Mapping[str, str]) -> dict[str, Any]:
+    """One incident with every update, newest first (Statuspage's order)."""
+    touched = list(dict.fromkeys(k for u in incident.updates for k in u.components))
+    affected = _affected(touched or incident.components, names)
     updates = [
         {
             "id": u.id,
             "incident_id": incident.id,
-            "status": u.stage or public_stage(incident),
+            "status": u.status,
             "body": u.body,
             "created_at": isoformat_z(u.at),
+            "updated_at": isoformat_z(u.at),
             "display_at": isoformat_z(u.at),
-            "affected_components": affected,
+            "affected_components": [
+                {"code": k, "name": names[k], "new_status": v}
+                for k, v in u.components.items()
+                if k in names
+            ],
         }
         for u in reversed(incident.updates)
     ]
     return {
         "id": incident.id,
         "name": incident.title,
-        "status": public_stage(incident),
-        "impact": IMPACT.get(incident.severity, "none"),
-        "created_at": isoformat_z(incident.detected_at),
+        "status": incident.status,
+        "impact": incident.impact,
+        "created_at": isoformat_z(incident.created_at),
         "updated_at": isoformat_z(incident.updated_at),
         "resolved_at": isoformat_z(incident.resolved_at) if incident.resolved_at else None,
+        "shortlink": None,
         "incident_updates": updates,
         "components": affected,
+    }
+
+
+def _maintenance(m: Maintenance, names: Mapping[str, str], now: datetime) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "name": m.title,
+        "status": m.state(now),
+        "impact": "maintenance",
+        "scheduled_for": isoformat_z(m.starts_at),
+        "scheduled_until": isoformat_z(m.ends_at),
+        "incident_updates": [
+            {
+                "id": f"{m.id}-1",
+                "status": "scheduled",
+                "body": m.body,
+                "display_at": isoformat_z(m.starts_at),
+            }
+        ],
+        "components": _affected(m.components, names),
     }

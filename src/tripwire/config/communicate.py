@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from tripwire.domain.incidents import Severity
@@ -22,6 +20,16 @@ class ComponentConfig(_Strict):
     group: str | None = None
 
 
+class SubscribersConfig(_Strict):
+    """Who may follow the page: e-mail (through a configured `email` channel) and webhooks."""
+
+    email_channel: str | None = Field(
+        None, description="a respond channel of type email that sends subscriber mail"
+    )
+    webhooks: bool = Field(True, description="accept webhook subscriptions")
+    max_subscribers: int = Field(10_000, ge=0, le=1_000_000)
+
+
 class StatusPageConfig(_Strict):
     name: str = "Status"
     url: str | None = Field(None, description="public URL of the page (default: public_url/status)")
@@ -30,14 +38,13 @@ class StatusPageConfig(_Strict):
     auto_components: bool = Field(
         True, description="show every use case seen in telemetry, not only configured ones"
     )
-    publish: Literal["updates", "open"] = Field(
-        "updates",
-        description="updates: an incident appears once someone posts an update with a stage; "
-        "open: every open incident at or above min_severity appears at once",
+    auto_publish: Severity | None = Field(
+        None,
+        description="publish incidents at or above this severity at once, under a neutral "
+        "generated title (e.g. P0); default: only people publish",
     )
-    min_severity: Severity = Field(
-        "P2", description="least severe incident that degrades a component"
-    )
+    history_days: int = Field(90, ge=1, le=366, description="days of history and uptime bars")
+    subscribers: SubscribersConfig = SubscribersConfig()
 
 
 class AffectedUsersConfig(_Strict):

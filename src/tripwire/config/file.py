@@ -49,6 +49,17 @@ class TripwireConfig(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _subscriber_mail(self) -> TripwireConfig:
+        name = self.communicate.status_page.subscribers.email_channel
+        channel = self.respond.channels.get(name) if name else None
+        if name and (channel is None or channel.type != "email"):
+            raise ValueError(
+                f"communicate.status_page.subscribers.email_channel: {name!r} is not a "
+                "respond channel of type email"
+            )
+        return self
+
 
 class ConfigError(Exception):
     """The file could not be used; `problems` lists `path: message` lines."""

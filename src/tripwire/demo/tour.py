@@ -19,6 +19,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tripwire.communicate.autopublish import neutral_title
+from tripwire.communicate.context import PageContext
+from tripwire.communicate.publish import post_update, publish
+from tripwire.communicate.queries import public_row
+from tripwire.communicate.statuspage import display_name
 from tripwire.config.file import TripwireConfig, parse_config
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import ManualClock
@@ -194,15 +199,26 @@ def _close_the_loop(runtime: Runtime, report: dict[str, Any]) -> list[str]:
     notes: list[str] = []
     with runtime.db.session() as session:
         service = runtime.incidents(session)
+        page = PageContext(
+            session,
+            runtime.config.communicate.status_page,
+            runtime.clock.now(),
+            runtime.settings.public_url,
+            runtime.secret_key(),
+        )
         for incident in report["incidents"]:
-            service.post_update(
-                incident["id"],
+            text = (
                 f"We are looking into degraded answers in {incident['use_case']} since "
                 f"{incident['started_at']}. Review answers from that period before relying "
-                "on them.",
-                "dee",
-                stage="investigating",
+                "on them."
             )
+            service.post_update(incident["id"], text, "dee", stage="investigating")
+            # A person publishes it under a public title (never the detector's).
+            row = service.get(incident["id"])
+            if row.use_case and public_row(session, row.number) is None:
+                title = neutral_title(row.type, display_name(page.config, row.use_case))
+                impacts = {row.use_case: "degraded_performance"}
+                publish(page, row.number, title, text, "investigating", impacts, "dee")
         if not report["incidents"]:
             return notes
         with_suspect = [i for i in report["incidents"] if i["suspects"]]
@@ -210,6 +226,9 @@ def _close_the_loop(runtime: Runtime, report: dict[str, Any]) -> list[str]:
         row = service.get(first["id"])
         if row.status not in ("resolved", "closed"):
             service.resolve(row.number, "ana", "Demo: resolved after the playbook ran")
+        if public_row(session, row.number) is not None:
+            done = "This is fixed: answers are back to normal. Thank you for your patience."
+            post_update(page, row.number, "resolved", done, None, "ana")
         draft = postmortem.draft(session, row, runtime.clock, "ana")
         postmortem.edit(draft, {"root_cause": _root_cause(first)}, runtime.clock)
         postmortem.add_action_item(

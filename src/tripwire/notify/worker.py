@@ -23,6 +23,7 @@ from tripwire.domain.clock import Clock
 from tripwire.notify.backoff import Backoff
 from tripwire.notify.channel import Channel, DeliveryError, Notification
 from tripwire.notify.registry import build
+from tripwire.notify.webhook import subscribers
 from tripwire.store.db import Database
 from tripwire.store.tables.respond import ChannelStateRow
 from tripwire.store.tables.runtime import OutboxRow
@@ -142,7 +143,9 @@ class OutboxWorker:
     def _channel(self, name: str) -> Channel | str:
         if name not in self._channels:
             config = self.config.channels.get(name)
-            if config is None:
+            if name == subscribers.CHANNEL:
+                self._channels[name] = subscribers.SubscriberWebhookChannel(self.settings)
+            elif config is None:
                 self._channels[name] = f"channel {name!r} is not configured"
             else:
                 try:

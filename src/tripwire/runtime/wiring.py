@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from tripwire.communicate.followup import HOOK as USER_FOLLOW_UP
+from tripwire.communicate.autopublish import HOOK as AUTO_PUBLISH
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
@@ -45,8 +46,9 @@ INGEST_PRIORITY_WAIT = 0.1  # seconds a pipeline step waits for ingest at most
 
 def default_hooks() -> list[IncidentHook]:
     """The hooks Tripwire ships: playbooks (and the change attribution they run), and the
-    follow-up to affected users after resolution, and the reminders of due action items."""
-    return [PLAYBOOKS, USER_FOLLOW_UP, ACTION_ITEM_REMINDERS]
+    follow-up to affected users after resolution, the reminders of due action items, and the
+    status page's auto-publish (off unless configured)."""
+    return [PLAYBOOKS, USER_FOLLOW_UP, ACTION_ITEM_REMINDERS, AUTO_PUBLISH]
 
 
 @dataclass

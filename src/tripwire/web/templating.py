@@ -19,6 +19,14 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else isoformat_z(value).replace("T", " ").replace("Z", " UTC")
 
 
+def _utc(value: datetime | str | None) -> str:
+    """A readable UTC minute, e.g. `2026-01-31 22:05 UTC` (no seconds, no microseconds)."""
+    if value is None or value == "":
+        return ""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return isoformat_z(when)[:16].replace("T", " ") + " UTC"
+
+
 def _iso(value: datetime | None) -> str:
     return "" if value is None else isoformat_z(value)
 
@@ -33,6 +41,7 @@ def make_templates() -> Jinja2Templates:
     )
     env.filters["when"] = _when
     env.filters["iso"] = _iso
+    env.filters["utc"] = _utc
     env.globals["version"] = __version__
     return Jinja2Templates(env=env)
 

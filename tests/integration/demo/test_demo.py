@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tripwire.communicate.page import status_summary
 from tripwire.demo.tour import describe, run_demo
 
 pytestmark = pytest.mark.slow
@@ -26,5 +27,13 @@ def test_the_demo_detects_injected_incidents_and_closes_the_loop(tmp_path: Path)
         assert any(
             s["change_id"].startswith("chg-support-chat") for i in incidents for s in i["suspects"]
         ), "the prompt change behind the feedback regression is a suspect"
+        rt = result.runtime
+        with rt.db.read() as session:
+            public = status_summary(
+                session, rt.config.communicate.status_page, rt.clock, rt.settings.public_url
+            )
+        names = {i["name"] for i in public["incidents"]}
+        assert names, "the demo publishes its incidents on the status page"
+        assert not names & {i["title"] for i in incidents}, "never under the internal title"
     finally:
         result.runtime.close()

@@ -46,6 +46,9 @@ BEYOND_THE_SCHEMA = {
     ("GET", "/v1/outputs"): "`cursor` must be one the API handed out",
     ("POST", "/v1/otlp/logs"): "the OTLP export format, referenced rather than restated",
     ("GET", "/v1/oncall/{schedule}"): "`to` must be after `from`, at most a year later",
+    ("POST", "/v1/status-page/maintenance"): "a future window of at most 7 days on known "
+    "components, with text that is not blank",
+    ("POST", "/status/subscribers"): "exactly one of a real e-mail address or a public http(s) URL",
 }
 RESPONSE_CHECKS = [
     checks.status_code_conformance,

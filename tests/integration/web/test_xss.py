@@ -75,6 +75,9 @@ EVIL_ATTR = re.compile(r"^(on|style$|formaction$|srcdoc$)", re.I)
 URL_ATTRS = ("href", "src", "action", "formaction", "data", "xlink:href")
 
 
+OUR_SCRIPTS = ("/static/htmx.min.js", "/static/localtime.js")
+
+
 class Inspector(HTMLParser):
     """Collects anything in a page that could run or restyle: it must all be ours."""
 
@@ -84,7 +87,7 @@ class Inspector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
-        if tag == "script" and named.get("src") != "/static/htmx.min.js":
+        if tag == "script" and named.get("src") not in OUR_SCRIPTS:
             self.problems.append(f"script {attrs}")
         if tag in ("iframe", "object", "embed", "base", "style", "isindex", "marquee", "math"):
             self.problems.append(f"<{tag}>")
@@ -163,6 +166,17 @@ def hostile(runtime: Runtime, client: TestClient, cast: Cast) -> dict[str, Any]:
         if n % 5 == 0:
             update = {"text": p, "stage": "identified", "by": p}
             client.post(f"/v1/incidents/{first}/updates", json=update, headers=auth)
+    public = {"title": PAYLOADS[11], "body": PAYLOADS[12],
+              "components": {USE_CASES[1 % len(USE_CASES)]: "partial_outage"}}  # fmt: skip
+    r = client.post(f"/v1/incidents/{ids[1]}/public", json=public, headers=auth)
+    assert r.status_code == 201, r.text
+    for p in PAYLOADS[13:19]:
+        step = {"status": "monitoring", "body": p}
+        client.post(f"/v1/incidents/{ids[1]}/public/updates", json=step, headers=auth)
+    window = {"title": PAYLOADS[19], "body": PAYLOADS[20], "components": [USE_CASES[0]],
+              "starts_at": "2026-11-20T10:00:00Z", "ends_at": "2026-11-20T11:00:00Z"}  # fmt: skip
+    r = client.post("/v1/status-page/maintenance", json=window, headers=auth)
+    assert r.status_code == 201, r.text
     client.post(f"/v1/incidents/{first}/roles", json={"role": "safety_lead", "person": PAYLOADS[1]},
                 headers=auth)  # fmt: skip
     client.post(f"/v1/incidents/{first}/tasks", json={"title": PAYLOADS[2]}, headers=auth)

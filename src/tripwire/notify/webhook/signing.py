@@ -32,3 +32,10 @@ def verify(secret: str, msg_id: str, timestamp: int, body: bytes, header: str) -
     """True when any signature in the space-separated `header` matches (constant time)."""
     expected = sign(secret, msg_id, timestamp, body)
     return any(hmac.compare_digest(expected, part) for part in header.split())
+
+
+def derive_secret(key: bytes, label: str) -> str:
+    """A `whsec_` secret derived from the installation key, so per-receiver secrets (status
+    page subscribers) are never stored: whoever holds `key` and `label` can recompute it."""
+    digest = hmac.new(key, label.encode(), hashlib.sha256).digest()
+    return PREFIX + base64.b64encode(digest).decode()

@@ -15,6 +15,7 @@ from tripwire.store.tables import (
     respond,
     runtime,
     sessions,
+    statuspage,
     tokens,
 )
 
@@ -30,5 +31,6 @@ __all__ = [
     "respond",
     "runtime",
     "sessions",
+    "statuspage",
     "tokens",
 ]
