@@ -57,7 +57,7 @@ def _baseline(series: Series) -> float | None:
         return series.rate.expected(series.last_minute)
     if series.mean is not None:
         ref = series.mean.reference()
-        return None if ref is None else ref[0]
+        return None if ref is None else ref.mu
     return None  # latency and metric series: the open alert says it while firing
 
 

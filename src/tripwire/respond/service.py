@@ -223,7 +223,7 @@ class IncidentService(Records):
         self.log(incident, "reopened", f"Reopened: {reason}", "tripwire", {"from": old, "to": back})
         self.pager.broadcast(incident, "incident.updated", f"Reopened: {describe(incident)}", now)
         if back == "triggered":
-            self._start_escalation(incident)
+            self.start_escalation(incident)
         for hook in self.hooks:
             hook.status_changed(self, incident, old, back)
 

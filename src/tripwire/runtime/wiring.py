@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from tripwire.communicate.followup import HOOK as USER_FOLLOW_UP
 from tripwire.communicate.autopublish import HOOK as AUTO_PUBLISH
+from tripwire.communicate.followup import HOOK as USER_FOLLOW_UP
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock, SystemClock
