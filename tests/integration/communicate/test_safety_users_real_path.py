@@ -94,6 +94,12 @@ def test_a_detected_safety_incident_reaches_exactly_its_users(
     rt.replay(parse_batch(events))
     clock = rt.clock
     assert isinstance(clock, ManualClock)
+    # Its signals recovered: Tripwire mitigated it and resolves it after an hour of quiet.
+    with rt.db.session() as session:
+        mitigated_at = rt.incidents(session).get("INC-1").mitigated_at
+    assert mitigated_at is not None
+    clock.advance(mitigated_at.replace(tzinfo=UTC) - clock.now() + rt.config.respond.resolve_after)
+    tick(rt)
     with TestClient(create_app(rt, background=False)) as api:
         ops, lead = token(rt, "ops", ["respond"]), token(rt, "dee", ["respond"])
         detail = api.get("/v1/incidents/INC-1", headers=ops).json()

@@ -18,6 +18,7 @@ from tripwire.api.app import create_app
 from tripwire.cli.main import app
 from tripwire.config.file import parse_config
 from tripwire.domain.clock import ManualClock
+from tripwire.learn.action_items import HOOK as ACTION_ITEM_REMINDERS
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.runtime import OutboxRow
 from tripwire.store.tokens import create_token
@@ -76,7 +77,7 @@ def test_an_overdue_item_reminds_its_owner_until_done(
     clock.advance(timedelta(days=1, minutes=1))
     with rt.db.session() as session:
         service = rt.incidents(session)
-        assert rt.hooks[-1].next_due(service) is not None
+        assert ACTION_ITEM_REMINDERS.next_due(service) is not None
     tick(rt)
     [first] = reminders(rt)
     assert first.channel == "hook"
