@@ -35,8 +35,8 @@ FLOOR_WINDOW = 1024
 RELEVEL_WINDOW = 16  # at most this many rows since the CUSUM left zero set the new level
 CUSUM_K = 0.5
 RELEVEL_AT = 25.0
-WARMUP = 12
-RAMP = 100.0
+WARMUP = 50
+RAMP = 150.0
 LONG = 0.998
 
 
@@ -108,9 +108,8 @@ class SeriesDetector:
     up_start: int = 0
     down_start: int = 0
     last_z: float = 0.0
-    zz: float = 0.0  # EW mean of z_t * z_t-1 and of z_t^2: residual autocorrelation
-    z2: float = 1.0
-    z2_long: float = 1.0  # EW mean of clipped z^2 over ~500 rows: the residuals' RMS^2
+    z2_long: float = 1.0  # EW means over ~500 rows of z_t^2 (the residuals' RMS^2) and of
+    zz_long: float = 0.0  # z_t * z_t-1 (their autocorrelation), z clipped to +-4
     repeats: Repeats = field(default_factory=Repeats)
     tail: Tail = field(default_factory=Tail)
     calibration: Calibration = field(default_factory=Calibration)
@@ -207,15 +206,16 @@ class SeriesDetector:
         robust scale): a robust scale that under-reads the spread of discrete or heavy-tailed
         residuals must not make every CUSUM creep up."""
         clipped_z = max(-4.0, min(4.0, z))
-        self.zz = 0.98 * self.zz + 0.02 * clipped_z * self.last_z
-        self.z2 = 0.98 * self.z2 + 0.02 * clipped_z * clipped_z
-        self.last_z = clipped_z
         unit = math.sqrt(max(1.0, self.z2_long))
+        # Autocorrelated residuals (an AR series, a model that lags) make sums of z wander
+        # further than independent ones would: shrink the CUSUM steps by the AR(1) variance
+        # inflation. Read over ~500 rows, so a new sustained offset is not explained away as
+        # autocorrelation within a few rows.
+        rho = min(0.95, max(0.0, self.zz_long / max(self.z2_long, 1e-9)))
         self.z2_long = LONG * self.z2_long + (1.0 - LONG) * clipped_z * clipped_z
-        # Autocorrelated residuals (a model still catching up) make sums of z wander further
-        # than independent ones would: shrink the CUSUM steps by the AR(1) variance inflation.
-        rho = min(0.95, max(0.0, self.zz / max(self.z2, 1e-9)))
+        self.zz_long = LONG * self.zz_long + (1.0 - LONG) * clipped_z * self.last_z
         step = clipped_z / unit * math.sqrt((1.0 - rho) / (1.0 + rho))
+        self.last_z = clipped_z
         if self.up == 0.0:
             self.up_start = self.count
         if self.down == 0.0:
@@ -253,7 +253,11 @@ class SeriesDetector:
         """A confirmed level shift becomes the new normal quickly, so it is not scored forever."""
         # The values since the CUSUM last sat at zero are the new level (at most the short window).
         since = self.up_start if self.up >= self.down else self.down_start
-        size = max(2, min(RELEVEL_WINDOW, self.count - since + 1))
+        self._rebase(max(2, min(RELEVEL_WINDOW, self.count - since + 1)))
+
+    def _rebase(self, size: int) -> None:
+        """Every level tracker restarts at the deseasonalised median of the last `size` values,
+        and the CUSUMs at zero."""
         tail = list(self.buffer)[-size:]
         phase0 = self.count - len(tail) + 1
         deseason = [
@@ -272,6 +276,7 @@ class SeriesDetector:
         self.period = period
         if not period:
             self.season = []
+            self._rebase(RELEVEL_WINDOW)
             return
         kernel = np.ones(period) / period
         smooth = np.convolve(data, kernel, mode="same")
@@ -283,3 +288,7 @@ class SeriesDetector:
             profile[p] = float(np.median(picks)) if len(picks) else 0.0
         centre = float(np.mean(profile))
         self.season = [v - centre for v in profile]
+        # The trackers followed the seasonal swing until now: they restart on the
+        # deseasonalised level, or the new profile would read as a level shift.
+        self._rebase(RELEVEL_WINDOW)
+        self.spread = 0.0

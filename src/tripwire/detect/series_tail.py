@@ -3,7 +3,7 @@ standardised residual carries, read through this series' own recent tail.
 
 A Gaussian reading of a heavy-tailed series pages on its ordinary excursions. Exceedances of
 |z| >= LOW are counted (decayed) with the Hill estimate of their tail index; where the series
-is clearly heavy-tailed (index under ALPHA_HEAVY), the residual is read through the fitted
+is clearly heavy-tailed (index under ALPHA_LIGHT, fully under ALPHA_HEAVY), the residual is read through the fitted
 Pareto tail, never as more surprising than a Gaussian would make it."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 LOW = 3.0  # exceedances start here
 DECAY = 0.9995  # about the last two thousand residuals
 PRIOR_K, PRIOR_ALPHA = 5.0, 20.0  # pseudo-exceedances of a light (Gaussian-like) tail
-ALPHA_HEAVY = 8.0
+ALPHA_HEAVY = 4.0  # a tail index under this reads through the fitted tail fully
+ALPHA_LIGHT = 7.0  # and over this not at all (a Gaussian's exceedances over 3 fit ~9-12)
 MIN_K = 5.0  # exceedances before the fitted tail is trusted
 
 
@@ -51,10 +52,12 @@ class Tail:
         if size < LOW or self.k < MIN_K:
             return gauss
         alpha = self.alpha()
-        if alpha >= ALPHA_HEAVY:
+        if alpha >= ALPHA_LIGHT:
             return gauss
         rate = (self.k + 0.5) / (self.total + 1.0)
-        return min(gauss, -math.log(rate) + alpha * math.log(size / LOW))
+        fitted = min(gauss, -math.log(rate) + alpha * math.log(size / LOW))
+        heavy = min(1.0, (ALPHA_LIGHT - alpha) / (ALPHA_LIGHT - ALPHA_HEAVY))
+        return heavy * fitted + (1.0 - heavy) * gauss
 
     def learn(self, z: float) -> None:
         size = abs(z)
