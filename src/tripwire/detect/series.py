@@ -38,6 +38,7 @@ RELEVEL_AT = 25.0
 WARMUP = 50
 RAMP = 150.0
 LONG = 0.998
+FLOOR_NATS = 3.0
 
 
 def _median(values: list[float]) -> float:
@@ -117,6 +118,8 @@ class SeriesDetector:
     spread: float = 0.0  # CUSUM (nats) of a doubling of the residuals' scale
     nats: float = 0.0  # the newest row's evidence, before mapping to [0,1]
     quantum: float = 0.0  # the smallest step between recent distinct values
+    floored: bool = False  # the scale is the resolution floor: the residuals are ~0
+    held: int = 0  # rows the previous value had been repeated when this one changed it
 
     def score(self, value: float) -> float:
         """The anomaly score of `value` in [0,1], then learns from it. A value that is not a
@@ -124,6 +127,7 @@ class SeriesDetector:
         if not math.isfinite(value):
             return 0.0
         self.count += 1
+        self.held = self.repeats.run if value != self.repeats.last else 0
         self.stuck = self.repeats.surprise(value)
         if self.count == 1:
             self.levels = [value] * len(ALPHAS)
@@ -177,7 +181,9 @@ class SeriesDetector:
         if (self.count % 16 == 2 or self.scale <= 0 or self.count < 64) and self.residuals:
             data = [abs(r) for r in self.residuals]
             mad = 1.4826 * _median(data)
-            self.scale = max(mad, 0.25 * sum(data) / len(data), self._resolution())
+            robust, resolution = max(mad, 0.25 * sum(data) / len(data)), self._resolution()
+            self.floored = robust <= resolution
+            self.scale = max(robust, resolution)
         return max(self.scale, floor)
 
     def _resolution(self) -> float:
@@ -196,10 +202,16 @@ class SeriesDetector:
         """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
         tail probability, read through the series' own tail), a level shift (CUSUM), a variance
         increase (CUSUM) and a stuck run."""
-        spike = self.tail.nats(z)
+        spike, shift = self.tail.nats(z), max(self.up, self.down)
+        if self.floored and self.held:
+            # A series with no noise that held one value for `held` rows and now moves: its
+            # scale says nothing, so the change is only as surprising as the rule of succession
+            # makes it (a change after k unchanged rows has probability ~1/(k+1)).
+            cap = FLOOR_NATS + math.log1p(self.held)
+            spike, shift = min(spike, cap), min(shift, cap)
         # The first rows' scale is a guess: their evidence counts fully only after RAMP rows.
         trust = min(1.0, (self.count - WARMUP) / RAMP)
-        return trust * max(spike, self.up, self.down, self.spread, self.stuck)
+        return trust * max(spike, shift, self.spread, self.stuck)
 
     def _accumulate(self, z: float) -> None:
         """The CUSUMs, on residuals in units of their own long-run RMS (never smaller than the
