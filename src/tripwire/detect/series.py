@@ -38,7 +38,7 @@ RELEVEL_AT = 25.0
 WARMUP = 50
 RAMP = 150.0
 LONG = 0.998
-FLOOR_NATS = 3.0
+FLOOR_NATS = 1.0
 
 
 def _median(values: list[float]) -> float:
@@ -119,7 +119,7 @@ class SeriesDetector:
     nats: float = 0.0  # the newest row's evidence, before mapping to [0,1]
     quantum: float = 0.0  # the smallest step between recent distinct values
     floored: bool = False  # the scale is the resolution floor: the residuals are ~0
-    held: int = 0  # rows the previous value had been repeated when this one changed it
+    held: int = 0  # length of the run of repeats that the latest change of value ended
 
     def score(self, value: float) -> float:
         """The anomaly score of `value` in [0,1], then learns from it. A value that is not a
@@ -127,7 +127,8 @@ class SeriesDetector:
         if not math.isfinite(value):
             return 0.0
         self.count += 1
-        self.held = self.repeats.run if value != self.repeats.last else 0
+        if value != self.repeats.last:
+            self.held = self.repeats.run
         self.stuck = self.repeats.surprise(value)
         if self.count == 1:
             self.levels = [value] * len(ALPHAS)
@@ -143,7 +144,8 @@ class SeriesDetector:
         raw = self._evidence(z) if self.count > WARMUP else 0.0
         self.nats = self.calibration.nats(raw)
         self.calibration.learn(raw)
-        self.tail.learn(z)
+        if self.count > WARMUP:  # the first residuals are read on a scale still settling
+            self.tail.learn(z)
         self._learn(value, residual, z, seasonal, phase, scale)
         return to_score(self.nats)
 
@@ -202,16 +204,16 @@ class SeriesDetector:
         """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
         tail probability, read through the series' own tail), a level shift (CUSUM), a variance
         increase (CUSUM) and a stuck run."""
-        spike, shift = self.tail.nats(z), max(self.up, self.down)
-        if self.floored and self.held:
-            # A series with no noise that held one value for `held` rows and now moves: its
-            # scale says nothing, so the change is only as surprising as the rule of succession
-            # makes it (a change after k unchanged rows has probability ~1/(k+1)).
+        spike, shift, spread = self.tail.nats(z), max(self.up, self.down), self.spread
+        if self.floored:
+            # A series without noise (flat, piecewise constant, a noiseless curve) has no scale
+            # to judge a change by: a change is only as surprising as the rule of succession
+            # makes it (after k unchanged rows, ~1/(k+1)), `held` being the run it ended.
             cap = FLOOR_NATS + math.log1p(self.held)
-            spike, shift = min(spike, cap), min(shift, cap)
+            spike, shift, spread = min(spike, cap), min(shift, cap), min(spread, cap)
         # The first rows' scale is a guess: their evidence counts fully only after RAMP rows.
         trust = min(1.0, (self.count - WARMUP) / RAMP)
-        return trust * max(spike, shift, self.spread, self.stuck)
+        return trust * max(spike, shift, spread, self.stuck)
 
     def _accumulate(self, z: float) -> None:
         """The CUSUMs, on residuals in units of their own long-run RMS (never smaller than the
@@ -256,7 +258,7 @@ class SeriesDetector:
             self.season[phase] += 0.1 * max(-bound, min(bound, dev))
         self.residuals.append(max(-bound * 2, min(bound * 2, residual)))
         self.buffer.append(value)
-        if max(self.up, self.down) > RELEVEL_AT:
+        if max(self.up, self.down, self.spread) > RELEVEL_AT:
             self._relevel()
         if self.count % (64 if self.count <= 1024 else 128) == 0:
             self._refresh_period()
@@ -265,7 +267,10 @@ class SeriesDetector:
         """A confirmed level shift becomes the new normal quickly, so it is not scored forever."""
         # The values since the CUSUM last sat at zero are the new level (at most the short window).
         since = self.up_start if self.up >= self.down else self.down_start
+        if self.spread > max(self.up, self.down):  # a wider spread, or an offset it sees first
+            since = self.count - RELEVEL_WINDOW
         self._rebase(max(2, min(RELEVEL_WINDOW, self.count - since + 1)))
+        self.spread = 0.0
 
     def _rebase(self, size: int) -> None:
         """Every level tracker restarts at the deseasonalised median of the last `size` values,

@@ -47,4 +47,4 @@ class Calibration:
         self.excess *= DECAY
         if raw > U:
             self.over += 1.0
-            self.excess += min(raw, 1e6) - U
+            self.excess += float(min(raw, 1e6)) - U
