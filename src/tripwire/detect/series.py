@@ -39,6 +39,7 @@ WARMUP = 50
 RAMP = 150.0
 LONG = 0.998
 FLOOR_NATS = 1.0
+HELD_SHARE = 0.8  # a series repeating its value this often holds values: it has no noise
 
 
 def _median(values: list[float]) -> float:
@@ -120,6 +121,7 @@ class SeriesDetector:
     quantum: float = 0.0  # the smallest step between recent distinct values
     floored: bool = False  # the scale is the resolution floor: the residuals are ~0
     held: int = 0  # length of the run of repeats that the latest change of value ended
+    repeating: float = 0.0  # share of recent rows (~100) that repeat the value before them
 
     def score(self, value: float) -> float:
         """The anomaly score of `value` in [0,1], then learns from it. A value that is not a
@@ -127,8 +129,10 @@ class SeriesDetector:
         if not math.isfinite(value):
             return 0.0
         self.count += 1
-        if value != self.repeats.last:
+        repeat = value == self.repeats.last
+        if not repeat:
             self.held = self.repeats.run
+        self.repeating = 0.99 * self.repeating + 0.01 * repeat
         self.stuck = self.repeats.surprise(value)
         if self.count == 1:
             self.levels = [value] * len(ALPHAS)
@@ -184,7 +188,7 @@ class SeriesDetector:
             data = [abs(r) for r in self.residuals]
             mad = 1.4826 * _median(data)
             robust, resolution = max(mad, 0.25 * sum(data) / len(data)), self._resolution()
-            self.floored = robust <= resolution
+            self.floored = mad <= resolution  # most residuals are ~0: no noise to judge by
             self.scale = max(robust, resolution)
         return max(self.scale, floor)
 
@@ -205,8 +209,9 @@ class SeriesDetector:
         tail probability, read through the series' own tail), a level shift (CUSUM), a variance
         increase (CUSUM) and a stuck run."""
         spike, shift, spread = self.tail.nats(z), max(self.up, self.down), self.spread
-        if self.floored:
-            # A series without noise (flat, piecewise constant, a noiseless curve) has no scale
+        if self.floored or self.repeating > HELD_SHARE:
+            # A series without noise (flat, piecewise constant, a noiseless curve: most residuals
+            # ~0, or most values repeat the one before) has no scale
             # to judge a change by: a change is only as surprising as the rule of succession
             # makes it (after k unchanged rows, ~1/(k+1)), `held` being the run it ended.
             cap = FLOOR_NATS + math.log1p(self.held)
