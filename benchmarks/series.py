@@ -360,8 +360,8 @@ def _report_windows(
     lines: dict[str, list[str]] = {}
     fractions: dict[str, dict[str, float]] = {}
     for name, (scores, held_scores) in scored.items():
-        tuned = [sw.prepare(s, c.start if c.start >= 0 else None) for c, s in zip(cases, scores)]
-        other = [sw.prepare(s, c.start if c.start >= 0 else None) for c, s in zip(held, held_scores)]
+        tuned = [_prepared(c, s) for c, s in zip(cases, scores, strict=True)]
+        other = [_prepared(c, s) for c, s in zip(held, held_scores, strict=True)]
         thr, best = sw.best_threshold(tuned)
         cells = {
             "corpus (tuned threshold)": f"{best:12.1f}",
@@ -372,7 +372,7 @@ def _report_windows(
         }
         for key, text in cells.items():
             lines.setdefault(key, []).append(text)
-        for c, s in [*zip(cases, scores), *zip(held, held_scores)]:
+        for c, s in [*zip(cases, scores, strict=True), *zip(held, held_scores, strict=True)]:
             if c.start < 0:
                 share = 100 * float(np.mean(s >= thr))
                 key = c.base + (" (held-out)" if any(c is h for h in held) else "")
@@ -383,6 +383,10 @@ def _report_windows(
     print("normal-only series: worst % of rows at or above the corpus-optimal threshold")
     for key, per in fractions.items():
         print(f"  {key:<32}" + "".join(f"{per[n]:12.2f}" for n in DETECTORS))
+
+
+def _prepared(case: Case, scores: np.ndarray) -> sw.Prepared:
+    return sw.prepare(scores, case.start if case.start >= 0 else None)
 
 
 def _top_share(scores: list[np.ndarray]) -> float:

@@ -5,12 +5,17 @@ present":
 - level: three robust EWMA trackers (slow, medium, fast); the one with the lowest error over
   ~100 rows predicts, so random walks and stable series are both followed well;
 - seasonality: the period is detected online from the autocorrelation of the recent buffer and a
-  per-phase profile is learned robustly;
-- scale: median absolute residual (MAD) over a long window, floored for constant series;
-- scores: spikes (robust z of the residual, read through the series' own recent tail:
-  `series_tail`), level shifts and trend breaks (two-sided CUSUM of standardised residuals),
-  variance changes (short vs long scale), stuck values (`series_stuck`), and under 0.25 a grade
-  of how unusual the recent residuals are. The score is the largest, each mapped to [0,1].
+  per-phase profile is learned robustly; adopting a period restarts the trackers on it;
+- scale: median absolute residual (MAD) over a long window, floored by the series' resolution
+  (half its quantisation step, 1 % of its spread), so a constant run or a noiseless sine never
+  gives an infinite z;
+- evidence, in nats (`series_evidence`): spikes (the residual's tail probability, read through
+  the series' own tail: `series_tail`), level shifts and trend breaks (two-sided CUSUM in units
+  of the residuals' RMS, damped for autocorrelation), variance increases (CUSUM of the
+  likelihood ratio of a doubled scale), stuck values (`series_stuck`). A CUSUM over RELEVEL_AT
+  re-baselines the level: a sustained shift scores high at its start, then becomes the normal.
+  Noise-free series are judged by their runs (rule of succession). The evidence is calibrated
+  against the series' own history of evidence (`series_calibrate`) and mapped to [0,1].
   Each score uses only the rows at or before it.
 """
 

@@ -3,8 +3,8 @@ standardised residual carries, read through this series' own recent tail.
 
 A Gaussian reading of a heavy-tailed series pages on its ordinary excursions. Exceedances of
 |z| >= LOW are counted (decayed) with the Hill estimate of their tail index; where the series
-is clearly heavy-tailed (index under ALPHA_LIGHT, fully under ALPHA_HEAVY), the residual is read through the fitted
-Pareto tail, never as more surprising than a Gaussian would make it."""
+is heavy-tailed (index under ALPHA_LIGHT, fully under ALPHA_HEAVY), the residual is read
+through the fitted Pareto tail, never as more surprising than a Gaussian would make it."""
 
 from __future__ import annotations
 
