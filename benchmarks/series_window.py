@@ -55,7 +55,7 @@ def prepare(scores: np.ndarray, onset: int | None) -> Prepared:
         left, right = window(n, onset)
         width = right - left
         mask[left:right] = False
-        y = (np.arange(left, right) - right + 1) / width  # -1 .. 0, as NAB
+        y = (np.arange(left, right) - right) / width  # -1 at the left edge .. ~0, as NAB
         rewards = A_TP * sigma(y)
         run_max = np.maximum.accumulate(scores[left:right])
         after = np.arange(right, n)
