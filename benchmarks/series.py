@@ -26,11 +26,15 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy.signal import lfilter
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import series_window as sw
 from tripwire.detect.series_csv import score_series
 
 Base = tuple[np.ndarray, float, int, np.ndarray]  # values, noise scale, period, seasonal part
@@ -97,11 +101,54 @@ def _amp(n: int, rng: np.random.Generator) -> Base:
     return 10 + season + rng.normal(0, 0.5, n), 0.5, 144, season
 
 
+def _quiet(kind: str, n: int, rng: np.random.Generator) -> Base:
+    """Series with no noise at all, normal by construction: flat, a noiseless sine, and
+    piecewise-constant counts (long runs of one integer, as a count of rare events per row)."""
+    t, zero = np.arange(n), np.zeros(n)
+    if kind == "flat":
+        return np.full(n, float(rng.choice([0.0, 1.0, 42.0, 1e6]))), 1.0, 0, zero
+    if kind == "sine":
+        period = int(rng.choice([24, 50, 100, 288]))
+        season = float(rng.uniform(1, 10)) * np.sin(2 * np.pi * t / period)
+        return 10 + season, 1.0, period, season
+    runs = rng.geometric(1 / float(rng.choice([30, 100, 300])), n)
+    levels = rng.poisson(float(rng.uniform(0.5, 5)), n).astype(float)
+    return np.repeat(levels, runs)[:n], 1.0, 0, zero
+
+
+def _held_out(kind: str, n: int, rng: np.random.Generator) -> Base:
+    """Generators never used while tuning the detector."""
+    t, zero = np.arange(n), np.zeros(n)
+    if kind == "sawtooth":
+        season = 3.0 * (t % 60) / 60
+        return 10 + season + rng.normal(0, 0.3, n), 0.3, 60, season
+    if kind == "square":
+        season = 2.0 * (np.sin(2 * np.pi * t / 200) > 0)
+        return 5 + season + rng.normal(0, 0.3, n), 0.3, 200, season
+    if kind == "counts20":
+        lam = 20 * (1 + 0.5 * np.sin(2 * np.pi * t / 48))
+        return rng.poisson(lam).astype(float), 4.5, 48, lam - 20
+    if kind == "lognormal":
+        return np.exp(rng.normal(2, 0.3, n)), 2.2, 0, zero
+    if kind == "logistic":
+        return 100 / (1 + np.exp(-(t - n / 2) / (n / 8))) + rng.normal(0, 1, n), 1.0, 0, zero
+    if kind == "ar2":
+        return 20 + lfilter([1.0], [1.0, -1.2, 0.3], rng.normal(0, 0.5, n)), 1.2, 0, zero
+    if kind == "square_quiet":
+        season = 2.0 * (np.sin(2 * np.pi * t / 120) > 0)
+        return 3 + season, 1.0, 120, season
+    return _quiet(kind, n, rng)
+
+
 BASES = ["white", "heavy", "randwalk", "ar1", "trend", "s24", "s96", "s144", "weekly", "s1440"]
 BASES += ["poisson", "quantised", "intermittent", "clipped", "multiplicative", "amplitude"]
 BASES += ["steps"]
 SEASONAL = [b for b in BASES if b[1:].isdigit() or b in {"weekly", "quantised", "amplitude"}]
 SEASONAL += ["multiplicative", "poisson"]
+QUIET = ["flat", "sine", "pwconst"]
+HELD_OUT = ["sawtooth", "square", "counts20", "lognormal", "logistic", "ar2"]
+HELD_OUT_SEASONAL = ["sawtooth", "square", "counts20"]
+HELD_OUT_QUIET = ["flat", "sine", "pwconst", "square_quiet"]
 KINDS = ["spike", "dip", "burst", "level_up", "level_down", "variance", "trend_change"]
 KINDS += ["season_break", "flatline", "missing_peak", "drift"]
 
@@ -153,6 +200,8 @@ def _length(base: str, rng: np.random.Generator, quick: bool) -> int:
 
 
 def corpus(quick: bool) -> list[Case]:
+    """The tuning corpus: anomalous series of every kind, normal-only series of every base
+    behaviour and of the noiseless ones."""
     rng = np.random.default_rng(20261127)
     per_kind, normals = (4, 1) if quick else (24, 3)
     cases: list[Case] = []
@@ -166,6 +215,29 @@ def corpus(quick: bool) -> list[Case]:
     for base in BASES[:-1]:  # regime steps are level shifts: not normal-only material
         for _ in range(normals):
             cases.append(Case("normal", base, _base(base, _length(base, rng, quick), rng)[0]))
+    for base in QUIET:
+        for _ in range(2 * normals):
+            cases.append(Case("normal", base, _quiet(base, _length(base, rng, quick), rng)[0]))
+    return cases
+
+
+def held_out(quick: bool) -> list[Case]:
+    """Other generators and another seed, never looked at while tuning the detector."""
+    rng = np.random.default_rng(77031)
+    per_kind, normals = (2, 1) if quick else (8, 2)
+    cases: list[Case] = []
+    for kind in KINDS:
+        pool = HELD_OUT_SEASONAL if kind in {"season_break", "missing_peak"} else HELD_OUT
+        for i in range(per_kind):
+            base = pool[(i * 5 + KINDS.index(kind)) % len(pool)]
+            generated = _held_out(base, _length(base, rng, quick), rng)
+            x, s, e = _inject(kind, generated, rng)
+            x = np.maximum(np.round(x), 0) if base == "counts20" else x
+            cases.append(Case(kind, base, x, s, e))
+    for base in HELD_OUT + HELD_OUT_QUIET:
+        for _ in range(normals):
+            x = _held_out(base, _length(base, rng, quick), rng)[0]
+            cases.append(Case("normal", base, x))
     return cases
 
 
@@ -254,25 +326,72 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter series")
     args = parser.parse_args(argv)
-    cases = corpus(args.quick)
+    cases, held = corpus(args.quick), held_out(args.quick)
     rows = sum(len(c.x) for c in cases)
     print(f"{len(cases)} series, {rows} rows; cells: AUC AP rF1 det dly")
-    results, elapsed = {}, 0.0
+    results, scored, elapsed = {}, {}, 0.0
     for name, fn in DETECTORS.items():
         begin = time.perf_counter()
         scores = [fn(c.x) for c in cases]
         elapsed = time.perf_counter() - begin if name == "tripwire" else elapsed
+        scored[name] = (scores, [fn(c.x) for c in held])
         results[name] = evaluate(cases, scores)
     print(f"{'kind':<14}" + "".join(f"| {n:<29}" for n in DETECTORS))
     for kind in [*KINDS, "overall"]:
         cells = [_fmt(results[n][kind]) for n in DETECTORS]
         print(f"{kind:<14}" + "".join(f"| {c:<29}" for c in cells))
     print("false alarm runs per 10k rows on normal-only series, at the det threshold:")
-    for base in [*BASES[:-1], "all"]:
+    for base in [*BASES[:-1], *QUIET, "all"]:
         print(f"  {base:<14}" + "".join(f"{results[n]['FA ' + base][0]:>12.2f}" for n in DETECTORS))
     print("  threshold     " + "".join(f"{results[n]['threshold'][0]:>12.6g}" for n in DETECTORS))
+    _report_windows(cases, held, scored)
     print(f"tripwire throughput: {rows / elapsed:,.0f} rows/s")
     return 0
+
+
+def _report_windows(
+    cases: list[Case], held: list[Case], scored: dict[str, tuple[list[np.ndarray], ...]]
+) -> None:
+    """The NAB-style window score (benchmarks/series_window.py), tuned on `cases` only."""
+    held_rows = sum(len(c.x) for c in held)
+    print("window score (NAB standard profile; one threshold for the corpus, 0 = never alarm,")
+    print(f"100 = perfect); held-out: {len(held)} series, {held_rows} rows, other generators")
+    print(f"{'':<34}" + "".join(f"{n:>12}" for n in DETECTORS))
+    lines: dict[str, list[str]] = {}
+    fractions: dict[str, dict[str, float]] = {}
+    for name, (scores, held_scores) in scored.items():
+        tuned = [_prepared(c, s) for c, s in zip(cases, scores, strict=True)]
+        other = [_prepared(c, s) for c, s in zip(held, held_scores, strict=True)]
+        thr, best = sw.best_threshold(tuned)
+        cells = {
+            "corpus (tuned threshold)": f"{best:12.1f}",
+            "held-out at that threshold": f"{sw.score_at(other, thr):12.1f}",
+            "held-out, own best threshold": f"{sw.best_threshold(other)[1]:12.1f}",
+            "threshold": f"{thr:12.6g}",
+            "rows at the top score (ties) %": f"{100 * _top_share(scores):12.3f}",
+        }
+        for key, text in cells.items():
+            lines.setdefault(key, []).append(text)
+        for c, s in [*zip(cases, scores, strict=True), *zip(held, held_scores, strict=True)]:
+            if c.start < 0:
+                share = 100 * float(np.mean(s >= thr))
+                key = c.base + (" (held-out)" if any(c is h for h in held) else "")
+                per = fractions.setdefault(key, {})
+                per[name] = max(per.get(name, 0.0), share)
+    for key, texts in lines.items():
+        print(f"  {key:<32}" + "".join(texts))
+    print("normal-only series: worst % of rows at or above the corpus-optimal threshold")
+    for key, per in fractions.items():
+        print(f"  {key:<32}" + "".join(f"{per[n]:12.2f}" for n in DETECTORS))
+
+
+def _prepared(case: Case, scores: np.ndarray) -> sw.Prepared:
+    return sw.prepare(scores, case.start if case.start >= 0 else None)
+
+
+def _top_share(scores: list[np.ndarray]) -> float:
+    flat = np.concatenate(scores)
+    return float(np.mean(flat == flat.max()))
 
 
 def _fmt(row: list[float]) -> str:

@@ -5,12 +5,17 @@ present":
 - level: three robust EWMA trackers (slow, medium, fast); the one with the lowest error over
   ~100 rows predicts, so random walks and stable series are both followed well;
 - seasonality: the period is detected online from the autocorrelation of the recent buffer and a
-  per-phase profile is learned robustly;
-- scale: median absolute residual (MAD) over a long window, floored for constant series;
-- scores: spikes (robust z of the residual, read through the series' own recent tail:
-  `series_tail`), level shifts and trend breaks (two-sided CUSUM of standardised residuals),
-  variance changes (short vs long scale), stuck values (`series_stuck`), and under 0.25 a grade
-  of how unusual the recent residuals are. The score is the largest, each mapped to [0,1].
+  per-phase profile is learned robustly; adopting a period restarts the trackers on it;
+- scale: median absolute residual (MAD) over a long window, floored by the series' resolution
+  (half its quantisation step, 1 % of its spread), so a constant run or a noiseless sine never
+  gives an infinite z;
+- evidence, in nats (`series_evidence`): spikes (the residual's tail probability, read through
+  the series' own tail: `series_tail`), level shifts and trend breaks (two-sided CUSUM in units
+  of the residuals' RMS, damped for autocorrelation), variance increases (CUSUM of the
+  likelihood ratio of a doubled scale), stuck values (`series_stuck`). A CUSUM over RELEVEL_AT
+  re-baselines the level: a sustained shift scores high at its start, then becomes the normal.
+  Noise-free series are judged by their runs (rule of succession). The evidence is calibrated
+  against the series' own history of evidence (`series_calibrate`) and mapped to [0,1].
   Each score uses only the rows at or before it.
 """
 
@@ -23,22 +28,23 @@ from typing import Any
 
 import numpy as np
 
+from tripwire.detect.series_calibrate import Calibration
+from tripwire.detect.series_evidence import VAR_COST, VAR_GAIN, Z_CAP, to_score
 from tripwire.detect.series_stuck import Repeats
 from tripwire.detect.series_tail import Tail
 
 ALPHAS = (0.03, 0.15, 0.5)
 BUFFER = 4800  # long enough to find a daily period in 1-minute data
 SCALE_WINDOW = 256
-SHORT_WINDOW = 16
+FLOOR_WINDOW = 1024
+RELEVEL_WINDOW = 16  # at most this many rows since the CUSUM left zero set the new level
 CUSUM_K = 0.5
-RELEVEL_AT = 12.0
-WARMUP = 12
-STUCK_NATS = 12.0  # a run of repeats as unlikely as e^-12 begins to count; e^-24 scores 0.9
-
-
-def _soft(excess: float, width: float) -> float:
-    """0 at or below zero excess, approaching 1 smoothly."""
-    return 0.0 if excess <= 0 else 1.0 - math.exp(-((excess / width) ** 2))
+RELEVEL_AT = 25.0
+WARMUP = 50
+RAMP = 150.0
+LONG = 0.998
+FLOOR_NATS = 1.0
+HELD_SHARE = 0.8  # a series repeating its value this often holds values: it has no noise
 
 
 def _median(values: list[float]) -> float:
@@ -103,21 +109,35 @@ class SeriesDetector:
     season: list[float] = field(default_factory=list)
     buffer: deque[float] = field(default_factory=lambda: deque(maxlen=BUFFER))
     residuals: deque[float] = field(default_factory=lambda: deque(maxlen=SCALE_WINDOW))
-    recent: deque[float] = field(default_factory=lambda: deque(maxlen=SHORT_WINDOW))
     scale: float = 0.0
     up: float = 0.0
     down: float = 0.0
     up_start: int = 0
     down_start: int = 0
     last_z: float = 0.0
-    zz: float = 0.0  # EW mean of z_t * z_t-1 and of z_t^2: residual autocorrelation
-    z2: float = 1.0
+    z2_long: float = 1.0  # EW means over ~500 rows of z_t^2 (the residuals' RMS^2) and of
+    zz_long: float = 0.0  # z_t * z_t-1 (their autocorrelation), z clipped to +-4
     repeats: Repeats = field(default_factory=Repeats)
     tail: Tail = field(default_factory=Tail)
+    calibration: Calibration = field(default_factory=Calibration)
     stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
+    spread: float = 0.0  # CUSUM (nats) of a doubling of the residuals' scale
+    nats: float = 0.0  # the newest row's evidence, before mapping to [0,1]
+    quantum: float = 0.0  # the smallest step between recent distinct values
+    floored: bool = False  # the scale is the resolution floor: the residuals are ~0
+    held: int = 0  # length of the run of repeats that the latest change of value ended
+    repeating: float = 0.0  # share of recent rows (~100) that repeat the value before them
 
     def score(self, value: float) -> float:
+        """The anomaly score of `value` in [0,1], then learns from it. A value that is not a
+        finite number (NaN, +-inf) is a missing row: it scores 0 and leaves the state as it was."""
+        if not math.isfinite(value):
+            return 0.0
         self.count += 1
+        repeat = value == self.repeats.last
+        if not repeat:
+            self.held = self.repeats.run
+        self.repeating = 0.99 * self.repeating + 0.01 * repeat
         self.stuck = self.repeats.surprise(value)
         if self.count == 1:
             self.levels = [value] * len(ALPHAS)
@@ -128,10 +148,15 @@ class SeriesDetector:
         best = self._best()
         residual = value - (self.levels[best] + seasonal)
         scale = self._scale(value)
-        z = residual / scale
-        result = self._combine(z, scale) if self.count > WARMUP else 0.0
+        z = max(-Z_CAP, min(Z_CAP, residual / scale))
+        self._accumulate(z)
+        raw = self._evidence(z) if self.count > WARMUP else 0.0
+        self.nats = self.calibration.nats(raw)
+        self.calibration.learn(raw)
+        if self.count > WARMUP:  # the first residuals are read on a scale still settling
+            self.tail.learn(z)
         self._learn(value, residual, z, seasonal, phase, scale)
-        return result
+        return to_score(self.nats)
 
     def dump(self) -> dict[str, Any]:
         """The whole state as plain JSON (the buffers are bounded), so a `metric` monitor keeps
@@ -141,7 +166,7 @@ class SeriesDetector:
             value = getattr(self, f.name)
             if isinstance(value, deque):
                 value = list(value)
-            elif isinstance(value, Repeats | Tail):
+            elif isinstance(value, Repeats | Tail | Calibration):
                 value = value.dump()
             data[f.name] = value
         return data
@@ -153,7 +178,7 @@ class SeriesDetector:
             current, saved = getattr(self, f.name), data[f.name]
             if isinstance(current, deque):
                 setattr(self, f.name, deque((float(x) for x in saved), maxlen=current.maxlen))
-            elif isinstance(current, Repeats | Tail):
+            elif isinstance(current, Repeats | Tail | Calibration):
                 current.load(saved)
             else:
                 setattr(self, f.name, saved)
@@ -167,46 +192,66 @@ class SeriesDetector:
         if (self.count % 16 == 2 or self.scale <= 0 or self.count < 64) and self.residuals:
             data = [abs(r) for r in self.residuals]
             mad = 1.4826 * _median(data)
-            self.scale = max(mad, 0.25 * sum(data) / len(data))
+            robust, resolution = max(mad, 0.25 * sum(data) / len(data)), self._resolution()
+            self.floored = mad <= resolution  # most residuals are ~0: no noise to judge by
+            self.scale = max(robust, resolution)
         return max(self.scale, floor)
 
-    def _combine(self, z: float, scale: float) -> float:
-        spike = _soft(self.tail.equivalent(z) - 3.0, 2.5)
-        shift = _soft(max(self.up, self.down) - 4.0, 5.0)
-        variance = 0.0
-        if len(self.recent) == SHORT_WINDOW:
-            short = 1.4826 * _median([abs(r) for r in self.recent]) + 1e-12
-            variance = _soft(math.log2(max(short / scale, 1e-12)) - 1.0, 1.2)
-        confidence = min(1.0, (self.count - WARMUP) / 40.0)
-        stuck = _soft(self.stuck - STUCK_NATS, 0.66 * STUCK_NATS)
-        return confidence * max(spike, shift, variance, stuck, self._graded(z))
+    def _resolution(self) -> float:
+        """The smallest residual scale this series can be judged at: half its quantisation
+        step (integer counts step by 1), and 1 % of its spread. Without it a constant run or
+        a noiseless sine has a scale of ~0 and any rounding error is an infinite z."""
+        recent = np.asarray(list(self.buffer)[-FLOOR_WINDOW:], dtype=np.float64)
+        steps = np.abs(np.diff(recent))
+        steps = steps[steps > 1e-9 * (1.0 + np.abs(recent[1:]))]
+        if len(steps):
+            self.quantum = float(steps.min())
+        q75, q25 = np.percentile(recent, [75, 25]) if len(recent) > 1 else (0.0, 0.0)
+        return max(0.5 * self.quantum, 0.01 * float(q75 - q25))
 
-    def _graded(self, z: float) -> float:
-        """Under 0.25: how unusual this and the recent residuals are. Scoring every quiet row
-        0 would throw away the order ranking metrics use, and rows in a drift or just after
-        a shift do carry evidence; this never raises or holds an alarm."""
-        clipped = min(16.0, z * z)
-        energy = 0.98 * self.z2 + 0.02 * clipped + clipped / 8.0  # z2: recent mean of z^2
-        return 0.25 * energy / (energy + 4.0)
+    def _evidence(self, z: float) -> float:
+        """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
+        tail probability, read through the series' own tail), a level shift (CUSUM), a variance
+        increase (CUSUM) and a stuck run."""
+        spike, shift, spread = self.tail.nats(z), max(self.up, self.down), self.spread
+        if self.floored or self.repeating > HELD_SHARE:
+            # A series without noise (flat, piecewise constant, a noiseless curve: most residuals
+            # ~0, or most values repeat the one before) has no scale
+            # to judge a change by: a change is only as surprising as the rule of succession
+            # makes it (after k unchanged rows, ~1/(k+1)), `held` being the run it ended.
+            cap = FLOOR_NATS + math.log1p(self.held)
+            spike, shift, spread = min(spike, cap), min(shift, cap), min(spread, cap)
+        # The first rows' scale is a guess: their evidence counts fully only after RAMP rows.
+        trust = min(1.0, (self.count - WARMUP) / RAMP)
+        return trust * max(spike, shift, spread, self.stuck)
 
-    def _learn(
-        self, value: float, residual: float, z: float, seasonal: float, phase: int, scale: float
-    ) -> None:
+    def _accumulate(self, z: float) -> None:
+        """The CUSUMs, on residuals in units of their own long-run RMS (never smaller than the
+        robust scale): a robust scale that under-reads the spread of discrete or heavy-tailed
+        residuals must not make every CUSUM creep up."""
         clipped_z = max(-4.0, min(4.0, z))
-        self.zz = 0.98 * self.zz + 0.02 * clipped_z * self.last_z
-        self.z2 = 0.98 * self.z2 + 0.02 * clipped_z * clipped_z
+        unit = math.sqrt(max(1.0, self.z2_long))
+        # Autocorrelated residuals (an AR series, a model that lags) make sums of z wander
+        # further than independent ones would: shrink the CUSUM steps by the AR(1) variance
+        # inflation. Read over ~500 rows, so a new sustained offset is not explained away as
+        # autocorrelation within a few rows.
+        rho = min(0.95, max(0.0, self.zz_long / max(self.z2_long, 1e-9)))
+        self.z2_long = LONG * self.z2_long + (1.0 - LONG) * clipped_z * clipped_z
+        self.zz_long = LONG * self.zz_long + (1.0 - LONG) * clipped_z * self.last_z
+        step = clipped_z / unit * math.sqrt((1.0 - rho) / (1.0 + rho))
         self.last_z = clipped_z
-        self.tail.learn(z)
-        # Autocorrelated residuals (a model still catching up) make sums of z wander further
-        # than independent ones would: shrink the CUSUM steps by the AR(1) variance inflation.
-        rho = min(0.95, max(0.0, self.zz / max(self.z2, 1e-9)))
-        step = clipped_z * math.sqrt((1.0 - rho) / (1.0 + rho))
         if self.up == 0.0:
             self.up_start = self.count
         if self.down == 0.0:
             self.down_start = self.count
         self.up = max(0.0, self.up + step - CUSUM_K)
         self.down = max(0.0, self.down - step - CUSUM_K)
+        ratio = min(z * z / (unit * unit), 16.0)
+        self.spread = max(0.0, self.spread + VAR_GAIN * ratio - VAR_COST)
+
+    def _learn(
+        self, value: float, residual: float, z: float, seasonal: float, phase: int, scale: float
+    ) -> None:
         # Huber-style: an outlier moves the model only as far as a 3-sigma point would.
         bound = 3.0 * scale if self.count > 2 * WARMUP else math.inf
         target = value - seasonal
@@ -222,9 +267,8 @@ class SeriesDetector:
             dev = value - self.levels[best] - seasonal
             self.season[phase] += 0.1 * max(-bound, min(bound, dev))
         self.residuals.append(max(-bound * 2, min(bound * 2, residual)))
-        self.recent.append(residual)
         self.buffer.append(value)
-        if max(self.up, self.down) > RELEVEL_AT:
+        if max(self.up, self.down, self.spread) > RELEVEL_AT:
             self._relevel()
         if self.count % (64 if self.count <= 1024 else 128) == 0:
             self._refresh_period()
@@ -233,7 +277,14 @@ class SeriesDetector:
         """A confirmed level shift becomes the new normal quickly, so it is not scored forever."""
         # The values since the CUSUM last sat at zero are the new level (at most the short window).
         since = self.up_start if self.up >= self.down else self.down_start
-        size = max(2, min(SHORT_WINDOW, self.count - since + 1))
+        if self.spread > max(self.up, self.down):  # a wider spread, or an offset it sees first
+            since = self.count - RELEVEL_WINDOW
+        self._rebase(max(2, min(RELEVEL_WINDOW, self.count - since + 1)))
+        self.spread = 0.0
+
+    def _rebase(self, size: int) -> None:
+        """Every level tracker restarts at the deseasonalised median of the last `size` values,
+        and the CUSUMs at zero."""
         tail = list(self.buffer)[-size:]
         phase0 = self.count - len(tail) + 1
         deseason = [
@@ -252,6 +303,7 @@ class SeriesDetector:
         self.period = period
         if not period:
             self.season = []
+            self._rebase(RELEVEL_WINDOW)
             return
         kernel = np.ones(period) / period
         smooth = np.convolve(data, kernel, mode="same")
@@ -263,3 +315,7 @@ class SeriesDetector:
             profile[p] = float(np.median(picks)) if len(picks) else 0.0
         centre = float(np.mean(profile))
         self.season = [v - centre for v in profile]
+        # The trackers followed the seasonal swing until now: they restart on the
+        # deseasonalised level, or the new profile would read as a level shift.
+        self._rebase(RELEVEL_WINDOW)
+        self.spread = 0.0

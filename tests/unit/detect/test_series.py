@@ -8,8 +8,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tripwire.detect.series import BUFFER, SCALE_WINDOW, SeriesDetector, detect_period
-from tripwire.detect.series_tail import BINS
+from tripwire.detect.series import BUFFER, SCALE_WINDOW, WARMUP, SeriesDetector, detect_period
+from tripwire.detect.series_evidence import to_score
+
+# On the benchmark's corpus the window score's best threshold is ~0.26 (~9 nats).
+HIGH = to_score(15.0)  # 0.375: clearly over it
+LOW = to_score(8.0)  # 0.242: under it
 
 
 def scores(values: list[float]) -> list[float]:
@@ -22,18 +26,19 @@ def test_a_spike_scores_high_and_noise_low() -> None:
     x = list(10 + rng.normal(0, 1, 600))
     x[400] += 12
     s = scores(x)
-    assert s[400] > 0.9
-    assert np.mean(np.asarray(s[100:390]) > 0.5) < 0.02
+    assert s[400] > HIGH
+    assert np.mean(np.asarray(s[100:390]) > LOW) < 0.02
 
 
-def test_a_level_shift_is_flagged_then_becomes_the_new_normal() -> None:
+def test_a_step_scores_high_at_its_start_then_decays_into_the_new_normal() -> None:
     rng = np.random.default_rng(2)
     x = list(5 + rng.normal(0, 0.5, 800))
     for i in range(500, 800):
         x[i] += 4
-    s = scores(x)
-    assert max(s[500:510]) > 0.9
-    assert max(s[600:800]) < 0.5
+    s = np.asarray(scores(x))
+    assert max(s[500:505]) > HIGH
+    assert max(s[100:500]) < max(s[500:505]) / 2
+    assert max(s[560:800]) < LOW
 
 
 def test_a_variance_change_is_flagged() -> None:
@@ -41,7 +46,7 @@ def test_a_variance_change_is_flagged() -> None:
     x = list(rng.normal(0, 1, 700))
     for i in range(500, 700):
         x[i] *= 6
-    assert max(scores(x)[500:560]) > 0.9
+    assert max(scores(x)[500:560]) > HIGH
 
 
 def test_the_daily_period_is_found() -> None:
@@ -57,8 +62,8 @@ def test_a_seasonal_dip_is_not_an_anomaly_but_a_break_in_it_is() -> None:
     x = list(10 + 4 * np.sin(2 * np.pi * t / 100) + rng.normal(0, 0.3, len(t)))
     x[2550] += 5  # at a trough: unremarkable in level, remarkable for its phase
     s = scores(x)
-    assert np.mean(np.asarray(s[1500:2500]) > 0.5) < 0.02
-    assert s[2550] > 0.9
+    assert np.mean(np.asarray(s[1500:2500]) > LOW) < 0.02
+    assert s[2550] > HIGH
 
 
 def test_a_period_is_found_in_low_counts() -> None:
@@ -75,39 +80,30 @@ def test_a_stuck_sensor_is_flagged_within_ten_rows() -> None:
     x = list(10 + rng.normal(0, 1, 600))
     x[500:530] = [x[499]] * 30
     s = scores(x)
-    assert max(s[100:499]) < 0.5
-    assert max(s[500:510]) > 0.9
+    assert max(s[100:499]) < LOW
+    assert max(s[500:510]) > to_score(10.0) > LOW
 
 
 def test_runs_of_zeros_are_normal_where_zeros_are_common() -> None:
     rng = np.random.default_rng(7)
     x = np.where(rng.random(3000) < 0.8, 0.0, rng.gamma(2, 5, 3000))
     s = np.asarray(scores(list(x)))
-    assert np.mean(s[500:] >= 0.9) < 0.1
+    assert np.mean(s[500:] >= HIGH) < 0.005
 
 
 def test_heavy_tails_do_not_page_on_ordinary_excursions() -> None:
     x = 10 + np.random.default_rng(8).standard_t(2.5, 6000)
     s = np.asarray(scores(list(x)))
-    assert np.sum(s[1000:] >= 0.9) <= 15  # a Gaussian reading of the scale paged 30-50 times
+    assert np.sum(s[1000:] >= HIGH) <= 5  # a Gaussian reading of the scale paged 30-50 times
 
 
-def test_quiet_rows_are_ranked_not_tied() -> None:
+def test_scores_are_continuous_so_ties_are_rare() -> None:
     rng = np.random.default_rng(9)
-    s = scores(list(10 + rng.normal(0, 1, 1000)))
-    assert len(set(np.round(s[100:], 6))) > 800
-    assert max(s[100:]) < 0.5
-
-
-def test_a_long_shift_is_not_scored_as_one_long_tie() -> None:
-    rng = np.random.default_rng(10)
-    x = list(5 + rng.normal(0, 0.5, 1200))
-    for i in range(600, 1200):
-        x[i] += 5
+    x = list(10 + rng.normal(0, 1, 1000))
+    x[700:] = [v + 6 for v in x[700:]]
     s = np.round(scores(x), 6)
-    assert max(s[600:610]) > 0.9
-    assert np.sum(s[600:] >= 0.999) < 20
-    assert len(set(s[620:])) > 500
+    assert len(set(s[100:])) > 850
+    assert np.sum(s == s.max()) == 1
 
 
 def test_state_stays_bounded() -> None:
@@ -117,18 +113,71 @@ def test_state_stays_bounded() -> None:
         det.score(float(v))
     assert len(det.buffer) == BUFFER
     assert len(det.residuals) == SCALE_WINDOW
-    assert len(det.tail.counts) == BINS
-    assert det.tail.weight < 1e6
 
 
-@settings(max_examples=30, deadline=None)
-@given(
-    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=300), st.integers(1, 300)
-)
-def test_scores_are_in_range_and_never_look_ahead(values: list[float], cut: int) -> None:
+finite = st.floats(-1e300, 1e300, allow_nan=False, allow_infinity=False)
+anything = st.one_of(finite, st.sampled_from([float("nan"), float("inf"), -float("inf")]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(anything, min_size=1, max_size=300), st.integers(1, 300))
+def test_scores_are_finite_in_range_and_never_look_ahead(values: list[float], cut: int) -> None:
     full = scores(values)
     assert all(0.0 <= v <= 1.0 for v in full)
     assert scores(values[:cut]) == full[:cut]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(anything, min_size=1, max_size=200))
+def test_a_non_finite_row_scores_0_and_is_skipped(values: list[float]) -> None:
+    """The rule for NaN and +-inf: a missing row. It scores 0 and the other rows score exactly
+    as if it had not been there."""
+    full = scores(values)
+    kept = [v for v in values if np.isfinite(v)]
+    assert [s for v, s in zip(values, full, strict=True) if not np.isfinite(v)] == [0.0] * (
+        len(values) - len(kept)
+    )
+    assert [s for v, s in zip(values, full, strict=True) if np.isfinite(v)] == scores(kept)
+
+
+AFTER_WARMUP = 4 * WARMUP
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(-1e9, 1e9), st.integers(AFTER_WARMUP + 1, 1500))
+def test_a_flat_series_is_normal(level: float, n: int) -> None:
+    assert max(scores([level] * n)[AFTER_WARMUP:]) < LOW
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(8, 150),
+    st.floats(0.01, 1e4),
+    st.floats(-1e4, 1e4),
+    st.floats(0, 2 * np.pi),
+)
+def test_a_noiseless_sine_is_normal_once_its_period_is_learned(
+    period: int, amplitude: float, offset: float, phase: float
+) -> None:
+    t = np.arange(3 * period + 1400)
+    x = offset + amplitude * np.sin(2 * np.pi * t / period + phase)
+    s = scores(list(x))
+    assert max(s[3 * period + 400 :]) < LOW
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.integers(0, 20), min_size=2, max_size=6, unique=True),
+    st.integers(20, 200),
+    st.integers(0, 2**32 - 1),
+)
+def test_piecewise_constant_counts_are_normal(levels: list[int], mean_run: int, seed: int) -> None:
+    """Long runs of one of a few integer values, as a count of rare events per row."""
+    rng = np.random.default_rng(seed)
+    runs = np.maximum(1, rng.geometric(1 / mean_run, 200))
+    x = np.repeat(rng.choice(levels, 200), runs)[:3000].astype(float)
+    s = scores(list(x))
+    assert max(s[AFTER_WARMUP:]) < LOW
 
 
 def test_a_restored_detector_scores_exactly_as_the_original() -> None:

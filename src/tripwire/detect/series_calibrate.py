@@ -1,0 +1,50 @@
+"""Self-calibration of the generic series detector's evidence.
+
+The detector's evidence (nats) is exact only when its model of the series is right. Where the
+model is wrong in a recurring way (a weekly pattern read as a daily one, counts read as
+Gaussian, a drifting random walk), evidence of several nats is routine in that series. Each
+series therefore keeps the tail of its own evidence: the share of rows over U nats and their
+mean excess (an exponential tail, as a calibrated series would show with mean excess 1). A row
+is then as surprising as it is rare in this series' own history, and never more surprising than
+its raw evidence. A sustained anomaly feeds this history too, so it fades as it becomes the new
+normal."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+U = 3.0  # nats where the tail starts
+DECAY = 0.9998  # about the last five thousand rows: a weekly pattern of 5-minute rows
+PRIOR_ROWS = 200.0  # pseudo-rows of a calibrated series: e^-U of them over U, mean excess 1
+PRIOR_OVER = 10.0
+
+
+@dataclass
+class Calibration:
+    rows: float = 0.0
+    over: float = 0.0
+    excess: float = 0.0
+
+    def dump(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.rows, self.over = float(data["rows"]), float(data["over"])
+        self.excess = float(data["excess"])
+
+    def nats(self, raw: float) -> float:
+        if raw <= U:
+            return raw
+        rate = (self.over + PRIOR_ROWS * math.exp(-U)) / (self.rows + PRIOR_ROWS)
+        mean_excess = max(1.0, (self.excess + PRIOR_OVER) / (self.over + PRIOR_OVER))
+        return min(raw, -math.log(rate) + (raw - U) / mean_excess)
+
+    def learn(self, raw: float) -> None:
+        self.rows = DECAY * self.rows + 1.0
+        self.over *= DECAY
+        self.excess *= DECAY
+        if raw > U:
+            self.over += 1.0
+            self.excess += float(min(raw, 1e6)) - U
