@@ -208,21 +208,24 @@ class Streams:
     def add(
         self, uc: str, signal: str, version: str | None, minute: int, n: float, k: float
     ) -> None:
-        for store, key in ((self.totals, (uc, signal)), (self.by_version, (uc, signal, version))):
-            if store is self.by_version and version is None:
-                continue
-            pair = store.get(key)  # type: ignore[call-overload]
-            if pair is None:
-                pair = (np.zeros(self.minutes), np.zeros(self.minutes))
-                store[key] = pair  # type: ignore[index]
+        pairs = [self._pair(self.totals, (uc, signal))]
+        if version is not None:
+            pairs.append(self._pair(self.by_version, (uc, signal, version)))
+        for pair in pairs:
             pair[0][minute] += n
             pair[1][minute] += k
+
+    def _pair(self, store: dict[Any, tuple[Floats, Floats]], key: Any) -> tuple[Floats, Floats]:
+        pair = store.get(key)
+        if pair is None:
+            pair = store[key] = (np.zeros(self.minutes), np.zeros(self.minutes))
+        return pair
 
 
 def streams(events: list[dict[str, Any]], minutes: int) -> Streams:
     out = Streams(minutes)
     origin = START.timestamp()
-    version: dict[str, tuple[str, str]] = {}  # output id -> (use case, prompt version)
+    version: dict[str, tuple[str, str | None]] = {}  # output id -> (use case, prompt version)
     for e in events:
         ts = e["ts"]
         minute = int((_parse(ts) - origin) // 60)
@@ -521,7 +524,8 @@ def tune_window(runs: list[ProductRun]) -> dict[tuple[str, str], float]:
     per_signal = BUDGET / len(SIGNALS)
     for uc in USE_CASES:
         for signal in SIGNALS:
-            stats, weeks = [], 0.0
+            stats: list[Floats] = []
+            weeks = 0.0
             for run in runs:
                 pair = run.streams.totals.get((uc.name, signal))
                 if pair is None:
@@ -529,11 +533,11 @@ def tune_window(runs: list[ProductRun]) -> dict[tuple[str, str], float]:
                 stat = window_stat(signal, *pair)
                 for t in run.truth:
                     if t.use_case == uc.name:
-                        lo, hi = _window_of(t)
-                        stat[max(lo, 0) : hi] = np.nan
+                        first, last = _window_of(t)
+                        stat[max(first, 0) : last] = np.nan
                 stats.append(stat)
                 weeks += len(stat) / WEEK
-            values = np.concatenate([s[np.isfinite(s)] for s in stats]) if stats else []
+            values = np.concatenate([s[np.isfinite(s)] for s in stats]) if stats else np.zeros(0)
             if len(values) == 0:
                 lines[(uc.name, signal)] = math.inf
                 continue
@@ -729,7 +733,7 @@ def main() -> int:
     products = args.products or (1 if args.quick else 10)
     held = args.held_out if args.held_out is not None else (1 if args.quick else 4)
     weeks = args.weeks or (1 if args.quick else 4)
-    scale = args.scale or (0.5 if args.quick else 1.0)
+    scale = args.scale or (0.35 if args.quick else 1.0)
     console = Console(stderr=True)
     began = time.time()
     tuning_seeds = list(range(1, products + 1))

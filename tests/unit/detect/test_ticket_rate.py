@@ -23,7 +23,7 @@ def traffic(minute: int) -> float:
 def feed(
     det: TicketRateDetector, rng: np.random.Generator, start: int, minutes: int, ratio: float
 ) -> list[tuple[str, int]]:
-    out = []
+    out: list[tuple[str, int]] = []
     for minute in range(start, start + minutes):
         outputs = float(rng.poisson(traffic(minute)))
         tickets = float(rng.poisson(outputs * PER_OUTPUT * ratio))
