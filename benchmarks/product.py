@@ -138,7 +138,9 @@ def product(seed: int, weeks: int, scale: float = 1.0) -> Scenario:
         rng.shuffle(types)
         for slot, kind in zip(SLOTS, types, strict=True):
             onset = base + int(slot * DAY + rng.integers(0, DAY // 4))
-            injections.append(_incident(rng, kind, onset, week))
+            injections.append(
+                _incident(rng, kind, onset, week, use_cases(scale), total_volume(scale))
+            )
         at = (base + rng.integers(0, 7 * DAY - 360, 5)).tolist()
         uc = [names[i] for i in rng.integers(0, len(names), 4).tolist()]
         surges.append(Surge(at[0], 180, 3.0, uc[0]))
@@ -164,7 +166,14 @@ def product(seed: int, weeks: int, scale: float = 1.0) -> Scenario:
     )
 
 
-def _incident(rng: np.random.Generator, kind: str, onset: int, week: int) -> Injection:
+def _incident(
+    rng: np.random.Generator,
+    kind: str,
+    onset: int,
+    week: int,
+    cases: tuple[UseCase, ...],
+    volume: float,
+) -> Injection:
     signals = BY_TYPE[kind]
     signal = signals[int(rng.integers(0, len(signals)))]
     # Tickets are only frequent enough to tell anything in support-chat (~10 a day).
@@ -172,13 +181,18 @@ def _incident(rng: np.random.Generator, kind: str, onset: int, week: int) -> Inj
         use_case = "support-chat"
     else:
         use_case = USE_CASES[int(rng.choice(3, p=[0.4, 0.3, 0.3]))].name
-    low = use_case == "contract-review" and signal not in ("quality", "groundedness")
-    size = MAGNITUDES[signal]["easy" if low else "target"]
     shape = "ramp" if rng.random() < 0.3 else "step"
     duration = 24 * 60 if signal == "tickets_wrong_answer" else 12 * 60
     segment: dict[str, str] = {}
     if signal in SEGMENTABLE and rng.random() < 0.35:
         segment = {"prompt_version": f"w{week}-rollout-{onset}"}
+    # The "target" sizes are set at 2,000 outputs/h; where fewer outputs carry the
+    # change (a small use case, a segment) even the oracle needs the "easy" size to see it
+    # within the incident's 12 hours. Scores come at 40 an hour whatever the volume.
+    carried = next(u for u in cases if u.name == use_case).share * volume
+    carried *= 0.5 if segment else 1.0
+    small = carried < 500 and signal not in ("quality", "groundedness", "tickets_wrong_answer")
+    size = MAGNITUDES[signal]["easy" if small or segment else "target"]
     return Injection(
         signal,
         use_case,
