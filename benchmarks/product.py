@@ -148,7 +148,7 @@ def product(seed: int, weeks: int, scale: float = 1.0) -> Scenario:
         deploys += [
             Deploy(at[2], uc[1], "prompt_change", f"w{week}-harmless"),
             Deploy(at[3], uc[2], "data_change", f"kb-w{week}"),
-            Deploy(at[4], uc[3], "prompt_change", f"w{week}-noisy", score_sd=0.25),
+            Deploy(at[4], uc[3], "prompt_change", f"w{week}-noisy", score_sd=0.2),
         ]
     drift = Injection("latency", names[seed % 3], WEEK + DAY, 1.3, "ramp", ramp_minutes=4 * DAY)
     return Scenario(
