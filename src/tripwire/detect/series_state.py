@@ -12,6 +12,7 @@ from tripwire.detect.latency import LatencyDetector
 from tripwire.detect.mean import MeanDetector, MeanParams
 from tripwire.detect.rate import RateDetector, RateParams
 from tripwire.detect.series import SeriesDetector
+from tripwire.detect.ticket_rate import TicketRateDetector, ticket_params
 
 SeriesKey = tuple[str, str, str, str, str]  # monitor, use case, source, segment key, value
 SEGMENT_PENALTY = 1.0  # extra nats for segments: more series watched, same false-alarm budget
@@ -72,7 +73,9 @@ class Series:
         series = cls(key, spec, sensitivity)
         segment = bool(key[3])
         signal = spec.signal
-        if signal in RATE_SIGNALS:
+        if signal == "ticket_topic":
+            series.rate = TicketRateDetector(ticket_params(rate_params(spec, sensitivity, segment)))
+        elif signal in RATE_SIGNALS:
             series.rate = RateDetector(rate_params(spec, sensitivity, segment))
         if signal == "error_rate" and spec.slo_target is not None and not segment:
             series.burn = BurnRate(spec.slo_target)

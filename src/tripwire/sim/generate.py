@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +27,13 @@ class _Draws:
 
     ms: NDArray[np.int64]
     minute: NDArray[np.int64]
-    in_segment: NDArray[np.bool_]
+    in_segment: NDArray[np.bool_]  # in any incident's segment
+    masks: dict[int, NDArray[np.bool_]] = field(default_factory=dict)  # id(injection) -> mask
+
+    def hit(self, inj: Injection) -> NDArray[np.bool_]:
+        if not inj.segment:
+            return np.ones(len(self.ms), dtype=bool)
+        return self.masks.get(id(inj), self.in_segment)
 
 
 def simulate(scenario: Scenario) -> SimResult:
@@ -72,14 +78,30 @@ def _use_case(
     order = np.argsort(ms, kind="stable")
     ms, minute = ms[order], minute[order]
     injections = [i for i in scenario.injections if i.use_case == uc.name]
-    segment_inj = next((i for i in injections if i.segment), None)
-    in_segment = np.zeros(len(ms), dtype=bool)
-    if segment_inj is not None:
-        after = minute >= segment_inj.onset_minute
-        in_segment = after & (rng.random(len(ms)) < segment_inj.segment_share)
-    draws = _Draws(ms, minute, in_segment)
-    _emit(scenario, uc, rng, draws, injections, out)
+    draws = _segments(ms, minute, rng, [i for i in injections if i.segment])
+    drifts = [d for d in scenario.drifts if d.use_case == uc.name]
+    _emit(scenario, uc, rng, draws, injections + drifts, out)
     return [_truth(scenario, uc, inj, out) for inj in injections]
+
+
+def _segments(
+    ms: NDArray[np.int64],
+    minute: NDArray[np.int64],
+    rng: np.random.Generator,
+    segmented: list[Injection],
+) -> _Draws:
+    """Which outputs each segment incident moves to its version: `segment_share` of the traffic
+    from the onset (until the end with `rollback`), never an output another one already took."""
+    in_segment = np.zeros(len(ms), dtype=bool)
+    masks: dict[int, NDArray[np.bool_]] = {}
+    for inj in segmented:
+        mask = (minute >= inj.onset_minute) & (rng.random(len(ms)) < inj.segment_share)
+        if inj.rollback and inj.duration_minutes is not None:
+            mask &= minute < inj.onset_minute + inj.duration_minutes
+        mask &= ~in_segment
+        masks[id(inj)] = mask
+        in_segment |= mask
+    return _Draws(ms, minute, in_segment, masks)
 
 
 def _factor(
@@ -102,7 +124,7 @@ def _factor(
             continue
         curve = profile.shift(inj, minutes) if additive else profile.multiplier(inj, minutes)
         effect = curve[draws.minute]
-        hit = draws.in_segment if inj.segment else np.ones(len(per_output), dtype=bool)
+        hit = draws.hit(inj)
         changed = per_output + effect if additive else per_output * effect
         per_output = np.where(hit, changed, per_output)
     return np.asarray(per_output, dtype=np.float64)
@@ -137,10 +159,11 @@ def _emit(
     mean_volume = scenario.outputs_per_hour * uc.share
     scored = rng.random(n) < min(1.0, scenario.scored_per_hour / max(mean_volume, 1e-9))
     scored &= ~_in_gaps(scenario, uc.name, draws.minute)
-    quality = np.clip(rng.normal(uc.quality_mean + q_shift, uc.score_sd), 0, 1)
-    grounded = np.clip(rng.normal(uc.groundedness_mean + g_shift, uc.score_sd), 0, 1)
-    topics = _ticket_topics(scenario, uc, rng, draws, injections)
     versions = _versions(scenario, uc, draws, injections)
+    sd = _score_sd(scenario, uc, versions)
+    quality = np.clip(rng.normal(uc.quality_mean + q_shift, sd), 0, 1)
+    grounded = np.clip(rng.normal(uc.groundedness_mean + g_shift, sd), 0, 1)
+    topics = _ticket_topics(scenario, uc, rng, draws, injections)
     prefix = f"{scenario.id_prefix}{uc.name}-"
     statuses = ("ok", "error", "timeout")
     cols = zip(
@@ -255,14 +278,28 @@ def _versions(
     mv = np.full(len(draws.ms), uc.model_version, dtype=object)
     pv = np.full(len(draws.ms), uc.prompt_version, dtype=object)
     for deploy in scenario.deploys:
-        if deploy.use_case == uc.name:
+        if deploy.use_case == uc.name and deploy.kind != "data_change":
             target = mv if deploy.kind == "model_update" else pv
             target[draws.minute >= deploy.minute] = deploy.version
     for inj in injections:
         for key, value in inj.segment.items():
             target = mv if key == "model_version" else pv
-            target[draws.in_segment] = value
+            target[draws.hit(inj)] = value
     return list(zip(mv.tolist(), pv.tolist(), strict=True))
+
+
+def _score_sd(
+    scenario: Scenario, uc: UseCase, versions: list[tuple[str, str]]
+) -> float | NDArray[np.float64]:
+    """The spread of each output's scores: wider on a noisy version (a scalar when none is)."""
+    noisy = {
+        d.version: d.score_sd
+        for d in scenario.deploys
+        if d.use_case == uc.name and d.score_sd is not None
+    }
+    if not noisy:
+        return uc.score_sd
+    return np.array([noisy.get(pv, noisy.get(mv, uc.score_sd)) for mv, pv in versions])
 
 
 def _change_id(scenario: Scenario, uc: str, minute: int) -> str:
@@ -318,6 +355,8 @@ def _deploys(scenario: Scenario) -> list[Timed]:
     for deploy in scenario.deploys:
         uc = scenario.use_case(deploy.use_case)
         previous = uc.model_version if deploy.kind == "model_update" else uc.prompt_version
+        if deploy.kind == "data_change":
+            previous = f"kb-{deploy.minute}"
         events.append(
             (
                 deploy.minute * 60_000,
@@ -329,7 +368,9 @@ def _deploys(scenario: Scenario) -> list[Timed]:
                     "version": deploy.version,
                     "previous_version": previous,
                     "author": "sim",
-                    "description": "harmless deploy",
+                    "description": "knowledge-base update"
+                    if deploy.kind == "data_change"
+                    else "harmless deploy",
                     "rollback": {"flag": f"{deploy.use_case}-version", "variant": previous},
                 },
             )
@@ -345,4 +386,8 @@ def _benign(scenario: Scenario) -> list[str]:
         f"evaluator gap at minute {g.start_minute} for {g.minutes} min" for g in scenario.gaps
     ]
     notes += [f"harmless {d.kind} of {d.use_case} at minute {d.minute}" for d in scenario.deploys]
+    notes += [
+        f"slow drift of {d.signal} x{d.magnitude} in {d.use_case} from minute {d.onset_minute}"
+        for d in scenario.drifts
+    ]
     return notes

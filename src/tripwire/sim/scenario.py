@@ -95,6 +95,9 @@ class Injection:
     duration_minutes: int | None = None
     segment: dict[str, str] = field(default_factory=dict)
     segment_share: float = 1.0
+    # With `rollback`, the segment's traffic returns to the old version when the incident ends
+    # (a product with several segment incidents over weeks rolls each bad version back).
+    rollback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +121,15 @@ class EvaluatorGap:
 
 @dataclass(frozen=True, slots=True)
 class Deploy:
-    """Benign: a new version that behaves exactly like the old one."""
+    """Benign: a new version that behaves like the old one on average. A `data_change` (a
+    knowledge-base update) changes no version; `score_sd`, when set, is the spread of the new
+    version's scores (a noisy prompt: same mean, wider spread)."""
 
     minute: int
     use_case: str
-    kind: Literal["model_update", "prompt_change"] = "prompt_change"
+    kind: Literal["model_update", "prompt_change", "data_change"] = "prompt_change"
     version: str = "v1.1"
+    score_sd: float | None = None
 
 
 def default_use_cases() -> tuple[UseCase, ...]:
@@ -163,6 +169,9 @@ class Scenario:
     surges: tuple[Surge, ...] = ()
     gaps: tuple[EvaluatorGap, ...] = ()
     deploys: tuple[Deploy, ...] = ()
+    # Benign slow changes (a provider slowly drifting): applied like injections, usually ramps
+    # over days, but not incidents (no truth, listed in `benign`).
+    drifts: tuple[Injection, ...] = ()
     id_prefix: str = ""
 
     @property

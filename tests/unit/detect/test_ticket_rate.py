@@ -1,0 +1,84 @@
+"""The ticket-topic rate rule: a Poisson CUSUM on about ten tickets a day."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tripwire.config.monitors import builtin_monitors
+from tripwire.detect.series_state import Series
+from tripwire.detect.ticket_rate import TicketRateDetector
+
+T0 = 29_000_000  # minutes since the epoch
+WEEK = 7 * 1440
+PER_OUTPUT = 0.0002  # x 2,000 outputs/h = about ten tickets a day
+
+
+def traffic(minute: int) -> float:
+    """Outputs per minute at 2,000/h with a 3:1 daily cycle."""
+    return 33.3 * (1.0 + 0.5 * math.cos(2 * math.pi * (minute % 1440) / 1440))
+
+
+def feed(
+    det: TicketRateDetector, rng: np.random.Generator, start: int, minutes: int, ratio: float
+) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for minute in range(start, start + minutes):
+        outputs = float(rng.poisson(traffic(minute)))
+        tickets = float(rng.poisson(outputs * PER_OUTPUT * ratio))
+        change = det.update(minute, outputs, tickets)
+        if change is not None:
+            out.append((change.state, change.detected_at))
+    return out
+
+
+def test_healthy_weeks_raise_at_most_the_budgeted_false_alarms() -> None:
+    # The rule is set for 0.5 false alarms per stream-week at most (RateParams.budget); over
+    # twelve healthy weeks that is 6 in expectation at the very worst.
+    alarms = 0
+    for seed in range(12):
+        det = TicketRateDetector()
+        found = feed(det, np.random.default_rng(seed), T0, WEEK, 1.0)
+        alarms += sum(state == "firing" for state, _ in found)
+    assert alarms <= 3
+
+
+def test_a_tripled_ticket_rate_is_caught_within_a_day() -> None:
+    delays = []
+    for seed in range(20):
+        rng = np.random.default_rng(100 + seed)
+        det = TicketRateDetector()
+        feed(det, rng, T0, 5 * 1440, 1.0)
+        onset = T0 + 5 * 1440
+        found = [at for state, at in feed(det, rng, onset, 1440, 3.0) if state == "firing"]
+        delays.append(found[0] - onset if found else math.inf)
+    assert sum(d <= 1440 for d in delays) >= 16
+    # The oracle (true rate known) needs about 7 h at this size; the old rule took 20 h.
+    assert float(np.median(delays)) <= 10 * 60, delays
+
+
+def test_it_does_not_fire_during_warm_up_even_on_a_spike() -> None:
+    det = TicketRateDetector()
+    found = feed(det, np.random.default_rng(5), T0, 600, 5.0)
+    assert found == []
+
+
+def test_state_survives_a_dump_and_load() -> None:
+    rng = np.random.default_rng(7)
+    det = TicketRateDetector()
+    feed(det, rng, T0, 2 * 1440, 1.0)
+    copy = TicketRateDetector()
+    copy.load(det.dump())
+    minute = T0 + 2 * 1440 + 30
+    assert copy.expected(minute) == det.expected(minute)
+    twin_rng = np.random.default_rng(8)
+    a = feed(det, np.random.default_rng(8), minute, 600, 4.0)
+    b = feed(copy, twin_rng, minute, 600, 4.0)
+    assert a == b
+
+
+def test_the_builtin_ticket_monitors_use_the_ticket_rule() -> None:
+    spec = next(m for m in builtin_monitors() if m.name == "tickets-wrong-answer")
+    series = Series.create((spec.name, "chat", "", "", ""), spec, "normal")
+    assert isinstance(series.rate, TicketRateDetector)
