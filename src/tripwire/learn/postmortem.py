@@ -38,8 +38,10 @@ KEY_MOMENTS = (
     "acknowledged",
     "mitigated",
     "resolved",
-    "flag_flip",
-    "severity",
+    # respond/playbooks/flips.py logs kill switches and other flag changes under these kinds
+    "kill_switch",
+    "flag_change",
+    "severity_changed",
     "rollback",
     "update",
 )

@@ -168,3 +168,22 @@ def test_the_cli_drafts_and_refuses_an_unfinished_postmortem(
     assert unfinished.exit_code == 2
     assert "root_cause" in unfinished.stderr
     assert runner.invoke(app, ["postmortem", "draft", "INC-404"]).exit_code == 2
+
+
+def test_key_moments_include_the_kill_switch_flipped_for_the_incident(
+    client: TestClient, cast: Cast
+) -> None:
+    h = cast.auth("respond")
+    body = {"type": "hallucination", "title": "Bad answers", "use_case": "support-chat"}
+    ident = str(client.post("/v1/incidents", json=body, headers=h).json()["id"])
+    flag = {"value": True, "kill_value": False, "use_case": "support-chat"}
+    assert client.put("/v1/flags/answers-on", json=flag, headers=h).status_code == 200
+    killed = {"reason": "stop the bleeding", "incident_id": ident}
+    assert client.post("/v1/flags/answers-on/kill", json=killed, headers=h).status_code == 200
+    client.post(f"/v1/incidents/{ident}/resolve", json={}, headers=h)
+    moments = client.post(f"/v1/incidents/{ident}/postmortem", headers=h).json()["sections"][
+        "timeline"
+    ]
+    kinds = [m["kind"] for m in moments]
+    assert "kill_switch" in kinds
+    assert any("answers-on" in m["text"] for m in moments if m["kind"] == "kill_switch")
