@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from tripwire.config.respond import ROLES
 from tripwire.domain.incidents import (
+    INCIDENT_TYPES,
     SEVERITIES,
     Severity,
     is_open,
@@ -68,6 +69,22 @@ class Records(ServiceCore):
         self.pager.broadcast(incident, "incident.severity_changed", text, self.clock.now())
         page_for_severity(cast("IncidentService", self), incident, old, severity)
         self.changed(incident, "severity", old, severity)
+        return incident
+
+    def set_type(self, ident: str | int, kind: str, actor: str, reason: str) -> IncidentRow:
+        """A person reclassifies the incident; playbooks add the steps of the new type."""
+        if kind not in INCIDENT_TYPES:
+            raise Conflict(f"unknown type {kind!r}; choose from {', '.join(INCIDENT_TYPES)}")
+        incident = self.get(ident)
+        if incident.type == kind:
+            return incident
+        old = incident.type
+        incident.type, incident.type_reason = kind, reason
+        data = {"from": old, "to": kind, "reason": reason}
+        self.log(
+            incident, "type_changed", f"Type {old} -> {kind} by {actor}: {reason}", actor, data
+        )
+        self.changed(incident, "type", old, kind)
         return incident
 
     def severity_raised(self, incident: IncidentRow, old: str) -> None:

@@ -18,7 +18,7 @@ from tripwire.config.respond import ROLES
 from tripwire.detect.readings import signal_chart, unit_of
 from tripwire.domain.clock import isoformat_z
 from tripwire.domain.events import parse_rfc3339
-from tripwire.domain.incidents import SEVERITIES
+from tripwire.domain.incidents import INCIDENT_TYPES, SEVERITIES
 from tripwire.flags.service import kill_switches
 from tripwire.learn.changes import eval_gate_of
 from tripwire.respond.attribution.query import load_change, load_changes
@@ -230,6 +230,7 @@ def page_context(
         "roles": ROLES,
         "people": sorted(config.respond.people),
         "severities": SEVERITIES,
+        "types": INCIDENT_TYPES,
         "stages": STAGES,
         "public_updates": [e for e in detail["timeline"] if e["kind"] == "update"],
     }

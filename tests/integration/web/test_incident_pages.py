@@ -134,3 +134,24 @@ def test_the_on_call_page_names_who_is_on_call(oncall_client: tuple[TestClient, 
     assert page.status_code == 200
     assert "primary" in page.text
     assert "<strong>bo</strong>" in page.text or "<strong>ana</strong>" in page.text
+
+
+def test_a_responder_changes_the_type_with_a_reason(client: TestClient, cast: Cast) -> None:
+    ident = declare(client, cast)
+    csrf = sign_in(client, cast.respond)
+    form = {"type": "safety", "reason": HOSTILE}
+    assert client.post(f"/ui/incidents/{ident}/type", data=form).status_code == 403  # no CSRF
+    r = client.post(f"/ui/incidents/{ident}/type", data={**form, "csrf": csrf})
+    assert r.status_code == 200
+    assert HOSTILE not in r.text
+    assert "&lt;img src=x" in r.text
+    detail = client.get(f"/v1/incidents/{ident}", headers=cast.auth("read")).json()
+    assert (detail["type"], detail["type_reason"]) == ("safety", HOSTILE)
+    changed = [e for e in detail["timeline"] if e["kind"] == "type_changed"]
+    assert changed
+    assert changed[0]["actor"] == "respond"
+    bad = client.post(
+        f"/ui/incidents/{ident}/type", data={"type": "nope", "reason": "x", "csrf": csrf}
+    )
+    assert bad.status_code == 409
+    assert "unknown type" in bad.text

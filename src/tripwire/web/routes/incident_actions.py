@@ -103,6 +103,18 @@ def set_severity(
     return _do(request, viewer, ident, change, f"Severity set to {severity}.")
 
 
+@router.post("/ui/incidents/{ident}/type", response_class=HTMLResponse)
+def set_type(
+    request: Request, ident: str, viewer: RespondViewer,
+    kind: Annotated[str, Form(alias="type", max_length=64)] = "", reason: Reason = "",
+) -> Response:  # fmt: skip
+    def change(session: Session, runtime: Runtime) -> None:
+        why = _needs(reason, "why the type changes")
+        runtime.incidents(session).set_type(ident, kind, viewer.name, why)
+
+    return _do(request, viewer, ident, change, f"Type set to {kind}.")
+
+
 @router.post("/ui/incidents/{ident}/role", response_class=HTMLResponse)
 def assign_role(
     request: Request, ident: str, viewer: RespondViewer, role: str = Form(""),
