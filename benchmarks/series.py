@@ -380,9 +380,24 @@ def _report_windows(
                 per[name] = max(per.get(name, 0.0), share)
     for key, texts in lines.items():
         print(f"  {key:<32}" + "".join(texts))
+    _report_kinds(cases, scored)
     print("normal-only series: worst % of rows at or above the corpus-optimal threshold")
     for key, per in fractions.items():
         print(f"  {key:<32}" + "".join(f"{per[n]:12.2f}" for n in DETECTORS))
+
+
+def _report_kinds(cases: list[Case], scored: dict[str, tuple[list[np.ndarray], ...]]) -> None:
+    """Window score per anomaly kind on the tuning corpus, at each detector's corpus threshold,
+    so the kinds that lose the most points are visible (normal-only series are left out)."""
+    print("window score per anomaly kind (corpus, at the corpus threshold):")
+    for kind in KINDS:
+        cells = []
+        for scores, _ in scored.values():
+            tuned = [_prepared(c, s) for c, s in zip(cases, scores, strict=True)]
+            thr = sw.best_threshold(tuned)[0]
+            mine = [p for c, p in zip(cases, tuned, strict=True) if c.name == kind]
+            cells.append(f"{sw.score_at(mine, thr):12.1f}")
+        print(f"  {kind:<32}" + "".join(cells))
 
 
 def _prepared(case: Case, scores: np.ndarray) -> sw.Prepared:
