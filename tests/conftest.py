@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.smtp_inbox import smtp  # noqa: F401  (a fixture every test may name)
 from tripwire.api.app import create_app
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings

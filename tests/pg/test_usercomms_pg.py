@@ -6,7 +6,6 @@ from __future__ import annotations
 from tests.integration.communicate.test_affected_users import (
     api,
     rt,
-    smtp,
     test_a_linted_approved_message_reaches_each_user_by_smtp,
     test_the_affected_users_respect_segment_window_and_flags,
 )
@@ -17,7 +16,6 @@ from tests.integration.respond.test_exposure_scope import (
 __all__ = [
     "api",
     "rt",
-    "smtp",
     "test_a_flagged_scope_counts_only_flagged_outputs",
     "test_a_linted_approved_message_reaches_each_user_by_smtp",
     "test_the_affected_users_respect_segment_window_and_flags",

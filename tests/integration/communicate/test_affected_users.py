@@ -12,12 +12,11 @@ from email import message_from_bytes, policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from tests.conftest import T0
 from tests.integration.respond.conftest import make_runtime, respond_config, tick
-from tests.live import free_port
+from tests.smtp_inbox import Inbox
 from tripwire.api.app import create_app
 from tripwire.config.file import parse_config
 from tripwire.domain.alerts import Alert
@@ -32,26 +31,6 @@ from tripwire.store.tokens import create_token
 
 ONSET = T0 - timedelta(minutes=30)
 FOLLOW_UP = "Follow-up to affected users"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

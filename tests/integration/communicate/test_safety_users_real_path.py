@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.integration.communicate.test_affected_users import Inbox, smtp, token
+from tests.integration.communicate.test_affected_users import token
 from tests.integration.respond.conftest import make_runtime, respond_config, tick
+from tests.smtp_inbox import Inbox
 from tripwire.api.app import create_app
 from tripwire.config.file import parse_config
 from tripwire.domain.clock import ManualClock, isoformat_z
@@ -28,8 +29,6 @@ from tripwire.domain.events import parse_rfc3339
 from tripwire.ingest.validate import parse_batch
 from tripwire.notify.worker import OutboxWorker
 from tripwire.runtime.wiring import Runtime
-
-__all__ = ["smtp"]  # the fixture, shared
 
 START = datetime(2026, 11, 18, 0, 0, tzinfo=UTC)
 BURST = START + timedelta(hours=26)

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email import message_from_bytes
-from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from tests.integration.respond.conftest import alert, feed, make_runtime, respond_config
-from tests.live import free_port
+from tests.smtp_inbox import Inbox
 from tripwire.config.file import parse_config
 from tripwire.domain.clock import ManualClock
 from tripwire.notify.worker import OutboxWorker
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
 
 
 def test_the_paged_person_gets_an_email(
