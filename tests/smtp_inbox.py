@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from email import message_from_bytes
 from typing import Any
 
 import pytest
@@ -18,6 +19,15 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
         return "250 Message accepted"
+
+    def bodies(self) -> list[tuple[list[str], str, str]]:
+        """(recipients, subject, text) of each single-part message received."""
+        found = []
+        for rcpt, raw in self.messages:
+            mail = message_from_bytes(raw)
+            text = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
+            found.append((rcpt, str(mail["Subject"]), text))
+        return found
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def decode_cursor(cursor: str | None) -> str | None:
 
 
 def page_json(session: Session, found: Audience, cursor: str | None, limit: int) -> dict[str, Any]:
-    """CONTRACT 3.2: `{"count", "users": [{"user_id", "outputs"}], "cursor"}` and the scope."""
+    """docs/api.md: `{"count", "users": [{"user_id", "outputs"}], "cursor"}` and the scope."""
     users = affected_users(session, found.scope, after=decode_cursor(cursor), limit=limit + 1)
     more = len(users) > limit
     users = users[:limit]

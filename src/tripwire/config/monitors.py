@@ -1,6 +1,6 @@
 """The `monitors:` section of tripwire.yaml: what detection watches and how eagerly.
 
-With no section at all, every use case gets the built-in monitors of CONTRACT section 4.
+With no section at all, every use case gets the built-in monitors of docs/detect.md.
 """
 
 from __future__ import annotations

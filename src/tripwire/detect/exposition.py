@@ -1,4 +1,4 @@
-"""Detector state per monitor and use case for `/metrics` (CONTRACT: "detector state"): firing
+"""Detector state per monitor and use case for `/metrics` (docs/api.md): firing
 (the total or any segment), the baseline and the last observed value. Read-only, from the state
 the detect stage checkpoints, the hourly windows and the open alerts."""
 

@@ -1,4 +1,4 @@
-"""The seven telemetry event types an AI product sends (CONTRACT section 2).
+"""The seven telemetry event types an AI product sends (docs/events.md).
 
 Every field has a size limit so that one hostile event cannot exhaust memory or the store;
 the limits are documented in docs/events.md.

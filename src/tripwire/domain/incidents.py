@@ -1,4 +1,4 @@
-"""Incident vocabulary (CONTRACT section 1) and the status machine, as pure rules.
+"""Incident vocabulary (docs/respond.md) and the status machine, as pure rules.
 
 Statuses only move forward: triggered -> acknowledged -> mitigated -> resolved -> closed.
 Skipping ahead is allowed (an incident can be resolved without ever being acknowledged, as in

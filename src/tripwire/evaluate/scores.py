@@ -1,4 +1,4 @@
-"""Evaluator results as `score` events (CONTRACT section 2), linked to their output."""
+"""Evaluator results as `score` events (docs/events.md), linked to their output."""
 
 from __future__ import annotations
 

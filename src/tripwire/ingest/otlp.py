@@ -1,4 +1,4 @@
-"""OpenTelemetry GenAI spans -> Tripwire events (CONTRACT 3.2; the mapping is in docs/events.md).
+"""OpenTelemetry GenAI spans -> Tripwire events (the mapping is in docs/events.md).
 
 Pure: takes a decoded `ExportTraceServiceRequest`, returns raw event objects to validate like any
 other event. Evaluations whose output is not in the same request are left for the caller to

@@ -164,7 +164,7 @@ class Records(ServiceCore):
         return self.log(self.get(ident), "flag_flip", text, actor, data)
 
     def set_suspects(self, ident: str | int, suspects: list[dict[str, Any]]) -> IncidentRow:
-        """Change attribution's ranking, best first (see CONTRACT 3.3 `suspects`)."""
+        """Change attribution's ranking, best first (`suspects` in docs/attribution.md)."""
         incident = self.get(ident)
         incident.suspects = list(suspects)
         top = suspects[0].get("change_id") if suspects else None

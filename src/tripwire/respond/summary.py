@@ -1,4 +1,4 @@
-"""The incident summary of CONTRACT 3.3 (`replay --json`)."""
+"""The incident summary `replay --json` prints (docs/events.md: replaying a file)."""
 
 from __future__ import annotations
 

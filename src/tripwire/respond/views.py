@@ -1,4 +1,4 @@
-"""Incidents as JSON: the CONTRACT 3.3 summary, and the full detail for GET /v1/incidents/{id}."""
+"""Incidents as JSON: the docs/api.md summary, and the full detail for GET /v1/incidents/{id}."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def signal_json(signal: SignalRow) -> dict[str, Any]:
 
 
 def summary_json(session: Session, incident: IncidentRow) -> dict[str, Any]:
-    """The CONTRACT 3.3 object, plus the other timestamps and the version."""
+    """The docs/api.md object, plus the other timestamps and the version."""
     return {
         "id": incident_id(incident.number),
         "type": incident.type,

@@ -1,4 +1,4 @@
-"""Build the seven event types (CONTRACT section 2) as JSON-ready dicts, checking cheaply what the
+"""Build the seven event types (docs/events.md) as JSON-ready dicts, checking cheaply what the
 server would refuse, so one bad call cannot make the server refuse a whole batch.
 
 Every builder raises `Refused` naming the field; the client catches it, counts the event as

@@ -28,7 +28,7 @@ class TruthIncident:
 
 @dataclass(frozen=True, slots=True)
 class SimResult:
-    """`events`: valid event dicts (CONTRACT 2) in ts order; `truth`: the injected incidents;
+    """`events`: valid event dicts (docs/events.md) in ts order; `truth`: the injected incidents;
     `benign`: descriptions of the confounders (surges, evaluator gaps, harmless deploys)."""
 
     events: list[dict[str, Any]]

@@ -8,17 +8,15 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.integration.respond.conftest import make_runtime, respond_config
-from tests.live import free_port
+from tests.smtp_inbox import Inbox
 from tripwire.api.app import create_app
 from tripwire.config.file import parse_config
 from tripwire.domain.clock import ManualClock
@@ -27,23 +25,6 @@ from tripwire.notify.worker import OutboxWorker
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.tables.runtime import OutboxRow
 from tripwire.store.tokens import create_token
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content)))
-        return "250 Message accepted"
-
-    def bodies(self) -> list[tuple[list[str], str, str]]:
-        found = []
-        for rcpt, raw in self.messages:
-            mail = message_from_bytes(raw)
-            text = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
-            found.append((rcpt, str(mail["Subject"]), text))
-        return found
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -57,17 +38,6 @@ class Receiver(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         return None
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield inbox, controller.port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""An incident's affected users (CONTRACT 3.2): a page at a time, or all of them as CSV/JSON."""
+"""An incident's affected users (docs/api.md): a page at a time, or all of them as CSV/JSON."""
 
 from __future__ import annotations
 

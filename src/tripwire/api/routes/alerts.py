@@ -1,5 +1,5 @@
 """Alert intake: Prometheus Alertmanager webhooks and PagerDuty Events API v2 bodies open,
-join or resolve incidents (CONTRACT 3.2)."""
+join or resolve incidents (docs/api.md)."""
 
 from __future__ import annotations
 

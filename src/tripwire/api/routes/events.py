@@ -1,4 +1,4 @@
-"""POST /v1/events: the batch ingest endpoint (CONTRACT 3.2)."""
+"""POST /v1/events: the batch ingest endpoint (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Feature flags and kill switches: /v1/flags (CONTRACT 3.2), with ETags and an audit trail."""
+"""Feature flags and kill switches: /v1/flags (docs/api.md), with ETags and an audit trail."""
 
 from __future__ import annotations
 

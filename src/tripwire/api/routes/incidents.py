@@ -1,4 +1,4 @@
-"""Incidents: list, read, declare, and the response actions (CONTRACT 3.2)."""
+"""Incidents: list, read, declare, and the response actions (docs/api.md)."""
 
 from __future__ import annotations
 

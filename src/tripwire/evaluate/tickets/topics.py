@@ -1,4 +1,4 @@
-"""Ticket topics (CONTRACT section 4)."""
+"""Ticket topics (docs/evaluate.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Rank the deployment log for an incident (CONTRACT 3.3 `suspects`)."""
+"""Rank the deployment log for an incident (`suspects` in docs/attribution.md)."""
 
 from __future__ import annotations
 

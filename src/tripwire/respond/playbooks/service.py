@@ -87,4 +87,4 @@ class IncidentService(Protocol):
         (empty: the groups have no members). LookupError names an unknown group."""
 
     def set_suspects(self, incident_id: str, suspects: list[dict[str, Any]]) -> None:
-        """Store the ranked suspects (CONTRACT 3.3 `suspects`)."""
+        """Store the ranked suspects (`suspects` in docs/attribution.md)."""
