@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from tripwire.web.routes import (
+    audience,
     deadletter,
     flags,
     home,
@@ -30,6 +31,7 @@ PAGES = [
     session.router,
     home.router,
     incidents.router,
+    audience.router,  # before incident_actions: its `{action}` would take `stakeholders`
     incident_actions.router,
     monitors.router,
     outputs.router,

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,16 +11,15 @@ from sqlalchemy.orm import Session
 
 from tripwire.domain.incidents import Action
 from tripwire.flags import service as flags
-from tripwire.flags.model import FlagInvalid
 from tripwire.learn import postmortem, review
 from tripwire.respond import work
 from tripwire.respond.playbooks.flips import change_flag
 from tripwire.respond.playbooks.manual import roll_back_suspect
-from tripwire.respond.playbooks.rollback import RollbackError
-from tripwire.respond.service import Conflict, NotFound
+from tripwire.respond.service import NotFound
 from tripwire.runtime.wiring import Runtime
+from tripwire.web.acting import Refused, act, needs
 from tripwire.web.routes.incidents import render
-from tripwire.web.session import RespondViewer, Viewer, runtime_of
+from tripwire.web.session import RespondViewer, runtime_of
 
 router = APIRouter(include_in_schema=False)
 STEPS: dict[str, Action] = {
@@ -34,46 +32,14 @@ MAX_TEXT = 10_000
 MAX_REASON = 2000
 Text = Annotated[str, Form(max_length=MAX_TEXT)]
 Reason = Annotated[str, Form(max_length=MAX_REASON)]
-Change = Callable[[Session, Runtime], Any]
-
-
-class Refused(Exception):
-    """The input cannot be acted on; the message says what to fix (shown on the page)."""
-
-
-def _needs(value: str, what: str) -> str:
-    value = value.strip()
-    if not value:
-        raise Refused(f"Write {what} first.")
-    return value
-
-
-def _do(request: Request, viewer: Viewer, ident: str, change: Change, notice: str) -> Response:
-    runtime = runtime_of(request)
-    try:
-        with runtime.db.session() as session:
-            change(session, runtime)
-    except NotFound:
-        return render(request, viewer, ident, status=404)
-    except (Conflict, Refused, RollbackError, FlagInvalid, LookupError, ValueError) as exc:
-        return render(request, viewer, ident, error=str(exc), status=_status(exc))
-    if request.headers.get("hx-request"):
-        return render(request, viewer, ident, notice=notice)
-    return RedirectResponse(f"/ui/incidents/{ident}", status_code=303)
-
-
-def _status(exc: Exception) -> int:
-    if isinstance(exc, RollbackError):
-        return exc.status
-    return 422 if isinstance(exc, Refused | FlagInvalid) else 409
 
 
 @router.post("/ui/incidents/{ident}/note", response_class=HTMLResponse)
 def add_note(request: Request, ident: str, viewer: RespondViewer, text: Text = "") -> Response:
     def change(session: Session, runtime: Runtime) -> None:
-        runtime.incidents(session).add_note(ident, _needs(text, "a note"), viewer.name)
+        runtime.incidents(session).add_note(ident, needs(text, "a note"), viewer.name)
 
-    return _do(request, viewer, ident, change, "Note added.")
+    return act(request, viewer, ident, change, "Note added.")
 
 
 @router.post("/ui/incidents/{ident}/update", response_class=HTMLResponse)
@@ -86,9 +52,9 @@ def post_update(
         if stage not in ("investigating", "identified", "monitoring", "resolved"):
             raise Refused("Choose the stage the update announces.")
         service = runtime.incidents(session)
-        service.post_update(ident, _needs(text, "the update"), viewer.name, stage)
+        service.post_update(ident, needs(text, "the update"), viewer.name, stage)
 
-    return _do(request, viewer, ident, change, "Update posted.")
+    return act(request, viewer, ident, change, "Update posted.")
 
 
 @router.post("/ui/incidents/{ident}/severity", response_class=HTMLResponse)
@@ -97,10 +63,10 @@ def set_severity(
     reason: Reason = "",
 ) -> Response:  # fmt: skip
     def change(session: Session, runtime: Runtime) -> None:
-        why = _needs(reason, "why the severity changes")
+        why = needs(reason, "why the severity changes")
         runtime.incidents(session).set_severity(ident, severity, why, viewer.name)  # type: ignore[arg-type]
 
-    return _do(request, viewer, ident, change, f"Severity set to {severity}.")
+    return act(request, viewer, ident, change, f"Severity set to {severity}.")
 
 
 @router.post("/ui/incidents/{ident}/type", response_class=HTMLResponse)
@@ -109,10 +75,10 @@ def set_type(
     kind: Annotated[str, Form(alias="type", max_length=64)] = "", reason: Reason = "",
 ) -> Response:  # fmt: skip
     def change(session: Session, runtime: Runtime) -> None:
-        why = _needs(reason, "why the type changes")
+        why = needs(reason, "why the type changes")
         runtime.incidents(session).set_type(ident, kind, viewer.name, why)
 
-    return _do(request, viewer, ident, change, f"Type set to {kind}.")
+    return act(request, viewer, ident, change, f"Type set to {kind}.")
 
 
 @router.post("/ui/incidents/{ident}/role", response_class=HTMLResponse)
@@ -121,10 +87,10 @@ def assign_role(
     person: Annotated[str, Form(max_length=256)] = "",
 ) -> Response:  # fmt: skip
     def change(session: Session, runtime: Runtime) -> None:
-        who = _needs(person, "who takes the role")
+        who = needs(person, "who takes the role")
         runtime.incidents(session).assign_role(ident, role, who, viewer.name)
 
-    return _do(request, viewer, ident, change, "Role assigned.")
+    return act(request, viewer, ident, change, "Role assigned.")
 
 
 @router.post("/ui/incidents/{ident}/tasks/{task_id}", response_class=HTMLResponse)
@@ -134,7 +100,7 @@ def set_task(
     def change(session: Session, runtime: Runtime) -> None:
         work.set_task_status(runtime.incidents(session), ident, task_id, status, viewer.name)
 
-    return _do(request, viewer, ident, change, f"Step marked {status}.")
+    return act(request, viewer, ident, change, f"Step marked {status}.")
 
 
 @router.post("/ui/incidents/{ident}/rollback", response_class=HTMLResponse)
@@ -143,13 +109,13 @@ def roll_back(
     change_id: Annotated[str, Form(max_length=128)] = "", reason: Reason = "",
 ) -> Response:  # fmt: skip
     def change(session: Session, runtime: Runtime) -> None:
-        why = _needs(reason, "why you roll it back")
+        why = needs(reason, "why you roll it back")
         incidents = runtime.playbook_incidents(session)
         roll_back_suspect(
             session, runtime.clock, runtime.config, incidents, ident, change_id, viewer.name, why
         )
 
-    return _do(request, viewer, ident, change, f"Rolled back {change_id}.")
+    return act(request, viewer, ident, change, f"Rolled back {change_id}.")
 
 
 @router.post("/ui/incidents/{ident}/kill", response_class=HTMLResponse)
@@ -160,7 +126,7 @@ def kill(
     """Flip a kill switch: needs a reason and the confirmation box ticked."""
 
     def change(session: Session, runtime: Runtime) -> None:
-        why = _needs(reason, "why you flip the kill switch")
+        why = needs(reason, "why you flip the kill switch")
         if confirm != "yes":
             raise Refused(
                 "Tick the box to confirm: the kill switch stops the feature for everyone."
@@ -172,7 +138,7 @@ def kill(
         except flags.FlagNotFound:
             raise Refused(f"There is no flag {flag!r}.") from None
 
-    return _do(request, viewer, ident, change, f"Kill switch {flag} flipped.")
+    return act(request, viewer, ident, change, f"Kill switch {flag} flipped.")
 
 
 @router.post("/ui/incidents/{ident}/postmortem")
@@ -195,7 +161,7 @@ def review_done(request: Request, ident: str, viewer: RespondViewer) -> Response
     def change(session: Session, runtime: Runtime) -> None:
         review.mark_review_done(runtime.incidents(session), ident, viewer.name)
 
-    return _do(request, viewer, ident, change, "Review marked done.")
+    return act(request, viewer, ident, change, "Review marked done.")
 
 
 @router.post("/ui/incidents/{ident}/{action}", response_class=HTMLResponse)
@@ -208,4 +174,4 @@ def step(request: Request, ident: str, action: str, viewer: RespondViewer) -> Re
     def change(session: Session, runtime: Runtime) -> None:
         runtime.incidents(session).transition(ident, chosen, viewer.name, via="ui")
 
-    return _do(request, viewer, ident, change, f"{chosen.capitalize()}d.")
+    return act(request, viewer, ident, change, f"{chosen.capitalize()}d.")

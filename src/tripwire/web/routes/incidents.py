@@ -12,6 +12,7 @@ from tripwire.domain.incidents import INCIDENT_TYPES, OPEN_STATUSES, STATUSES
 from tripwire.respond import queries
 from tripwire.respond.ids import incident_id
 from tripwire.respond.service import NotFound
+from tripwire.web.audience_view import audience_context
 from tripwire.web.incident_view import page_context
 from tripwire.web.session import ReadViewer, Viewer, runtime_of
 from tripwire.web.templating import templates
@@ -87,9 +88,10 @@ def render(
             return templates.TemplateResponse(request, "not_found.html", missing, status_code=404)
         signals = queries.signals(session, incident.number)
         query = dict(request.query_params)
-        context = page_context(
-            session, runtime.config, incident, signals, runtime.clock.now(), query
-        )
+        now = runtime.clock.now()
+        context = page_context(session, runtime.config, incident, signals, now, query)
+        roles = context["i"]["roles"]
+        context.update(audience_context(session, runtime.config, incident.number, roles, now))
     detail: dict[str, Any] = context["i"]
     context.update(
         viewer=viewer, error=error, notice=notice, open=detail["status"] in OPEN_STATUSES

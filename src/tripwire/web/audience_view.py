@@ -1,0 +1,96 @@
+"""What the incident page shows of the people an incident reached: its affected users (counts,
+the first of them, the scope that made them affected), the messages to them with their lint
+result and delivery, and the stakeholder groups that can be told.
+
+Only presentation here: how many rows a panel shows. Who is affected is respond's rule, what a
+message may say and who approves it are communicate's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tripwire.communicate.audience import audience, decode_cursor, encode_cursor
+from tripwire.communicate.delivery import message_json, recipients
+from tripwire.communicate.drafts import Kind
+from tripwire.communicate.messages import LEAD, messages
+from tripwire.config.file import TripwireConfig
+from tripwire.respond.affected import affected_users
+from tripwire.respond.ids import incident_id
+
+USERS_SHOWN = 8  # on the incident page; the affected-users page pages the rest
+USERS_PER_PAGE = 100
+RECIPIENTS_SHOWN = 5
+RECIPIENTS_PER_PAGE = 100
+KINDS: tuple[Kind, ...] = ("initial", "resolution", "follow_up")
+
+
+def audience_context(
+    session: Session, config: TripwireConfig, number: int, roles: dict[str, str], now: datetime
+) -> dict[str, Any]:
+    """The panels' data for incident `number`."""
+    found = audience(session, incident_id(number), now, config.communicate.affected_users)
+    assert found is not None  # the page loaded the incident in this session
+    first = affected_users(session, found.scope, limit=USERS_SHOWN)
+    return {
+        "affected": {
+            "users": found.totals.users,
+            "outputs": found.totals.outputs,
+            "unattributed": found.totals.unattributed_outputs,
+            "scope": found.scope.as_json(),
+            "first": first,
+            "more": found.totals.users > len(first),
+        },
+        "messages": [_message(session, row) for row in messages(session, number)],
+        "message_kinds": KINDS,
+        "comms_lead": roles.get(LEAD),
+        "user_channel": config.communicate.user_messages.channel,
+        "stakeholder_groups": sorted(config.respond.stakeholders),
+    }
+
+
+def _message(session: Session, row: Any) -> dict[str, Any]:
+    out = message_json(session, row)
+    out["first_recipients"] = (
+        recipients(session, row.id, limit=RECIPIENTS_SHOWN) if row.status == "sent" else []
+    )
+    return out
+
+
+def users_page(
+    session: Session, config: TripwireConfig, ident: str, now: datetime, cursor: str | None
+) -> dict[str, Any] | None:
+    """One page of the affected users, ordered by user id; None when there is no incident.
+    A cursor this page did not hand out starts from the first user."""
+    found = audience(session, ident, now, config.communicate.affected_users)
+    if found is None:
+        return None
+    try:
+        after = decode_cursor(cursor)
+    except ValueError:
+        after = None
+    users = affected_users(session, found.scope, after=after, limit=USERS_PER_PAGE + 1)
+    more = len(users) > USERS_PER_PAGE
+    users = users[:USERS_PER_PAGE]
+    return {
+        "ident": incident_id(found.incident.number),
+        "title": found.incident.title,
+        "totals": found.totals,
+        "scope": found.scope.as_json(),
+        "users": users,
+        "next": encode_cursor(users[-1].user_id) if more and users else None,
+    }
+
+
+def recipients_page(session: Session, row: Any, after: int) -> dict[str, Any]:
+    """One message with a page of its recipients and their delivery state."""
+    shown = recipients(session, row.id, after=max(after, 0), limit=RECIPIENTS_PER_PAGE + 1)
+    more = len(shown) > RECIPIENTS_PER_PAGE
+    shown = shown[:RECIPIENTS_PER_PAGE]
+    return {
+        "message": message_json(session, row),
+        "recipients": shown,
+        "next": shown[-1]["id"] if more and shown else None,
+    }
