@@ -5,6 +5,7 @@ pages keep the strict CSP, state changes need the CSRF token, GET changes nothin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -12,7 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import T0, Cast
+from tests.conftest import FAR_AHEAD, T0, Cast
+from tripwire.config.file import parse_config
+from tripwire.config.settings import Settings
+from tripwire.domain.clock import ManualClock
 from tripwire.domain.events import EVENT_ADAPTER
 from tripwire.runtime.wiring import Runtime
 
@@ -71,6 +75,7 @@ PAYLOADS = [
     "<img src=x onerror=&#97;lert(1)>",
 ]
 USE_CASES = PAYLOADS[:4]
+STAKEHOLDERS = PAYLOADS[40:43]  # people's names: the configuration does not restrict them
 EVIL_ATTR = re.compile(r"^(on|style$|formaction$|srcdoc$)", re.I)
 URL_ATTRS = ("href", "src", "action", "formaction", "data", "xlink:href")
 
@@ -145,6 +150,26 @@ def _events() -> list[dict[str, Any]]:
     return events
 
 
+@pytest.fixture
+def runtime(db_url: str, clock: ManualClock) -> Iterator[Runtime]:
+    """The shared runtime, with hostile stakeholder names and a channel to reach users."""
+    hook = {"type": "webhook", "url": "http://127.0.0.1:9/hook"}
+    config = parse_config({
+        "respond": {
+            "people": {p: {"notify": ["hook"]} for p in STAKEHOLDERS},
+            "stakeholders": {"legal": {"members": STAKEHOLDERS}},
+            "channels": {"hook": hook, "users": hook},
+        },
+        "communicate": {"user_messages": {"channel": "users"}},
+    })  # fmt: skip
+    settings = Settings(
+        database_url=db_url, workers=False, event_max_future=FAR_AHEAD, event_max_age=FAR_AHEAD
+    )
+    rt = Runtime.open(settings, config, clock)
+    yield rt
+    rt.close()
+
+
 def _sign_in(client: TestClient, token: str) -> str:
     client.post("/ui/login", data={"token": token, "next": "/ui"})
     match = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/ui").text)
@@ -158,7 +183,8 @@ def hostile(runtime: Runtime, client: TestClient, cast: Cast) -> dict[str, Any]:
     auth = cast.auth("admin")
     ids = []
     for n, p in enumerate(PAYLOADS[:6]):
-        body = {"type": "safety", "title": p, "use_case": USE_CASES[n % len(USE_CASES)]}
+        body = {"type": "safety", "title": p, "use_case": USE_CASES[n % len(USE_CASES)],
+                "started_at": (T0 - timedelta(hours=4)).isoformat()}  # fmt: skip
         ids.append(client.post("/v1/incidents", json=body, headers=auth).json()["id"])
     first = ids[0]
     for n, p in enumerate(PAYLOADS):
@@ -210,7 +236,29 @@ def hostile(runtime: Runtime, client: TestClient, cast: Cast) -> dict[str, Any]:
     assert (
         client.post(f"/v1/incidents/{first}/eval-cases", json=case, headers=auth).status_code == 201
     )
-    return {"incident": first}
+    messages = _people(client, auth, first)
+    return {"incident": first, "messages": messages}
+
+
+def _people(client: TestClient, auth: dict[str, str], first: str) -> list[int]:
+    """Affected users (their ids are payloads), messages to them (hostile subject and text;
+    one approved and sent, so its recipients show) and stakeholders told with a hostile reason."""
+    url = f"/v1/incidents/{first}/communications"
+    ids = []
+    for p, q in zip(PAYLOADS[36:44], PAYLOADS[44:52], strict=True):
+        made = client.post(url, json={"kind": "initial", "subject": p, "text": q}, headers=auth)
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["id"])
+    lead = {"role": "communications_lead", "person": "admin"}  # the admin token's name
+    assert client.post(f"/v1/incidents/{first}/roles", json=lead, headers=auth).status_code == 200
+    sent = client.post(url, json={"kind": "initial"}, headers=auth).json()
+    assert client.post(f"{url}/{sent['id']}/approve", headers=auth).status_code == 200
+    done = client.post(f"{url}/{sent['id']}/send", headers=auth).json()
+    assert done["recipients"] >= 10, done  # the hostile user ids of the flagged outputs
+    told = {"groups": ["legal"], "reason": PAYLOADS[39], "within_minutes": 30}
+    r = client.post(f"/v1/incidents/{first}/stakeholders", json=told, headers=auth)
+    assert r.status_code == 200, r.text
+    return [*ids, sent["id"]]
 
 
 def test_the_corpus_is_big_enough() -> None:
@@ -229,7 +277,8 @@ def test_hostile_text_renders_inert_on_every_page(
         "/ui/monitors/negative-feedback", "/ui/monitors/negative-feedback/versions",
         "/ui/outputs", "/ui/outputs?text=script", "/ui/outputs/o0-3", "/ui/flags",
         "/ui/flags/chat-enabled", "/ui/oncall", "/ui/postmortems", f"/ui/postmortems/{ident}",
-        "/ui/status-page", "/ui/readiness", "/status",
+        "/ui/status-page", "/ui/readiness", "/status", f"/ui/incidents/{ident}/affected-users",
+        *(f"/ui/incidents/{ident}/messages/{m}" for m in hostile["messages"]),
     ]  # fmt: skip
     seen_payload = 0
     for path in pages:
@@ -241,9 +290,28 @@ def test_hostile_text_renders_inert_on_every_page(
             assert _inert(r.text) == [], (path, _inert(r.text)[:5])
             seen_payload += sum(1 for p in PAYLOADS if _escaped(p) in r.text)
     assert seen_payload > 200, "the hostile text is on the pages, escaped"
+    _the_people_panels_show_the_hostile_text(client, ident, hostile["messages"])
     for p in PAYLOADS:  # typed back into the explorer's filters: inside attribute values
         r = client.get("/ui/outputs", params={"text": p, "user_id": p, "use_case": p})
         assert _inert(r.text) == [], (p, _inert(r.text)[:5])
+
+
+def _the_people_panels_show_the_hostile_text(
+    client: TestClient, ident: str, messages: list[int]
+) -> None:
+    """Not vacuous: user ids, message subjects and texts and stakeholder names are on the new
+    panels (escaped), so the inertness above covers them."""
+    page = client.get(f"/ui/incidents/{ident}").text
+    users = page[page.index('id="affected-users"') : page.index('id="messages"')]
+    assert sum(_escaped(p) in users for p in PAYLOADS) >= 5, "hostile user ids listed"
+    panel = page[page.index('id="messages"') :]
+    assert all(_escaped(p) in panel for p in PAYLOADS[36:52]), "subjects and texts shown"
+    told = page[page.index('id="stakeholders"') :]
+    assert all(_escaped(p) in told for p in STAKEHOLDERS), "stakeholder names shown"
+    sent = client.get(f"/ui/incidents/{ident}/messages/{messages[-1]}").text
+    assert sum(_escaped(p) in sent for p in PAYLOADS) >= 10, "hostile recipients listed"
+    everyone = client.get(f"/ui/incidents/{ident}/affected-users").text
+    assert sum(_escaped(p) in everyone for p in PAYLOADS) >= 10
 
 
 def _escaped(text: str) -> str:
