@@ -19,10 +19,12 @@ import httpx
 import pytest
 
 from tests.live import live_server
+from tripwire.config.file import TripwireConfig, parse_config
 from tripwire.config.settings import Settings
 from tripwire.demo.tour import Receiver, demo_config
 from tripwire.domain.clock import ManualClock
 from tripwire.domain.events import EVENT_ADAPTER
+from tripwire.notify.worker import OutboxWorker
 from tripwire.runtime.wiring import Runtime
 from tripwire.sim import Injection, Scenario, simulate
 from tripwire.store.tokens import create_token
@@ -37,6 +39,8 @@ class World:
     url: str
     token: str
     shots: Path
+    runtime: Runtime
+    docs: Path | None  # `TRIPWIRE_DOCS_IMG`: also save the pictures of docs/web.md here
 
 
 @pytest.fixture
@@ -59,18 +63,49 @@ def world(tmp_path: Path) -> Iterator[World]:
             ),
         ),
     )  # fmt: skip
-    runtime = Runtime.open(settings, demo_config(receiver.url), ManualClock(END))
+    runtime = Runtime.open(settings, people_config(receiver.url), ManualClock(END))
     try:
-        runtime.replay([EVENT_ADAPTER.validate_python(e) for e in simulate(scenario).events])
+        events = with_users(simulate(scenario).events)
+        runtime.replay([EVENT_ADAPTER.validate_python(e) for e in events])
         with runtime.db.session() as session:
             _, token = create_token(session, "ana", ["admin"], runtime.clock.now())
         shots = Path(os.environ.get("TRIPWIRE_SCREENSHOTS") or tmp_path / "screenshots")
         shots.mkdir(parents=True, exist_ok=True)
+        docs = os.environ.get("TRIPWIRE_DOCS_IMG")
         with live_server(runtime) as url:
-            yield World(url, token, shots)
+            yield World(url, token, shots, runtime, Path(docs) if docs else None)
     finally:
         runtime.close()
         receiver.close()
+
+
+def people_config(url: str) -> TripwireConfig:
+    """The demo's configuration, plus a channel to reach users and two stakeholder groups."""
+    data = _seconds(demo_config(url).model_dump(exclude_unset=True))
+    users = {**data["respond"]["channels"]["team-chat"], "url": url}  # the receiver, signed
+    data["respond"]["channels"]["users"] = users
+    data["respond"]["stakeholders"] = {
+        "legal": {"members": ["chen"]}, "leadership": {"members": ["bo"]},
+    }  # fmt: skip
+    data["communicate"] = {"user_messages": {"channel": "users"}}
+    return parse_config(data)
+
+
+def _seconds(value: Any) -> Any:
+    """A dumped configuration as the file would say it: durations in seconds."""
+    if isinstance(value, dict):
+        return {k: _seconds(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_seconds(v) for v in value]
+    return value.total_seconds() if isinstance(value, timedelta) else value
+
+
+def with_users(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The simulator sends no user ids: give each output one of 700 users, so the incident
+    has affected users to list and to write to."""
+    for n, event in enumerate(e for e in events if e["type"] == "output"):
+        event["user_id"] = f"user-{(n * 7919) % 700:04d}"
+    return events
 
 
 class Walk:
@@ -82,9 +117,20 @@ class Walk:
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
 
     def shot(self, name: str) -> None:
+        """The whole page under the artifacts; the first screen of it for the docs."""
         self.count += 1
         path = self.world.shots / f"{self.count:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        if self.world.docs is not None:
+            self.page.screenshot(path=str(self.world.docs / f"{name}.png"))
+
+    def panel(self, selector: str, name: str) -> None:
+        """One panel of a page (the incident page is too long for one picture)."""
+        self.count += 1
+        element = self.page.locator(selector)
+        element.screenshot(path=str(self.world.shots / f"{self.count:02d}-{name}.png"))
+        if self.world.docs is not None:
+            element.screenshot(path=str(self.world.docs / f"{name}.png"))
 
     def visit(self, path: str, name: str) -> None:
         self.page.goto(self.world.url + path)
@@ -94,7 +140,7 @@ class Walk:
 def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     walk = Walk(page, world)
-    page.goto(f"{world.url}/ui/login")
+    walk.visit("/ui/login", "sign-in")
     page.fill("input[name=token]", world.token)
     page.click("button[type=submit]")
     page.wait_for_url(f"{world.url}/ui")
@@ -134,6 +180,7 @@ def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World
     update.locator("button").click()
     page.wait_for_selector("p.notice:has-text('Update posted')")
     walk.shot("incident-acted")
+    tell_the_people(page, walk, world)
 
     internal = page.locator("h1").inner_text().split(":", 1)[1].strip()
     walk.visit("/status", "status-private")
@@ -186,6 +233,7 @@ def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World
         ("/ui/postmortems", "postmortems"),
         ("/ui/status-page", "status-page"),
         ("/ui/readiness", "readiness"),
+        ("/ui/deadletter", "quarantine"),
     ):
         walk.visit(path, name)
     page.goto(f"{world.url}/ui/outputs?use_case=support-chat&prompt_version=v2")
@@ -198,5 +246,65 @@ def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World
     assert got["status"] == "resolved"
     assert got["roles"]["engineering_lead"] == "chen"
     assert got["review_done"] is True
-    assert not walk.errors, walk.errors
+    refused = [e for e in walk.errors if "status of 409" in e]
+    assert len(refused) == 1, "the approval by someone not the communications lead"
+    assert not [e for e in walk.errors if e not in refused], walk.errors
     assert len(list(world.shots.glob("*.png"))) >= walk.count
+
+
+def tell_the_people(page: Any, walk: Walk, world: World) -> None:
+    """The affected users, a message to them (refused until the communications lead approves
+    it), its delivery to each user, and the legal group told with a deadline to acknowledge."""
+    users = page.locator("#affected-users p.meta strong").first.inner_text()
+    assert int(users.replace(",", "")) > 10, "the v2 traffic reached users"
+    assert page.locator("#affected-users tbody tr").count() >= 5
+    walk.panel("#affected-users", "incident-affected-users")
+    page.click("#affected-users a:has-text('All')")
+    page.wait_for_selector("h1:has-text('Affected users')")
+    walk.shot("affected-users")
+    page.go_back()
+
+    page.select_option("#messages select[name=kind]", "initial")
+    page.click("#messages button:has-text('Draft a message')")
+    page.wait_for_selector("article.message.draft")
+    assert page.locator("article.message .lint-ok").count() == 1, "the draft passes the lint"
+    page.click("article.message button:has-text('Approve')")
+    page.wait_for_selector("p.error:has-text('communications lead')")  # dee approves, not ana
+    walk.panel("#messages", "incident-message-draft")
+    page.select_option("form[action$='/role'] select[name=role]", "communications_lead")
+    page.fill("form[action$='/role'] input[name=person]", "ana")
+    page.click("form[action$='/role'] button")
+    page.wait_for_selector("dl.roles dd:has-text('ana')")
+    page.click("article.message button:has-text('Approve')")
+    page.wait_for_selector("article.message.approved")
+    page.check("article.message input[name=confirm]")
+    page.click("article.message button:has-text('Send')")
+    page.wait_for_selector("article.message.sent")
+    deliver(world.runtime)
+    page.reload()
+    assert page.locator("article.message .badge.delivery-sent").count() >= 2
+    walk.panel("#messages", "incident-messages")
+    page.click("article.message a:has-text('delivery')")
+    page.wait_for_selector("h1:has-text('Message')")
+    assert page.locator("tbody .badge.delivery-sent").count() >= 10
+    walk.shot("user-message")
+    page.go_back()
+
+    told = page.locator("form[action$='/stakeholders']")
+    told.locator("input[value=legal]").check()
+    told.locator("textarea[name=reason]").fill("Worse answers reached users of Support Chat")
+    told.locator("input[name=within]").fill("30")
+    told.locator("button").click()
+    page.wait_for_selector("#stakeholders li:has-text('chen')")
+    assert "not acknowledged" in page.locator("#stakeholders").inner_text()
+    walk.panel("#stakeholders", "incident-stakeholders")
+
+
+def deliver(runtime: Runtime) -> None:
+    """What the outbox worker of `tripwire serve` does in the background."""
+    worker = OutboxWorker(runtime.db, runtime.config.respond, runtime.settings, runtime.clock)
+    try:
+        while worker.run_once():
+            pass
+    finally:
+        worker.close()
