@@ -35,16 +35,18 @@ def needs(value: str, what: str) -> str:
 def act(
     request: Request, viewer: Viewer, ident: str, change: Change, notice: str, anchor: str = ""
 ) -> Response:
+    """Run `change`; refusals and the notice show in the panel `anchor` names."""
     runtime = runtime_of(request)
+    where = anchor.removeprefix("#")
     try:
         with runtime.db.session() as session:
             change(session, runtime)
     except NotFound:
         return render(request, viewer, ident, status=404)
     except (Conflict, Refused, RollbackError, FlagInvalid, LookupError, ValueError) as exc:
-        return render(request, viewer, ident, error=_say(exc), status=_status(exc))
+        return render(request, viewer, ident, _say(exc), _status(exc), where=where)
     if request.headers.get("hx-request"):
-        return render(request, viewer, ident, notice=notice)
+        return render(request, viewer, ident, notice=notice, where=where)
     return RedirectResponse(f"/ui/incidents/{ident}{anchor}", status_code=303)
 
 

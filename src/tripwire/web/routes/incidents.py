@@ -78,7 +78,10 @@ def render(
     error: str | None = None,
     status: int = 200,
     notice: str | None = None,
+    where: str = "",
 ) -> Response:
+    """The incident page; `error` and `notice` show in the panel `where` (the top if empty),
+    beside the form that was used."""
     runtime = runtime_of(request)
     with runtime.db.session() as session:
         try:
@@ -94,6 +97,7 @@ def render(
         context.update(audience_context(session, runtime.config, incident.number, roles, now))
     detail: dict[str, Any] = context["i"]
     context.update(
-        viewer=viewer, error=error, notice=notice, open=detail["status"] in OPEN_STATUSES
+        viewer=viewer, error=error, notice=notice, where=where,
+        open=detail["status"] in OPEN_STATUSES,
     )
     return templates.TemplateResponse(request, "incident.html", context, status_code=status)
