@@ -20,34 +20,45 @@ from tripwire.config.file import TripwireConfig
 from tripwire.respond.affected import affected_users
 from tripwire.respond.ids import incident_id
 
-USERS_SHOWN = 8  # on the incident page; the affected-users page pages the rest
+USERS_SHOWN = 8  # in the incident page's panel; the affected-users page pages the rest
 USERS_PER_PAGE = 100
 RECIPIENTS_SHOWN = 5
 RECIPIENTS_PER_PAGE = 100
 KINDS: tuple[Kind, ...] = ("initial", "resolution", "follow_up")
 
 
-def audience_context(
-    session: Session, config: TripwireConfig, number: int, roles: dict[str, str], now: datetime
+def people_context(
+    session: Session, config: TripwireConfig, number: int, roles: dict[str, str]
 ) -> dict[str, Any]:
-    """The panels' data for incident `number`."""
-    found = audience(session, incident_id(number), now, config.communicate.affected_users)
-    assert found is not None  # the page loaded the incident in this session
-    first = affected_users(session, found.scope, limit=USERS_SHOWN)
+    """The messages and stakeholder panels of incident `number` (cheap: read with the page)."""
     return {
-        "affected": {
-            "users": found.totals.users,
-            "outputs": found.totals.outputs,
-            "unattributed": found.totals.unattributed_outputs,
-            "scope": found.scope.as_json(),
-            "first": first,
-            "more": found.totals.users > len(first),
-        },
         "messages": [_message(session, row) for row in messages(session, number)],
         "message_kinds": KINDS,
         "comms_lead": roles.get(LEAD),
         "user_channel": config.communicate.user_messages.channel,
         "stakeholder_groups": sorted(config.respond.stakeholders),
+    }
+
+
+def affected_panel(
+    session: Session, config: TripwireConfig, ident: str, now: datetime
+) -> dict[str, Any] | None:
+    """The affected-users panel: counts, the first users, the scope. It reads every output in
+    the incident's window (a week of them for a long incident), so the page fetches it apart
+    (htmx, on load) and stays fast; None when there is no incident."""
+    found = audience(session, ident, now, config.communicate.affected_users)
+    if found is None:
+        return None
+    first = affected_users(session, found.scope, limit=USERS_SHOWN)
+    return {
+        "ident": incident_id(found.incident.number),
+        "use_case": found.incident.use_case,
+        "users": found.totals.users,
+        "outputs": found.totals.outputs,
+        "unattributed": found.totals.unattributed_outputs,
+        "scope": found.scope.as_json(),
+        "first": first,
+        "more": found.totals.users > len(first),
     }
 
 

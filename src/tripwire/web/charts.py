@@ -8,6 +8,7 @@ CSP forbids inline styles): colours come from classes in tripwire.css.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -135,8 +136,16 @@ class _Scale:
         low, high = (min(values), max(values)) if values else (0.0, 1.0)
         if chart.unit in ("share", "per_output", "ms"):
             low = 0.0
+        top = high
         pad = (high - low) * 0.08 or abs(high) * 0.1 or 0.01
-        self.v0, self.v1 = (low if low == 0.0 else low - pad), high + pad
+        low, high = (low if low == 0.0 else low - pad), high + pad
+        # Round the axis out to a step people read (0, 25, 50, 75, 100 rather than 0, 27, 54);
+        # a rate never reads above 100 %.
+        self.step = _nice_step(low, high)
+        self.v0 = math.floor(low / self.step + 1e-9) * self.step
+        self.v1 = math.ceil(high / self.step - 1e-9) * self.step
+        if chart.unit == "share" and top <= 1.0:
+            self.v1 = min(self.v1, 1.0)
         self.view = view
 
     def x(self, when: datetime) -> float:
@@ -244,11 +253,23 @@ def _marks(moments: list[Moment], scale: _Scale) -> list[Mark]:
     return marks
 
 
+def _nice_step(low: float, high: float, most: int = 7) -> float:
+    """The smallest step of 1, 2, 2.5 or 5 times a power of ten that spans [low, high] in at
+    most `most` steps."""
+    span = max(high - low, 1e-12)
+    magnitude = 10 ** math.floor(math.log10(span / most))
+    for step in (m * magnitude for m in (1, 2, 2.5, 5, 10, 20)):
+        if math.ceil(high / step - 1e-9) - math.floor(low / step + 1e-9) <= most:
+            return step
+    return span
+
+
 def _y_ticks(scale: _Scale, unit: str) -> list[Tick]:
     ticks = []
-    for i in range(5):
-        value = scale.v0 + (scale.v1 - scale.v0) * i / 4
-        ticks.append(Tick(scale.y(value), _tick_text(value, unit)))
+    value = scale.v0
+    while value <= scale.v1 + scale.step * 1e-6:
+        ticks.append(Tick(scale.y(value), _tick_text(round(value, 12), unit)))
+        value += scale.step
     return ticks
 
 

@@ -110,7 +110,9 @@ def test_the_page_shows_the_affected_users_and_exports_them(rt: Runtime, ui: Tes
     ident = incident(rt)
     sign_in(ui, rt, "ops")
     page = ui.get(f"/ui/incidents/{ident}").text
-    panel = page[page.index('id="affected-users"') : page.index('id="messages"')]
+    assert f'hx-get="/ui/incidents/{ident}/affected-panel" hx-trigger="load"' in page
+    assert f'href="/ui/incidents/{ident}/affected-users"' in page  # without JavaScript
+    panel = ui.get(f"/ui/incidents/{ident}/affected-panel").text
     assert "<strong>4</strong> users received <strong>6</strong> affected outputs" in panel
     assert "(1 of them carry no user id)" in panel
     assert "prompt version p8" in panel
@@ -129,6 +131,7 @@ def test_the_page_shows_the_affected_users_and_exports_them(rt: Runtime, ui: Tes
     assert listing.status_code == 200
     assert all(f">{u}</a>" in listing.text for u in AFFECTED)
     assert ui.get("/ui/incidents/INC-9/affected-users").status_code == 404
+    assert ui.get("/ui/incidents/INC-9/affected-panel").status_code == 404
     assert ui.get("/ui/incidents/INC-9/affected-users.csv").status_code == 404
 
 

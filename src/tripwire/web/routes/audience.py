@@ -20,7 +20,7 @@ from tripwire.respond import stakeholders
 from tripwire.respond.service import NotFound
 from tripwire.runtime.wiring import Runtime
 from tripwire.web.acting import Refused, act, needs
-from tripwire.web.audience_view import KINDS, recipients_page, users_page
+from tripwire.web.audience_view import KINDS, affected_panel, recipients_page, users_page
 from tripwire.web.session import ReadViewer, RespondViewer, runtime_of
 from tripwire.web.templating import templates
 
@@ -41,6 +41,19 @@ def affected_page(request: Request, ident: str, viewer: ReadViewer, cursor: str 
         return templates.TemplateResponse(request, "not_found.html", missing, status_code=404)
     context = {"viewer": viewer, **page}
     return templates.TemplateResponse(request, "affected_users.html", context)
+
+
+@router.get("/ui/incidents/{ident}/affected-panel", response_class=HTMLResponse)
+def affected_fragment(request: Request, ident: str, viewer: ReadViewer) -> Response:
+    """The incident page's affected-users panel alone (htmx fetches it once the page shows)."""
+    runtime = runtime_of(request)
+    with runtime.db.read() as session:
+        panel = affected_panel(session, runtime.config, ident, runtime.clock.now())
+    if panel is None:
+        missing = {"viewer": viewer, "ident": ident}
+        return templates.TemplateResponse(request, "not_found.html", missing, status_code=404)
+    context = {"viewer": viewer, "affected": panel}
+    return templates.TemplateResponse(request, "_affected_users.html", context)
 
 
 @router.get("/ui/incidents/{ident}/affected-users.{ext}")

@@ -12,7 +12,7 @@ from tripwire.domain.incidents import INCIDENT_TYPES, OPEN_STATUSES, STATUSES
 from tripwire.respond import queries
 from tripwire.respond.ids import incident_id
 from tripwire.respond.service import NotFound
-from tripwire.web.audience_view import audience_context
+from tripwire.web.audience_view import people_context
 from tripwire.web.incident_view import page_context
 from tripwire.web.session import ReadViewer, Viewer, runtime_of
 from tripwire.web.templating import templates
@@ -94,10 +94,13 @@ def render(
         now = runtime.clock.now()
         context = page_context(session, runtime.config, incident, signals, now, query)
         roles = context["i"]["roles"]
-        context.update(audience_context(session, runtime.config, incident.number, roles, now))
+        context.update(people_context(session, runtime.config, incident.number, roles))
     detail: dict[str, Any] = context["i"]
     context.update(
-        viewer=viewer, error=error, notice=notice, where=where,
+        viewer=viewer,
+        error=error,
+        notice=notice,
+        where=where,
         open=detail["status"] in OPEN_STATUSES,
     )
     return templates.TemplateResponse(request, "incident.html", context, status_code=status)
