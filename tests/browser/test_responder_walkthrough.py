@@ -255,6 +255,7 @@ def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World
 def tell_the_people(page: Any, walk: Walk, world: World) -> None:
     """The affected users, a message to them (refused until the communications lead approves
     it), its delivery to each user, and the legal group told with a deadline to acknowledge."""
+    page.wait_for_selector("#affected-users tbody tr")  # the panel htmx fetched on load
     users = page.locator("#affected-users p.meta strong").first.inner_text()
     assert int(users.replace(",", "")) > 10, "the v2 traffic reached users"
     assert page.locator("#affected-users tbody tr").count() >= 5

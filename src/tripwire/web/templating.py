@@ -16,7 +16,10 @@ STATIC = HERE / "static"
 
 
 def _when(value: datetime | None) -> str:
-    return "" if value is None else isoformat_z(value).replace("T", " ").replace("Z", " UTC")
+    """A readable UTC second, e.g. `2026-01-31 22:05:09 UTC`."""
+    if value is None:
+        return ""
+    return isoformat_z(value.replace(microsecond=0)).replace("T", " ").replace("Z", " UTC")
 
 
 def _utc(value: datetime | str | None) -> str:
