@@ -2,8 +2,15 @@
 
 The incident comes through the real path: simulated telemetry (a prompt change that doubles the
 negative feedback of half the traffic) is replayed through evaluate -> detect -> respond ->
-playbooks. Every page visited is saved as a screenshot under the test's artifacts
-(`TRIPWIRE_SCREENSHOTS` names another folder, e.g. to refresh docs/img).
+playbooks. On the way the responder also looks at who was affected, has a message to them
+approved by the communications lead and delivered, and tells the legal team.
+
+Every page visited is saved as a whole-page screenshot under the test's artifacts
+(`TRIPWIRE_SCREENSHOTS` names another folder). `TRIPWIRE_DOCS_IMG=docs/img` also saves the
+first screen of each page (and the incident page's panels) under the names docs/web.md shows:
+
+    TRIPWIRE_DOCS_IMG=docs/img PYTHONPATH=src:. python -m pytest -m browser \
+        tests/browser/test_responder_walkthrough.py && pngquant -f --ext .png docs/img/*.png
 """
 
 from __future__ import annotations
@@ -116,12 +123,13 @@ class Walk:
         self.errors: list[str] = []
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, docs: bool = True) -> None:
         """The whole page under the artifacts; the first screen of it for the docs."""
+        self.page.wait_for_load_state("networkidle")  # the panels htmx fetches on load
         self.count += 1
         path = self.world.shots / f"{self.count:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
-        if self.world.docs is not None:
+        if docs and self.world.docs is not None:
             self.page.screenshot(path=str(self.world.docs / f"{name}.png"))
 
     def panel(self, selector: str, name: str) -> None:
@@ -132,9 +140,9 @@ class Walk:
         if self.world.docs is not None:
             element.screenshot(path=str(self.world.docs / f"{name}.png"))
 
-    def visit(self, path: str, name: str) -> None:
+    def visit(self, path: str, name: str, docs: bool = True) -> None:
         self.page.goto(self.world.url + path)
-        self.shot(name)
+        self.shot(name, docs)
 
 
 def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World, browser) -> None:  # type: ignore[no-untyped-def]
@@ -179,11 +187,11 @@ def test_a_responder_works_an_incident_from_overview_to_post_mortem(world: World
     update.locator("textarea[name=text]").fill(public)
     update.locator("button").click()
     page.wait_for_selector("p.notice:has-text('Update posted')")
-    walk.shot("incident-acted")
+    walk.shot("incident-acted", docs=False)
     tell_the_people(page, walk, world)
 
     internal = page.locator("h1").inner_text().split(":", 1)[1].strip()
-    walk.visit("/status", "status-private")
+    walk.visit("/status", "status-private", docs=False)
     assert public not in page.locator("main").inner_text(), "an internal update stays internal"
     page.goto(f"{world.url}/ui/status-page")
     publish = page.locator(f"form[action='/ui/status-page/incidents/{ident}/publish']")
