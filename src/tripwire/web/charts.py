@@ -257,7 +257,7 @@ def _nice_step(low: float, high: float, most: int = 7) -> float:
     """The smallest step of 1, 2, 2.5 or 5 times a power of ten that spans [low, high] in at
     most `most` steps."""
     span = max(high - low, 1e-12)
-    magnitude = 10 ** math.floor(math.log10(span / most))
+    magnitude = math.pow(10.0, math.floor(math.log10(span / most)))
     for step in (m * magnitude for m in (1, 2, 2.5, 5, 10, 20)):
         if math.ceil(high / step - 1e-9) - math.floor(low / step + 1e-9) <= most:
             return step

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from tripwire.communicate import messages as msgs
 from tripwire.communicate.audience import as_csv, audience, every_user, page_json
-from tripwire.communicate.drafts import Kind
 from tripwire.respond import stakeholders
 from tripwire.respond.service import NotFound
 from tripwire.runtime.wiring import Runtime
@@ -105,8 +104,7 @@ def new_message(
     def change(session: Session, runtime: Runtime) -> None:
         if kind not in KINDS:
             raise Refused("Choose what the message is: initial, resolution or follow-up.")
-        chosen: Kind = kind  # type: ignore[assignment]
-        msgs.create(runtime.incidents(session), ident, chosen, viewer.name)
+        msgs.create(runtime.incidents(session), ident, kind, viewer.name)
 
     return act(request, viewer, ident, change, "Message drafted.", "#messages")
 
