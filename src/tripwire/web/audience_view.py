@@ -7,7 +7,7 @@ message may say and who approves it are communicate's."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,12 +19,14 @@ from tripwire.communicate.messages import LEAD, messages
 from tripwire.config.file import TripwireConfig
 from tripwire.respond.affected import affected_users
 from tripwire.respond.ids import incident_id
+from tripwire.respond.queries import get_incident
 
 USERS_SHOWN = 8  # in the incident page's panel; the affected-users page pages the rest
 USERS_PER_PAGE = 100
 RECIPIENTS_SHOWN = 5
 RECIPIENTS_PER_PAGE = 100
 KINDS: tuple[Kind, ...] = ("initial", "resolution", "follow_up")
+PANEL_TTL = timedelta(seconds=60)
 
 
 def people_context(
@@ -40,17 +42,50 @@ def people_context(
     }
 
 
+class PanelCache:
+    """Affected-users panels counted less than `ttl` ago, per incident and state. The incident
+    page fetches its panel again after every action (htmx swaps the page), and each count reads
+    the incident's whole window: within `ttl` the panel shows the last count, with its time."""
+
+    def __init__(self, ttl: timedelta = PANEL_TTL, size: int = 256) -> None:
+        self.ttl, self.size = ttl, size
+        self._panels: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def get(self, key: tuple[Any, ...], now: datetime) -> dict[str, Any] | None:
+        panel = self._panels.get(key)
+        if panel is None or not now - self.ttl <= panel["counted_at"] <= now:
+            return None
+        return panel
+
+    def put(self, key: tuple[Any, ...], panel: dict[str, Any]) -> None:
+        if len(self._panels) >= self.size:
+            self._panels.clear()  # crude but bounded: a full cache only costs a recount
+        self._panels[key] = panel
+
+
 def affected_panel(
-    session: Session, config: TripwireConfig, ident: str, now: datetime
+    session: Session, config: TripwireConfig, ident: str, now: datetime, cache: PanelCache
 ) -> dict[str, Any] | None:
     """The affected-users panel: counts, the first users, the scope. It reads every output in
     the incident's window (a week of them for a long incident), so the page fetches it apart
     (htmx, on load) and stays fast; None when there is no incident."""
-    found = audience(session, ident, now, config.communicate.affected_users)
-    if found is None:
+    incident = get_incident(session, ident)
+    if incident is None:
         return None
+    key = (incident.number, incident.status, incident.resolved_at, incident.type)
+    panel = cache.get(key, now)
+    if panel is None:
+        panel = _count(session, config, ident, now)
+        cache.put(key, panel)
+    return panel
+
+
+def _count(session: Session, config: TripwireConfig, ident: str, now: datetime) -> dict[str, Any]:
+    found = audience(session, ident, now, config.communicate.affected_users)
+    assert found is not None  # the caller found the incident in this session
     first = affected_users(session, found.scope, limit=USERS_SHOWN)
     return {
+        "counted_at": now,
         "ident": incident_id(found.incident.number),
         "use_case": found.incident.use_case,
         "users": found.totals.users,

@@ -230,3 +230,23 @@ def test_the_new_actions_need_the_csrf_token(rt: Runtime, ui: TestClient) -> Non
         from tripwire.communicate.messages import messages
 
         assert messages(session, 1) == []
+
+
+def test_the_panel_counts_again_after_a_minute(
+    rt: Runtime, ui: TestClient, clock: ManualClock
+) -> None:
+    """Actions refetch the panel: within a minute it shows the last count, with its time."""
+    ident = incident(rt)
+    sign_in(ui, rt, "ops")
+    url = f"/ui/incidents/{ident}/affected-panel"
+    assert "<strong>4</strong> users" in ui.get(url).text
+    store_events(rt.db, parse_batch(_output("eve-0", 20, "eve", "p8", True)), rt.clock)
+    clock.set(T0 + timedelta(seconds=30))
+    again = ui.get(url).text
+    assert "<strong>4</strong> users" in again
+    assert "counted 2026-11-20 09:00:00 UTC" in again
+    clock.set(T0 + timedelta(seconds=61))
+    later = ui.get(url).text
+    assert "<strong>5</strong> users" in later
+    assert ">eve</a>" in later
+    assert "counted 2026-11-20 09:01:01 UTC" in later

@@ -19,7 +19,13 @@ from tripwire.respond import stakeholders
 from tripwire.respond.service import NotFound
 from tripwire.runtime.wiring import Runtime
 from tripwire.web.acting import Refused, act, needs
-from tripwire.web.audience_view import KINDS, affected_panel, recipients_page, users_page
+from tripwire.web.audience_view import (
+    KINDS,
+    PanelCache,
+    affected_panel,
+    recipients_page,
+    users_page,
+)
 from tripwire.web.session import ReadViewer, RespondViewer, runtime_of
 from tripwire.web.templating import templates
 
@@ -46,13 +52,23 @@ def affected_page(request: Request, ident: str, viewer: ReadViewer, cursor: str 
 def affected_fragment(request: Request, ident: str, viewer: ReadViewer) -> Response:
     """The incident page's affected-users panel alone (htmx fetches it once the page shows)."""
     runtime = runtime_of(request)
+    cache = _panel_cache(request)
     with runtime.db.read() as session:
-        panel = affected_panel(session, runtime.config, ident, runtime.clock.now())
+        panel = affected_panel(session, runtime.config, ident, runtime.clock.now(), cache)
     if panel is None:
         missing = {"viewer": viewer, "ident": ident}
         return templates.TemplateResponse(request, "not_found.html", missing, status_code=404)
     context = {"viewer": viewer, "affected": panel}
     return templates.TemplateResponse(request, "_affected_users.html", context)
+
+
+def _panel_cache(request: Request) -> PanelCache:
+    """One cache per application (each holds one runtime, so one database)."""
+    state = request.app.state
+    if getattr(state, "affected_panels", None) is None:
+        state.affected_panels = PanelCache()
+    cache: PanelCache = state.affected_panels
+    return cache
 
 
 @router.get("/ui/incidents/{ident}/affected-users.{ext}")
