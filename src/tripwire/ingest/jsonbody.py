@@ -4,11 +4,18 @@ Python's json module (and anything built on it) recurses once per level: a body 
 deep raises RecursionError, which escapes every `except ValueError`. The depth is measured here
 without recursion, in C-speed passes (strings removed by a regular expression, brackets counted
 by numpy), so a deep body is refused with a clear message before it is parsed.
+
+It also accepts, by default, what is not data: `NaN` and `Infinity`, numbers too big for a float
+(`1e999` becomes infinity) and lone UTF-16 surrogates (`"\\ud800"`, or the raw bytes of one),
+which no database driver can encode (a 500 at the first write). `loads` refuses all three;
+`check_strict` refuses them in a body another parser will read, cheaply: the exact check runs only
+when a fast scan finds a candidate.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -25,15 +32,24 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = np.zeros(256, dtype=np.int8)
 _STEP[list(b"[{")] = 1
 _STEP[list(b"]}")] = -1
+# Candidates only: each may be a false alarm (e.g. an escaped backslash before "ud800"), which
+# the exact check then clears.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+_CONSTANT = re.compile(rb"NaN|Infinity")
+_HUGE_NUMBER = re.compile(rb"[eE]\+?0*[1-9]\d{2}|\d{300}")
 
 
 class JsonBodyError(ValueError):
     """The bytes are not JSON Tripwire accepts; the message says why and what to do."""
 
 
+def _outside_strings(raw: bytes) -> bytes:
+    return _STRING.sub(b"", _ESCAPE.sub(b"", raw))
+
+
 def nesting_depth(raw: bytes) -> int:
     """How deeply `raw` nests arrays and objects (brackets inside strings do not count)."""
-    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", raw)).translate(None, _NOT_BRACKETS)
+    brackets = _outside_strings(raw).translate(None, _NOT_BRACKETS)
     if not brackets:
         return 0
     steps = _STEP[np.frombuffer(brackets, dtype=np.uint8)].astype(np.int32)
@@ -46,16 +62,55 @@ def check_depth(raw: bytes, max_depth: int = MAX_DEPTH) -> None:
         raise JsonBodyError(f"JSON nested more than {max_depth} levels deep; flatten it")
 
 
+def check_strict(raw: bytes, max_depth: int = MAX_DEPTH) -> None:
+    """Raise JsonBodyError when `raw` nests deeper than `max_depth` or holds what `loads`
+    refuses (non-finite numbers, lone surrogates). Parses `raw` only when a scan finds one."""
+    check_depth(raw, max_depth)
+    bare = _outside_strings(raw)
+    if _SURROGATE.search(raw) or _CONSTANT.search(bare) or _HUGE_NUMBER.search(bare):
+        loads(raw, max_depth)
+
+
 def _no_constant(name: str) -> Any:
     raise JsonBodyError(f"body is not valid JSON: {name} is not a JSON number; send finite numbers")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise JsonBodyError(f"body is not valid JSON: {text[:40]} does not fit in a float")
+    return number
+
+
+def _check_text(value: Any) -> None:
+    """Every string (keys too) must be Unicode text; walked without recursion."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and not node.isascii():
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise JsonBodyError(
+                    "body is not valid JSON text: it holds a lone UTF-16 surrogate "
+                    "(e.g. \\ud800 without its pair); send UTF-8 text"
+                ) from None
+
+
 def loads(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse `raw` as strict JSON (no NaN or Infinity), refusing deep nesting first."""
-    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    """Parse `raw` as strict JSON (no NaN, Infinity, float overflow or lone surrogates),
+    refusing deep nesting first."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     check_depth(data, max_depth)
+    # The exact checks cost a Python call per float or a walk: only where a scan saw a reason.
+    floats = _finite if _HUGE_NUMBER.search(data) else None
     try:
-        return json.loads(data, parse_constant=_no_constant)
+        value = json.loads(data, parse_constant=_no_constant, parse_float=floats)
     except JsonBodyError:
         raise
     except UnicodeDecodeError:
@@ -64,3 +119,6 @@ def loads(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
         raise JsonBodyError(f"body is not valid JSON: {exc}") from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise JsonBodyError(f"body is not valid JSON: {exc}") from None
+    if _SURROGATE.search(data):
+        _check_text(value)
+    return value

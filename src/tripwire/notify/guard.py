@@ -4,6 +4,7 @@ the operator allowed private webhooks (TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS)."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit
 
@@ -14,6 +15,8 @@ _LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal")
 # IPv6 prefixes that carry an IPv4 address a gateway will reach on the sender's behalf.
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _ALLOW_HINT = "set TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS=true to allow it"
+# The older IPv4 spellings resolvers still accept: 127.1, 2130706433, 0x7f000001, 0177.0.0.1.
+_LEGACY_IPV4 = re.compile(r"[0-9a-fx.]+")
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -51,12 +54,25 @@ def literal_problem(url: str) -> str | None:
         return f"{host} is a cloud metadata address; {_ALLOW_HINT}"
     if host.endswith(_LOCAL_NAMES) or host == "localhost":
         return f"{host} is a local name; {_ALLOW_HINT}"
-    try:
-        address = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
+    address = _ip_literal(host)
+    if address is None:
         return None  # a name: checked when it is resolved, at delivery
     problem = address_problem(address)
     return None if problem is None else f"{problem}; {_ALLOW_HINT}"
+
+
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address `host` spells, also in the legacy IPv4 forms a resolver accepts."""
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        pass
+    if not _LEGACY_IPV4.fullmatch(host):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None  # a name made of hex letters, e.g. cafe.de
 
 
 def check_url(url: str, allow_private: bool) -> None:
