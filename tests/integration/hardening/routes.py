@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import cast
-
-from typing import Any
+from typing import Any, cast
 
 from fastapi.routing import APIRoute
 

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import Cast
-from tests.integration.respond.conftest import api, crew, rt  # noqa: F401  (fixtures)
 from tests.integration.hardening.routes import (
     ONCE_500,
     body_limit,
@@ -47,7 +46,7 @@ def who(path: str, cast: Cast) -> dict[str, str]:
 
 
 def test_every_body_route_of_the_issue_is_walked() -> None:
-    assert ONCE_500 <= set(BODY_ROUTES)
+    assert set(BODY_ROUTES) >= ONCE_500
     assert len(BODY_ROUTES) >= 30
 
 
@@ -173,9 +172,7 @@ CALENDAR_ENDS = ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "9999-12-31T23:
 
 
 @pytest.mark.parametrize("at", CALENDAR_ENDS)
-def test_on_call_at_the_ends_of_the_calendar_is_a_422(
-    api: TestClient, crew: Cast, at: str
-) -> None:
+def test_on_call_at_the_ends_of_the_calendar_is_a_422(api: TestClient, crew: Cast, at: str) -> None:
     r = api.get("/v1/oncall", params={"at": at}, headers=crew.auth("read"))
     assert r.status_code == 422, r.text
     assert r.json()["error"].startswith("at: ")
