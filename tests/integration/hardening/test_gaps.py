@@ -110,15 +110,17 @@ def test_a_routing_key_without_the_ingest_scope_is_a_403(client: TestClient, cas
         "http://169.254.169.254/latest",
         "http://[64:ff9b::a9fe:a9fe]/",
         "http://[2002:7f00:1::1]/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://0.0.0.0:8000/",
+        # Legacy IPv4 spellings a resolver still reads as 127.0.0.1.
+        "http://127.1/",
+        "http://2130706433/",
+        "http://0x7f000001/",
+        "http://0177.0.0.1/",
     ],
 )
 def test_config_validate_refuses_private_webhook_urls(tmp_path: Path, url: str) -> None:
-    path = tmp_path / "tripwire.yaml"
-    path.write_text(
-        "respond:\n  channels:\n    hook:\n      type: webhook\n"
-        f"      url: '{url}'\n      secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
-        encoding="utf-8",
-    )
+    path = hook_config(tmp_path, url)
     env = clean_env(tmp_path / "tw.db")
     refused = CliRunner().invoke(app, ["config", "validate", "--config", str(path)], env=env)
     assert refused.exit_code == 2
@@ -126,6 +128,35 @@ def test_config_validate_refuses_private_webhook_urls(tmp_path: Path, url: str) 
     env["TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS"] = "true"
     allowed = CliRunner().invoke(app, ["config", "validate", "--config", str(path)], env=env)
     assert allowed.exit_code == 0, allowed.stderr
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "9"], ["worker"]])
+def test_a_private_webhook_url_stops_the_start(tmp_path: Path, command: list[str]) -> None:
+    path = hook_config(tmp_path, "http://169.254.169.254/latest")
+    env = clean_env(tmp_path / "tw.db")
+    refused = CliRunner().invoke(app, [*command, "--config", str(path)], env=env)
+    assert refused.exit_code == 2, refused.output
+    assert "respond.channels.hook.url" in refused.stderr
+    assert "169.254.169.254" in refused.stderr
+    assert not (tmp_path / "tw.db").exists(), "refused before the database was opened"
+
+
+def test_public_webhook_urls_pass_config_validate(tmp_path: Path) -> None:
+    for url in ("https://hooks.example.com/x", "http://8.8.8.8/", "https://cafe.de/hook"):
+        path = hook_config(tmp_path, url)
+        env = clean_env(tmp_path / "tw.db")
+        r = CliRunner().invoke(app, ["config", "validate", "--config", str(path)], env=env)
+        assert r.exit_code == 0, (url, r.stderr)
+
+
+def hook_config(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "tripwire.yaml"
+    path.write_text(
+        "respond:\n  channels:\n    hook:\n      type: webhook\n"
+        f"      url: '{url}'\n      secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 @pytest.mark.parametrize(
