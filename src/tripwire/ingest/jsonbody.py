@@ -8,8 +8,7 @@ by numpy), so a deep body is refused with a clear message before it is parsed.
 It also accepts, by default, what is not data: `NaN` and `Infinity`, numbers too big for a float
 (`1e999` becomes infinity) and lone UTF-16 surrogates (`"\\ud800"`, or the raw bytes of one),
 which no database driver can encode (a 500 at the first write). `loads` refuses all three;
-`check_strict` refuses them in a body another parser will read, cheaply: the exact check runs only
-when a fast scan finds a candidate.
+`check_strict` refuses them in a body another parser will read.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import re
 from typing import Any
 
 import numpy as np
+import pydantic_core
 
 MAX_DEPTH = 64
 """How deep a request body may nest objects and arrays (the events' own `attributes` allow 16)."""
@@ -32,11 +32,8 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = np.zeros(256, dtype=np.int8)
 _STEP[list(b"[{")] = 1
 _STEP[list(b"]}")] = -1
-# Candidates only: each may be a false alarm (e.g. an escaped backslash before "ud800"), which
-# the exact check then clears.
-_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
-_CONSTANT = re.compile(rb"NaN|Infinity")
-_HUGE_NUMBER = re.compile(rb"[eE]\+?0*[1-9]\d{2}|\d{300}")
+# A candidate only (an emoji is a pair of escaped surrogates): the slower parser then decides.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class JsonBodyError(ValueError):
@@ -63,12 +60,13 @@ def check_depth(raw: bytes, max_depth: int = MAX_DEPTH) -> None:
 
 
 def check_strict(raw: bytes, max_depth: int = MAX_DEPTH) -> None:
-    """Raise JsonBodyError when `raw` nests deeper than `max_depth` or holds what `loads`
-    refuses (non-finite numbers, lone surrogates). Parses `raw` only when a scan finds one."""
-    check_depth(raw, max_depth)
-    bare = _outside_strings(raw)
-    if _SURROGATE.search(raw) or _CONSTANT.search(bare) or _HUGE_NUMBER.search(bare):
-        loads(raw, max_depth)
+    """Raise JsonBodyError when `raw` is not JSON `loads` accepts: for a body another parser
+    (FastAPI's) will read, which would let NaN, overflow and lone surrogates through."""
+    loads(raw, max_depth)
+
+
+def _may_hold_surrogates(raw: bytes) -> bool:
+    return b"\xed" in raw or _SURROGATE_ESCAPE.search(raw) is not None
 
 
 def _no_constant(name: str) -> Any:
@@ -82,43 +80,39 @@ def _finite(text: str) -> float:
     return number
 
 
-def _check_text(value: Any) -> None:
-    """Every string (keys too) must be Unicode text; walked without recursion."""
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str) and not node.isascii():
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError:
-                raise JsonBodyError(
-                    "body is not valid JSON text: it holds a lone UTF-16 surrogate "
-                    "(e.g. \\ud800 without its pair); send UTF-8 text"
-                ) from None
-
-
 def loads(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     """Parse `raw` as strict JSON (no NaN, Infinity, float overflow or lone surrogates),
     refusing deep nesting first."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     check_depth(data, max_depth)
-    # The exact checks cost a Python call per float or a walk: only where a scan saw a reason.
-    floats = _finite if _HUGE_NUMBER.search(data) else None
     try:
-        value = json.loads(data, parse_constant=_no_constant, parse_float=floats)
+        if _may_hold_surrogates(data):
+            # json.loads passes a lone surrogate through (escaped, or as raw bytes, which it
+            # decodes with "surrogatepass"); pydantic-core's parser refuses it.
+            value = pydantic_core.from_json(data, allow_inf_nan=False)
+            return _finite_values(value)
+        return json.loads(data, parse_constant=_no_constant, parse_float=_finite)
     except JsonBodyError:
         raise
     except UnicodeDecodeError:
         raise JsonBodyError("body is not valid JSON: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise JsonBodyError(f"body is not valid JSON: {exc}") from None
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        raise JsonBodyError(f"body is not valid JSON: {exc}") from None
-    if _SURROGATE.search(data):
-        _check_text(value)
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits, a lone surrogate
+        raise JsonBodyError(
+            f"body is not valid JSON: {exc}; send finite numbers and UTF-8 text"
+        ) from None
+
+
+def _finite_values(value: Any) -> Any:
+    """`value`, once no float in it is infinite (walked without recursion)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise JsonBodyError("body is not valid JSON: a number does not fit in a float")
     return value
