@@ -22,6 +22,7 @@ from tests.integration.hardening.routes import (
     page_writes,
 )
 from tests.live import running
+from tripwire.api.limits import MAX_BODY_BYTES
 from tripwire.api.routes import health
 from tripwire.runtime.wiring import Runtime
 
@@ -129,6 +130,19 @@ def test_a_non_ascii_ack_link_is_a_400(client: TestClient, token: str) -> None:
         assert "not valid" in r.text
 
 
+@pytest.mark.parametrize("token", ["é.é", "abc.ünïcode", "\u0660.\u0661", "%ED%B3%BF", "x" * 199])
+def test_a_non_ascii_subscriber_link_is_refused(client: TestClient, token: str) -> None:
+    # Sent as written: "%ED%B3%BF" is a lone surrogate's bytes, percent-encoded.
+    confirm = client.get(f"/status/subscribers/confirm?token={token}")
+    assert confirm.status_code == 404, confirm.status_code
+    r = client.post(
+        "/status/subscribers/unsubscribe",
+        content=f"token={token}".encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert 400 <= r.status_code < 500, r.status_code
+
+
 @pytest.mark.parametrize("path", page_writes())
 def test_a_non_ascii_csrf_token_is_a_403(client: TestClient, cast: Cast, path: str) -> None:
     assert client.post("/ui/login", data={"token": cast.admin}).status_code == 200
@@ -232,3 +246,15 @@ def test_nan_in_an_ofrep_context_is_a_400(client: TestClient, cast: Cast) -> Non
     )
     assert r.status_code == 400
     assert json.loads(r.text)["errorCode"] == "PARSE_ERROR"
+
+
+@pytest.mark.parametrize("path", ["/ui/login", "/status/subscribe", *page_writes()])
+def test_a_form_over_the_limit_is_a_413(client: TestClient, path: str) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"csrf=x&text="
+        for _ in range(MAX_BODY_BYTES // 65536 + 1):
+            yield b"x" * 65536
+
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    r = client.post(path, content=chunks(), headers=headers, follow_redirects=False)
+    assert r.status_code == 413, (path, r.status_code)
