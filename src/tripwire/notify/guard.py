@@ -75,14 +75,15 @@ def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         return None  # a name made of hex letters, e.g. cafe.de
 
 
-def check_url(url: str, allow_private: bool) -> None:
-    """Raise DeliveryError (permanent) when `url` is not http(s) or resolves to an address a
-    webhook must not reach. The check resolves the name as the request will."""
+def check_url(url: str, allow_private: bool) -> list[str]:
+    """The addresses `url`'s host resolves to, each one a webhook may reach, for the request to
+    connect to (empty when private webhooks are allowed: connect as the URL says). Raises
+    DeliveryError (permanent) when `url` is not http(s) or any address is not public."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryError(f"not an http(s) URL: {url!r}", permanent=True)
     if allow_private:
-        return
+        return []
     host = parts.hostname.rstrip(".").lower()
     if host in _METADATA_HOSTS:
         raise DeliveryError(f"{host} is a cloud metadata address", permanent=True)
@@ -90,6 +91,7 @@ def check_url(url: str, allow_private: bool) -> None:
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         raise DeliveryError(f"cannot resolve {host}: {exc}") from None
+    checked: list[str] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         problem = address_problem(address)
@@ -101,3 +103,6 @@ def check_url(url: str, allow_private: bool) -> None:
                 f"{host} resolves to {problem}; {_ALLOW_HINT}",
                 permanent=True,
             )
+        if str(address) not in checked:
+            checked.append(str(address))
+    return checked

@@ -7,16 +7,20 @@ import ipaddress
 import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.conftest import Cast
+from tests.integration.respond.receivers import http_receiver
 from tests.serve_proc import clean_env
 from tripwire.cli.main import app
+from tripwire.notify import guard
 from tripwire.notify.channel import DeliveryError
 from tripwire.notify.guard import address_problem, check_url
+from tripwire.notify.http import post
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import list_tokens, revoke
 from tripwire.web.session import COOKIE
@@ -197,3 +201,46 @@ def test_no_token_or_session_id_is_stored_in_clear(
     )
     for secret in (cast.admin, cast.ingest, cast.read, cookie):
         assert secret.encode() not in stored
+
+
+def test_a_webhook_connects_to_the_address_the_guard_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: the name resolves to an allowed address for the check, then to a private
+    one. The request must go to the checked address, with the name in `Host`."""
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        if host != "hooks.example.test":
+            return real(host, port, *args, **kwargs)
+        address = "127.0.0.1" if not lookups else "10.255.255.1"
+        lookups.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    def only_loopback_is_public(address: Any) -> str | None:
+        return None if str(address) == "127.0.0.1" else f"{address} is a non-public address"
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(guard, "address_problem", only_loopback_is_public)
+    with http_receiver() as receiver:
+        port = urlsplit(receiver.url).port
+        url = f"http://hooks.example.test:{port}/hook"
+        post(url, b"{}", {"content-type": "application/json"}, timeout=3, allow_private=False)
+        # The next delivery looks the name up again, and is refused on what it finds now.
+        with pytest.raises(DeliveryError, match=r"10\.255\.255\.1"):
+            post(url, b"{}", {}, timeout=3, allow_private=False)
+    assert [a["headers"]["Host"] for a in receiver.accepted] == [f"hooks.example.test:{port}"]
+    assert lookups == ["127.0.0.1", "10.255.255.1"], "one lookup per delivery: the guard's"
+
+
+def test_a_webhook_that_resolves_to_a_private_address_is_never_connected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def private(*_: Any, **__: Any) -> list[Any]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 443))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", private)
+    with pytest.raises(DeliveryError, match=r"127\.0\.0\.1") as caught:
+        post("https://hooks.example.test/x", b"{}", {}, timeout=3, allow_private=False)
+    assert caught.value.permanent
