@@ -74,6 +74,10 @@ RAW_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
         "application/json": {"schema": {"type": "object", "description": "OTLP/JSON"}},
     },
+    ("post", "/v1/otlp/logs"): {
+        "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+        "application/json": {"schema": {"type": "object", "description": "OTLP/JSON"}},
+    },
     ("post", "/v1/alerts/alertmanager"): {
         "application/json": {
             "schema": {"type": "object", "description": "an Alertmanager webhook (version 4)"}
