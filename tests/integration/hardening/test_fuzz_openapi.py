@@ -57,6 +57,7 @@ BEYOND_THE_SCHEMA = {
     ("POST", "/v1/status-page/maintenance"): "a future window of at most 7 days on known "
     "components, with text that is not blank",
     ("POST", "/status/subscribers"): "exactly one of a real e-mail address or a public http(s) URL",
+    ("POST", "/v1/incidents/{ident}/eval-cases"): "`output_id` must name a stored output",
 }
 RESPONSE_CHECKS = [
     checks.status_code_conformance,

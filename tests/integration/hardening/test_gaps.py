@@ -244,3 +244,25 @@ def test_a_webhook_that_resolves_to_a_private_address_is_never_connected(
     with pytest.raises(DeliveryError, match=r"127\.0\.0\.1") as caught:
         post("https://hooks.example.test/x", b"{}", {}, timeout=3, allow_private=False)
     assert caught.value.permanent
+
+
+def test_any_user_id_an_event_carries_can_be_deleted(client: TestClient, cast: Cast) -> None:
+    """The fuzzer's find: a blank user id (here U+001D, which Python strips) was stored with
+    its events, and refused by the deletion route."""
+    from tests.events_data import valid
+
+    event = valid("output", id="o-blank-user", user_id="\x1d")
+    r = client.post("/v1/events", json={"events": [event]}, headers=cast.auth("ingest"))
+    assert r.status_code == 202, r.text
+    r = client.delete("/v1/users/%1D/data", headers=cast.auth("admin"))
+    assert r.status_code == 200, r.text
+    assert r.json()["events_deleted"] == 1
+    too_long = client.delete(f"/v1/users/{'u' * 257}/data", headers=cast.auth("admin"))
+    assert too_long.status_code == 422
+    # Exactly that user: " alice" is not alice (the id was once stripped before deleting).
+    events = [valid("output", id=f"o-{n}", user_id=u) for n, u in enumerate([" alice", "alice"])]
+    assert client.post("/v1/events", json={"events": events}, headers=cast.auth("ingest"))
+    r = client.delete("/v1/users/%20alice/data", headers=cast.auth("admin"))
+    assert r.json()["events_deleted"] == 1
+    r = client.delete("/v1/users/alice/data", headers=cast.auth("admin"))
+    assert r.json()["events_deleted"] == 1
