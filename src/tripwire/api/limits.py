@@ -2,10 +2,12 @@
 any route sees it.
 
 The ingest routes (`/v1/events`, `/v1/otlp/...`) stream and bound their own bodies (10 MiB after
-decompression, see `api/body.py`) and are left alone; every other body is at most
-`MAX_BODY_BYTES` as sent, refused with 413 as soon as it passes that, and refused with 400 when
-its JSON nests deeper than `jsonbody.MAX_DEPTH`, so no parser downstream can run out of memory
-or recursion.
+decompression, see `api/body.py`), and OFREP bounds and parses its own so its errors keep the
+OFREP shape: they are left alone. Every other body is at most `MAX_BODY_BYTES` as sent, refused
+with 413 as soon as it passes that, and refused with 400 when its JSON nests deeper than
+`jsonbody.MAX_DEPTH`, so no parser downstream can run out of memory or recursion, or holds what
+is not data (NaN, Infinity, float overflow, lone surrogates), which FastAPI's own parser would
+pass to the route (stored as null, or a 500 at the database).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tripwire.ingest import jsonbody
 
 MAX_BODY_BYTES = 1024 * 1024
-SELF_LIMITED = ("/v1/events", "/v1/otlp/")
+SELF_LIMITED = ("/v1/events", "/v1/otlp/", "/ofrep/")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _NOT_JSON = ("application/x-www-form-urlencoded", "multipart/form-data", "application/x-protobuf")
 
@@ -47,7 +49,7 @@ class BodyLimits:
         try:
             body = await self._read(scope, receive)
             if _is_json(scope, body):
-                jsonbody.check_depth(body)
+                jsonbody.check_strict(body)
         except _Refused as exc:
             await JSONResponse({"error": exc.message}, status_code=exc.status)(scope, receive, send)
             return

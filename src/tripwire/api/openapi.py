@@ -41,6 +41,11 @@ OFREP_ERROR_SCHEMA: dict[str, Any] = {
     },
     "additionalProperties": True,
 }
+# OFREP providers send `null` (or nothing) when they have no evaluation context.
+OFREP_BODY: dict[str, Any] = {
+    "type": ["object", "null"],
+    "properties": {"context": {"type": ["object", "null"]}},
+}
 _JSON_ERROR = {"application/json": {"schema": ERROR_REF}}
 _DESCRIPTIONS = {
     "400": "The body is not what its Content-Type says (bad JSON, nested too deeply, NaN)",
@@ -66,6 +71,10 @@ RAW_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         }
     },
     ("post", "/v1/otlp/traces"): {
+        "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+        "application/json": {"schema": {"type": "object", "description": "OTLP/JSON"}},
+    },
+    ("post", "/v1/otlp/logs"): {
         "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
         "application/json": {"schema": {"type": "object", "description": "OTLP/JSON"}},
     },
@@ -109,16 +118,8 @@ RAW_BODIES: dict[tuple[str, str], dict[str, Any]] = {
             }
         }
     },
-    ("post", "/ofrep/v1/evaluate/flags/{key}"): {
-        "application/json": {
-            "schema": {"type": "object", "properties": {"context": {"type": "object"}}}
-        }
-    },
-    ("post", "/ofrep/v1/evaluate/flags"): {
-        "application/json": {
-            "schema": {"type": "object", "properties": {"context": {"type": "object"}}}
-        }
-    },
+    ("post", "/ofrep/v1/evaluate/flags/{key}"): {"application/json": {"schema": OFREP_BODY}},
+    ("post", "/ofrep/v1/evaluate/flags"): {"application/json": {"schema": OFREP_BODY}},
 }
 OPTIONAL_BODIES = {
     ("post", "/v1/rollbacks/{rollback_id}/revert"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -43,22 +44,41 @@ MAX_DEPTH = 16
 
 
 def _shallow(value: dict[str, Any]) -> dict[str, Any]:
-    """Refuse deeply nested objects (they cost recursion everywhere they are read later) and
-    numbers JSON cannot hold (NaN and infinities would be stored as null, silently)."""
+    """Refuse deeply nested objects (they cost recursion everywhere they are read later),
+    numbers JSON cannot hold (NaN and infinities would be stored as null, silently) and text
+    holding a lone surrogate (`"\\ud800"`: no database driver can encode it)."""
     if not any(isinstance(v, dict | list | float) for v in value.values()):
-        return value  # the usual flat case without floats, checked cheaply
+        _check_text(_texts(value))  # the usual flat case without floats, checked cheaply
+        return value
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, dict):
+            _check_text(node)  # the keys; string values come off the stack
             stack.extend((child, depth + 1) for child in node.values())
         elif isinstance(node, list):
             stack.extend((child, depth + 1) for child in node)
         elif isinstance(node, float) and not math.isfinite(node):
             raise ValueError(f"{node} is not a JSON number; send finite numbers or strings")
+        elif isinstance(node, str):
+            _check_text((node,))
     return value
+
+
+def _texts(node: dict[str, Any]) -> Iterable[str]:
+    yield from node
+    yield from (v for v in node.values() if isinstance(v, str))
+
+
+def _check_text(texts: Iterable[str]) -> None:
+    for text in texts:
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"{text[:40]!r} holds a lone surrogate; send UTF-8 text") from None
 
 
 Attributes = Annotated[dict[str, Any], Field(max_length=MAX_OBJECT_KEYS), AfterValidator(_shallow)]

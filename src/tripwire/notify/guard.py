@@ -4,6 +4,7 @@ the operator allowed private webhooks (TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS)."""
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit
 
@@ -14,6 +15,8 @@ _LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal")
 # IPv6 prefixes that carry an IPv4 address a gateway will reach on the sender's behalf.
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 _ALLOW_HINT = "set TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS=true to allow it"
+# The older IPv4 spellings resolvers still accept: 127.1, 2130706433, 0x7f000001, 0177.0.0.1.
+_LEGACY_IPV4 = re.compile(r"[0-9a-fx.]+")
 
 
 def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -51,22 +54,36 @@ def literal_problem(url: str) -> str | None:
         return f"{host} is a cloud metadata address; {_ALLOW_HINT}"
     if host.endswith(_LOCAL_NAMES) or host == "localhost":
         return f"{host} is a local name; {_ALLOW_HINT}"
-    try:
-        address = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
+    address = _ip_literal(host)
+    if address is None:
         return None  # a name: checked when it is resolved, at delivery
     problem = address_problem(address)
     return None if problem is None else f"{problem}; {_ALLOW_HINT}"
 
 
-def check_url(url: str, allow_private: bool) -> None:
-    """Raise DeliveryError (permanent) when `url` is not http(s) or resolves to an address a
-    webhook must not reach. The check resolves the name as the request will."""
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address `host` spells, also in the legacy IPv4 forms a resolver accepts."""
+    try:
+        return ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        pass
+    if not _LEGACY_IPV4.fullmatch(host):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None  # a name made of hex letters, e.g. cafe.de
+
+
+def check_url(url: str, allow_private: bool) -> list[str]:
+    """The addresses `url`'s host resolves to, each one a webhook may reach, for the request to
+    connect to (empty when private webhooks are allowed: connect as the URL says). Raises
+    DeliveryError (permanent) when `url` is not http(s) or any address is not public."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryError(f"not an http(s) URL: {url!r}", permanent=True)
     if allow_private:
-        return
+        return []
     host = parts.hostname.rstrip(".").lower()
     if host in _METADATA_HOSTS:
         raise DeliveryError(f"{host} is a cloud metadata address", permanent=True)
@@ -74,6 +91,7 @@ def check_url(url: str, allow_private: bool) -> None:
         infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         raise DeliveryError(f"cannot resolve {host}: {exc}") from None
+    checked: list[str] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         problem = address_problem(address)
@@ -85,3 +103,6 @@ def check_url(url: str, allow_private: bool) -> None:
                 f"{host} resolves to {problem}; {_ALLOW_HINT}",
                 permanent=True,
             )
+        if str(address) not in checked:
+            checked.append(str(address))
+    return checked

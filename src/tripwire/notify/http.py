@@ -6,6 +6,8 @@ from __future__ import annotations
 import email.utils
 import threading
 import time
+from collections import OrderedDict
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -14,15 +16,23 @@ from tripwire.notify.guard import check_url
 
 THROTTLED = {429, 502, 503, 504}
 _local = threading.local()
+_CLIENTS_PER_THREAD = 16
 
 
-def _client() -> httpx.Client:
-    """One client per sending thread: building a client (its TLS context) costs more than
-    a request, and connections to the same receiver are kept alive."""
-    client: httpx.Client | None = getattr(_local, "client", None)
+def _client(host: str) -> httpx.Client:
+    """One client per sending thread and receiving host: building a client (its TLS context)
+    costs more than a request, and connections to the same receiver are kept alive. Per host,
+    because requests connect to an address, not a name (see `post`): a connection opened and
+    verified for one name must not carry another name's requests."""
+    clients: OrderedDict[str, httpx.Client] | None = getattr(_local, "clients", None)
+    if clients is None:
+        clients = _local.clients = OrderedDict()
+    client = clients.pop(host, None)
     if client is None:
         client = httpx.Client(follow_redirects=False, headers={"user-agent": "Tripwire"})
-        _local.client = client
+        if len(clients) >= _CLIENTS_PER_THREAD:
+            clients.popitem(last=False)[1].close()
+    clients[host] = client
     return client
 
 
@@ -43,9 +53,9 @@ def post(
     3xx is a failure (redirects are never followed: the target was checked, the redirect
     would not be); 410 disables the channel; statuses in `permanent` are not retried.
     """
-    check_url(url, allow_private)
+    addresses = check_url(url, allow_private)
     try:
-        response = _client().post(url, content=body, headers=headers, timeout=timeout)
+        response = _send(url, addresses, body, headers, timeout)
     except httpx.TimeoutException:
         raise DeliveryError(f"no answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:
@@ -62,6 +72,39 @@ def post(
         raise DeliveryError(detail, permanent=True)
     retry_after = retry_after_seconds(response.headers.get("retry-after"))
     raise DeliveryError(detail, retry_after=retry_after if status in THROTTLED else None)
+
+
+def _send(
+    url: str, addresses: list[str], body: bytes, headers: dict[str, str], timeout: float
+) -> httpx.Response:
+    """POST to the addresses the guard checked, in order, never to a fresh lookup of the name:
+    a name that resolves to a public address for the check and to 169.254.169.254 for the
+    connection (DNS rebinding) reaches nothing. The URL's name still goes in `Host` and in
+    TLS (SNI and the certificate check)."""
+    if not addresses:
+        return _client("").post(url, content=body, headers=headers, timeout=timeout)
+    parts = urlsplit(url)
+    userinfo, _, named = parts.netloc.rpartition("@")
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+
+    def attempt(address: str) -> httpx.Response:
+        literal = f"[{address}]" if ":" in address else address
+        netloc = f"{literal}:{parts.port}" if parts.port else literal
+        netloc = f"{userinfo}@{netloc}" if userinfo else netloc
+        return _client(named).post(
+            urlunsplit(parts._replace(netloc=netloc)),
+            content=body,
+            headers={**headers, "Host": named},
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    for address in addresses[:-1]:
+        try:
+            return attempt(address)
+        except httpx.ConnectError:
+            continue  # the next address, as a resolver-driven connect would
+    return attempt(addresses[-1])
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:

@@ -87,6 +87,9 @@ def encode_cursor(ts: datetime, seq: int) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         when, _, seq = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        # A sequence number is a 64-bit integer: a bigger one would overflow the bound parameter.
+        if not (seq.isascii() and seq.isdigit()) or len(seq) > 18:
+            raise ValueError("not a sequence number")
         return parse_rfc3339(when), int(seq)
     except (ValueError, UnicodeDecodeError):
         raise BadCursor("cursor is not one this API gave out; start without it") from None

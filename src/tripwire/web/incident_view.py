@@ -169,6 +169,9 @@ def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
     if not value:
         return None
     at, _, seq = value.partition("~")
+    # A sequence number is a 64-bit integer: a bigger one would overflow the bound parameter.
+    if not (seq.isascii() and seq.isdigit()) or len(seq) > 18:
+        return None
     try:
         return parse_rfc3339(at), int(seq)
     except ValueError:

@@ -2,20 +2,22 @@
 no answer is a 5xx, and every answer matches the document (status code, media type, body
 schema, headers). Where a request the document calls valid must also be accepted, that is
 checked too, except where the rule that refuses it cannot be written in a JSON Schema (listed
-below with the reason).
+below with the reason); a request the document calls invalid must be refused with a 4xx.
 
-Deterministic (derandomized, no example database) and bounded: `EXAMPLES` per operation, one
-test per operation so `pytest -n 2` spreads them.
+Deterministic (derandomized, no example database) and bounded: at most `EXAMPLES` per operation
+and mode (valid, invalid), one test per operation and mode so `pytest -n 2` spreads them.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi import checks
 
 from tests.conftest import T0
@@ -26,12 +28,20 @@ from tripwire.domain.clock import ManualClock
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
 
-EXAMPLES = 20
+# 20 in CI (about 40 s of CPU for both modes); deeper runs: TRIPWIRE_FUZZ_EXAMPLES=100.
+EXAMPLES = int(os.environ.get("TRIPWIRE_FUZZ_EXAMPLES", "20"))
 # Only the routes, to name the operations at collection; each test builds a real app.
-OPERATIONS = [
-    (method.upper(), path)
-    for path, item in create_app(cast(Runtime, None), background=False).openapi()["paths"].items()
-    for method in item
+DOCUMENT = create_app(cast(Runtime, None), background=False).openapi()
+OPERATIONS = [(method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item]
+# Operations whose document leaves something to break (a body or a query parameter): the
+# others (no input, or only a free-form path segment) have no invalid request to generate.
+NEGATABLE = [
+    (method, path)
+    for method, path in OPERATIONS
+    if "requestBody" in DOCUMENT["paths"][path][method.lower()]
+    or any(
+        p["in"] == "query" for p in DOCUMENT["paths"][path][method.lower()].get("parameters", [])
+    )
 ]
 # Requests that fit the document's schema, yet are refused by a rule the schema cannot state.
 BEYOND_THE_SCHEMA = {
@@ -49,6 +59,7 @@ BEYOND_THE_SCHEMA = {
     ("POST", "/v1/status-page/maintenance"): "a future window of at most 7 days on known "
     "components, with text that is not blank",
     ("POST", "/status/subscribers"): "exactly one of a real e-mail address or a public http(s) URL",
+    ("POST", "/v1/incidents/{ident}/eval-cases"): "`output_id` must name a stored output",
 }
 RESPONSE_CHECKS = [
     checks.status_code_conformance,
@@ -74,11 +85,32 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]
 
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_the_api_answers_as_documented(fuzzed: tuple[Any, str], method: str, path: str) -> None:
+    excluded = [checks.positive_data_acceptance] if (method, path) in BEYOND_THE_SCHEMA else []
+    fuzz(fuzzed, method, path, GenerationMode.POSITIVE, RESPONSE_CHECKS, excluded)
+
+
+@pytest.mark.parametrize(("method", "path"), NEGATABLE)
+def test_requests_outside_the_document_are_refused_as_documented(
+    fuzzed: tuple[Any, str], method: str, path: str
+) -> None:
+    """Requests that break the document (wrong types, missing fields, values out of range):
+    a documented 4xx, never a 2xx or a 5xx."""
+    extra = [*RESPONSE_CHECKS, checks.negative_data_rejection]
+    fuzz(fuzzed, method, path, GenerationMode.NEGATIVE, extra, [])
+
+
+def fuzz(
+    fuzzed: tuple[Any, str],
+    method: str,
+    path: str,
+    mode: GenerationMode,
+    additional: list[Any],
+    excluded: list[Any],
+) -> None:
     schema, admin = fuzzed
     operation = schema[path][method]
-    excluded = [checks.positive_data_acceptance] if (method, path) in BEYOND_THE_SCHEMA else []
 
-    @given(case=operation.as_strategy())
+    @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=EXAMPLES,
         derandomize=True,
@@ -87,11 +119,11 @@ def test_the_api_answers_as_documented(fuzzed: tuple[Any, str], method: str, pat
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    def fuzz(case: Any) -> None:
+    def run(case: Any) -> None:
         case.call_and_validate(
             headers={"Authorization": f"Bearer {admin}"},
-            additional_checks=RESPONSE_CHECKS,
+            additional_checks=additional,
             excluded_checks=excluded,
         )
 
-    fuzz()
+    run()

@@ -4,6 +4,7 @@ nothing answers 5xx, every step moves the cursor, and the pipeline drains."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -81,7 +82,14 @@ REFUSED = [
     valid("output", id="year-1", ts="0001-01-01T00:00:00Z"),
     valid("metric", id="far-future", ts="2027-11-20T09:00:00Z"),
     valid("output", id="nan", attributes={"x": float("nan")}),
+    valid("output", id="inf", attributes={"x": [1, float("inf")]}),
+    valid("output", id="-inf", attributes={"x": {"y": float("-inf")}}),
+    valid("output", id="surrogate", attributes={"x": "a\ud800b"}),
+    valid("output", id="surrogate-key", attributes={"\udfff": 1}),
+    valid("output", id="surrogate-deep", attributes={"x": [{"y": ["\udc00"]}]}),
 ]
+# What json.dumps cannot write: a number that overflows a float on the way in.
+OVERFLOW = json.dumps(valid("output", id="overflow", attributes={"x": 1.5})).replace("1.5", "1e999")
 
 
 def test_hostile_events_never_stop_the_pipeline(
@@ -123,15 +131,16 @@ def test_out_of_window_and_non_finite_events_are_refused_with_the_reason(
 
 
 def _refused(client: TestClient, auth: dict[str, str]) -> None:
-    for event in REFUSED:
-        body = '{"events": [' + __import__("json").dumps(event) + "]}"
+    bodies = [json.dumps(event) for event in REFUSED] + [OVERFLOW]
+    for body in bodies:
         r = client.post(
             "/v1/events",
-            content=body,
+            content=('{"events": [' + body + "]}").encode("utf-8", "surrogatepass"),
             headers={**auth, "content-type": "application/json"},
         )
-        assert r.status_code == 422, (event["id"], r.status_code, r.text)
+        event_id = json.loads(body)["id"]
+        assert r.status_code == 422, (event_id, r.status_code, r.text)
         [problem] = r.json()["invalid"]
-        assert problem["id"] == event["id"]
+        assert problem["id"] == event_id
     r = client.post("/v1/events", json={"events": [REFUSED[0]]}, headers=auth)
     assert "in the future" in r.json()["invalid"][0]["message"]

@@ -185,3 +185,40 @@ def test_stats_and_metrics_count_the_quarantine(
     assert stats["pipeline"]["dead_letter"] == 3
     metrics = client.get("/metrics", headers=cast.auth("read")).text
     assert "tripwire_pipeline_dead_letter 3.0" in metrics
+
+
+def test_stats_carry_the_three_pipeline_counts(client: Any, cast: Any) -> None:
+    """docs/api.md `GET /v1/stats`: pending, late and dead_letter, each a count."""
+    pipeline = client.get("/v1/stats", headers=cast.auth("read")).json()["pipeline"]
+    assert set(pipeline) >= {"pending", "late", "dead_letter"}
+    assert all(type(pipeline[k]) is int for k in ("pending", "late", "dead_letter"))
+
+
+def test_the_ui_shows_the_quarantine_and_an_admin_sends_one_back(
+    runtime: Runtime, stored: list[dict[str, Any]], client: Any, cast: Any
+) -> None:
+    picky = Picky()
+    follower = Follower(runtime.db, [picky], runtime.config, runtime.settings, runtime.clock)
+    follower.step()
+    assert client.post("/ui/login", data={"token": cast.read}).status_code == 200
+    page = client.get("/ui/deadletter").text
+    assert "3 event(s) in quarantine" in page
+    for i in POISON:
+        assert f"<code>m{i}</code>" in page
+    assert "cannot handle -1.0" in page
+    assert "picky" in page
+    assert "/ui/deadletter/retry" not in page, "only an admin may send events back"
+    assert client.post("/ui/login", data={"token": cast.admin}).status_code == 200
+    page = client.get("/ui/deadletter").text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    with runtime.db.read() as session:
+        letter = deadletter.list_letters(session)[0].id
+    r = client.post(
+        "/ui/deadletter/retry", data={"csrf": csrf, "letter": letter}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    picky.broken = False
+    follower.step()
+    with runtime.db.read() as session:
+        assert deadletter.count_quarantined(session) == 2
+    assert "2 event(s) in quarantine" in client.get("/ui/deadletter").text

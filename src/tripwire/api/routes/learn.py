@@ -67,6 +67,13 @@ class Assertion(BaseModel):
 
 
 class EvalCaseIn(_Body):
+    # What the document can say of the rule in `learn/evalcases.py` (the output must be stored).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": ["output_id"]}, {"required": ["input", "output"]}]
+        },
+    )
     description: Annotated[str, Field(max_length=1000)] | None = None
     output_id: Annotated[str, Field(max_length=128)] | None = None
     input: Text | None = None
