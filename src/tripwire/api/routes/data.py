@@ -19,9 +19,14 @@ router = APIRouter(tags=["data"])
 @router.delete("/v1/users/{user_id}/data", dependencies=[requires("admin")])
 async def delete_user_data(user_id: str, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Delete the user's stored outputs and feedback (and the checks and scores of those
-    outputs); the deletion is audited with the token's name."""
+    outputs, outputs still held for their GenAI content, and that content); the deletion is
+    audited with the token's name."""
     if not user_id.strip() or len(user_id) > 256:
         raise ApiError(422, "user_id must be 1 to 256 characters")
     who = caller(request, runtime)
-    count = await run_in_threadpool(delete_user, runtime.db, runtime.clock, user_id, who)
-    return {"user_id": user_id, "events_deleted": count}
+    gone = await run_in_threadpool(delete_user, runtime.db, runtime.clock, user_id, who)
+    return {
+        "user_id": user_id,
+        "events_deleted": gone.events + gone.held_outputs,
+        "content_parts_deleted": gone.content_parts,
+    }
