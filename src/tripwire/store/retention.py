@@ -24,7 +24,7 @@ from tripwire.store.tables.runtime import PipelinePartitionRow
 BATCH = 5000
 
 _DELETE_EXPIRED_DEFAULT = (
-    f"DELETE FROM {DEFAULT_PARTITION} WHERE seq IN ("
+    f"DELETE FROM {DEFAULT_PARTITION} WHERE seq IN ("  # noqa: S608
     f"SELECT e.seq FROM {DEFAULT_PARTITION} e JOIN pipeline_partitions p ON p.part = e.part "
     "WHERE e.ts < :cutoff AND e.seq <= p.position ORDER BY e.ts LIMIT :batch)"
 )
