@@ -84,6 +84,17 @@ def test_a_resent_event_is_stored_once_on_the_partitioned_table(runtime: Runtime
     assert (first.accepted, again.accepted, again.duplicates) == (1, 0, 2)
 
 
+def test_an_id_reused_with_another_time_is_a_new_event_on_postgresql(runtime: Runtime) -> None:
+    """The documented difference: across batches the key is (id, ts) on the partitioned table
+    (id on SQLite); inside one batch the first copy of an id wins on both."""
+    first = valid("metric", id="m-1", ts="2026-11-20T09:00:00Z")
+    later = valid("metric", id="m-1", ts="2026-11-20T09:05:00Z")
+    in_one_batch = store_events(runtime.db, parse_batch([first, later]), runtime.clock)
+    assert (in_one_batch.accepted, in_one_batch.duplicates) == (1, 1)
+    resent_later = store_events(runtime.db, parse_batch([later]), runtime.clock)
+    assert (resent_later.accepted, resent_later.duplicates) == (1, 0)
+
+
 def test_the_migration_goes_down_and_up_again_keeping_every_row(db_url: str) -> None:
     migrate_to(db_url, "0110")
     engine = create_engine(db_url)

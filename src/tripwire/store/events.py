@@ -145,7 +145,11 @@ def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
     ordered = sorted(rows, key=lambda r: r[0])
     part_of: dict[str | None, int] = {}
     records = []
+    previous = None
     for event_id, kind, ts, use_case, output_id, received, origin, payload in ordered:
+        if event_id == previous:
+            continue  # the first copy in the batch wins (sorted() is stable), whatever its ts
+        previous = event_id
         part = part_of.get(use_case)
         if part is None:
             part = part_of[use_case] = partition_of(use_case, count)
