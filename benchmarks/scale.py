@@ -41,10 +41,10 @@ from scale_live import (
     ALERT_EVERY,
     LiveResult,
     Load,
+    Prober,
     Sampler,
     page_times,
     percentiles,
-    processed_at,
     receiver_and_config,
     send_alerts,
 )
@@ -383,9 +383,11 @@ def bench_live(server: str, seconds: float, rate: int) -> LiveResult:
             load = Load(urls, TOKEN, rate, USE_CASES)
             roles = {"API": [p.pid for p in apis], "worker": [p.pid for p in workers]}
             sampler = Sampler(roles, lambda: count_rows(url, PENDING))
+            prober = Prober(libpq(url), load)
             began = time.perf_counter()
             load.start()
             sampler.thread.start()
+            prober.thread.start()
             alerts = int(seconds // ALERT_EVERY)
             sent = send_alerts(urls, TOKEN, 100, alerts, ALERT_EVERY, load.stop)
             while time.perf_counter() - began < seconds:
@@ -394,7 +396,7 @@ def bench_live(server: str, seconds: float, rate: int) -> LiveResult:
             elapsed = time.perf_counter() - began
             sampler.stop.set()
             sampler.thread.join()
-            done = processed_at(libpq(url), load.acked, time.time() + 120)
+            done = prober.finish(120)
             deadline = time.monotonic() + 30
             while receiver.count() < len(sent) + len(baseline_sent):
                 if time.monotonic() > deadline:

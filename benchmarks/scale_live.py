@@ -154,22 +154,38 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def processed_at(libpq: str, acked: dict[str, float], deadline: float) -> dict[str, float]:
-    """When each probe's partition cursor passed it (polled every 0.1 s)."""
-    waiting = set(acked)
-    done: dict[str, float] = {}
-    sql = (
+class Prober:
+    """Polls, every 0.1 s while the load runs and after, which acknowledged probes their
+    partition's cursor has passed, and when it first saw each."""
+
+    SQL = (
         "SELECT e.id FROM events e JOIN pipeline_partitions p ON p.part = e.part "
         "WHERE e.id = ANY(%s) AND e.seq <= p.position"
     )
-    with psycopg.connect(libpq, autocommit=True) as conn:
-        while waiting and time.time() < deadline:
-            now = time.time()
-            for (event_id,) in conn.execute(sql, (list(waiting),)).fetchall():
-                done[str(event_id)] = now
-                waiting.discard(str(event_id))
-            time.sleep(0.1)
-    return done
+
+    def __init__(self, libpq: str, load: Load) -> None:
+        self.libpq, self.load = libpq, load
+        self.done: dict[str, float] = {}
+        self.deadline = float("inf")
+        self.thread = threading.Thread(target=self._run)
+
+    def finish(self, grace: float) -> dict[str, float]:
+        """After the load stopped: wait up to `grace` seconds for the last probes."""
+        self.deadline = time.time() + grace
+        self.thread.join()
+        return self.done
+
+    def _run(self) -> None:
+        with psycopg.connect(self.libpq, autocommit=True) as conn:
+            while time.time() < self.deadline:
+                with self.load.lock:
+                    waiting = [i for i in self.load.acked if i not in self.done]
+                if not waiting and self.load.stop.is_set():
+                    return
+                now = time.time()
+                for (event_id,) in conn.execute(self.SQL, (waiting,)).fetchall():
+                    self.done[str(event_id)] = now
+                time.sleep(0.1)
 
 
 def send_alerts(
