@@ -35,6 +35,8 @@ import orjson
 import psycopg
 from sqlalchemy.engine import make_url
 
+from tripwire.store.retention import BATCH
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import cpu_seconds, free_port, make_events, peak_rss_mb
 from scale_live import (
@@ -48,6 +50,7 @@ from scale_live import (
     receiver_and_config,
     send_alerts,
 )
+from scale_retention import bench_retention
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tw_benchmark-admin-token-0123456789abcdef"
@@ -470,10 +473,19 @@ def main() -> None:
     parser.add_argument("--skip-pipeline", action="store_true", help="no stored-week runs")
     parser.add_argument("--minutes", type=float, default=10.0, help="live-load window (0: none)")
     parser.add_argument("--live-rate", type=int, default=2000, help="live load, events/s")
+    parser.add_argument("--retention-events", type=int, default=200_000, help="one day's events")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     if not args.skip_pipeline:
         stored_runs(args)
+    if args.retention_events > 0:
+        with database(args.pg) as url:
+            kept = bench_retention(url, args.retention_events)
+        print(
+            f"retention, one day of {kept['events']:,} processed events: dropping its partition "
+            f"{kept['drop']:.2f} s; baseline, deleting the same count in {BATCH:,}-row batches "
+            f"{kept['delete']:.2f} s + VACUUM {kept['vacuum']:.2f} s"
+        )
     if args.minutes > 0:
         print_live(bench_live(args.pg, args.minutes * 60, args.live_rate), args.live_rate)
 
