@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from tests.conftest import Cast
 from tests.events_data import valid
+from tests.serve_proc import SRC, tripwire
 from tripwire.domain.clock import ManualClock
 from tripwire.ingest.retention import delete_user
 from tripwire.ingest.validate import parse_batch
@@ -127,3 +130,18 @@ def test_deleting_a_user_takes_their_held_outputs_and_genai_content(runtime: Run
         left = set(session.scalars(select(ContentPartRow.span)))
         assert deletions(session)[0].events_deleted == 4
     assert left == {"u-2-held", "u-2-out-20-0"}
+
+
+def test_the_cli_deletes_a_users_data_and_audits_who_asked(
+    runtime: Runtime, db_url: str, tmp_path: Path
+) -> None:
+    store(runtime, user_events("u-7", 2) + user_events("u-8", 1))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIPWIRE_")}
+    env.update(PYTHONPATH=str(SRC), TRIPWIRE_DATABASE_URL=db_url)
+    done = tripwire("data", "delete-user", "u-7", "--requested-by", "ticket 42", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "deleted 6 event(s) and 0 content part(s) of user 'u-7'" in done.stdout
+    assert stored_ids(runtime) == {e["id"] for e in user_events("u-8", 1)}
+    with runtime.db.session() as session:
+        audit = deletions(session)[0]
+    assert (audit.kind, audit.subject, audit.requested_by) == ("user", "u-7", "ticket 42")
