@@ -56,7 +56,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tw_benchmark-admin-token-0123456789abcdef"
 USE_CASES = [f"product-{i:02d}" for i in range(20)]
 WEEK = timedelta(days=7)
-START = datetime(2026, 11, 16, tzinfo=UTC)
+# The stored week ends yesterday: inside the retention window, so in day partitions.
+START = datetime.combine(datetime.now(UTC).date() - timedelta(days=8), datetime.min.time(), UTC)
 
 
 def libpq(url: str) -> str:
@@ -235,6 +236,9 @@ def load_week(server: str, name: str, events: list[dict[str, Any]]) -> None:
     with psycopg.connect(libpq(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    # The schema, and the day partitions a worker keeps (the retention window up to a week
+    # ahead), so the week lands in its days as in a deployment, not in the default partition.
+    start(["data", "retention"], url).wait(120)
     port = free_port()
     proc = start(["serve", "--no-workers", "--port", str(port)], url)
     try:
