@@ -196,3 +196,15 @@ def test_a_busy_table_makes_the_change_wait_for_the_next_round(
         assert clock.now().date() not in partition_days(runtime)
     retention.run_once(leased=False)
     assert clock.now().date() in partition_days(runtime)
+
+
+def test_a_day_made_or_dropped_by_another_process_is_left_as_it_is(runtime: Runtime) -> None:
+    day = T0.date() + timedelta(days=400)
+    with runtime.db.session() as session:
+        event_days.create_day(session, day)
+    with runtime.db.session() as session:  # a second retention round (or the CLI) racing it
+        assert event_days.create_day(session, day) == 0
+        assert event_days.drop_day(session, day) == event_days.Dropped(day, 0)
+    with runtime.db.session() as session:
+        assert event_days.drop_day(session, day) == event_days.Dropped(day, 0)
+    assert day not in partition_days(runtime)

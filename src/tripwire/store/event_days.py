@@ -85,6 +85,8 @@ def create_day(session: Session, day: date) -> int:
     into it from the default partition (events that arrived before their day had a partition:
     PostgreSQL refuses a new partition while the default one holds rows of its range)."""
     _lock_events(session)
+    if _exists(session, day_table(day)):  # another process made it while we waited
+        return 0
     low, high = _bounds(day)
     waiting = session.scalar(
         text(f"SELECT count(*) FROM {DEFAULT_PARTITION} WHERE ts >= :low AND ts < :high"),  # noqa: S608
@@ -117,8 +119,12 @@ def drop_day(session: Session, day: date) -> Dropped | None:
     still ahead of their pipeline partition's cursor (None: try again once they are processed).
     """
     table = day_table(day)
+    if not _exists(session, table):
+        return Dropped(day, 0)
     counted, top = session.execute(text(f"SELECT count(*), max(seq) FROM {table}")).one()  # noqa: S608
     _lock_events(session)  # no insert can reach the partition from here on
+    if not _exists(session, table):  # another process dropped it while we waited
+        return Dropped(day, 0)
     late = 0
     if top is not None:  # events stored while this transaction waited for its lock
         late = int(
@@ -144,6 +150,10 @@ def _has_unprocessed(session: Session, table: str) -> bool:
             )
         )
     )
+
+
+def _exists(session: Session, table: str) -> bool:
+    return session.scalar(text("SELECT to_regclass(:t)"), {"t": table}) is not None
 
 
 def _bounds(day: date) -> tuple[datetime, datetime]:
