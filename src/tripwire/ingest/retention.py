@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tripwire.domain.clock import Clock, isoformat_z
 from tripwire.store import event_days
@@ -68,33 +68,28 @@ class Retention:
         return total
 
     def _keep_days(self, now: datetime, cutoff: datetime) -> int:
-        """Create the day partitions ahead, drop the expired ones; returns the events dropped.
-        A day whose change meets a busy table is left for the next round."""
-        first = event_days.day_of(cutoff)
-        last = event_days.day_of(now) + timedelta(days=DAYS_AHEAD)
-        wanted = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        """Create the missing day partitions, then drop the expired ones; returns the events
+        dropped. The first change that meets a busy table ends the round: the rest waits for
+        the next one rather than each change waiting out its own lock timeout."""
+        today, first = event_days.day_of(now), event_days.day_of(cutoff)
+        # Today and the days ahead first: they are the ones live events need.
+        wanted = [today + timedelta(days=n) for n in range(DAYS_AHEAD + 1)]
+        wanted += [first + timedelta(days=n) for n in range((today - first).days)]
         with self.db.read() as session:
             have = set(event_days.days(session))
         dropped = 0
-        for day in sorted(have):
-            if day < first:
-                dropped += self._attempt(day, drop=True)
-        for day in wanted:
-            if day not in have:
-                self._attempt(day, drop=False)
-        return dropped
-
-    def _attempt(self, day: date, *, drop: bool) -> int:
         try:
-            with self.db.session() as session:
-                if not drop:
-                    event_days.create_day(session, day)
-                    return 0
-                gone = event_days.drop_day(session, day)
+            for day in wanted:
+                if day not in have:
+                    with self.db.session() as session:
+                        event_days.create_day(session, day)
+            for day in sorted(d for d in have if d < first):
+                with self.db.session() as session:
+                    gone = event_days.drop_day(session, day)
+                dropped += 0 if gone is None else gone.events
         except event_days.LockBusy:
-            log.info("events busy: the partition of %s waits for the next round", day)
-            return 0
-        return 0 if gone is None else gone.events
+            log.info("events stayed busy: the day partitions wait for the next round")
+        return dropped
 
 
 def delete_user(db: Database, clock: Clock, user_id: str, requested_by: str) -> UserDeletion:
