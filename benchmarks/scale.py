@@ -50,7 +50,7 @@ from scale_live import (
     receiver_and_config,
     send_alerts,
 )
-from scale_retention import bench_retention
+from scale_retention import bench_migration, bench_retention
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tw_benchmark-admin-token-0123456789abcdef"
@@ -478,6 +478,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0, help="live-load window (0: none)")
     parser.add_argument("--live-rate", type=int, default=2000, help="live load, events/s")
     parser.add_argument("--retention-events", type=int, default=200_000, help="one day's events")
+    parser.add_argument("--migration-events", type=int, default=200_000, help="0: skip")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     if not args.skip_pipeline:
@@ -489,6 +490,14 @@ def main() -> None:
             f"retention, one day of {kept['events']:,} processed events: dropping its partition "
             f"{kept['drop']:.2f} s; baseline, deleting the same count in {BATCH:,}-row batches "
             f"{kept['delete']:.2f} s + VACUUM {kept['vacuum']:.2f} s"
+        )
+    if args.migration_events > 0:
+        with database(args.pg) as url:
+            moved = bench_migration(url, args.migration_events)
+        print(
+            f"migration 0122 on a table of {moved['events']:,} events over 30 days: "
+            f"{moved['migrate']:.1f} s; baseline, a bare copy of the same rows "
+            f"{moved['copy']:.1f} s"
         )
     if args.minutes > 0:
         print_live(bench_live(args.pg, args.minutes * 60, args.live_rate), args.live_rate)

@@ -1,7 +1,8 @@
 """The retention part of benchmarks/scale.py: on PostgreSQL, dropping one day partition of N
 stored, processed events, against the baseline of deleting the same number of rows in 5,000-row
 batches (what retention does on SQLite and in the default partition) plus the VACUUM that
-reclaims them, in the same run, on two days of the same size."""
+reclaims them, in the same run, on two days of the same size. And migration 0122 on a table that
+already holds events, against a bare copy of the same rows."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
+from alembic import command
 from ingest import make_events
 from sqlalchemy import text
 
 from tripwire.store import event_days
 from tripwire.store.db import Database
 from tripwire.store.events import LoadRow, load_rows
-from tripwire.store.migrate import upgrade
+from tripwire.store.migrate import alembic_config, upgrade
 from tripwire.store.partitions import ensure_partitions, set_all_positions
 from tripwire.store.retention import BATCH
 
@@ -97,3 +99,40 @@ def bench_retention(url: str, count: int) -> dict[str, float]:
         "delete": delete_seconds,
         "vacuum": vacuum_seconds,
     }
+
+
+def bench_migration(url: str, count: int) -> dict[str, float]:
+    """Seconds for migration 0122 to partition a table of `count` events spread over 30 days,
+    and the baseline: a bare copy of the same rows into a new unindexed table."""
+    db = Database(url)
+    try:
+        config = alembic_config()
+        with db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0110")
+        payload = orjson.dumps(make_events(1, seed=1)[0]).decode()
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, "
+                    "payload, part) SELECT 'e' || g, 'output', "
+                    "now()::timestamp - (g % 43200) * interval '1 minute', 'uc-' || (g % 20), "
+                    "NULL, now()::timestamp, 'ingest', CAST(:payload AS jsonb), g % 64 "
+                    "FROM generate_series(1, :count) g"
+                ),
+                {"payload": payload, "count": count},
+            )
+        began = time.perf_counter()
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE copied AS SELECT * FROM events"))
+            conn.execute(text("DROP TABLE copied"))
+        copy_seconds = time.perf_counter() - began
+        began = time.perf_counter()
+        upgrade(db.engine)
+        migrate_seconds = time.perf_counter() - began
+        with db.read() as session:
+            if not event_days.is_partitioned(session):
+                raise RuntimeError("migration 0122 did not partition events")
+    finally:
+        db.dispose()
+    return {"events": count, "migrate": migrate_seconds, "copy": copy_seconds}
