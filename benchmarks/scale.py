@@ -35,14 +35,29 @@ import orjson
 import psycopg
 from sqlalchemy.engine import make_url
 
+from tripwire.store.retention import BATCH
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import cpu_seconds, free_port, make_events, peak_rss_mb
+from scale_live import (
+    ALERT_EVERY,
+    LiveResult,
+    Load,
+    Prober,
+    Sampler,
+    page_times,
+    percentiles,
+    receiver_and_config,
+    send_alerts,
+)
+from scale_retention import bench_migration, bench_retention
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "tw_benchmark-admin-token-0123456789abcdef"
 USE_CASES = [f"product-{i:02d}" for i in range(20)]
 WEEK = timedelta(days=7)
-START = datetime(2026, 11, 16, tzinfo=UTC)
+# The stored week ends yesterday: inside the retention window, so in day partitions.
+START = datetime.combine(datetime.now(UTC).date() - timedelta(days=8), datetime.min.time(), UTC)
 
 
 def libpq(url: str) -> str:
@@ -71,20 +86,21 @@ def week_of_events(count: int) -> list[dict[str, Any]]:
     return events
 
 
-def env_for(url: str) -> dict[str, str]:
+def env_for(url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         TRIPWIRE_DATABASE_URL=url,
         TRIPWIRE_ADMIN_TOKEN=TOKEN,
         PYTHONPATH=str(ROOT / "src"),
+        **extra,
     )
     return env
 
 
-def start(args: list[str], url: str) -> subprocess.Popen[bytes]:
+def start(args: list[str], url: str, **extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "tripwire", *args],
-        env=env_for(url),
+        env=env_for(url, **extra),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -187,7 +203,7 @@ def baseline_ingest(server: str, events: list[dict[str, Any]]) -> dict[str, floa
         ]
         sql = (
             "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, "
-            "payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING"
+            "payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id, ts) DO NOTHING"
         )
         began = time.perf_counter()
         with psycopg.connect(libpq(url)) as conn, conn.cursor() as cur:
@@ -204,6 +220,11 @@ def count_rows(url: str, sql: str) -> int:
     return int(row[0]) if row else 0
 
 
+# The events table is partitioned by day: its size is that of its partitions.
+EVENTS_SIZE = (
+    "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits "
+    "WHERE inhparent = 'events'::regclass"
+)
 PENDING = (
     "SELECT count(*) FROM events e JOIN pipeline_partitions p ON p.part = e.part "
     "WHERE e.seq > p.position"
@@ -215,6 +236,9 @@ def load_week(server: str, name: str, events: list[dict[str, Any]]) -> None:
     with psycopg.connect(libpq(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    # The schema, and the day partitions a worker keeps (the retention window up to a week
+    # ahead), so the week lands in its days as in a deployment, not in the default partition.
+    start(["data", "retention"], url).wait(120)
     port = free_port()
     proc = start(["serve", "--no-workers", "--port", str(port)], url)
     try:
@@ -344,6 +368,100 @@ def probe_event(url: str, part: int) -> Any:
     return processed
 
 
+def bench_live(server: str, seconds: float, rate: int) -> LiveResult:
+    """2 API processes and 2 workers under `rate` events/s of live mixed load for `seconds`."""
+    with receiver_and_config() as (receiver, config), database(server) as url:
+        extra = {
+            "TRIPWIRE_CONFIG": str(config),
+            "TRIPWIRE_ALLOW_PRIVATE_WEBHOOKS": "true",
+            "TRIPWIRE_SECRET_KEY": "scale-benchmark-secret-0123456789",
+            "TRIPWIRE_PUBLIC_URL": "http://tripwire.test",
+        }
+        start(["data", "retention"], url, **extra).wait(120)  # the schema, before the others
+        ports = [free_port() for _ in range(2)]
+        apis = [start(["serve", "--no-workers", "--port", str(p)], url, **extra) for p in ports]
+        workers = [start(["worker"], url, **extra) for _ in range(2)]
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        try:
+            for base, proc in zip(urls, apis, strict=True):
+                wait_healthy(base, proc)
+            idle = threading.Event()
+            baseline_sent = send_alerts(urls, TOKEN, 0, 5, 1.0, idle)
+            load = Load(urls, TOKEN, rate, USE_CASES)
+            roles = {"API": [p.pid for p in apis], "worker": [p.pid for p in workers]}
+            sampler = Sampler(roles, lambda: count_rows(url, PENDING))
+            prober = Prober(libpq(url), load)
+            began = time.perf_counter()
+            load.start()
+            sampler.thread.start()
+            prober.thread.start()
+            alerts = int(seconds // ALERT_EVERY)
+            sent = send_alerts(urls, TOKEN, 100, alerts, ALERT_EVERY, load.stop)
+            while time.perf_counter() - began < seconds:
+                time.sleep(0.2)
+            load.join()
+            elapsed = time.perf_counter() - began
+            sampler.stop.set()
+            sampler.thread.join()
+            done = prober.finish(120)
+            deadline = time.monotonic() + 30
+            while receiver.count() < len(sent) + len(baseline_sent):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            pages = page_times(libpq(url), receiver)
+        finally:
+            stop(apis + workers)
+    every = {**baseline_sent, **sent}
+    check_complete(every, pages, load.acked, done)
+    return LiveResult(
+        seconds=elapsed,
+        events=load.events,
+        baseline_pages=[pages[n][1] - every[n] for n in baseline_sent],
+        pages=[pages[n][1] - every[n] for n in sent],
+        queued_to_delivered=[pages[n][1] - pages[n][0] for n in sent],
+        lags=[done[i] - at for i, at in load.acked.items()],
+        rss=sampler.rss,
+        max_pending=sampler.max_pending,
+    )
+
+
+def check_complete(
+    sent: dict[int, float], pages: dict[int, Any], acked: dict[str, float], done: dict[str, Any]
+) -> None:
+    """Fail loudly rather than report the latencies of only the pages and probes that made it."""
+    lost_pages = sorted(set(sent) - set(pages))
+    lost_probes = len(set(acked) - set(done))
+    if lost_pages or lost_probes:
+        raise RuntimeError(
+            f"pages not delivered: {lost_pages}; probes not processed: {lost_probes}"
+        )
+
+
+def print_live(result: LiveResult, rate: int) -> None:
+    achieved = result.events / result.seconds
+    print(
+        f"live load: 2 API processes + 2 workers, {rate:,} events/s asked for "
+        f"{result.seconds:.0f} s, {achieved:,.0f} events/s achieved (outputs, safety checks, "
+        f"feedback; 20 use cases)"
+    )
+    rows = [
+        ("baseline: alert -> page before the load", result.baseline_pages),
+        ("alert -> page under load", result.pages),
+        ("  of which page queued -> delivered", result.queued_to_delivered),
+        ("ingest ack -> processed by the pipeline", result.lags),
+    ]
+    for name, values in rows:
+        print(f"{name:42} {percentiles(values)}")
+    print(f"pipeline backlog under load: at most {result.max_pending:,} events (sampled every 5 s)")
+    for role, samples in result.rss.items():
+        print(
+            f"RSS of the {role} processes over {result.seconds / 60:.1f} min: "
+            f"{samples[0]:.0f} MB at start, {samples[-1]:.0f} MB at end, {max(samples):.0f} MB max "
+            f"({len(samples)} samples)"
+        )
+
+
 def fmt(name: str, result: dict[str, float], extra: str = "") -> str:
     return f"{name:52} {result['rate']:>9,.0f} events/s  ({result['seconds']:.1f} s){extra}"
 
@@ -356,8 +474,37 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4", help="worker counts to run")
     parser.add_argument("--clients", type=int, default=4, help="HTTP clients for ingest")
     parser.add_argument("--skip-ingest", action="store_true", help="only the pipeline parts")
+    parser.add_argument("--skip-pipeline", action="store_true", help="no stored-week runs")
+    parser.add_argument("--minutes", type=float, default=10.0, help="live-load window (0: none)")
+    parser.add_argument("--live-rate", type=int, default=2000, help="live load, events/s")
+    parser.add_argument("--retention-events", type=int, default=200_000, help="one day's events")
+    parser.add_argument("--migration-events", type=int, default=200_000, help="0: skip")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    if not args.skip_pipeline:
+        stored_runs(args)
+    if args.retention_events > 0:
+        with database(args.pg) as url:
+            kept = bench_retention(url, args.retention_events)
+        print(
+            f"retention, one day of {kept['events']:,} processed events: dropping its partition "
+            f"{kept['drop']:.2f} s; baseline, deleting the same count in {BATCH:,}-row batches "
+            f"{kept['delete']:.2f} s + VACUUM {kept['vacuum']:.2f} s"
+        )
+    if args.migration_events > 0:
+        with database(args.pg) as url:
+            moved = bench_migration(url, args.migration_events)
+        print(
+            f"migration 0122 on a table of {moved['events']:,} events over 30 days: "
+            f"{moved['migrate']:.1f} s; baseline, a bare copy of the same rows "
+            f"{moved['copy']:.1f} s"
+        )
+    if args.minutes > 0:
+        print_live(bench_live(args.pg, args.minutes * 60, args.live_rate), args.live_rate)
+
+
+def stored_runs(args: argparse.Namespace) -> None:
+    """Ingest with 1 and 2 API processes, the pipeline over a stored week, takeover."""
 
     ingest_events = make_events(args.ingest_events, seed=21, prefix="in-")
     bodies = [
@@ -377,7 +524,7 @@ def main() -> None:
     template = f"tw_scale_week_{uuid.uuid4().hex[:8]}"
     load_week(args.pg, template, week_of_events(args.events))
     template_url = make_url(args.pg).set(database=template).render_as_string(False)
-    size = count_rows(template_url, "SELECT pg_total_relation_size('events')")
+    size = count_rows(template_url, EVENTS_SIZE)
     print(f"bytes per event on disk (events table with its indexes): {size / args.events:,.0f}")
     try:
         floor = baseline_read(args.pg, template)

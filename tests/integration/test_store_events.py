@@ -128,7 +128,7 @@ def test_the_follower_hands_each_event_to_the_stages_once(runtime: Runtime) -> N
     assert follower.step() > 0
     assert follower.step() == 0
     assert len(recorder.seen) == 5
-    store(runtime, [metric(1), metric(9)])
+    store(runtime, [metric(1, minute=9), metric(9)])  # m1 again (a retry), and a new one
     assert follower.step() > 0
     assert follower.step() == 0
     assert sorted(recorder.seen) == ["m0", "m1", "m2", "m3", "m4", "m9"]

@@ -14,16 +14,19 @@ app = typer.Typer(help="Delete stored data: expired raw events, or one user's da
 def delete_user_command(
     user_id: str, requested_by: str = "cli", config: ConfigOption = None
 ) -> None:
-    """Delete USER_ID's outputs and feedback (and the checks and scores of those outputs);
-    audited."""
+    """Delete USER_ID's outputs and feedback (and the checks and scores of those outputs, and
+    their GenAI content); audited."""
     if not user_id.strip():
         fail("user id must not be empty")
     runtime = open_runtime(config, workers=False)
     try:
-        count = delete_user(runtime.db, runtime.clock, user_id, requested_by)
+        gone = delete_user(runtime.db, runtime.clock, user_id, requested_by)
     finally:
         runtime.close()
-    typer.echo(f"deleted {count} event(s) of user {user_id!r}")
+    typer.echo(
+        f"deleted {gone.events + gone.held_outputs} event(s) and {gone.content_parts} content "
+        f"part(s) of user {user_id!r}"
+    )
 
 
 @app.command("retention")

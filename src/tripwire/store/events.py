@@ -105,13 +105,14 @@ def _add_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 _PgRow = tuple[str, str, datetime, str | None, str | None, datetime, str, str]
 # One statement whatever the batch size: the rows travel as one JSON array (each payload embedded
 # as the JSON text it already is), so the SQL text never changes and the client does no per-value
-# work beyond one orjson call.
+# work beyond one orjson call. The conflict key is (id, ts): `events` is partitioned by day of `ts`
+# on PostgreSQL, and a partitioned table's unique keys must hold its partition key.
 _PG_INSERT = (
     "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload, part) "
     "SELECT id, type, ts, use_case, output_id, received_at, origin, payload, part "
     "FROM jsonb_to_recordset(%s::jsonb) AS x(id varchar, type varchar, ts timestamp, "
     "use_case varchar, output_id varchar, received_at timestamp, origin varchar, payload jsonb, "
-    "part smallint) ON CONFLICT (id) DO NOTHING RETURNING id, seq"
+    "part smallint) ON CONFLICT (id, ts) DO NOTHING RETURNING id, seq"
 )
 
 
@@ -144,7 +145,11 @@ def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
     ordered = sorted(rows, key=lambda r: r[0])
     part_of: dict[str | None, int] = {}
     records = []
+    previous = None
     for event_id, kind, ts, use_case, output_id, received, origin, payload in ordered:
+        if event_id == previous:
+            continue  # the first copy in the batch wins (sorted() is stable), whatever its ts
+        previous = event_id
         part = part_of.get(use_case)
         if part is None:
             part = part_of[use_case] = partition_of(use_case, count)
@@ -168,8 +173,9 @@ def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
     # Core, not the ORM: the ORM's bulk path costs several times more per row.
-    insert_fn: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert_fn(_EVENTS).on_conflict_do_nothing(index_elements=["id"])
+    if dialect == "postgresql":  # the day-partitioned table's key (see `store.event_days`)
+        return pg_insert(_EVENTS).on_conflict_do_nothing(index_elements=["id", "ts"])
+    return sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["id"])
 
 
 # id, type, ts, use_case, output_id, normalised JSON text: one event for `load_rows`.

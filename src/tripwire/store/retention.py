@@ -1,26 +1,55 @@
 """Deleting stored events: retention (raw events older than N days) and a user's data on
 request. Both leave an audit row in `data_deletions`.
 
-Retention deletes in batches of `BATCH` rows, each in its own transaction, so writers are never
-blocked for long; it only deletes events every pipeline partition has already processed.
+On PostgreSQL retention drops whole day partitions (`tripwire.store.event_days`); what is left to
+delete row by row is the default partition's share. On SQLite it deletes in batches of `BATCH`
+rows, each in its own transaction, so writers are never blocked for long. Either way it only
+deletes events every pipeline partition has already processed.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, or_, select, text
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from tripwire.store.event_days import DEFAULT_PARTITION, is_partitioned
 from tripwire.store.tables.events import DataDeletionRow, EventRow
+from tripwire.store.tables.genai import ContentPartRow, HeldOutputRow
 from tripwire.store.tables.runtime import PipelinePartitionRow
 
 BATCH = 5000
 
+_DELETE_EXPIRED_DEFAULT = (
+    f"DELETE FROM {DEFAULT_PARTITION} WHERE seq IN ("  # noqa: S608
+    f"SELECT e.seq FROM {DEFAULT_PARTITION} e JOIN pipeline_partitions p ON p.part = e.part "
+    "WHERE e.ts < :cutoff AND e.seq <= p.position ORDER BY e.ts LIMIT :batch)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UserDeletion:
+    """What a user's deletion removed: stored events, outputs still held for their GenAI content,
+    and GenAI content parts (messages) of the user's outputs."""
+
+    events: int
+    held_outputs: int
+    content_parts: int
+
 
 def delete_expired_batch(session: Session, cutoff: datetime, batch: int = BATCH) -> int:
     """Delete up to `batch` events with ts < cutoff that the pipeline is done with; returns how
-    many went (0: nothing left to do)."""
+    many went (0: nothing left to do). On partitioned PostgreSQL only the default partition is
+    deleted from: the day partitions go whole."""
+    if is_partitioned(session):
+        result = session.execute(
+            text(_DELETE_EXPIRED_DEFAULT),
+            {"cutoff": cutoff.astimezone(UTC).replace(tzinfo=None), "batch": batch},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
     table = PipelinePartitionRow
     processed = select(table.position).where(table.part == EventRow.part).scalar_subquery()
     expired = select(EventRow.seq).where(EventRow.ts < cutoff, EventRow.seq <= processed)
@@ -31,9 +60,10 @@ def delete_expired_batch(session: Session, cutoff: datetime, batch: int = BATCH)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def delete_user_data(session: Session, user_id: str) -> int:
-    """Delete a user's stored outputs and feedback, and every event that refers to one of
-    those outputs (feedback, safety checks, scores); returns how many events went."""
+def delete_user_data(session: Session, user_id: str) -> UserDeletion:
+    """Delete a user's stored outputs and feedback, every event that refers to one of those
+    outputs (feedback, safety checks, scores), the user's outputs still held for their content,
+    and the content parts (messages) of all those outputs."""
     user = EventRow.payload["user_id"].as_string()
     outputs = select(EventRow.id).where(EventRow.type == "output", user == user_id)
     mine = or_(
@@ -41,10 +71,32 @@ def delete_user_data(session: Session, user_id: str) -> int:
         EventRow.id.in_(outputs.scalar_subquery()),
         EventRow.output_id.in_(outputs.scalar_subquery()),
     )
-    seqs = list(session.scalars(select(EventRow.seq).where(mine)))
-    for start in range(0, len(seqs), BATCH):
-        session.execute(delete(EventRow).where(EventRow.seq.in_(seqs[start : start + BATCH])))
-    return len(seqs)
+    query = select(EventRow.seq, EventRow.ts, EventRow.id, EventRow.type).where(mine)
+    rows = sorted(((s, ts, i, k) for s, ts, i, k in session.execute(query)), key=lambda r: r[1])
+    # Each chunk is bounded by its time range too, so PostgreSQL visits only its day partitions.
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        session.execute(
+            delete(EventRow).where(
+                EventRow.seq.in_([r[0] for r in chunk]),
+                EventRow.ts.between(chunk[0][1], chunk[-1][1]),
+            )
+        )
+    held_user = HeldOutputRow.payload["user_id"].as_string()
+    held = list(session.scalars(select(HeldOutputRow.id).where(held_user == user_id)))
+    _delete_in(session, HeldOutputRow.id, held)
+    spans = held + [r[2] for r in rows if r[3] == "output"]
+    parts = _delete_in(session, ContentPartRow.span, spans)
+    return UserDeletion(len(rows), len(held), parts)
+
+
+def _delete_in(session: Session, column: InstrumentedAttribute[str], values: Sequence[str]) -> int:
+    count = 0
+    for start in range(0, len(values), BATCH):
+        chunk = values[start : start + BATCH]
+        result = session.execute(delete(column.class_).where(column.in_(chunk)))
+        count += int(result.rowcount)  # type: ignore[attr-defined]
+    return count
 
 
 def audit(

@@ -22,8 +22,13 @@ async def delete_user_data(
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
     """Delete the user's stored outputs and feedback (and the checks and scores of those
-    outputs); the deletion is audited with the token's name. Any `user_id` an event may carry
-    (1 to 256 characters, blank ones too) can be deleted."""
+    outputs, outputs still held for their GenAI content, and that content); the deletion is
+    audited with the token's name. Any `user_id` an event may carry (1 to 256 characters,
+    blank ones too) can be deleted."""
     who = caller(request, runtime)
-    count = await run_in_threadpool(delete_user, runtime.db, runtime.clock, user_id, who)
-    return {"user_id": user_id, "events_deleted": count}
+    gone = await run_in_threadpool(delete_user, runtime.db, runtime.clock, user_id, who)
+    return {
+        "user_id": user_id,
+        "events_deleted": gone.events + gone.held_outputs,
+        "content_parts_deleted": gone.content_parts,
+    }

@@ -12,7 +12,12 @@ from tripwire.store.base import Base, BigIntPK, JSONType, UTCDateTime
 
 
 class EventRow(Base):
-    """One accepted event. `seq` orders arrival, so consumers can follow the table by cursor."""
+    """One accepted event. `seq` orders arrival, so consumers can follow the table by cursor.
+
+    This is the SQLite layout. On PostgreSQL migration 0122 makes the table partitioned by day of
+    `ts`, with (seq, ts) as its primary key and (id, ts) as its unique key (see
+    `tripwire.store.event_days`); the ORM only needs `seq` to tell rows apart.
+    """
 
     __tablename__ = "events"
 

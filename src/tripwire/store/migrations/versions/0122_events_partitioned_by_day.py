@@ -1,0 +1,156 @@
+"""events partitioned by day on PostgreSQL
+
+On PostgreSQL the existing `events` table becomes a table range-partitioned by `ts`, one partition
+per UTC day plus a default one, with every row copied (seqs kept, the seq sequence carried over).
+Its keys gain `ts`, which PostgreSQL requires of every unique index of a partitioned table: the
+primary key is (seq, ts) and the idempotency key (id, ts). SQLite is left as it is.
+
+Partitions are made here for the days that hold events (at most 90 days back) and for yesterday to
+a week ahead; older rows go to the default partition, which retention empties row by row. From
+then on, retention (`tripwire.ingest.retention`) creates the days ahead and drops expired ones.
+
+Revision ID: 0122
+Revises: 0110
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0122"
+down_revision = "0110"
+branch_labels = None
+depends_on = None
+
+DAYS_BACK = 90
+DAYS_AHEAD = 7
+COLUMNS = "seq, id, type, ts, use_case, output_id, received_at, origin, payload, part"
+INDEXES = {
+    "ix_events_use_case_type_ts": "use_case, type, ts",
+    "ix_events_type_ts": "type, ts",
+    "ix_events_ts": "ts",
+    "ix_events_output_id": "output_id",
+    "ix_events_part_seq": "part, seq",
+}
+
+
+def upgrade() -> None:
+    conn = op.get_bind()
+    if conn.dialect.name != "postgresql" or _relkind(conn, "events") == "p":
+        return
+    sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence('events', 'seq')"))
+    op.execute("ALTER TABLE events RENAME TO events_unpartitioned")
+    _rename_indexes(conn, "events_unpartitioned", "_unpartitioned")
+    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
+    op.execute(
+        f"""
+        CREATE TABLE events (
+            seq BIGINT NOT NULL DEFAULT nextval('{sequence}'),
+            id VARCHAR(128) NOT NULL,
+            type VARCHAR(16) NOT NULL,
+            ts TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+            use_case VARCHAR(256),
+            output_id VARCHAR(128),
+            received_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+            origin VARCHAR(16) NOT NULL,
+            payload JSONB NOT NULL,
+            part SMALLINT NOT NULL DEFAULT 0
+        ) PARTITION BY RANGE (ts)
+        """
+    )
+    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY events.seq")
+    op.execute("CREATE TABLE events_default PARTITION OF events DEFAULT")
+    for day in _days_to_create(conn):
+        low, high = day.isoformat(), (day + timedelta(days=1)).isoformat()
+        op.execute(
+            f"CREATE TABLE events_p{day:%Y%m%d} PARTITION OF events "
+            f"FOR VALUES FROM ('{low}') TO ('{high}')"
+        )
+    op.execute(f"INSERT INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events_unpartitioned")  # noqa: S608
+    op.execute("DROP TABLE events_unpartitioned")
+    # Keys and indexes after the copy: one build per partition instead of row-by-row upkeep.
+    op.execute("ALTER TABLE events ADD CONSTRAINT pk_events PRIMARY KEY (seq, ts)")
+    op.execute("ALTER TABLE events ADD CONSTRAINT uq_events_id_ts UNIQUE (id, ts)")
+    for name, columns in INDEXES.items():
+        op.execute(f"CREATE INDEX {name} ON events ({columns})")
+    op.execute("ANALYZE events")
+
+
+def downgrade() -> None:
+    conn = op.get_bind()
+    if conn.dialect.name != "postgresql" or _relkind(conn, "events") != "p":
+        return
+    sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence('events', 'seq')"))
+    op.execute("ALTER TABLE events RENAME TO events_partitioned")
+    _rename_indexes(conn, "events_partitioned", "_partitioned")
+    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
+    op.execute(
+        f"""
+        CREATE TABLE events (
+            seq BIGINT NOT NULL DEFAULT nextval('{sequence}'),
+            id VARCHAR(128) NOT NULL,
+            type VARCHAR(16) NOT NULL,
+            ts TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+            use_case VARCHAR(256),
+            output_id VARCHAR(128),
+            received_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+            origin VARCHAR(16) NOT NULL,
+            payload JSONB NOT NULL,
+            part SMALLINT NOT NULL DEFAULT 0,
+            CONSTRAINT pk_events PRIMARY KEY (seq),
+            CONSTRAINT uq_events_id UNIQUE (id)
+        )
+        """
+    )
+    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY events.seq")
+    # An id stored twice with two times (possible only while partitioned) keeps its first copy.
+    op.execute(
+        f"INSERT INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events_partitioned "  # noqa: S608
+        "ORDER BY seq ON CONFLICT (id) DO NOTHING"
+    )
+    op.execute("DROP TABLE events_partitioned")
+    for name, columns in INDEXES.items():
+        op.execute(f"CREATE INDEX {name} ON events ({columns})")
+
+
+def _relkind(conn: sa.Connection, table: str) -> str | None:
+    kind = conn.scalar(
+        sa.text("SELECT relkind FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}
+    )
+    return None if kind is None else str(kind)
+
+
+def _rename_indexes(conn: sa.Connection, table: str, suffix: str) -> None:
+    """Free the index names (they are unique per schema) for the new table's own indexes."""
+    names = conn.scalars(
+        sa.text(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = to_regclass(:t) AND NOT EXISTS ("
+            "SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+        ),
+        {"t": table},
+    ).all()
+    for name in names:
+        op.execute(f'ALTER INDEX "{name}" RENAME TO "{name}{suffix}"')
+    constraints = conn.scalars(
+        sa.text("SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(:t)"), {"t": table}
+    ).all()
+    for name in constraints:
+        op.execute(f'ALTER TABLE {table} RENAME CONSTRAINT "{name}" TO "{name}{suffix}"')
+
+
+def _days_to_create(conn: sa.Connection) -> list[date]:
+    today = datetime.now(UTC).date()
+    oldest = today - timedelta(days=DAYS_BACK)
+    rows = conn.scalars(
+        sa.text(
+            "SELECT DISTINCT CAST(ts AS DATE) FROM events_unpartitioned "
+            "WHERE ts >= :oldest AND ts < :newest"
+        ),
+        {"oldest": oldest, "newest": today + timedelta(days=DAYS_AHEAD + 1)},
+    ).all()
+    wanted = {today + timedelta(days=n) for n in range(-1, DAYS_AHEAD + 1)}
+    return sorted(wanted | set(rows))
