@@ -223,7 +223,8 @@ def main() -> None:
             print(f"  {name:36} {cpu:10.0f} outputs/CPU-s {wall:10.0f} outputs/wall-s")
         report["outputs_per_s"] = {k: {"cpu": c, "wall": w} for k, (c, w) in speed.items()}
         target = speed["all built-ins"][0] >= 500
-        print(f"  target >= 500 outputs/s (one core) for all together: {'met' if target else 'MISSED'}")
+        verdict = "met" if target else "MISSED"
+        print(f"  target >= 500 outputs/s (one core) for all together: {verdict}")
         if not args.skip_pipeline:
             print(f"Replay on SQLite, {args.outputs} outputs:")
             piped = pipeline_rate(args.outputs)

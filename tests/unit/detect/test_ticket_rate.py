@@ -101,6 +101,8 @@ def test_a_ticket_topic_gets_a_larger_share_of_its_use_case_budget_than_a_total(
     assert ticket > total
     assert ticket == pytest.approx(TICKET_WEIGHT * total)
     series = next(s for k, s in engine.series.items() if k[0] == "tickets-wrong-answer")
-    assert series.rate is not None and series.rate.budget == pytest.approx(ticket)
+    assert series.rate is not None
+    assert series.rate.budget == pytest.approx(ticket)
     quality = next(s for k, s in engine.series.items() if k[0] == "quality-score")
-    assert quality.mean is not None and quality.mean.budget == pytest.approx(total)
+    assert quality.mean is not None
+    assert quality.mean.budget == pytest.approx(total)

@@ -123,7 +123,10 @@ def _calibrate(texts: Sequence[str], topics: Sequence[str], weights: np.ndarray[
     folds = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=0)
     for train_idx, test_idx in folds.split(np.zeros(len(y)), y):
         part = _fit_linear(
-            [texts[i] for i in train_idx], [topics[i] for i in train_idx], "fold", weights[train_idx]
+            [texts[i] for i in train_idx],
+            [topics[i] for i in train_idx],
+            "fold",
+            weights[train_idx],
         )
         scores[test_idx] = part.scores([texts[i] for i in test_idx])
     rows = np.arange(len(y))
