@@ -7,7 +7,7 @@ weeks, beside two references calibrated in the same run to the same false-alarm 
   over a fixed threshold (the floor most teams start from).
 
 Usage: python benchmarks/detect.py [--quick] [--seeds N] [--levels 200,2000,20000]
-Runs the detectors directly (no database).
+Runs the detectors directly (no database). Ticket signals run at least TICKET_SEEDS stream-weeks.
 """
 
 from __future__ import annotations
