@@ -81,3 +81,13 @@ def test_a_model_file_from_before_calibration_still_loads() -> None:
     data = load_classifier().to_json()
     del data["temperature"]
     assert from_json(data).temperature == 1.0
+
+
+def test_no_training_ticket_is_in_the_blind_test_set() -> None:
+    # The blind test set is held out: a ticket in both would be scored on what it was fitted to.
+    blind = Path(__file__).parents[3] / "benchmarks" / "data" / "tickets_blind_test.csv"
+    held_out = {t.strip().lower() for t in read_labelled(blind).texts}
+    for path in (builtin_written(), builtin_dataset()):
+        training = {t.strip().lower() for t in read_labelled(path).texts}
+        shared = len(training & held_out)  # a count, so a failure never prints the texts
+        assert shared == 0, path.name
