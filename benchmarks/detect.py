@@ -7,7 +7,7 @@ weeks, beside two references calibrated in the same run to the same false-alarm 
   over a fixed threshold (the floor most teams start from).
 
 Usage: python benchmarks/detect.py [--quick] [--seeds N] [--levels 200,2000,20000]
-Runs the detectors directly (no database).
+Runs the detectors directly (no database). Ticket signals run at least TICKET_SEEDS stream-weeks.
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ MONITOR = {
 RECALL_AT = (15, 60, 360, 1440)
 ISSUE_SIGNALS = ("negative_feedback", "negative_feedback@0.5", "safety", "errors", "quality")
 BUDGET = 0.25  # the issue's false-alarm budget per stream-week
+# Ticket topics run at least this many stream-weeks, --quick or not. Their false alarms are
+# rare (a few per hundred stream-weeks), so in 8 weeks ours usually has none and the oracle
+# gets the lowest line that stays silent on those same 8 weeks: a line fitted in-sample, about
+# a nat below the one it needs for the rate ours actually runs at. Ticket streams are cheap.
+TICKET_SEEDS = 30
 
 
 @dataclass
@@ -97,9 +102,10 @@ def streams(
 # -- Tripwire's detectors ----------------------------------------------------------------------
 
 
-def total_share() -> float:
-    """The false-alarm budget a use case's total series gets from the engine when every default
-    monitor watches it with two score sources (the product's and Tripwire's evaluators)."""
+def bench_engine() -> Engine:
+    """An engine whose use case `bench` has every default monitor watching it with two score
+    sources (the product's and Tripwire's evaluators): the false-alarm budget a total series
+    gets there is what the detectors here are given."""
     engine = Engine(MonitorsConfig())
     out = {"id": "o", "model": "m", "model_version": "1", "prompt_version": "v1"}
     engine.observe(
@@ -113,10 +119,12 @@ def total_share() -> float:
     for topic in ("wrong_answer", "inappropriate_response", "ai_quality_other"):
         engine.observe("ticket", "bench", {"topic": topic}, None)
     engine.close(START_MINUTE)
-    return engine.stream_budget("bench", segment=False)
+    return engine
 
 
-SHARE = total_share()
+_ENGINE = bench_engine()
+SHARE = _ENGINE.stream_budget("bench", segment=False)
+TICKET_SHARE = _ENGINE.stream_budget("bench", segment=False, ticket=True)
 
 
 def make_series(signal: str) -> Series:
@@ -124,7 +132,8 @@ def make_series(signal: str) -> Series:
     series = Series.create((spec.name, "bench", "", "", ""), spec, "normal")
     for detector in (series.rate, series.mean):
         if detector is not None:
-            detector.budget = SHARE  # its share of the use case's budget, as the engine sets it
+            # its share of the use case's budget, as the engine sets it
+            detector.budget = TICKET_SHARE if spec.signal == "ticket_topic" else SHARE
     return series
 
 
@@ -325,6 +334,8 @@ def report(level: float, rows: list[tuple[Case, dict[str, Result]]], seeds: int)
             f"{sum(x <= 60 for x in oracle.delays) / n:5.2f} | {fmt(pct(window.delays, 50))} "
             f"{sum(x <= 60 for x in window.delays) / n:5.2f}"
         )
+        if n != seeds:
+            lines[-1] += f"  [{n} stream-weeks]"
         summary.append((case, med, rec, fa, pct(oracle.delays, 50), pct(window.delays, 50)))
     return [*lines, ""] if not summary else lines
 
@@ -413,7 +424,8 @@ def main() -> int:
     for level in (float(x) for x in args.levels.split(",")):
         rows = []
         for signal in args.signals.split(","):
-            rows += bench_signal(level, signal, seeds, args.quick)
+            n = max(seeds, TICKET_SEEDS) if signal.startswith("tickets") else seeds
+            rows += bench_signal(level, signal, n, args.quick)
         print("\n".join(report(level, rows, seeds)), flush=True)
         if level == 2000:
             at_target = rows

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
-from tripwire.config.monitors import builtin_monitors
+from tripwire.config.monitors import MonitorsConfig, builtin_monitors
+from tripwire.detect.engine import TICKET_WEIGHT, Engine
 from tripwire.detect.series_state import Series
 from tripwire.detect.ticket_rate import TicketRateDetector
 
@@ -82,3 +84,25 @@ def test_the_builtin_ticket_monitors_use_the_ticket_rule() -> None:
     spec = next(m for m in builtin_monitors() if m.name == "tickets-wrong-answer")
     series = Series.create((spec.name, "chat", "", "", ""), spec, "normal")
     assert isinstance(series.rate, TicketRateDetector)
+
+
+def test_a_ticket_topic_gets_a_larger_share_of_its_use_case_budget_than_a_total() -> None:
+    # Ticket streams are few and exact Poisson counts: the engine gives each TICKET_WEIGHT
+    # times a total's share, and sets it on the ticket detector itself.
+    engine = Engine(MonitorsConfig())
+    engine.observe("output", "chat", {"id": "o", "model": "m", "scores": {"quality": 0.8}}, None)
+    engine.observe("ticket", "chat", {"topic": "wrong_answer"}, None)
+    engine.close(T0)
+    engine.observe("output", "chat", {"id": "p", "model": "m", "scores": {"quality": 0.8}}, None)
+    engine.observe("ticket", "chat", {"topic": "wrong_answer"}, None)
+    engine.close(T0 + 1)  # every series of the use case now exists when each is apportioned
+    total = engine.stream_budget("chat", segment=False)
+    ticket = engine.stream_budget("chat", segment=False, ticket=True)
+    assert ticket > total
+    assert ticket == pytest.approx(TICKET_WEIGHT * total)
+    series = next(s for k, s in engine.series.items() if k[0] == "tickets-wrong-answer")
+    assert series.rate is not None
+    assert series.rate.budget == pytest.approx(ticket)
+    quality = next(s for k, s in engine.series.items() if k[0] == "quality-score")
+    assert quality.mean is not None
+    assert quality.mean.budget == pytest.approx(total)

@@ -1,4 +1,5 @@
-"""The ticket classifier: TF-IDF word and character n-grams, a linear model, plus keyword priors.
+"""The ticket classifier: TF-IDF word and character n-grams, a linear model, plus keyword priors,
+its scores turned into probabilities by a softmax at a calibrated temperature.
 
 Stored as plain JSON (vocabularies, idf weights, coefficients), never pickle, so a model file is
 data that cannot run code when loaded.
@@ -51,6 +52,7 @@ class TicketModel:
         intercept: np.ndarray[Any, Any],
         keyword_weight: float,
         info: dict[str, Any] | None = None,
+        temperature: float = 1.0,
     ) -> None:
         self.name = name
         self.vectorizers = vectorizers
@@ -58,8 +60,10 @@ class TicketModel:
         self.intercept = intercept
         self.keyword_weight = keyword_weight
         self.info = info or {}
+        self.temperature = temperature
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+    def scores(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        """One linear score per topic (the learned model plus the keyword priors)."""
         logits = np.tile(self.intercept, (len(texts), 1))
         offset = 0
         for vec in self.vectorizers:
@@ -69,9 +73,10 @@ class TicketModel:
             offset += width
         if self.keyword_weight:
             logits = logits + self.keyword_weight * np.array([keyword_scores(t) for t in texts])
-        logits = logits - logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+        return np.asarray(logits)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray[Any, Any]:
+        return softmax(self.scores(texts), self.temperature)
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         if not texts:
@@ -87,6 +92,7 @@ class TicketModel:
             "name": self.name,
             "classes": list(TOPICS),
             "keyword_weight": self.keyword_weight,
+            "temperature": self.temperature,
             "features": [
                 {
                     "analyzer": v.analyzer,
@@ -103,6 +109,14 @@ class TicketModel:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
+
+
+def softmax(scores: np.ndarray[Any, Any], temperature: float) -> np.ndarray[Any, Any]:
+    """Probabilities per row from linear scores; a higher temperature spreads them out."""
+    logits = scores / temperature
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
 def from_json(data: Any) -> TicketModel:
@@ -135,6 +149,7 @@ def from_json(data: Any) -> TicketModel:
             intercept,
             float(data.get("keyword_weight", 0.0)),
             dict(data.get("info") or {}),
+            float(data.get("temperature", 1.0)),  # files from before calibration: 1
         )
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, ModelFileError):
