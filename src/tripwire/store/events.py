@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Table, func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -72,7 +71,7 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
         return _pg_insert(session, [_pg_tuple(r) for r in rows])
     _guard_insert(session)
     _add_parts(session, rows)
-    stmt = _insert_ignoring_duplicates(conn.dialect.name)
+    stmt = _insert_ignoring_duplicates()
     stmt = stmt.returning(_EVENTS.c.id, _EVENTS.c.seq)
     inserted: dict[str, int] = {}
     for start in range(0, len(rows), _CHUNK):
@@ -91,7 +90,7 @@ def insert_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         # psycopg's executemany does not report a row count: count what RETURNING gives.
         return len(insert_new(session, rows))
     _add_parts(session, rows)
-    result = conn.execute(_insert_ignoring_duplicates(conn.dialect.name), list(rows))
+    result = conn.execute(_insert_ignoring_duplicates(), list(rows))
     return int(result.rowcount)
 
 
@@ -105,14 +104,20 @@ def _add_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 _PgRow = tuple[str, str, datetime, str | None, str | None, datetime, str, str]
 # One statement whatever the batch size: the rows travel as one JSON array (each payload embedded
 # as the JSON text it already is), so the SQL text never changes and the client does no per-value
-# work beyond one orjson call. The conflict key is (id, ts): `events` is partitioned by day of `ts`
-# on PostgreSQL, and a partitioned table's unique keys must hold its partition key.
+# work beyond one orjson call. `events` is partitioned by day of `ts` on PostgreSQL, and a
+# partitioned table's unique keys must hold its partition key, so the id alone is kept unique by
+# the narrow global table `event_ids` (migration 0122): the rows first claim their ids there, and
+# only the claimed ones go into `events`. The (id, ts) conflict clause is a backstop.
 _PG_INSERT = (
+    "WITH x AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS r(id varchar, type varchar, "
+    "ts timestamp, use_case varchar, output_id varchar, received_at timestamp, origin varchar, "
+    "payload jsonb, part smallint)), "
+    "new AS (INSERT INTO event_ids (id, day) SELECT id, CAST(ts AS date) FROM x "
+    "ON CONFLICT (id) DO NOTHING RETURNING id) "
     "INSERT INTO events (id, type, ts, use_case, output_id, received_at, origin, payload, part) "
-    "SELECT id, type, ts, use_case, output_id, received_at, origin, payload, part "
-    "FROM jsonb_to_recordset(%s::jsonb) AS x(id varchar, type varchar, ts timestamp, "
-    "use_case varchar, output_id varchar, received_at timestamp, origin varchar, payload jsonb, "
-    "part smallint) ON CONFLICT (id, ts) DO NOTHING RETURNING id, seq"
+    "SELECT x.id, type, ts, use_case, output_id, received_at, origin, payload, part "
+    "FROM x JOIN new ON new.id = x.id ORDER BY x.id ON CONFLICT (id, ts) DO NOTHING "
+    "RETURNING id, seq"
 )
 
 
@@ -141,7 +146,7 @@ def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
         _guard_insert(session)
     count = partition_count(session)
     # PostgreSQL locks each unique key it inserts; two batches sharing ids in different orders
-    # could deadlock. Inserting in id order makes them queue instead.
+    # could deadlock. Inserting in id order (into `event_ids`, then `events`) makes them queue.
     ordered = sorted(rows, key=lambda r: r[0])
     part_of: dict[str | None, int] = {}
     records = []
@@ -171,10 +176,9 @@ def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
         return {str(i): int(q) for i, q in cursor.fetchall()}
 
 
-def _insert_ignoring_duplicates(dialect: str) -> Any:
+def _insert_ignoring_duplicates() -> Any:
+    # SQLite only: every PostgreSQL insert goes through `_pg_insert` (the `event_ids` key).
     # Core, not the ORM: the ORM's bulk path costs several times more per row.
-    if dialect == "postgresql":  # the day-partitioned table's key (see `store.event_days`)
-        return pg_insert(_EVENTS).on_conflict_do_nothing(index_elements=["id", "ts"])
     return sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["id"])
 
 

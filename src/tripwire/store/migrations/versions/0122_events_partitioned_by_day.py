@@ -3,7 +3,10 @@
 On PostgreSQL the existing `events` table becomes a table range-partitioned by `ts`, one partition
 per UTC day plus a default one, with every row copied (seqs kept, the seq sequence carried over).
 Its keys gain `ts`, which PostgreSQL requires of every unique index of a partitioned table: the
-primary key is (seq, ts) and the idempotency key (id, ts). SQLite is left as it is.
+primary key is (seq, ts) and the unique key (id, ts). The idempotency key stays the id alone: a
+narrow global table `event_ids (id, day)`, filled here from the copied rows, holds every stored
+id with the UTC day of its event, and each insert claims its ids there first (see
+`tripwire.store.events`); retention deletes a dropped day's ids with it. SQLite is left as it is.
 
 Partitions are made here for the days that hold events (at most 90 days back) and for yesterday to
 a week ahead; older rows go to the default partition, which retention empties row by row. From
@@ -76,7 +79,9 @@ def upgrade() -> None:
     op.execute("ALTER TABLE events ADD CONSTRAINT uq_events_id_ts UNIQUE (id, ts)")
     for name, columns in INDEXES.items():
         op.execute(f"CREATE INDEX {name} ON events ({columns})")
+    _create_event_ids()
     op.execute("ANALYZE events")
+    op.execute("ANALYZE event_ids")
 
 
 def downgrade() -> None:
@@ -112,8 +117,17 @@ def downgrade() -> None:
         "ORDER BY seq ON CONFLICT (id) DO NOTHING"
     )
     op.execute("DROP TABLE events_partitioned")
+    op.execute("DROP TABLE event_ids")
     for name, columns in INDEXES.items():
         op.execute(f"CREATE INDEX {name} ON events ({columns})")
+
+
+def _create_event_ids() -> None:
+    """The global id key: one row per stored event (the ids were unique before the conversion)."""
+    op.execute("CREATE TABLE event_ids (id VARCHAR(128) NOT NULL, day DATE NOT NULL)")
+    op.execute("INSERT INTO event_ids (id, day) SELECT id, CAST(ts AS DATE) FROM events")
+    op.execute("ALTER TABLE event_ids ADD CONSTRAINT pk_event_ids PRIMARY KEY (id)")
+    op.execute("CREATE INDEX ix_event_ids_day ON event_ids (day)")
 
 
 def _relkind(conn: sa.Connection, table: str) -> str | None:
