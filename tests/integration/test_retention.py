@@ -63,6 +63,9 @@ def test_retention_drops_old_processed_events_only(runtime: Runtime, clock: Manu
     with runtime.db.session() as session:
         audit = deletions(session)
     assert [(a.kind, a.events_deleted) for a in audit] == [("retention", 9)]
+    # The deleted ids were forgotten with their events (on PostgreSQL: their `event_ids` rows).
+    again = store_events(runtime.db, parse_batch(user_events("u-old", 3, day=1)), runtime.clock)
+    assert (again.accepted, again.duplicates) == (9, 0)
 
 
 def test_deleting_a_user_takes_their_outputs_feedback_and_checks(runtime: Runtime) -> None:
@@ -74,6 +77,8 @@ def test_deleting_a_user_takes_their_outputs_feedback_and_checks(runtime: Runtim
     assert (audit.kind, audit.subject, audit.requested_by) == ("user", "u-1", "token 'privacy'")
     assert audit.events_deleted == 6
     assert delete_user(runtime.db, runtime.clock, "u-1", "again") == UserDeletion(0, 0, 0)
+    again = store_events(runtime.db, parse_batch(user_events("u-1", 2)), runtime.clock)
+    assert (again.accepted, again.duplicates) == (6, 0)  # the ids went with the events
 
 
 def test_the_api_deletes_a_users_data_for_admins_only(

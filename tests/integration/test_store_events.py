@@ -65,6 +65,20 @@ def test_duplicates_are_counted_not_stored(runtime: Runtime) -> None:
         assert [e.id for e in iter_by_time(session)] == ["m1", "m2", "m3"]
 
 
+def test_an_id_sent_again_with_another_time_is_a_duplicate(runtime: Runtime) -> None:
+    """The id alone is the key, on PostgreSQL too, where `events` is partitioned by day of ts:
+    neither a later time on the same day nor another day stores the id a second time."""
+    first = valid("metric", id="m-1", ts="2026-11-20T09:00:00Z")
+    same_day = valid("metric", id="m-1", ts="2026-11-20T09:05:00Z")
+    next_day = valid("metric", id="m-1", ts="2026-11-21T09:00:00Z")
+    in_one_batch = store_events(runtime.db, parse_batch([first, same_day]), runtime.clock)
+    later = store_events(runtime.db, parse_batch([same_day, next_day]), runtime.clock)
+    assert (in_one_batch.accepted, in_one_batch.duplicates) == (1, 1)
+    assert (later.accepted, later.duplicates) == (0, 2)
+    with runtime.db.session() as session:
+        assert [(e.id, e.ts) for e in iter_by_time(session)] == [("m-1", T0)]
+
+
 def test_insert_new_returns_the_seq_of_what_it_inserted(runtime: Runtime) -> None:
     rows = [event_row({"id": f"x{i}", "type": "metric"}, T0, T0) for i in range(3)]
     with runtime.db.session() as session:

@@ -63,11 +63,13 @@ def test_the_migration_partitions_a_table_that_holds_events(db_url: str) -> None
         after = conn.execute(text("SELECT seq, id, ts FROM events ORDER BY seq")).all()
         where = dict(conn.execute(text("SELECT id, tableoid::regclass::text FROM events")).all())
         kind = conn.scalar(text("SELECT relkind FROM pg_class WHERE oid = 'events'::regclass"))
+        ids = dict(conn.execute(text("SELECT id, day FROM event_ids")).all())
         conn.execute(INSERT_OLD, {"id": "new", "ts": recent})
         seq = conn.scalar(text("SELECT seq FROM events WHERE id = 'new'"))
     with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(INSERT_OLD, {"id": "recent", "ts": recent})  # (id, ts) is the key
+        conn.execute(INSERT_OLD, {"id": "recent", "ts": recent})  # (id, ts): the backstop key
     engine.dispose()
+    assert ids == {"ancient": date(2001, 1, 1), "recent": recent.date()}
     assert after == before
     assert str(kind) == "p"
     assert where == {
@@ -84,15 +86,20 @@ def test_a_resent_event_is_stored_once_on_the_partitioned_table(runtime: Runtime
     assert (first.accepted, again.accepted, again.duplicates) == (1, 0, 2)
 
 
-def test_an_id_reused_with_another_time_is_a_new_event_on_postgresql(runtime: Runtime) -> None:
-    """The documented difference: across batches the key is (id, ts) on the partitioned table
-    (id on SQLite); inside one batch the first copy of an id wins on both."""
+def test_an_id_reused_on_another_day_is_a_duplicate_on_the_partitioned_table(
+    runtime: Runtime,
+) -> None:
+    """The id alone is the key across day partitions: `event_ids` holds it once, whatever the ts."""
+    runtime.retention().run_once(leased=False)  # lays out the days around T0 (November 20)
     first = valid("metric", id="m-1", ts="2026-11-20T09:00:00Z")
-    later = valid("metric", id="m-1", ts="2026-11-20T09:05:00Z")
-    in_one_batch = store_events(runtime.db, parse_batch([first, later]), runtime.clock)
-    assert (in_one_batch.accepted, in_one_batch.duplicates) == (1, 1)
-    resent_later = store_events(runtime.db, parse_batch([later]), runtime.clock)
-    assert (resent_later.accepted, resent_later.duplicates) == (1, 0)
+    next_day = valid("metric", id="m-1", ts="2026-11-21T09:00:00Z")
+    store_events(runtime.db, parse_batch([first]), runtime.clock)
+    again = store_events(runtime.db, parse_batch([next_day]), runtime.clock)
+    assert (again.accepted, again.duplicates) == (0, 1)
+    assert rows(runtime.db.url, "SELECT id, tableoid::regclass::text FROM events") == [
+        ("m-1", event_days.day_table(date(2026, 11, 20)))
+    ]
+    assert rows(runtime.db.url, "SELECT id, day FROM event_ids") == [("m-1", date(2026, 11, 20))]
 
 
 def test_the_migration_goes_down_and_up_again_keeping_every_row(db_url: str) -> None:
@@ -110,6 +117,7 @@ def test_the_migration_goes_down_and_up_again_keeping_every_row(db_url: str) -> 
     assert rows(db_url, "SELECT seq, id FROM events ORDER BY seq") == [
         (n + 1, f"e{n}") for n in range(5)
     ]
+    assert rows(db_url, "SELECT id FROM event_ids ORDER BY id") == [(f"e{n}",) for n in range(5)]
 
 
 def store_days(runtime: Runtime, days: list[int], per_day: int = 3) -> None:
@@ -150,6 +158,10 @@ def test_retention_makes_the_days_ahead_and_drops_whole_expired_days(
     assert window_days(clock.now().date(), runtime.settings.retention_days) <= set(days)
     remaining = rows(runtime.db.url, "SELECT count(*) FROM events WHERE origin = 'ingest'")
     assert remaining == [(6,)]
+    # The dropped days' ids went with them: the key table holds exactly the stored events.
+    assert rows(runtime.db.url, "SELECT count(*) FROM event_ids") == rows(
+        runtime.db.url, "SELECT count(*) FROM events"
+    )
     with runtime.db.read() as session:
         audit = deletions(session)[0]
     assert (audit.kind, audit.events_deleted) == ("retention", 6)

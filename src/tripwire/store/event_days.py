@@ -4,9 +4,9 @@ On PostgreSQL `events` is range-partitioned by `ts`, one partition per UTC day
 (`events_pYYYYMMDD`), plus a default partition for events whose day has none (older than the
 retention window, or further ahead than the partitions made in advance). Retention then drops a
 whole day at once instead of deleting its rows one by one: no dead rows, no vacuum debt, no long
-delete competing with ingest. The partition key has to be part of every unique index, so on
-PostgreSQL an event's key is `(id, ts)`: a re-sent event (same id, same time, as every retry) is a
-duplicate; SQLite keeps `id` alone.
+delete competing with ingest. The partition key has to be part of every unique index, so the
+id alone is kept unique by the narrow global table `event_ids (id, day)` (see
+`tripwire.store.events`); dropping a day deletes that day's ids with it, by the `day` index.
 
 Creating or dropping a partition takes an ACCESS EXCLUSIVE lock on `events` for a moment. Each
 does so with a short lock timeout: when inserts or pipeline reads hold the table, the change gives
@@ -134,6 +134,8 @@ def drop_day(session: Session, day: date) -> Dropped | None:
     if _has_unprocessed(session, table):
         return None
     session.execute(text(f"DROP TABLE {table}"))
+    # Every event of the day was in its partition (the default one holds only days without one).
+    session.execute(text("DELETE FROM event_ids WHERE day = :day"), {"day": day})
     return Dropped(day, int(counted) + late)
 
 

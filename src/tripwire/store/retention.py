@@ -23,11 +23,16 @@ from tripwire.store.tables.runtime import PipelinePartitionRow
 
 BATCH = 5000
 
+# The deleted events' ids leave `event_ids` in the same statement (the id key, see `store.events`).
 _DELETE_EXPIRED_DEFAULT = (
-    f"DELETE FROM {DEFAULT_PARTITION} WHERE seq IN ("  # noqa: S608
+    f"WITH gone AS (DELETE FROM {DEFAULT_PARTITION} WHERE seq IN ("  # noqa: S608
     f"SELECT e.seq FROM {DEFAULT_PARTITION} e JOIN pipeline_partitions p ON p.part = e.part "
-    "WHERE e.ts < :cutoff AND e.seq <= p.position ORDER BY e.ts LIMIT :batch)"
+    "WHERE e.ts < :cutoff AND e.seq <= p.position ORDER BY e.ts LIMIT :batch) RETURNING id), "
+    "ids AS (DELETE FROM event_ids WHERE id IN (SELECT id FROM gone)) "
+    "SELECT count(*) FROM gone"
 )
+
+_DELETE_IDS = text("DELETE FROM event_ids WHERE id = ANY(:ids)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +50,11 @@ def delete_expired_batch(session: Session, cutoff: datetime, batch: int = BATCH)
     many went (0: nothing left to do). On partitioned PostgreSQL only the default partition is
     deleted from: the day partitions go whole."""
     if is_partitioned(session):
-        result = session.execute(
+        gone = session.scalar(
             text(_DELETE_EXPIRED_DEFAULT),
             {"cutoff": cutoff.astimezone(UTC).replace(tzinfo=None), "batch": batch},
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(gone or 0)
     table = PipelinePartitionRow
     processed = select(table.position).where(table.part == EventRow.part).scalar_subquery()
     expired = select(EventRow.seq).where(EventRow.ts < cutoff, EventRow.seq <= processed)
@@ -73,6 +78,7 @@ def delete_user_data(session: Session, user_id: str) -> UserDeletion:
     )
     query = select(EventRow.seq, EventRow.ts, EventRow.id, EventRow.type).where(mine)
     rows = sorted(((s, ts, i, k) for s, ts, i, k in session.execute(query)), key=lambda r: r[1])
+    partitioned = is_partitioned(session)
     # Each chunk is bounded by its time range too, so PostgreSQL visits only its day partitions.
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]
@@ -82,6 +88,8 @@ def delete_user_data(session: Session, user_id: str) -> UserDeletion:
                 EventRow.ts.between(chunk[0][1], chunk[-1][1]),
             )
         )
+        if partitioned:  # the ids' key table (see `tripwire.store.events`)
+            session.execute(_DELETE_IDS, {"ids": [r[2] for r in chunk]})
     held_user = HeldOutputRow.payload["user_id"].as_string()
     held = list(session.scalars(select(HeldOutputRow.id).where(held_user == user_id)))
     _delete_in(session, HeldOutputRow.id, held)
