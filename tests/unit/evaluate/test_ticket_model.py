@@ -15,7 +15,12 @@ from tripwire.evaluate.tickets.classifier import (
 from tripwire.evaluate.tickets.keywords import keyword_topic
 from tripwire.evaluate.tickets.model import ModelFileError, from_json, load_model_file
 from tripwire.evaluate.tickets.topics import TOPICS
-from tripwire.evaluate.tickets.train import fit, read_labelled
+from tripwire.evaluate.tickets.train import (
+    data_fingerprint,
+    fit,
+    read_labelled,
+    train_builtin,
+)
 
 
 def test_the_shipped_data_set_is_large_and_covers_every_topic() -> None:
@@ -91,3 +96,30 @@ def test_no_training_ticket_is_in_the_blind_test_set() -> None:
         training = {t.strip().lower() for t in read_labelled(path).texts}
         shared = len(training & held_out)  # a count, so a failure never prints the texts
         assert shared == 0, path.name
+
+
+def test_the_shipped_model_was_retrained_after_its_data_last_changed() -> None:
+    # scripts/train_builtin_tickets.py records a digest of the files it trained on; a data file
+    # edited without retraining would ship a model that no longer matches it.
+    info = load_classifier().info
+    assert info["data_sha256"] == data_fingerprint([builtin_dataset(), builtin_written()])
+
+
+def test_training_is_deterministic() -> None:
+    data = read_labelled(builtin_written())
+    texts, topics = data.texts[:300], data.topics[:300]
+    assert fit(texts, topics, "a").to_json() == fit(texts, topics, "a").to_json()
+
+
+def test_a_source_can_be_left_out_of_training(tmp_path: Path) -> None:
+    data = read_labelled(builtin_written())
+    rows = ["text,subject,topic,source"]
+    for i in range(200):
+        source = "held" if i % 4 == 0 else "kept"
+        rows.append(f'"{data.texts[i].replace(chr(34), chr(39))}",,{data.topics[i]},{source}')
+    written = tmp_path / "written.csv"
+    written.write_text("\n".join(rows) + "\n", "utf-8")
+    labelled = read_labelled(written)
+    assert labelled.without("held").sources == ["kept"] * 150
+    model = train_builtin(builtin_dataset(), written, "t", leave_out="held")
+    assert (model.info["written"], model.info["left_out"]) == (150, "held")
