@@ -110,11 +110,13 @@ def _run(session: Session, sql: str, scope: AffectedScope, params: dict[str, Any
     return session.execute(query, params)
 
 
+TOTALS = f"SELECT count(DISTINCT {USER}), count(*), count(*) - count({USER}) "
+
+
 def totals(session: Session, scope: AffectedScope) -> tuple[int, int, int]:
     """(distinct users, affected outputs, affected outputs with no user id) of the scope."""
     params: dict[str, Any] = {}
-    sql = f"SELECT count(DISTINCT {USER}), count(*), count(*) - count({USER}) "
-    sql += _affected(scope, params)
+    sql = TOTALS + _affected(scope, params)
     users, outputs, unattributed = _run(session, sql, scope, params).one()
     return int(users or 0), int(outputs or 0), int(unattributed or 0)
 
@@ -130,3 +132,10 @@ def users(
         params["after"] = after
     sql += " GROUP BY user_id ORDER BY user_id LIMIT :limit"
     return [(str(u), int(n)) for u, n in _run(session, sql, scope, params)]
+
+
+def query_plan(session: Session, scope: AffectedScope) -> list[str]:
+    """SQLite's plan of `totals` for the scope (EXPLAIN QUERY PLAN), to check the indexes serve."""
+    params: dict[str, Any] = {}
+    sql = "EXPLAIN QUERY PLAN " + TOTALS + _affected(scope, params)
+    return [str(row[-1]) for row in _run(session, sql, scope, params)]
