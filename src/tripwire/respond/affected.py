@@ -195,7 +195,8 @@ def _on_sqlite(session: Session) -> bool:
 def portable_totals(session: Session, scope: AffectedScope) -> AffectedTotals:
     """`affected_totals` in SQL any database runs: PostgreSQL's path, and the reference the
     SQLite path is tested against."""
-    assert scope.use_case is not None and scope.end > scope.start
+    assert scope.use_case is not None
+    assert scope.end > scope.start
     user = _user()
     row = session.execute(
         select(
@@ -211,7 +212,8 @@ def portable_users(
     session: Session, scope: AffectedScope, *, after: str | None = None, limit: int = 1000
 ) -> list[AffectedUser]:
     """`affected_users` in SQL any database runs (see `portable_totals`)."""
-    assert scope.use_case is not None and scope.end > scope.start
+    assert scope.use_case is not None
+    assert scope.end > scope.start
     user = _user()
     query = select(user, func.count()).where(_affected(scope), user.is_not(None))
     if after is not None:

@@ -59,15 +59,16 @@ def _evidence(scope: AffectedScope, params: dict[str, Any]) -> str:
     if scope.scores:
         params |= {f"name{i}": name for i, name in enumerate(scope.scores)}
         names = ", ".join(f":name{i}" for i in range(len(scope.scores)))
+        # The SQL text holds constants and placeholders only (S608): every value is bound.
         parts.append(
-            f"SELECT e.output_id FROM events AS e INDEXED BY {ix.SCORES} "
+            f"SELECT e.output_id FROM events AS e INDEXED BY {ix.SCORES} "  # noqa: S608
             f"WHERE e.type = 'score' AND e.use_case = :use_case "
             f"AND {_on(ix.SCORE_NAME, 'e')} IN ({names}) AND e.ts >= :start "
             f"AND e.ts <= :evidence_end AND {_on(ix.SCORE_VALUE, 'e')} < :below"
         )
     if scope.flag == "safety":
         parts.append(
-            f"SELECT e.output_id FROM events AS e INDEXED BY {ix.TRIGGERED_CHECKS} "
+            f"SELECT e.output_id FROM events AS e INDEXED BY {ix.TRIGGERED_CHECKS} "  # noqa: S608
             f"WHERE e.type = 'safety' AND {_on(ix.TRIGGERED, 'e')} "
             f"AND e.use_case = :use_case AND e.ts >= :start AND e.ts <= :evidence_end"
         )
@@ -86,11 +87,12 @@ def _low_inline_score(scope: AffectedScope, params: dict[str, Any]) -> str:
 
 def _affected(scope: AffectedScope, params: dict[str, Any]) -> str:
     """FROM and WHERE of the affected outputs, as alias `o`."""
-    window = f"FROM events AS o INDEXED BY {ix.OUTPUTS} WHERE {_in_scope(scope, params, by_window=True)}"
+    in_window = _in_scope(scope, params, by_window=True)
+    window = f"FROM events AS o INDEXED BY {ix.OUTPUTS} WHERE {in_window}"
     if scope.flag == "all":
         return window
     named = (
-        f"SELECT o.seq FROM events AS o WHERE o.id IN ({_evidence(scope, params)}) "
+        f"SELECT o.seq FROM events AS o WHERE o.id IN ({_evidence(scope, params)}) "  # noqa: S608
         f"AND {_in_scope(scope, params, by_window=False)}"
     )
     low = f"SELECT o.seq {window} AND {_low_inline_score(scope, params)}"

@@ -78,13 +78,16 @@ def test_a_flagged_scope_counts_fewer_outputs_than_its_window(runtime: Runtime) 
     assert 0 < flagged.outputs < window.outputs
 
 
-def test_the_export_lists_every_affected_user(runtime: Runtime, client: TestClient, cast: Cast) -> None:
+def test_the_export_lists_every_affected_user(
+    runtime: Runtime, client: TestClient, cast: Cast
+) -> None:
     idents = affected_scenario.build(runtime)
     found = scopes(runtime, idents)
     for ident in idents:
-        r = client.get(f"/v1/incidents/{ident}/affected-users?format=csv", headers=cast.auth("read"))
+        url = f"/v1/incidents/{ident}/affected-users?format=csv"
+        r = client.get(url, headers=cast.auth("read"))
         assert r.status_code == 200
-        rows = [(row["user_id"], int(row["outputs"])) for row in csv.DictReader(io.StringIO(r.text))]
+        rows = [(u["user_id"], int(u["outputs"])) for u in csv.DictReader(io.StringIO(r.text))]
         with runtime.db.read() as session:
             expected = portable_users(session, found[ident], limit=10_000)
         quoted = {"=sum(1)": "'=sum(1)"}  # a formula-like id is quoted in the CSV

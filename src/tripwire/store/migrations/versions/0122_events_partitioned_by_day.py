@@ -42,7 +42,10 @@ COLUMN_TYPES = """
     origin VARCHAR(16) NOT NULL,
     payload JSONB NOT NULL,
     part SMALLINT NOT NULL DEFAULT 0"""
-PLAIN_KEYS = ",\n    CONSTRAINT pk_events PRIMARY KEY (seq),\n    CONSTRAINT uq_events_id UNIQUE (id)\n"
+PLAIN_KEYS = """,
+    CONSTRAINT pk_events PRIMARY KEY (seq),
+    CONSTRAINT uq_events_id UNIQUE (id)
+"""
 INDEXES = {
     "ix_events_use_case_type_ts": "use_case, type, ts",
     "ix_events_type_ts": "type, ts",
