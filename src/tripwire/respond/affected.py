@@ -169,9 +169,7 @@ def _flagged(scope: AffectedScope) -> ColumnElement[bool]:
 
 
 def affected_totals(session: Session, scope: AffectedScope) -> AffectedTotals:
-    if scope.use_case is None or scope.end <= scope.start:
-        return AffectedTotals(0, 0, 0)
-    if _on_sqlite(session):
+    if _on_sqlite(session) and _has_window(scope):
         return AffectedTotals(*affected_sqlite.totals(session, scope))
     return portable_totals(session, scope)
 
@@ -180,9 +178,7 @@ def affected_users(
     session: Session, scope: AffectedScope, *, after: str | None = None, limit: int = 1000
 ) -> list[AffectedUser]:
     """Affected users ordered by user id, those after `after` (the paging cursor)."""
-    if scope.use_case is None or scope.end <= scope.start:
-        return []
-    if _on_sqlite(session):
+    if _on_sqlite(session) and _has_window(scope):
         return [AffectedUser(u, n) for u, n in affected_sqlite.users(session, scope, after, limit)]
     return portable_users(session, scope, after=after, limit=limit)
 
@@ -192,11 +188,15 @@ def _on_sqlite(session: Session) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+def _has_window(scope: AffectedScope) -> bool:
+    return scope.use_case is not None and scope.end > scope.start
+
+
 def portable_totals(session: Session, scope: AffectedScope) -> AffectedTotals:
     """`affected_totals` in SQL any database runs: PostgreSQL's path, and the reference the
     SQLite path is tested against."""
-    assert scope.use_case is not None
-    assert scope.end > scope.start
+    if not _has_window(scope):
+        return AffectedTotals(0, 0, 0)
     user = _user()
     row = session.execute(
         select(
@@ -212,8 +212,8 @@ def portable_users(
     session: Session, scope: AffectedScope, *, after: str | None = None, limit: int = 1000
 ) -> list[AffectedUser]:
     """`affected_users` in SQL any database runs (see `portable_totals`)."""
-    assert scope.use_case is not None
-    assert scope.end > scope.start
+    if not _has_window(scope):
+        return []
     user = _user()
     query = select(user, func.count()).where(_affected(scope), user.is_not(None))
     if after is not None:

@@ -25,12 +25,15 @@ from tripwire.store.base import UTCDateTime
 if TYPE_CHECKING:
     from tripwire.respond.affected import AffectedScope
 
-USER = ix.USER_ID.replace("payload", "o.payload")  # an alias matches the index all the same
 TIMES = ("start", "end", "evidence_end")
 
 
 def _on(expression: str, alias: str) -> str:
+    """An indexed expression on `alias`'s payload (SQLite matches it to the index all the same)."""
     return expression.replace("payload", f"{alias}.payload")
+
+
+USER = _on(ix.USER_ID, "o")
 
 
 def _in_scope(scope: AffectedScope, params: dict[str, Any], *, by_window: bool) -> str:

@@ -7,6 +7,8 @@ outputs' user id, segment fields and inline scores; the scores' name and value; 
 safety checks. SQLite answers from the index entry alone (it seeks the row only when a column
 outside the index is read) and it matches an indexed expression only when the query spells it
 the same way, so `tripwire.respond.affected_sqlite` builds its SQL from the constants below.
+Migration 0123 creates the indexes from them too: changing one needs a new migration that drops
+and recreates its index.
 
 PostgreSQL has none of them: there `events` is partitioned by day (migration 0122) and reads
 the payload (JSONB) of the window's partitions.
