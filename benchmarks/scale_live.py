@@ -30,7 +30,7 @@ import httpx
 import orjson
 import psycopg
 from ingest import make_events
-from respond import SECRET, Receiver
+from receiver import SECRET, Receiver
 
 ALERT_EVERY = 5.0  # seconds between alerts under load
 BATCH = 200  # events per POST: 10 POSTs a second at 2,000 events/s

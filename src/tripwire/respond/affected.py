@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from tripwire.config.communicate import AffectedUsersConfig
 from tripwire.domain.alerts import Alert
 from tripwire.domain.clock import isoformat_z
-from tripwire.respond import queries
+from tripwire.respond import affected_sqlite, queries
 from tripwire.store.tables.events import EventRow
 from tripwire.store.tables.respond import IncidentRow
 
@@ -41,6 +41,11 @@ class AffectedScope:
     flag: str = "all"
     scores: tuple[str, ...] = ()
     below: float = 0.0
+
+    @property
+    def evidence_end(self) -> datetime:
+        """The last time a check or score that flags an output of the window may carry."""
+        return self.end + LATE_EVIDENCE
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -144,7 +149,7 @@ def _flagged(scope: AffectedScope) -> ColumnElement[bool]:
     near = and_(
         evidence.use_case == scope.use_case,
         evidence.ts >= scope.start,
-        evidence.ts <= scope.end + LATE_EVIDENCE,
+        evidence.ts <= scope.evidence_end,
     )
     scored = select(evidence.output_id).where(
         near,
@@ -164,7 +169,33 @@ def _flagged(scope: AffectedScope) -> ColumnElement[bool]:
 
 
 def affected_totals(session: Session, scope: AffectedScope) -> AffectedTotals:
-    if scope.use_case is None or scope.end <= scope.start:
+    if _on_sqlite(session) and _has_window(scope):
+        return AffectedTotals(*affected_sqlite.totals(session, scope))
+    return portable_totals(session, scope)
+
+
+def affected_users(
+    session: Session, scope: AffectedScope, *, after: str | None = None, limit: int = 1000
+) -> list[AffectedUser]:
+    """Affected users ordered by user id, those after `after` (the paging cursor)."""
+    if _on_sqlite(session) and _has_window(scope):
+        return [AffectedUser(u, n) for u, n in affected_sqlite.users(session, scope, after, limit)]
+    return portable_users(session, scope, after=after, limit=limit)
+
+
+def _on_sqlite(session: Session) -> bool:
+    """SQLite has the indexes of migration 0123 and its own query shape to use them."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _has_window(scope: AffectedScope) -> bool:
+    return scope.use_case is not None and scope.end > scope.start
+
+
+def portable_totals(session: Session, scope: AffectedScope) -> AffectedTotals:
+    """`affected_totals` in SQL any database runs: PostgreSQL's path, and the reference the
+    SQLite path is tested against."""
+    if not _has_window(scope):
         return AffectedTotals(0, 0, 0)
     user = _user()
     row = session.execute(
@@ -177,11 +208,11 @@ def affected_totals(session: Session, scope: AffectedScope) -> AffectedTotals:
     return AffectedTotals(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0))
 
 
-def affected_users(
+def portable_users(
     session: Session, scope: AffectedScope, *, after: str | None = None, limit: int = 1000
 ) -> list[AffectedUser]:
-    """Affected users ordered by user id, those after `after` (the paging cursor)."""
-    if scope.use_case is None or scope.end <= scope.start:
+    """`affected_users` in SQL any database runs (see `portable_totals`)."""
+    if not _has_window(scope):
         return []
     user = _user()
     query = select(user, func.count()).where(_affected(scope), user.is_not(None))

@@ -11,29 +11,27 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import T0
+from tests.integration.communicate.test_affected_users import (
+    AFFECTED,
+    open_incident,
+    output,
+    traffic,
+)
 from tests.integration.respond.conftest import make_runtime, respond_config
 from tests.smtp_inbox import Inbox
 from tripwire.api.app import create_app
 from tripwire.config.file import parse_config
-from tripwire.domain.alerts import Alert
-from tripwire.domain.clock import ManualClock, isoformat_z
+from tripwire.domain.clock import ManualClock
 from tripwire.ingest.validate import parse_batch
 from tripwire.ingest.writer import store_events
 from tripwire.notify.worker import OutboxWorker
-from tripwire.pipeline.stage import StageContext
-from tripwire.respond.stage import RespondStage
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import create_token
-
-ONSET = T0 - timedelta(minutes=30)
-# user -> affected outputs (flagged, p8, in the window); "gus" saw only good answers.
-AFFECTED = {"ann": 2, "bob": 1, "cat": 1, "no address": 1}
 
 
 @pytest.fixture
@@ -73,36 +71,10 @@ def sign_in(client: TestClient, rt: Runtime, name: str) -> str:
     return match.group(1)
 
 
-def _output(i: str, minutes: float, user: str | None, prompt: str, bad: bool) -> list[Any]:
-    ts = isoformat_z(ONSET + timedelta(minutes=minutes))
-    out: dict[str, Any] = {"id": i, "type": "output", "ts": ts, "use_case": "support-chat",
-                           "model": "acme-large-2", "prompt_version": prompt}  # fmt: skip
-    if user is not None:
-        out["user_id"] = user
-    check = {"id": f"s-{i}", "type": "safety", "ts": ts, "use_case": "support-chat",
-             "filter": "moderation", "output_id": i, "triggered": bad}  # fmt: skip
-    return [out, check]
-
-
 def incident(rt: Runtime) -> str:
-    events: list[Any] = []
-    for n, (user, count) in enumerate(AFFECTED.items()):
-        for k in range(count):
-            events += _output(f"{user}-{k}", 5 + n + k / 10, user, "p8", True)
-    events += _output("gus-0", 9, "gus", "p8", False)  # only good answers: not affected
-    events += _output("oli-0", 9, "oli", "p7", True)  # another prompt: outside the segment
-    events += _output("anon-0", 10, None, "p8", True)  # no user id: counted apart
-    store_events(rt.db, parse_batch(events), rt.clock)
-    alert = Alert(
-        dedup_key="safety-triggers:support-chat:prompt_version=p8", state="firing",
-        incident_type="safety", use_case="support-chat", monitor="safety-triggers",
-        metric="safety_trigger_rate", started_at=ONSET, detected_at=T0, baseline=0.01,
-        observed=0.5, magnitude=3.0, segment={"prompt_version": "p8"},
-    )  # fmt: skip
-    with rt.db.session() as session:
-        ctx = StageContext(session, rt.clock, rt.config, rt.settings)
-        ctx.alerts.append(alert)
-        RespondStage(rt.incidents).handle(ctx, [])
+    """The safety incident of the API's affected-users tests, on their traffic."""
+    traffic(rt)
+    open_incident(rt)
     return "INC-1"
 
 
@@ -187,7 +159,7 @@ def test_a_message_is_drafted_approved_by_the_lead_and_delivered(
     detail = ui.get(url).text
     states = dict(re.findall(r"<tr><td>([^<]+)</td><td>[^<]*</td><td><span class=\"badge "
                              r"delivery-\w+\">(\w+)</span>", detail))  # fmt: skip
-    assert states == {"ann": "sent", "bob": "sent", "cat": "sent", "no address": "failed"}
+    assert states == {"ann": "sent", "bob": "sent", "cat": "sent", "bad address": "failed"}
     assert "no e-mail address for this user id" in detail
     resend = ui.post(url + "/edit", data={"csrf": csrf, "subject": "x", "text": "y"},
                      headers={"hx-request": "true"})  # fmt: skip
@@ -240,7 +212,7 @@ def test_the_panel_counts_again_after_a_minute(
     sign_in(ui, rt, "ops")
     url = f"/ui/incidents/{ident}/affected-panel"
     assert "<strong>4</strong> users" in ui.get(url).text
-    store_events(rt.db, parse_batch(_output("eve-0", 20, "eve", "p8", True)), rt.clock)
+    store_events(rt.db, parse_batch(output("eve-0", 20, "eve", "p8", True)), rt.clock)
     clock.set(T0 + timedelta(seconds=30))
     again = ui.get(url).text
     assert "<strong>4</strong> users" in again

@@ -31,6 +31,21 @@ depends_on = None
 DAYS_BACK = 90
 DAYS_AHEAD = 7
 COLUMNS = "seq, id, type, ts, use_case, output_id, received_at, origin, payload, part"
+COLUMN_TYPES = """
+    seq BIGINT NOT NULL DEFAULT nextval('{sequence}'),
+    id VARCHAR(128) NOT NULL,
+    type VARCHAR(16) NOT NULL,
+    ts TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+    use_case VARCHAR(256),
+    output_id VARCHAR(128),
+    received_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+    origin VARCHAR(16) NOT NULL,
+    payload JSONB NOT NULL,
+    part SMALLINT NOT NULL DEFAULT 0"""
+PLAIN_KEYS = """,
+    CONSTRAINT pk_events PRIMARY KEY (seq),
+    CONSTRAINT uq_events_id UNIQUE (id)
+"""
 INDEXES = {
     "ix_events_use_case_type_ts": "use_case, type, ts",
     "ix_events_type_ts": "type, ts",
@@ -44,27 +59,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != "postgresql" or _relkind(conn, "events") == "p":
         return
-    sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence('events', 'seq')"))
-    op.execute("ALTER TABLE events RENAME TO events_unpartitioned")
-    _rename_indexes(conn, "events_unpartitioned", "_unpartitioned")
-    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
-    op.execute(
-        f"""
-        CREATE TABLE events (
-            seq BIGINT NOT NULL DEFAULT nextval('{sequence}'),
-            id VARCHAR(128) NOT NULL,
-            type VARCHAR(16) NOT NULL,
-            ts TIMESTAMP WITHOUT TIME ZONE NOT NULL,
-            use_case VARCHAR(256),
-            output_id VARCHAR(128),
-            received_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
-            origin VARCHAR(16) NOT NULL,
-            payload JSONB NOT NULL,
-            part SMALLINT NOT NULL DEFAULT 0
-        ) PARTITION BY RANGE (ts)
-        """
-    )
-    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY events.seq")
+    _set_aside_and_recreate(conn, "_unpartitioned", partitioned=True)
     op.execute("CREATE TABLE events_default PARTITION OF events DEFAULT")
     for day in _days_to_create(conn):
         low, high = day.isoformat(), (day + timedelta(days=1)).isoformat()
@@ -77,8 +72,7 @@ def upgrade() -> None:
     # Keys and indexes after the copy: one build per partition instead of row-by-row upkeep.
     op.execute("ALTER TABLE events ADD CONSTRAINT pk_events PRIMARY KEY (seq, ts)")
     op.execute("ALTER TABLE events ADD CONSTRAINT uq_events_id_ts UNIQUE (id, ts)")
-    for name, columns in INDEXES.items():
-        op.execute(f"CREATE INDEX {name} ON events ({columns})")
+    _create_indexes()
     _create_event_ids()
     op.execute("ANALYZE events")
     op.execute("ANALYZE event_ids")
@@ -88,29 +82,7 @@ def downgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != "postgresql" or _relkind(conn, "events") != "p":
         return
-    sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence('events', 'seq')"))
-    op.execute("ALTER TABLE events RENAME TO events_partitioned")
-    _rename_indexes(conn, "events_partitioned", "_partitioned")
-    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
-    op.execute(
-        f"""
-        CREATE TABLE events (
-            seq BIGINT NOT NULL DEFAULT nextval('{sequence}'),
-            id VARCHAR(128) NOT NULL,
-            type VARCHAR(16) NOT NULL,
-            ts TIMESTAMP WITHOUT TIME ZONE NOT NULL,
-            use_case VARCHAR(256),
-            output_id VARCHAR(128),
-            received_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
-            origin VARCHAR(16) NOT NULL,
-            payload JSONB NOT NULL,
-            part SMALLINT NOT NULL DEFAULT 0,
-            CONSTRAINT pk_events PRIMARY KEY (seq),
-            CONSTRAINT uq_events_id UNIQUE (id)
-        )
-        """
-    )
-    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY events.seq")
+    _set_aside_and_recreate(conn, "_partitioned", partitioned=False)
     # An id stored twice with two times (possible only while partitioned) keeps its first copy.
     op.execute(
         f"INSERT INTO events ({COLUMNS}) SELECT {COLUMNS} FROM events_partitioned "  # noqa: S608
@@ -118,6 +90,24 @@ def downgrade() -> None:
     )
     op.execute("DROP TABLE events_partitioned")
     op.execute("DROP TABLE event_ids")
+    _create_indexes()
+
+
+def _set_aside_and_recreate(conn: sa.Connection, suffix: str, *, partitioned: bool) -> None:
+    """Rename `events` (and its index names) with `suffix` and create the new `events` in its
+    place, on the same seq sequence: partitioned by day with no keys yet (they are built after
+    the copy), or plain with its keys on (seq) and (id) as before this migration."""
+    sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence('events', 'seq')"))
+    op.execute(f"ALTER TABLE events RENAME TO events{suffix}")
+    _rename_indexes(conn, f"events{suffix}", suffix)
+    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY NONE")
+    keys = "" if partitioned else PLAIN_KEYS
+    layout = " PARTITION BY RANGE (ts)" if partitioned else ""
+    op.execute(f"CREATE TABLE events ({COLUMN_TYPES.format(sequence=sequence)}{keys}){layout}")
+    op.execute(f"ALTER SEQUENCE {sequence} OWNED BY events.seq")
+
+
+def _create_indexes() -> None:
     for name, columns in INDEXES.items():
         op.execute(f"CREATE INDEX {name} ON events ({columns})")
 

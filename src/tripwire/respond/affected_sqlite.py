@@ -1,0 +1,146 @@
+"""The affected-users query on SQLite: the same users and counts as the portable query in
+`tripwire.respond.affected` (which PostgreSQL runs), read from the indexes of migration 0123.
+
+Every expression on the payload is spelled as in `tripwire.store.affected_index`, so SQLite
+reads it from the index entry instead of fetching the row and parsing its JSON. Two shapes:
+
+- every output of the scope: one index range of the window (use case, ts), the segment fields
+  and user ids read from the index, no row fetched;
+- flagged outputs only (safety, hallucination): the outputs named by low scores and triggered
+  safety checks (few, each fetched by id) and the outputs whose own inline score is low (read
+  from the index over the window); only those rows are fetched to count their users.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from tripwire.store import affected_index as ix
+from tripwire.store.base import UTCDateTime
+
+if TYPE_CHECKING:
+    from tripwire.respond.affected import AffectedScope
+
+TIMES = ("start", "end", "evidence_end")
+
+
+def _on(expression: str, alias: str) -> str:
+    """An indexed expression on `alias`'s payload (SQLite matches it to the index all the same)."""
+    return expression.replace("payload", f"{alias}.payload")
+
+
+USER = _on(ix.USER_ID, "o")
+
+
+def _in_scope(scope: AffectedScope, params: dict[str, Any], *, by_window: bool) -> str:
+    """Outputs of the use case in the window and, if any, of its segments, as alias `o`.
+    Not `by_window`: a unary `+` keeps SQLite off the window's index, for outputs found by id."""
+    plus = "" if by_window else "+"
+    where = (
+        f"{plus}o.type = 'output' AND {plus}o.use_case = :use_case "
+        f"AND {plus}o.ts >= :start AND {plus}o.ts <= :end"
+    )
+    alternatives: list[str] = []
+    for i, segment in enumerate(scope.segments):
+        parts = []
+        for j, (field, value) in enumerate(segment):
+            parts.append(f"{_on(ix.SEGMENT_FIELDS[field], 'o')} = :seg{i}_{j}")
+            params[f"seg{i}_{j}"] = value
+        alternatives.append("(" + " AND ".join(parts) + ")")
+    if alternatives:
+        where += " AND (" + " OR ".join(alternatives) + ")"
+    return where
+
+
+def _evidence(scope: AffectedScope, params: dict[str, Any]) -> str:
+    """Ids of the outputs that a low score or (safety) a triggered check names."""
+    parts = []
+    if scope.scores:
+        params |= {f"name{i}": name for i, name in enumerate(scope.scores)}
+        names = ", ".join(f":name{i}" for i in range(len(scope.scores)))
+        # The SQL text holds constants and placeholders only (S608): every value is bound.
+        parts.append(
+            f"SELECT e.output_id FROM events AS e INDEXED BY {ix.SCORES} "  # noqa: S608
+            f"WHERE e.type = 'score' AND e.use_case = :use_case "
+            f"AND {_on(ix.SCORE_NAME, 'e')} IN ({names}) AND e.ts >= :start "
+            f"AND e.ts <= :evidence_end AND {_on(ix.SCORE_VALUE, 'e')} < :below"
+        )
+    if scope.flag == "safety":
+        parts.append(
+            f"SELECT e.output_id FROM events AS e INDEXED BY {ix.TRIGGERED_CHECKS} "  # noqa: S608
+            f"WHERE e.type = 'safety' AND {_on(ix.TRIGGERED, 'e')} "
+            f"AND e.use_case = :use_case AND e.ts >= :start AND e.ts <= :evidence_end"
+        )
+    return " UNION ".join(parts) if parts else "SELECT NULL WHERE 0"
+
+
+def _low_inline_score(scope: AffectedScope, params: dict[str, Any]) -> str:
+    """An output's own score under the threshold, picked from the index's scores object."""
+    cases = []
+    for i, name in enumerate(scope.scores):
+        params[f"path{i}"] = f'$."{name}"'  # the path SQLAlchemy writes for the portable query
+        inline = f"json_extract({_on(ix.INLINE_SCORES, 'o')}, :path{i})"
+        cases.append(f"CAST({inline} AS REAL) < :below")
+    return "(" + " OR ".join(cases) + ")" if cases else "0"
+
+
+def _affected(scope: AffectedScope, params: dict[str, Any]) -> str:
+    """FROM and WHERE of the affected outputs, as alias `o`."""
+    in_window = _in_scope(scope, params, by_window=True)
+    window = f"FROM events AS o INDEXED BY {ix.OUTPUTS} WHERE {in_window}"
+    if scope.flag == "all":
+        return window
+    named = (
+        f"SELECT o.seq FROM events AS o WHERE o.id IN ({_evidence(scope, params)}) "  # noqa: S608
+        f"AND {_in_scope(scope, params, by_window=False)}"
+    )
+    low = f"SELECT o.seq {window} AND {_low_inline_score(scope, params)}"
+    return f"FROM events AS o WHERE o.seq IN ({named} UNION {low})"
+
+
+def _run(session: Session, sql: str, scope: AffectedScope, params: dict[str, Any]) -> Any:
+    params |= {
+        "use_case": scope.use_case,
+        "start": scope.start,
+        "end": scope.end,
+        "evidence_end": scope.evidence_end,
+        "below": scope.below,
+    }
+    times = [bindparam(t, type_=UTCDateTime()) for t in TIMES if re.search(rf":{t}\b", sql)]
+    query = text(sql).bindparams(*times)
+    return session.execute(query, params)
+
+
+TOTALS = f"SELECT count(DISTINCT {USER}), count(*), count(*) - count({USER}) "
+
+
+def totals(session: Session, scope: AffectedScope) -> tuple[int, int, int]:
+    """(distinct users, affected outputs, affected outputs with no user id) of the scope."""
+    params: dict[str, Any] = {}
+    sql = TOTALS + _affected(scope, params)
+    users, outputs, unattributed = _run(session, sql, scope, params).one()
+    return int(users or 0), int(outputs or 0), int(unattributed or 0)
+
+
+def users(
+    session: Session, scope: AffectedScope, after: str | None, limit: int
+) -> list[tuple[str, int]]:
+    """(user id, affected outputs) ordered by user id, those after `after`, at most `limit`."""
+    params: dict[str, Any] = {"limit": limit}
+    sql = f"SELECT {USER} AS user_id, count(*) {_affected(scope, params)} AND {USER} IS NOT NULL"
+    if after is not None:
+        sql += f" AND {USER} > :after"
+        params["after"] = after
+    sql += " GROUP BY user_id ORDER BY user_id LIMIT :limit"
+    return [(str(u), int(n)) for u, n in _run(session, sql, scope, params)]
+
+
+def query_plan(session: Session, scope: AffectedScope) -> list[str]:
+    """SQLite's plan of `totals` for the scope (EXPLAIN QUERY PLAN), to check the indexes serve."""
+    params: dict[str, Any] = {}
+    sql = "EXPLAIN QUERY PLAN " + TOTALS + _affected(scope, params)
+    return [str(row[-1]) for row in _run(session, sql, scope, params)]
