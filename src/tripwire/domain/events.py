@@ -43,11 +43,15 @@ TokenCount = Annotated[StrictInt, Field(ge=0, le=10**12)]
 MAX_DEPTH = 16
 
 
+# A tuple, not `dict | list | float`: that expression builds a new union object on every call.
+_NESTED_OR_FLOAT = (dict, list, float)
+
+
 def _shallow(value: dict[str, Any]) -> dict[str, Any]:
     """Refuse deeply nested objects (they cost recursion everywhere they are read later),
     numbers JSON cannot hold (NaN and infinities would be stored as null, silently) and text
     holding a lone surrogate (`"\\ud800"`: no database driver can encode it)."""
-    if not any(isinstance(v, dict | list | float) for v in value.values()):
+    if not any(isinstance(v, _NESTED_OR_FLOAT) for v in value.values()):
         _check_text(_texts(value))  # the usual flat case without floats, checked cheaply
         return value
     stack: list[tuple[Any, int]] = [(value, 1)]

@@ -122,7 +122,7 @@ class Follower:
         *,
         holder: str | None = None,
         run: RunBatch = run_guarded,
-        pause: Callable[[], None] | None = None,
+        pause: Callable[[], object] | None = None,
     ) -> None:
         self.db = db
         self.pause = pause
