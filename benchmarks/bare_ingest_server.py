@@ -82,7 +82,9 @@ def main() -> None:
     db = Database(f"sqlite:///{path}")
     upgrade(db.engine)
     db.dispose()
-    uvicorn.run(create_app(path), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(path), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
 
 
 if __name__ == "__main__":

@@ -98,7 +98,9 @@ class Counter:
     `memory`, shared by the process's counters by default). With `costs`, outputs that carry
     token counts also add to the cost per hour."""
 
-    def __init__(self, costs: CostsConfig | None = None, memory: OutputMemory | None = None) -> None:
+    def __init__(
+        self, costs: CostsConfig | None = None, memory: OutputMemory | None = None
+    ) -> None:
         self.costs = costs
         self.cells: dict[CellKey, Cell] = {}
         self.memory = PROCESS_OUTPUTS if memory is None else memory

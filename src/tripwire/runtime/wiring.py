@@ -175,9 +175,10 @@ class Runtime:
                 "pipeline", 0.5, lambda: follower.step() > 0, follower.close, follower.halt
             ),
             PeriodicTask("timers", 1.0, timers.tick),
-            PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close),
-            PeriodicTask("judge", 2.0, judge.run_once),
-            PeriodicTask("genai-join", 1.0, joins.run_once),
+            # Polled by every worker: an idle poll backs off (a page waits at most 1 s more).
+            PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close, idle_max=1.0),
+            PeriodicTask("judge", 2.0, judge.run_once, idle_max=10.0),
+            PeriodicTask("genai-join", 1.0, joins.run_once, idle_max=2.0),
             PeriodicTask("retention", 600.0, self.retention(holder).tick),
         ]
 
