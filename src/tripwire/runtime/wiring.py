@@ -33,6 +33,7 @@ from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.hook import HOOK as PLAYBOOKS
 from tripwire.respond.service import IncidentService
 from tripwire.runtime.background import Background, PeriodicTask
+from tripwire.runtime.gc_tuning import tune_for_service
 from tripwire.runtime.modes import Mode, StageOptions
 from tripwire.runtime.priority import IngestFirst
 from tripwire.runtime.stages import PartitionedStages, default_stages
@@ -194,6 +195,7 @@ class Runtime:
 
     def run_worker(self, stop: threading.Event) -> None:
         """`tripwire worker`: the background work until `stop` is set, then a clean close."""
+        tune_for_service()
         self.start_background(Mode.WORKER)
         stop.wait()
         self.close()
