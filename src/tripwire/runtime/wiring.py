@@ -176,8 +176,8 @@ class Runtime:
                 "pipeline", 0.5, lambda: follower.step() > 0, follower.close, follower.halt
             ),
             PeriodicTask("timers", 1.0, timers.tick),
-            # Polled by every worker: an idle poll backs off (a page waits at most 1 s more).
-            PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close, idle_max=1.0),
+            # Polled by every worker: an idle poll backs off, a little (a page is what waits).
+            PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close, idle_max=0.5),
             PeriodicTask("judge", 2.0, judge.run_once, idle_max=10.0),
             PeriodicTask("genai-join", 1.0, joins.run_once, idle_max=2.0),
             PeriodicTask("retention", 600.0, self.retention(holder).tick),
