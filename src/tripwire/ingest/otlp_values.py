@@ -82,7 +82,7 @@ def _as_messages(value: Any) -> list[tuple[str, str]] | None:
             return None
     if not isinstance(value, list) or not value:
         return None
-    if not all(isinstance(m, str | dict) for m in value):
+    if not all(isinstance(m, (str, dict)) for m in value):  # a tuple: no union built per call
         return None
     return [(_role(m), _message_text(m)) for m in value]
 
