@@ -53,6 +53,18 @@ def test_after_a_batch_the_pipeline_waits_for_the_quiet_period_only() -> None:
     assert admission.idle_for() >= 0.02
 
 
-def test_durations_must_not_be_negative() -> None:
-    with pytest.raises(ValueError, match="0 or more seconds"):
+def test_under_a_burst_each_wait_is_bounded_by_the_step_before_it() -> None:
+    fake, admission, pause = _setup()
+    with admission.slot():  # ingest busy throughout
+        assert pause() == pytest.approx(1.0, abs=0.002)  # no step yet: up to max_wait
+        fake.now += 0.05  # a 50 ms step
+        assert pause() == pytest.approx(0.2, abs=0.002)  # 4 x the step: a fifth of the time
+        fake.now += 0.001  # a tiny step: the next one is not held for long
+        assert pause() == pytest.approx(0.004, abs=0.002)
+
+
+def test_settings_must_not_be_negative() -> None:
+    with pytest.raises(ValueError, match="0 or more"):
         IngestFirst(Admission(1), quiet=-1)
+    with pytest.raises(ValueError, match="0 or more"):
+        IngestFirst(Admission(1), ratio=-1)
