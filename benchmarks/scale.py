@@ -11,6 +11,11 @@ from the same run: raw psycopg `executemany` of the same rows into the same tabl
 database alone allows for ingest) and one process reading every stored event back with its
 JSON decoded (the floor under any pipeline). The machine is shared: run it on a quiet one for
 figures to quote, and read each figure against its same-run baseline.
+
+Fairness: HTTP clients connect first and start together on one start gun; a pipeline run is
+timed (and its CPU counted) from the moment every worker holds partitions, so process start-up
+is not pipeline work; `--repeat N` interleaves the worker counts N times and keeps each one's
+median run.
 """
 
 from __future__ import annotations
