@@ -1,6 +1,6 @@
 """Ingest throughput, end to end, against baselines measured in the same run.
 
-    PYTHONPATH=src python benchmarks/ingest.py [--batches 100] [--replay-events 200000]
+    PYTHONPATH=src python benchmarks/ingest.py [--batches 100] [--repeat 3] [--parts http,otlp]
 
 Measures, on a fresh SQLite file each:
 1. POST /v1/events: batches of 1,000 realistic output/feedback/safety events sent by two client
@@ -13,6 +13,10 @@ Measures, on a fresh SQLite file each:
    call (`/v1/otlp/logs`, records/s) followed by the content-less spans they join (spans/s).
 4. Baseline: the same rows written with raw sqlite3 `executemany` into the same schema (what the
    disk and SQLite alone allow), and json.loads of the same bodies (what parsing alone costs).
+
+The reference for 1 is `benchmarks/bare_ingest_server.py` (FastAPI + sqlite3 executemany, no
+validation, no pipeline), run the same way, interleaved with Tripwire's runs (`--repeat N`
+takes each side's median run): on a shared machine the ratio is the figure to read.
 """
 
 from __future__ import annotations
@@ -127,14 +131,17 @@ def env_for(db: Path) -> dict[str, str]:
 
 
 @contextmanager
-def server(db: Path) -> Iterator[tuple[str, int]]:
-    """`tripwire serve` in its own process; yields (base URL, pid)."""
+def server(db: Path, bare: bool = False) -> Iterator[tuple[str, int]]:
+    """`tripwire serve` (or, with `bare`, the reference server `bare_ingest_server.py`) in its
+    own process; yields (base URL, pid)."""
     port = free_port()
+    if bare:
+        command = [sys.executable, str(ROOT / "benchmarks" / "bare_ingest_server.py"), str(db)]
+        command.append(str(port))
+    else:
+        command = [sys.executable, "-m", "tripwire", "serve", "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tripwire", "serve", "--port", str(port)],
-        env=env_for(db),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        command, env=env_for(db), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -167,16 +174,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_http(batches: list[bytes], events_per_batch: int, threads: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "http.db") as (url, pid):
+def bench_http(
+    batches: list[bytes], events_per_batch: int, threads: int, bare: bool = False
+) -> dict[str, float]:
+    """`threads` clients, each with its own connection, started together by one start gun,
+    send every batch; events/s from the gun to the last answer."""
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "http.db", bare) as (url, pid):
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         todo = list(enumerate(batches))
         lock = threading.Lock()
+        gun = threading.Barrier(threads + 1)
         retries = 0
 
-        def worker() -> None:
+        def client_loop() -> None:
             nonlocal retries
             with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+                client.get("/healthz")  # connected before the gun
+                gun.wait()
                 while True:
                     with lock:
                         if not todo:
@@ -192,29 +206,45 @@ def bench_http(batches: list[bytes], events_per_batch: int, threads: int) -> dic
                     if response.status_code != 202:
                         raise RuntimeError(response.text)
 
-        cpu_before = cpu_seconds(pid)
-        start = time.perf_counter()
-        pool = [threading.Thread(target=worker) for _ in range(threads)]
+        pool = [threading.Thread(target=client_loop) for _ in range(threads)]
         for thread in pool:
             thread.start()
+        cpu_before = cpu_seconds(pid)
+        gun.wait()
+        start = time.perf_counter()
         for thread in pool:
             thread.join()
         elapsed = time.perf_counter() - start
         cpu = cpu_seconds(pid) - cpu_before
-        stats = httpx.get(f"{url}/v1/stats", headers=headers).json()["events"]
         rss = peak_rss_mb(pid)
-    stored = sum(n for kind, n in stats.items() if kind != "score")  # scores: the pipeline's
+        stored = stored_events(url, headers, Path(tmp) / "http.db", bare)
     total = len(batches) * events_per_batch
     assert stored == total, f"stored {stored} of {total}"
-    rate = total / elapsed
     return {
         "events": total,
         "seconds": elapsed,
-        "rate": rate,
+        "rate": total / elapsed,
         "rss": rss,
         "429": retries,
         "cpu": cpu,
     }
+
+
+def stored_events(url: str, headers: dict[str, str], db: Path, bare: bool) -> int:
+    """Events stored by the clients (not the scores the pipeline derived)."""
+    if bare:
+        with sqlite3.connect(db) as conn:
+            return int(conn.execute("SELECT count(*) FROM events").fetchone()[0])
+    stats = httpx.get(f"{url}/v1/stats", headers=headers).json()["events"]
+    return sum(n for kind, n in stats.items() if kind != "score")
+
+
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median rate (its own seconds, RSS and CPU), with the worst RSS."""
+    chosen = dict(sorted(runs, key=lambda r: r["rate"])[len(runs) // 2])
+    if "rss" in chosen:
+        chosen["rss"] = max(r["rss"] for r in runs)
+    return chosen
 
 
 def bench_sdk(events: list[dict[str, Any]]) -> dict[str, float] | None:
@@ -436,6 +466,9 @@ def line(name: str, result: dict[str, float]) -> str:
     return f"{name:44} {result['rate']:>10,.0f} events/s  ({result['seconds']:.1f} s){extra}"
 
 
+PARTS = ("http", "sdk", "otlp", "replay", "baselines")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=100, help="HTTP batches of 1,000")
@@ -443,7 +476,12 @@ def main() -> None:
     parser.add_argument("--replay-events", type=int, default=200_000)
     parser.add_argument("--sdk-events", type=int, default=50_000)
     parser.add_argument("--otlp-calls", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of HTTP and OTLP; median")
+    parser.add_argument("--parts", default=",".join(PARTS), help="which of " + ",".join(PARTS))
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if not parts <= set(PARTS):
+        parser.error(f"--parts: unknown {sorted(parts - set(PARTS))}; choose among {PARTS}")
 
     events = make_events(args.batches * 1000)
     batches = [events[i : i + 1000] for i in range(0, len(events), 1000)]
@@ -451,27 +489,39 @@ def main() -> None:
     print(f"{len(events):,} events in {len(batches)} batches, {sum(map(len, bodies)) / 1e6:.0f} MB")
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
 
-    http = bench_http(bodies, 1000, args.threads)
-    print(line(f"POST /v1/events ({args.threads} clients, 1,000/batch)", http))
-    sdk = bench_sdk(make_events(args.sdk_events, seed=11, prefix="sdk-"))
-    if sdk is None:
-        print("SDK: skipped, tripwire.Client is not importable in this tree")
-    else:
-        print(line("SDK tripwire.Client (log_output/feedback/...)", sdk))
-    otlp = bench_otlp(args.otlp_calls)
-    print(line("OTLP /v1/otlp/traces (content on the span)", otlp["spans"]))
-    print(line("OTLP /v1/otlp/logs (3 content records/call)", otlp["logs"]))
-    print(line("OTLP /v1/otlp/traces joining those records", otlp["joined"]))
-    replay = bench_replay(make_events(args.replay_events, seed=5, prefix="r-"))
-    print(line(f"tripwire replay ({args.replay_events:,} events, shuffled)", replay))
-    base = bench_sqlite_baseline(batches)
-    print(line("baseline: raw sqlite3 executemany, same rows", base))
-    parse = bench_json_baseline(bodies)
-    print(line("baseline: json.loads of the same bodies", parse))
-    print(
-        f"HTTP ingest runs at {http['rate'] / base['rate']:.0%} of raw SQLite inserts; "
-        f"replay at {replay['rate'] / base['rate']:.0%}."
-    )
+    bare: dict[str, float] | None = None
+    if "http" in parts:
+        ours_runs, bare_runs = [], []
+        for _ in range(args.repeat):  # interleaved, so both sides see the same machine load
+            ours_runs.append(bench_http(bodies, 1000, args.threads))
+            bare_runs.append(bench_http(bodies, 1000, args.threads, bare=True))
+        http, bare = median_run(ours_runs), median_run(bare_runs)
+        print(line(f"POST /v1/events ({args.threads} clients, 1,000/batch)", http))
+        print(line("reference: bare FastAPI + sqlite3 executemany", bare))
+        print(f"tripwire serve ingests at {http['rate'] / bare['rate']:.0%} of the reference")
+    if "sdk" in parts:
+        sdk = bench_sdk(make_events(args.sdk_events, seed=11, prefix="sdk-"))
+        if sdk is None:
+            print("SDK: skipped, tripwire.Client is not importable in this tree")
+        else:
+            print(line("SDK tripwire.Client (log_output/feedback/...)", sdk))
+    if "otlp" in parts:
+        runs = [bench_otlp(args.otlp_calls) for _ in range(args.repeat)]
+        otlp = {k: median_run([r[k] for r in runs]) for k in ("spans", "logs", "joined")}
+        print(line("OTLP /v1/otlp/traces (content on the span)", otlp["spans"]))
+        print(line("OTLP /v1/otlp/logs (3 content records/call)", otlp["logs"]))
+        print(line("OTLP /v1/otlp/traces joining those records", otlp["joined"]))
+        if bare is not None:
+            share = otlp["spans"]["rate"] / bare["rate"]
+            print(f"OTLP spans/s are {share:.0%} of the reference's JSON events/s")
+    if "replay" in parts:
+        replay = bench_replay(make_events(args.replay_events, seed=5, prefix="r-"))
+        print(line(f"tripwire replay ({args.replay_events:,} events, shuffled)", replay))
+    if "baselines" in parts:
+        base = bench_sqlite_baseline(batches)
+        print(line("baseline: raw sqlite3 executemany, same rows", base))
+        parse = bench_json_baseline(bodies)
+        print(line("baseline: json.loads of the same bodies", parse))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Scale-out on PostgreSQL: ingest with 1 and 2 API processes, the partitioned pipeline with 1, 2
 and 4 workers over the same stored week, and the takeover time after kill -9 of a worker.
 
-    PYTHONPATH=src python benchmarks/scale.py [--events 200000] [--workers 1,2,4]
+    PYTHONPATH=src python benchmarks/scale.py [--events 200000] [--workers 1,2,4] [--repeat 3]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Every run gets a fresh database on the given server (dropped afterwards). The stored week is
@@ -11,6 +11,11 @@ from the same run: raw psycopg `executemany` of the same rows into the same tabl
 database alone allows for ingest) and one process reading every stored event back with its
 JSON decoded (the floor under any pipeline). The machine is shared: run it on a quiet one for
 figures to quote, and read each figure against its same-run baseline.
+
+Fairness: HTTP clients connect first and start together on one start gun; a pipeline run is
+timed (and its CPU counted) from the moment every worker holds partitions, so process start-up
+is not pipeline work; `--repeat N` interleaves the worker counts N times and keeps each one's
+median run.
 """
 
 from __future__ import annotations
@@ -137,8 +142,12 @@ def post_all(urls: list[str], bodies: list[bytes], clients: int) -> float:
     todo = list(bodies)
     lock = threading.Lock()
 
+    gun = threading.Barrier(clients + 1)
+
     def client(base: str) -> None:
         with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+            http.get("/healthz")  # connected before the gun
+            gun.wait()
             while True:
                 with lock:
                     if not todo:
@@ -150,9 +159,10 @@ def post_all(urls: list[str], bodies: list[bytes], clients: int) -> float:
                     raise RuntimeError(response.text)
 
     threads = [threading.Thread(target=client, args=(urls[i % len(urls)],)) for i in range(clients)]
-    began = time.perf_counter()
     for thread in threads:
         thread.start()
+    gun.wait()  # every client starts together
+    began = time.perf_counter()
     for thread in threads:
         thread.join()
     return time.perf_counter() - began
@@ -252,33 +262,34 @@ def load_week(server: str, name: str, events: list[dict[str, Any]]) -> None:
 
 
 def bench_pipeline(server: str, template: str, workers: int, events: int) -> dict[str, float]:
+    """`workers` worker processes over the stored week. Timed from the moment every worker holds
+    partitions (the start gun: process start-up and the first rebalance are not pipeline work)
+    to the last event processed; CPU over the same span."""
     with database(server, template) as url:
         procs = [start(["worker"], url) for _ in range(workers)]
         try:
             began = time.perf_counter()
-            moved_at: float | None = None
             deadline = began + 3600
-            while time.perf_counter() < deadline:
-                pending = count_rows(url, PENDING)
-                if moved_at is None and pending < events:
-                    moved_at = time.perf_counter()
-                if pending == 0:
-                    break
+            while len(set(held_by(url).values())) < workers and time.perf_counter() < deadline:
+                time.sleep(0.05)
+            gun = time.perf_counter()
+            cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+            todo = count_rows(url, PENDING)
+            while count_rows(url, PENDING) and time.perf_counter() < deadline:
                 time.sleep(0.2)
             done = time.perf_counter()
-            cpu = sum(cpu_seconds(p.pid) for p in procs)
+            cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
             rss = max(peak_rss_mb(p.pid) for p in procs)
         finally:
             stop(procs)
-        processed = count_rows(url, "SELECT count(*) FROM events WHERE origin = 'ingest'")
-    seconds = done - (moved_at or began)
+    seconds = done - gun
     return {
-        "events": processed,
+        "events": todo,
         "seconds": seconds,
-        "rate": processed / seconds,
-        "cpu_per_m": cpu / processed * 1e6,
+        "rate": todo / seconds,
+        "cpu_per_m": cpu / max(1, todo) * 1e6,
         "rss": rss,
-        "startup": (moved_at or began) - began,
+        "startup": gun - began,
     }
 
 
@@ -462,8 +473,23 @@ def print_live(result: LiveResult, rate: int) -> None:
         )
 
 
-def fmt(name: str, result: dict[str, float], extra: str = "") -> str:
+def fmt(name: str, result: dict[str, float]) -> str:
+    """One result line: the rate, and what else the run measured (CPU, RSS, start-up)."""
+    extra = ""
+    if "cpu" in result:
+        extra += f"; CPU {result['cpu']:.0f} s"
+    if "cpu_per_m" in result:
+        extra += f"; CPU {result['cpu_per_m']:.0f} s per million events"
+    if "rss" in result:
+        extra += f", peak RSS {result['rss']:.0f} MB"
+    if "startup" in result:
+        extra += f", all workers holding partitions after {result['startup']:.1f} s"
     return f"{name:52} {result['rate']:>9,.0f} events/s  ({result['seconds']:.1f} s){extra}"
+
+
+def median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run with the median rate, among repeats of the same measurement."""
+    return sorted(runs, key=lambda r: r["rate"])[len(runs) // 2]
 
 
 def main() -> None:
@@ -473,6 +499,7 @@ def main() -> None:
     parser.add_argument("--ingest-events", type=int, default=100_000)
     parser.add_argument("--workers", default="1,2,4", help="worker counts to run")
     parser.add_argument("--clients", type=int, default=4, help="HTTP clients for ingest")
+    parser.add_argument("--repeat", type=int, default=1, help="pipeline runs per count; median")
     parser.add_argument("--skip-ingest", action="store_true", help="only the pipeline parts")
     parser.add_argument("--skip-pipeline", action="store_true", help="no stored-week runs")
     parser.add_argument("--minutes", type=float, default=10.0, help="live-load window (0: none)")
@@ -516,10 +543,7 @@ def stored_runs(args: argparse.Namespace) -> None:
         print(fmt("baseline: raw psycopg executemany, same rows", base))
     for processes in () if args.skip_ingest else (1, 2):
         result = bench_ingest(args.pg, bodies, processes, args.clients)
-        print(
-            fmt(f"POST /v1/events, {processes} API process(es), {args.clients} clients", result),
-            f" CPU {result['cpu']:.0f} s, peak RSS {result['rss']:.0f} MB",
-        )
+        print(fmt(f"POST /v1/events, {processes} API process(es), {args.clients} clients", result))
 
     template = f"tw_scale_week_{uuid.uuid4().hex[:8]}"
     load_week(args.pg, template, week_of_events(args.events))
@@ -529,14 +553,14 @@ def stored_runs(args: argparse.Namespace) -> None:
     try:
         floor = baseline_read(args.pg, template)
         print(fmt("baseline: one process reading the week back", floor))
-        rates: dict[int, dict[str, float]] = {}
-        for workers in (int(w) for w in args.workers.split(",") if w):
-            result = rates[workers] = bench_pipeline(args.pg, template, workers, args.events)
-            print(
-                fmt(f"pipeline, {workers} worker(s), 64 partitions, 20 use cases", result),
-                f" CPU {result['cpu_per_m']:.0f} s per million events,"
-                f" peak RSS {result['rss']:.0f} MB, first batch after {result['startup']:.1f} s",
-            )
+        counts = [int(w) for w in args.workers.split(",") if w]
+        runs: dict[int, list[dict[str, float]]] = {n: [] for n in counts}
+        for _ in range(args.repeat):  # interleaved: each count sees the same machine load
+            for workers in counts:
+                runs[workers].append(bench_pipeline(args.pg, template, workers, args.events))
+        rates = {workers: median(results) for workers, results in runs.items()}
+        for workers, result in rates.items():
+            print(fmt(f"pipeline, {workers} worker(s), 64 partitions, 20 use cases", result))
         if 1 in rates and 2 in rates:
             speedup = rates[2]["rate"] / rates[1]["rate"]
             cpu_ratio = rates[2]["cpu_per_m"] / rates[1]["cpu_per_m"]

@@ -18,7 +18,12 @@ from tripwire.pipeline.stage import StageContext
 from tripwire.runtime.modes import Mode
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.events import StoredEvent
-from tripwire.store.partitions import partition_count, partition_of, pending_events
+from tripwire.store.partitions import (
+    partition_count,
+    partition_of,
+    pending_by_part,
+    pending_events,
+)
 
 USE_CASES = [f"uc-{i}" for i in range(12)]
 
@@ -200,3 +205,14 @@ def test_the_partition_count_is_fixed_at_creation(runtime: Runtime) -> None:
         ensure_partitions(session, 16, runtime.clock.now())
     assert partition_count_of(runtime) == 64
     assert timedelta(0) < LEASE_TTL <= timedelta(seconds=5)
+
+
+def test_a_worker_asks_only_about_its_own_partitions(runtime: Runtime) -> None:
+    store(runtime, outputs(24))
+    with runtime.db.session() as session:
+        count = partition_count(session)
+        every = pending_by_part(session)
+        mine = sorted(every)[:2]
+        assert pending_by_part(session, parts=mine) == {p: every[p] for p in mine}
+        assert pending_by_part(session, parts=[]) == {}
+    assert len(every) == len({partition_of(u, count) for u in USE_CASES})

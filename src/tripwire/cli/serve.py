@@ -12,6 +12,7 @@ import uvicorn
 from tripwire.api.app import create_app
 from tripwire.cli.common import ConfigOption, fail, open_runtime
 from tripwire.domain.tokens import SCOPES
+from tripwire.runtime.gc_tuning import tune_for_service
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import any_active, create_token
 
@@ -40,6 +41,7 @@ def serve(
         err=True,
     )
     config_ = uvicorn.Config(create_app(runtime), log_level="warning", access_log=False)
+    tune_for_service()  # start-up is over: what is left is a long-running server
     uvicorn.Server(config_).run(sockets=[sock])
 
 

@@ -6,6 +6,7 @@ out once per cell when the window closes, not once per event.
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,13 @@ from tripwire.domain.events import is_negative_rating
 
 Info = tuple[str, str, str]  # model, model_version, prompt_version ("" when unknown)
 CellKey = tuple[str, Info | None]
-OUTPUT_MEMORY = 200_000  # outputs remembered for joining feedback, checks and scores
+# Outputs remembered for joining feedback, checks and scores, per process: a worker holding 64
+# partitions has 64 counters, and a budget per counter let its memory grow 64-fold
+# (benchmarks/scale_live.py: 136 -> 251 MB in ten minutes).
+OUTPUT_MEMORY = 200_000
+# Distinct (model, version, prompt) combinations kept as one shared tuple each; past this many
+# (a sender stamping a new version on every output) the table starts again.
+_MAX_INFOS = 10_000
 PRODUCT = "product"
 
 
@@ -38,16 +45,66 @@ class Cell:
     metrics: dict[str, list[float]] = field(default_factory=dict)
 
 
-class Counter:
-    """Counts events into the open window's cells and remembers recent outputs' versions.
-    With `costs`, outputs that carry token counts also add to the cost per hour."""
+class OutputMemory:
+    """The versions of recent outputs, shared by every counter of a process under one budget:
+    past `limit` outputs in all, the oldest is forgotten, whichever counter remembered it.
 
-    def __init__(self, costs: CostsConfig | None = None) -> None:
-        self.costs = costs
-        self.cells: dict[CellKey, Cell] = {}
+    Each counter sees only what it remembered itself (its `owner` number is part of the key),
+    so two engines in one process (tests, a partition dropped and rebuilt) never read each
+    other's outputs; a dropped counter's entries are simply the first to age out.
+    """
+
+    def __init__(self, limit: int = OUTPUT_MEMORY) -> None:
+        if limit < 1:
+            raise ValueError(f"an output memory needs room for at least one output, not {limit}")
+        self.limit = limit
         # OrderedDict, not dict: dropping a plain dict's oldest key with next(iter(d)) scans
         # past every slot deleted since the last resize, which made each output O(memory).
-        self.outputs: OrderedDict[str, Info] = OrderedDict()
+        self._versions: OrderedDict[tuple[int, str], Info] = OrderedDict()
+        self._infos: dict[Info, Info] = {}
+        self._owners = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._versions)
+
+    def new_owner(self) -> int:
+        """A number for one more counter sharing this memory."""
+        return next(self._owners)
+
+    def remember(self, owner: int, output_id: str, info: Info) -> None:
+        # One tuple per distinct combination, not one per output: most of an entry's weight.
+        shared = self._infos.get(info)
+        if shared is None:
+            if len(self._infos) >= _MAX_INFOS:
+                self._infos.clear()
+            shared = self._infos[info] = info
+        versions = self._versions
+        versions[(owner, output_id)] = shared
+        # No lock: each call is a few C-level operations under the GIL, and two threads racing
+        # here can at worst forget one output too many.
+        if len(versions) > self.limit:
+            versions.popitem(last=False)
+
+    def get(self, owner: int, output_id: str) -> Info | None:
+        return self._versions.get((owner, output_id))
+
+
+PROCESS_OUTPUTS = OutputMemory()
+"""The memory every counter of this process shares unless given its own."""
+
+
+class Counter:
+    """Counts events into the open window's cells and remembers recent outputs' versions (in
+    `memory`, shared by the process's counters by default). With `costs`, outputs that carry
+    token counts also add to the cost per hour."""
+
+    def __init__(
+        self, costs: CostsConfig | None = None, memory: OutputMemory | None = None
+    ) -> None:
+        self.costs = costs
+        self.cells: dict[CellKey, Cell] = {}
+        self.memory = PROCESS_OUTPUTS if memory is None else memory
+        self._owner = self.memory.new_owner()
 
     def take(self) -> dict[CellKey, Cell]:
         cells, self.cells = self.cells, {}
@@ -61,7 +118,7 @@ class Counter:
         return cell
 
     def _info(self, output_id: Any) -> Info | None:
-        return self.outputs.get(output_id) if output_id else None
+        return self.memory.get(self._owner, output_id) if isinstance(output_id, str) else None
 
     def observe(
         self, etype: str, use_case: str | None, p: dict[str, Any], topic: str | None
@@ -99,10 +156,7 @@ class Counter:
 
     def _output(self, use_case: str, p: dict[str, Any]) -> None:
         info = (p.get("model", ""), p.get("model_version", ""), p.get("prompt_version", ""))
-        outputs = self.outputs
-        outputs[p["id"]] = info
-        if len(outputs) > OUTPUT_MEMORY:
-            outputs.popitem(last=False)
+        self.memory.remember(self._owner, p["id"], info)
         cell = self._cell(use_case, info)
         cell.outputs += 1.0
         if p.get("status", "ok") != "ok":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -43,12 +43,18 @@ TokenCount = Annotated[StrictInt, Field(ge=0, le=10**12)]
 MAX_DEPTH = 16
 
 
+# A tuple, not `dict | list | float`: that expression builds a new union object on every call.
+_NESTED_OR_FLOAT = (dict, list, float)
+
+
 def _shallow(value: dict[str, Any]) -> dict[str, Any]:
     """Refuse deeply nested objects (they cost recursion everywhere they are read later),
     numbers JSON cannot hold (NaN and infinities would be stored as null, silently) and text
     holding a lone surrogate (`"\\ud800"`: no database driver can encode it)."""
-    if not any(isinstance(v, dict | list | float) for v in value.values()):
-        _check_text(_texts(value))  # the usual flat case without floats, checked cheaply
+    values = value.values()
+    if not any(isinstance(v, _NESTED_OR_FLOAT) for v in values):
+        # The usual flat case without floats, checked cheaply: keys and string values at once.
+        _check_text([*value, *(v for v in values if isinstance(v, str))])
         return value
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -67,12 +73,9 @@ def _shallow(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-def _texts(node: dict[str, Any]) -> Iterable[str]:
-    yield from node
-    yield from (v for v in node.values() if isinstance(v, str))
-
-
-def _check_text(texts: Iterable[str]) -> None:
+def _check_text(texts: Collection[str]) -> None:
+    if "".join(texts).isascii():  # one pass in C for the usual all-ASCII case
+        return
     for text in texts:
         if not text.isascii():
             try:

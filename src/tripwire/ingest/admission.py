@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -18,15 +19,25 @@ class Saturated(Exception):
 class Admission:
     """At most `limit` units of work at once; the next one is refused, not queued."""
 
-    def __init__(self, limit: int, retry_after: int = 1) -> None:
+    def __init__(
+        self, limit: int, retry_after: int = 1, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.retry_after = retry_after
         self._inflight = 0
         self._lock = threading.Lock()
+        self._monotonic = monotonic
+        self._last_release = float("-inf")
 
     @property
     def inflight(self) -> int:
         return self._inflight
+
+    def idle_for(self) -> float:
+        """Seconds since the last unit of work ended; 0 while any is in flight."""
+        if self._inflight:
+            return 0.0
+        return max(0.0, self._monotonic() - self._last_release)
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -39,3 +50,4 @@ class Admission:
         finally:
             with self._lock:
                 self._inflight -= 1
+                self._last_release = self._monotonic()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from tripwire.domain.clock import Clock
 from tripwire.domain.events import Event
 from tripwire.ingest.genai_join import JoinLimits, hold_outputs
@@ -17,7 +19,7 @@ from tripwire.ingest.otlp import (
     settle,
     unsettled,
 )
-from tripwire.ingest.validate import BatchInvalid, parse_event
+from tripwire.ingest.validate import EVENT_LIST, BatchInvalid, parse_event
 from tripwire.ingest.window import EventWindow, check_window
 from tripwire.ingest.writer import WriteResult, load_row, store_events
 from tripwire.store.db import Database
@@ -112,6 +114,18 @@ def _earliest(mapping: OtlpMapping) -> datetime:
 
 
 def _validate(
+    mapping: OtlpMapping, window: EventWindow, now: datetime
+) -> list[tuple[MappedEvent, Event]]:
+    try:
+        # The usual export is all valid: one call for all its events, one window check.
+        valid = EVENT_LIST.validate_python([m.raw for m in mapping.events])
+        check_window(valid, window, now)
+    except (ValidationError, BatchInvalid):
+        return _validate_each(mapping, window, now)  # which spans are refused, and why
+    return list(zip(mapping.events, valid, strict=True))
+
+
+def _validate_each(
     mapping: OtlpMapping, window: EventWindow, now: datetime
 ) -> list[tuple[MappedEvent, Event]]:
     events: list[tuple[MappedEvent, Event]] = []

@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
+
 
 def any_value(value: Any) -> Any:
     """An OTLP `AnyValue` as str, bool, int, float, list, dict or None."""
@@ -22,9 +24,17 @@ def any_value(value: Any) -> Any:
     return getattr(value, kind)
 
 
+_SCALARS = frozenset({"string_value", "bool_value", "int_value", "double_value"})
+
+
 def attributes(key_values: Iterable[Any]) -> dict[str, Any]:
     """OTLP `KeyValue`s as a dict; a repeated key keeps its last value."""
-    return {kv.key: any_value(kv.value) for kv in key_values}
+    found: dict[str, Any] = {}
+    for kv in key_values:  # every attribute of every span: scalars without a call each
+        value = kv.value
+        kind = value.WhichOneof("value")
+        found[kv.key] = getattr(value, kind) if kind in _SCALARS else any_value(value)
+    return found
 
 
 def messages_text(value: Any) -> str | None:
@@ -46,8 +56,8 @@ def messages_content(value: Any) -> str | None:
         if value.strip() in REDACTED:
             return None
         try:
-            parsed = json.loads(value)
-        except ValueError:
+            parsed = orjson.loads(value)  # what is not JSON (or NaN, or huge) is plain text
+        except orjson.JSONDecodeError:
             return value
         messages = _as_messages(parsed)
         return value if messages is None else render(messages)
@@ -72,7 +82,7 @@ def _as_messages(value: Any) -> list[tuple[str, str]] | None:
             return None
     if not isinstance(value, list) or not value:
         return None
-    if not all(isinstance(m, str | dict) for m in value):
+    if not all(isinstance(m, (str, dict)) for m in value):  # a tuple: no union built per call
         return None
     return [(_role(m), _message_text(m)) for m in value]
 

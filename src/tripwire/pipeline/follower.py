@@ -122,7 +122,7 @@ class Follower:
         *,
         holder: str | None = None,
         run: RunBatch = run_guarded,
-        pause: Callable[[], None] | None = None,
+        pause: Callable[[], object] | None = None,
     ) -> None:
         self.db = db
         self.pause = pause
@@ -172,7 +172,7 @@ class Follower:
             with self.db.session() as session:
                 upto = committed_high_water(session)
         with self.db.session() as session:
-            pending = parts_store.pending_by_part(session, upto)
+            pending = parts_store.pending_by_part(session, upto, sorted(self.owned))
             for part in deadletter.parts_to_retry(session):  # sent back from quarantine
                 pending.setdefault(part, 0)
             return upto, pending

@@ -5,7 +5,6 @@ module builds a service or decides how the stages run."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,14 +33,18 @@ from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.hook import HOOK as PLAYBOOKS
 from tripwire.respond.service import IncidentService
 from tripwire.runtime.background import Background, PeriodicTask
+from tripwire.runtime.gc_tuning import tune_for_service
 from tripwire.runtime.modes import Mode, StageOptions
+from tripwire.runtime.priority import IngestFirst
 from tripwire.runtime.stages import PartitionedStages, default_stages
 from tripwire.store.db import Database
 from tripwire.store.migrate import upgrade
 from tripwire.store.partitions import INFO_KEY, ensure_partitions, partition_count
 from tripwire.store.secrets import instance_secret
 
-INGEST_PRIORITY_WAIT = 0.1  # seconds a pipeline step waits for ingest at most
+# Events per partition step: large enough that a step's fixed costs (lease, cursor, commit)
+# are spread thin, small enough that an ingest batch arriving mid-step waits little.
+PIPELINE_STEP = 2_500
 
 
 def default_hooks() -> list[IncidentHook]:
@@ -157,8 +160,10 @@ class Runtime:
             self.config,
             self.settings,
             self.clock,
+            PIPELINE_STEP,
             holder=holder,
-            pause=self._give_way_to_ingest if mode is Mode.SERVE else None,
+            # Only `serve` answers ingest requests; a `worker` has nobody to give way to.
+            pause=IngestFirst(self.admission) if mode is Mode.SERVE else None,
         )
         timers = Timers(
             self.db, stages.timers(), self.config, self.settings, self.clock, holder=holder
@@ -171,24 +176,16 @@ class Runtime:
                 "pipeline", 0.5, lambda: follower.step() > 0, follower.close, follower.halt
             ),
             PeriodicTask("timers", 1.0, timers.tick),
-            PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close),
-            PeriodicTask("judge", 2.0, judge.run_once),
-            PeriodicTask("genai-join", 1.0, joins.run_once),
+            # Polled by every worker: an idle poll backs off, a little (a page is what waits).
+            PeriodicTask("outbox", 0.2, outbox.run_once, outbox.close, idle_max=0.5),
+            PeriodicTask("judge", 2.0, judge.run_once, idle_max=10.0),
+            PeriodicTask("genai-join", 1.0, joins.run_once, idle_max=2.0),
             PeriodicTask("retention", 600.0, self.retention(holder).tick),
         ]
 
     def retention(self, holder: str = "cli") -> Retention:
         """Drops raw events past `TRIPWIRE_RETENTION_DAYS`."""
         return Retention(self.db, self.clock, self.settings.retention_days, holder)
-
-    def _give_way_to_ingest(self) -> None:
-        """In `serve`, ingest requests come first: a client waits on them, while the pipeline
-        only has a backlog. Before each partition step the pipeline waits (up to
-        INGEST_PRIORITY_WAIT) for the batches being stored to finish, so under a burst it
-        takes the gaps between batches and catches up when the burst ends."""
-        deadline = time.monotonic() + INGEST_PRIORITY_WAIT
-        while self.admission.inflight and time.monotonic() < deadline:
-            time.sleep(0.002)
 
     def start_background(self, mode: Mode = Mode.SERVE) -> None:
         """Start the background work on daemon threads (unless settings turn it off)."""
@@ -198,6 +195,7 @@ class Runtime:
 
     def run_worker(self, stop: threading.Event) -> None:
         """`tripwire worker`: the background work until `stop` is set, then a clean close."""
+        tune_for_service()
         self.start_background(Mode.WORKER)
         stop.wait()
         self.close()

@@ -206,14 +206,20 @@ def leave(session: Session, holder: str) -> None:
     forget_members(session, [holder])
 
 
-def pending_by_part(session: Session, upto: int | None = None) -> dict[int, int]:
-    """For each partition with stored events past its cursor: the highest such seq. One index
-    lookup per partition (its newest seq), whatever the size of the table."""
+def pending_by_part(
+    session: Session, upto: int | None = None, parts: Sequence[int] | None = None
+) -> dict[int, int]:
+    """For each partition (of `parts`, if given) with stored events past its cursor: the
+    highest such seq. One index lookup per partition (its newest seq), whatever the size of the
+    table; a worker asks about its own partitions only, so more workers add no lookups."""
     table = PipelinePartitionRow
     newest = select(func.max(EventRow.seq)).where(EventRow.part == table.part)
     if upto is not None:
         newest = newest.where(EventRow.seq <= upto)
-    rows = session.execute(select(table.part, table.position, newest.scalar_subquery()))
+    query = select(table.part, table.position, newest.scalar_subquery())
+    if parts is not None:
+        query = query.where(table.part.in_(list(parts)))
+    rows = session.execute(query)
     return {int(p): int(top) for p, position, top in rows if top is not None and top > position}
 
 
