@@ -30,6 +30,11 @@ SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # the plain share put their line 0.7 nats above the detector's floor (benchmarks/detect.py, 30
 # stream-weeks: 520 min -> 449 against the oracle's 427 at the same false-alarm rate).
 TICKET_WEIGHT = 2.0
+# Nats off a series' lines while another monitor of the same use case and incident type fires
+# (issue 10: "a second corroborating signal lowers the bar"). Under no problem two monitors
+# rarely fire together, so the pair's false-alarm rate stays about that of one line; ln 8 is
+# the evidence a likelihood ratio of 8 adds, worth about half an hour of a target-size change.
+RELIEF = 2.08
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,8 @@ class Engine:
         self.windows: dict[int, dict[CellKey, Cell]] = {}
         # Per use case: the CUSUM series watched, totals and segments, to split its budget.
         self._streams: dict[str, list[int]] = {}
+        # Per (use case, incident type): the series firing now, for corroboration.
+        self.firing: dict[tuple[str, str], set[SeriesKey]] = {}
 
     # -- per event -------------------------------------------------------------------------
 
@@ -164,7 +171,9 @@ class Engine:
             self._apportion(series)
             if not key[3]:
                 self._hour_add(key, minute, bucket)
-            for change in series.close(minute, bucket, parent, parent_volume):
+            changes = series.close(minute, bucket, parent, parent_volume)
+            self._note_firing(series)
+            for change in changes:
                 if change.state == "firing" and series.dominant():
                     series.extra["hidden"] = 1  # the total's detector speaks for this traffic
                     continue
@@ -219,10 +228,24 @@ class Engine:
     def _apportion(self, series: Series) -> None:
         ticket = series.spec.signal == "ticket_topic"
         budget = self.stream_budget(series.key[1], series.is_segment, ticket)
+        relief = RELIEF if self.corroborated(series) else 0.0
         latency = series.latency.rate if series.latency is not None else None
         for detector in (series.rate, series.mean, latency):
             if detector is not None:
                 detector.budget = budget
+                detector.relief = relief
+
+    def corroborated(self, series: Series) -> bool:
+        """Another monitor of the series' use case and incident type is firing now."""
+        spec, key = series.spec, series.key
+        return any(k[0] != key[0] for k in self.firing.get((key[1], spec.incident_type), ()))
+
+    def _note_firing(self, series: Series) -> None:
+        group = (series.key[1], series.spec.incident_type)
+        if series.firing():
+            self.firing.setdefault(group, set()).add(series.key)
+        elif group in self.firing:
+            self.firing[group].discard(series.key)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -240,7 +263,8 @@ class Engine:
             try:
                 series.load(data)
             except (KeyError, TypeError, ValueError):
-                self.series[key] = Series.create(key, series.spec, self.config.sensitivity)
+                series = self.series[key] = Series.create(key, series.spec, self.config.sensitivity)
+            self._note_firing(series)
             if key[3]:
                 self._allowed(key[1], key[3], key[4])
 

@@ -21,7 +21,7 @@ from tripwire.detect.baseline import BINS, MeanBaseline
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
 from tripwire.detect.episode import Episode, EpisodeDetector
-from tripwire.detect.rate import lines
+from tripwire.detect.rate import lines, relieved
 
 CENTRES = [(b + 0.5) / BINS for b in range(BINS)]
 
@@ -77,11 +77,14 @@ class MeanDetector(EpisodeDetector):
     episode: Episode = field(init=False)
     lines_at: int = -(10**9)
     budget: float | None = None
+    relief: float = 0.0  # nats off the lines while the engine sees corroboration
+    full: list[float] = field(init=False)  # the lines before any relief
     _psi: tuple[Reference, list[float], list[float]] | None = field(default=None, repr=False)
     _own: tuple[int, Reference] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.bank = CusumBank([self.params.threshold] * len(self.params.shifts))
+        self.full = [self.params.threshold] * len(self.params.shifts)
+        self.bank = CusumBank(list(self.full))
         self.episode = Episode(rising=self.params.direction > 0)
 
     def _lines(self, minute: int) -> None:
@@ -94,7 +97,7 @@ class MeanDetector(EpisodeDetector):
         weekly = self.baseline.weekly_count(minute)
         # The use case's share never loosens a line past the detector's own default.
         budget = p.budget if self.budget is None else min(p.budget, self.budget)
-        self.bank.thresholds = lines(weekly, budget, infos, p.threshold, p.margin)
+        self.full = lines(weekly, budget, infos, p.threshold, p.margin)
 
     def _tilts(self, ref: Reference) -> tuple[list[float], list[float]]:
         """Per design: the tilt (per unit of score) and its log-MGF, cached per reference."""
@@ -148,6 +151,7 @@ class MeanDetector(EpisodeDetector):
 
     def _detect(self, minute: int, count: float, total: float, ref: Reference) -> Change | None:
         self._lines(minute)
+        self.bank.thresholds = relieved(self.full, self.relief)
         lams, psis = self._tilts(ref)
         excess = total - count * ref.mu
         llrs = [lam * excess - count * psi for lam, psi in zip(lams, psis, strict=True)]
