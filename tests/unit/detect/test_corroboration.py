@@ -32,7 +32,8 @@ def test_a_relieved_detector_fires_sooner_on_the_same_rise() -> None:
         assert _feed(detector, range(2 * 1440), 20.0, 0.2) is None  # 1 % healthy, two days
     rise = range(2 * 1440, 3 * 1440)
     first, second = _feed(plain, rise, 20.0, 0.6), _feed(helped, rise, 20.0, 0.6)
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert second < first
 
 
