@@ -20,16 +20,23 @@ from tripwire.detect.series_state import Series, SeriesKey, key_from_text, key_t
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SEGMENT_FIELDS = {"model": 0, "model_version": 1, "prompt_version": 2}
 TOTAL_ONLY = ("ticket_topic", "metric")  # tickets and metrics carry no version
-# The CUSUM lines' rule (a crossing per e^h / KL healthy trials) overstates what a bank with a
-# floor and a margin spends: benchmarks/detect.py measures about 0.06 false alarms per
-# stream-week at a nominal 0.5. The budget is converted to nominal with this factor.
+# The CUSUM lines' rule (a crossing per e^h / KL healthy trials) overstates what a rate bank
+# with a floor, a margin and a cautious baseline spends: benchmarks/detect.py measures about
+# 0.06 false alarms per stream-week at a nominal 0.5. The budget is converted to nominal with
+# this factor.
 LINE_SLACK = 16.0
+# Score means spend what their lines say: the exact tilt test on a learned histogram crosses
+# at its nominal rate (0.19 per stream-week measured at a nominal 0.2 on healthy Gaussian
+# scores, tests/unit/detect/test_mean_budget.py), so their share is converted one to one.
+# With the rates' factor a use case's four or more score streams spent most of its budget.
+MEAN_SLACK = 1.0
 SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # A ticket topic's share, relative to a total's, on top of the split. Ticket streams are few
 # (three topics, totals only) and exact Poisson counts of customers' own complaints; at ten a day
 # the plain share put their line 0.7 nats above the detector's floor (benchmarks/detect.py, 30
 # stream-weeks: 520 min -> 449 against the oracle's 427 at the same false-alarm rate).
 TICKET_WEIGHT = 2.0
+LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no share of the budget
 # Nats off a series' lines while another monitor of the same use case and incident type fires
 # (issue 10: "a second corroborating signal lowers the bar"). Under no problem two monitors
 # rarely fire together, so the pair's false-alarm rate stays about that of one line; ln 8 is
@@ -64,6 +71,7 @@ class Engine:
         self.windows: dict[int, dict[CellKey, Cell]] = {}
         # Per use case: the CUSUM series watched, totals and segments, to split its budget.
         self._streams: dict[str, list[int]] = {}
+        self._counted_at = -(10**9)
         # Per (use case, incident type): the series firing now, for corroboration.
         self.firing: dict[tuple[str, str], set[SeriesKey]] = {}
 
@@ -157,6 +165,8 @@ class Engine:
             cells = merge_cells(timed, cells) if cells else timed
         quiet = self._in_maintenance(minute, {use_case for use_case, _ in cells})
         buckets = self._buckets(cells)
+        if minute - self._counted_at >= 60:
+            self._recount(minute)
         verdicts: list[Verdict] = []
         # Totals first, so segments can borrow a warm baseline and compare volumes.
         for key in sorted(buckets, key=lambda k: k[3] != ""):
@@ -215,19 +225,36 @@ class Engine:
                 self._streams.setdefault(key[1], [0, 0])[1 if key[3] else 0] += 1
         return series
 
-    def stream_budget(self, use_case: str, segment: bool, ticket: bool = False) -> float:
-        """False alarms per week one series may spend (the CUSUM lines' target): the use
-        case's budget split across every series it has, a segment getting `SEGMENT_WEIGHT`
-        of a total's share (a hierarchical split: a segment needs stronger evidence) and a
-        ticket topic `TICKET_WEIGHT`."""
+    def _recount(self, minute: int) -> None:
+        """Count the series that may spend the budget: those fed in the last `LIVE_MINUTES`.
+        A version nobody has used for days cannot raise a false alarm, so it takes no share
+        (else a month of deploys would leave every live series a sliver of the budget)."""
+        self._counted_at = minute
+        streams: dict[str, list[int]] = {}
+        for key, series in self.series.items():
+            if _budgeted(series) and series.last_minute >= minute - LIVE_MINUTES:
+                streams.setdefault(key[1], [0, 0])[1 if key[3] else 0] += 1
+        for use_case, counts in streams.items():
+            self._streams[use_case] = counts
+
+    def stream_budget(
+        self, use_case: str, segment: bool, ticket: bool = False, mean: bool = False
+    ) -> float:
+        """False alarms per week one series may spend (the CUSUM lines' nominal target): the
+        use case's budget split across every series it has, a segment getting
+        `SEGMENT_WEIGHT` of a total's share (a hierarchical split: a segment needs stronger
+        evidence) and a ticket topic `TICKET_WEIGHT`; converted to the lines' nominal rate
+        with the slack of the detector's family (`mean`: a score mean's)."""
         totals, segments = self._streams.get(use_case, (1, 0))
         weight = SEGMENT_WEIGHT if segment else TICKET_WEIGHT if ticket else 1.0
-        weekly = self.config.false_alarm_budget * 7 / 30 * LINE_SLACK
+        slack = MEAN_SLACK if mean else LINE_SLACK
+        weekly = self.config.false_alarm_budget * 7 / 30 * slack
         return weekly * weight / max(totals + SEGMENT_WEIGHT * segments, 1.0)
 
     def _apportion(self, series: Series) -> None:
         ticket = series.spec.signal == "ticket_topic"
-        budget = self.stream_budget(series.key[1], series.is_segment, ticket)
+        mean = series.mean is not None
+        budget = self.stream_budget(series.key[1], series.is_segment, ticket, mean)
         relief = RELIEF if self.corroborated(series) else 0.0
         latency = series.latency.rate if series.latency is not None else None
         for detector in (series.rate, series.mean, latency):
