@@ -37,11 +37,15 @@ SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # stream-weeks: 520 min -> 449 against the oracle's 427 at the same false-alarm rate).
 TICKET_WEIGHT = 2.0
 LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no share of the budget
-# Nats off a series' lines while another monitor of the same use case and incident type fires
-# (issue 10: "a second corroborating signal lowers the bar"). Under no problem two monitors
-# rarely fire together, so the pair's false-alarm rate stays about that of one line; ln 8 is
-# the evidence a likelihood ratio of 8 adds, worth about half an hour of a target-size change.
+# Nats off a total series' lines while another monitor of the same use case and incident type
+# has just begun firing (issue 10: "a second corroborating signal lowers the bar"). Under no
+# problem two monitors rarely begin together, so the pair's false-alarm rate stays about that
+# of one line; ln 8 is the evidence a likelihood ratio of 8 adds. Only for `RELIEF_MINUTES`
+# after the other began: a problem firing for half a day must not lower every line of its type
+# for half a day (each would then raise its own chance alarm), and segments get none (they
+# are many, and their total already speaks for them).
 RELIEF = 2.08
+RELIEF_MINUTES = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +76,9 @@ class Engine:
         # Per use case: the CUSUM series watched, totals and segments, to split its budget.
         self._streams: dict[str, list[int]] = {}
         self._counted_at = -(10**9)
-        # Per (use case, incident type): the series firing now, for corroboration.
-        self.firing: dict[tuple[str, str], set[SeriesKey]] = {}
+        # Per (use case, incident type): the series firing now and the minute each began.
+        self.firing: dict[tuple[str, str], dict[SeriesKey, int]] = {}
+        self.minute = 0  # the window being closed
 
     # -- per event -------------------------------------------------------------------------
 
@@ -159,6 +164,7 @@ class Engine:
     def close(self, minute: int) -> list[Verdict]:
         """Close the window that ends at `minute` (minutes since the epoch). Use cases inside a
         maintenance window have their window dropped: nothing learned, nothing raised."""
+        self.minute = minute
         cells = self.counter.take()
         timed = self.windows.pop(minute, None)
         if timed:
@@ -263,16 +269,21 @@ class Engine:
                 detector.relief = relief
 
     def corroborated(self, series: Series) -> bool:
-        """Another monitor of the series' use case and incident type is firing now."""
+        """Another monitor of the total series' use case and incident type began firing less
+        than `RELIEF_MINUTES` ago and fires still."""
         spec, key = series.spec, series.key
-        return any(k[0] != key[0] for k in self.firing.get((key[1], spec.incident_type), ()))
+        if key[3]:
+            return False
+        began = self.firing.get((key[1], spec.incident_type), {})
+        recent = self.minute - RELIEF_MINUTES
+        return any(k[0] != key[0] and since >= recent for k, since in began.items())
 
     def _note_firing(self, series: Series) -> None:
         group = (series.key[1], series.spec.incident_type)
         if series.firing():
-            self.firing.setdefault(group, set()).add(series.key)
+            self.firing.setdefault(group, {}).setdefault(series.key, self.minute)
         elif group in self.firing:
-            self.firing[group].discard(series.key)
+            self.firing[group].pop(series.key, None)
 
     # -- state -----------------------------------------------------------------------------
 
