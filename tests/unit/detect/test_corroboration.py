@@ -52,11 +52,11 @@ def _engine_through(events: list[dict[str, Any]], until: int) -> Engine:
     return engine
 
 
-def test_a_firing_safety_monitor_corroborates_the_safety_tickets_only() -> None:
+def test_a_safety_monitor_that_began_firing_corroborates_the_safety_tickets_only() -> None:
     onset = 2 * 1440
     scenario = Scenario(
         seed=5, days=2.2, outputs_per_hour=800, use_cases=(UseCase("chat"),),
-        injections=(Injection("safety", "chat", onset, 10.0, duration_minutes=120),),
+        injections=(Injection("safety", "chat", onset, 10.0, duration_minutes=300),),
     )  # fmt: skip
     events = simulate(scenario).events
     start = minute_of(events[0]["ts"])
@@ -68,3 +68,9 @@ def test_a_firing_safety_monitor_corroborates_the_safety_tickets_only() -> None:
     assert not during.corroborated(series["errors"])  # another type
     quiet = {key[0]: s for key, s in before.series.items() if not key[3] and not key[2]}
     assert not before.corroborated(quiet["tickets-inappropriate"])
+    # Still firing hours later: the relief is for a second signal near the first, not for
+    # every line of the type while a long problem lasts.
+    later = _engine_through(events, start + onset + 240)
+    assert any(k[0] == "safety-triggers" for k in later.firing[("chat", "safety")])
+    tickets = later.series[("tickets-inappropriate", "chat", "", "", "")]
+    assert not later.corroborated(tickets)
