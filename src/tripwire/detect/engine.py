@@ -20,16 +20,32 @@ from tripwire.detect.series_state import Series, SeriesKey, key_from_text, key_t
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SEGMENT_FIELDS = {"model": 0, "model_version": 1, "prompt_version": 2}
 TOTAL_ONLY = ("ticket_topic", "metric")  # tickets and metrics carry no version
-# The CUSUM lines' rule (a crossing per e^h / KL healthy trials) overstates what a bank with a
-# floor and a margin spends: benchmarks/detect.py measures about 0.06 false alarms per
-# stream-week at a nominal 0.5. The budget is converted to nominal with this factor.
+# The CUSUM lines' rule (a crossing per e^h / KL healthy trials) overstates what a rate bank
+# with a floor, a margin and a cautious baseline spends: benchmarks/detect.py measures about
+# 0.06 false alarms per stream-week at a nominal 0.5. The budget is converted to nominal with
+# this factor.
 LINE_SLACK = 16.0
+# Score means spend what their lines say: the exact tilt test on a learned histogram crosses
+# at its nominal rate (0.19 per stream-week measured at a nominal 0.2 on healthy Gaussian
+# scores, tests/unit/detect/test_mean_budget.py), so their share is converted one to one.
+# With the rates' factor a use case's four or more score streams spent most of its budget.
+MEAN_SLACK = 1.0
 SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # A ticket topic's share, relative to a total's, on top of the split. Ticket streams are few
 # (three topics, totals only) and exact Poisson counts of customers' own complaints; at ten a day
 # the plain share put their line 0.7 nats above the detector's floor (benchmarks/detect.py, 30
 # stream-weeks: 520 min -> 449 against the oracle's 427 at the same false-alarm rate).
 TICKET_WEIGHT = 2.0
+LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no share of the budget
+# Nats off a total series' lines while another monitor of the same use case and incident type
+# has just begun firing (issue 10: "a second corroborating signal lowers the bar"). Under no
+# problem two monitors rarely begin together, so the pair's false-alarm rate stays about that
+# of one line; ln 8 is the evidence a likelihood ratio of 8 adds. Only for `RELIEF_MINUTES`
+# after the other began: a problem firing for half a day must not lower every line of its type
+# for half a day (each would then raise its own chance alarm), and segments get none (they
+# are many, and their total already speaks for them).
+RELIEF = 2.08
+RELIEF_MINUTES = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +75,10 @@ class Engine:
         self.windows: dict[int, dict[CellKey, Cell]] = {}
         # Per use case: the CUSUM series watched, totals and segments, to split its budget.
         self._streams: dict[str, list[int]] = {}
+        self._counted_at = -(10**9)
+        # Per (use case, incident type): the series firing now and the minute each began.
+        self.firing: dict[tuple[str, str], dict[SeriesKey, int]] = {}
+        self.minute = 0  # the window being closed
 
     # -- per event -------------------------------------------------------------------------
 
@@ -144,12 +164,15 @@ class Engine:
     def close(self, minute: int) -> list[Verdict]:
         """Close the window that ends at `minute` (minutes since the epoch). Use cases inside a
         maintenance window have their window dropped: nothing learned, nothing raised."""
+        self.minute = minute
         cells = self.counter.take()
         timed = self.windows.pop(minute, None)
         if timed:
             cells = merge_cells(timed, cells) if cells else timed
         quiet = self._in_maintenance(minute, {use_case for use_case, _ in cells})
         buckets = self._buckets(cells)
+        if minute - self._counted_at >= 60:
+            self._recount(minute)
         verdicts: list[Verdict] = []
         # Totals first, so segments can borrow a warm baseline and compare volumes.
         for key in sorted(buckets, key=lambda k: k[3] != ""):
@@ -164,7 +187,9 @@ class Engine:
             self._apportion(series)
             if not key[3]:
                 self._hour_add(key, minute, bucket)
-            for change in series.close(minute, bucket, parent, parent_volume):
+            changes = series.close(minute, bucket, parent, parent_volume)
+            self._note_firing(series)
+            for change in changes:
                 if change.state == "firing" and series.dominant():
                     series.extra["hidden"] = 1  # the total's detector speaks for this traffic
                     continue
@@ -206,23 +231,59 @@ class Engine:
                 self._streams.setdefault(key[1], [0, 0])[1 if key[3] else 0] += 1
         return series
 
-    def stream_budget(self, use_case: str, segment: bool, ticket: bool = False) -> float:
-        """False alarms per week one series may spend (the CUSUM lines' target): the use
-        case's budget split across every series it has, a segment getting `SEGMENT_WEIGHT`
-        of a total's share (a hierarchical split: a segment needs stronger evidence) and a
-        ticket topic `TICKET_WEIGHT`."""
+    def _recount(self, minute: int) -> None:
+        """Count the series that may spend the budget: those fed in the last `LIVE_MINUTES`.
+        A version nobody has used for days cannot raise a false alarm, so it takes no share
+        (else a month of deploys would leave every live series a sliver of the budget)."""
+        self._counted_at = minute
+        streams: dict[str, list[int]] = {}
+        for key, series in self.series.items():
+            if _budgeted(series) and series.last_minute >= minute - LIVE_MINUTES:
+                streams.setdefault(key[1], [0, 0])[1 if key[3] else 0] += 1
+        for use_case, counts in streams.items():
+            self._streams[use_case] = counts
+
+    def stream_budget(
+        self, use_case: str, segment: bool, ticket: bool = False, mean: bool = False
+    ) -> float:
+        """False alarms per week one series may spend (the CUSUM lines' nominal target): the
+        use case's budget split across every series it has, a segment getting
+        `SEGMENT_WEIGHT` of a total's share (a hierarchical split: a segment needs stronger
+        evidence) and a ticket topic `TICKET_WEIGHT`; converted to the lines' nominal rate
+        with the slack of the detector's family (`mean`: a score mean's)."""
         totals, segments = self._streams.get(use_case, (1, 0))
         weight = SEGMENT_WEIGHT if segment else TICKET_WEIGHT if ticket else 1.0
-        weekly = self.config.false_alarm_budget * 7 / 30 * LINE_SLACK
+        slack = MEAN_SLACK if mean else LINE_SLACK
+        weekly = self.config.false_alarm_budget * 7 / 30 * slack
         return weekly * weight / max(totals + SEGMENT_WEIGHT * segments, 1.0)
 
     def _apportion(self, series: Series) -> None:
         ticket = series.spec.signal == "ticket_topic"
-        budget = self.stream_budget(series.key[1], series.is_segment, ticket)
+        mean = series.mean is not None
+        budget = self.stream_budget(series.key[1], series.is_segment, ticket, mean)
+        relief = RELIEF if self.corroborated(series) else 0.0
         latency = series.latency.rate if series.latency is not None else None
         for detector in (series.rate, series.mean, latency):
             if detector is not None:
                 detector.budget = budget
+                detector.relief = relief
+
+    def corroborated(self, series: Series) -> bool:
+        """Another monitor of the total series' use case and incident type began firing less
+        than `RELIEF_MINUTES` ago and fires still."""
+        spec, key = series.spec, series.key
+        if key[3]:
+            return False
+        began = self.firing.get((key[1], spec.incident_type), {})
+        recent = self.minute - RELIEF_MINUTES
+        return any(k[0] != key[0] and since >= recent for k, since in began.items())
+
+    def _note_firing(self, series: Series) -> None:
+        group = (series.key[1], series.spec.incident_type)
+        if series.firing():
+            self.firing.setdefault(group, {}).setdefault(series.key, self.minute)
+        elif group in self.firing:
+            self.firing[group].pop(series.key, None)
 
     # -- state -----------------------------------------------------------------------------
 
@@ -240,7 +301,8 @@ class Engine:
             try:
                 series.load(data)
             except (KeyError, TypeError, ValueError):
-                self.series[key] = Series.create(key, series.spec, self.config.sensitivity)
+                series = self.series[key] = Series.create(key, series.spec, self.config.sensitivity)
+            self._note_firing(series)
             if key[3]:
                 self._allowed(key[1], key[3], key[4])
 

@@ -16,14 +16,22 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from tripwire.detect.baseline import BINS, MeanBaseline
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
 from tripwire.detect.episode import Episode, EpisodeDetector
-from tripwire.detect.rate import lines
+from tripwire.detect.rate import lines, relieved
 
 CENTRES = [(b + 0.5) / BINS for b in range(BINS)]
+# The recent spread of the scores, against which the reference's is checked: a noisy version
+# (same mean, wider scores) makes every tilt test spend several times its budget, so the
+# reference is widened to the spread seen in the last few hours (see `MeanDetector._widen`).
+SPREAD_HALF_LIFE = 240.0  # minutes
+SPREAD_MIN_COUNT = 30.0  # scores behind a recent spread before it is believed
+WIDEN_STEP = 0.1  # widening factors are rounded to this (1.0, 1.1, ...): tilts are cached
+SPREAD_SE = 3.0  # standard errors of the recent spread before the reference is widened
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,16 @@ def log_mgf(ref: Reference, lam: float) -> float:
     return top + math.log(sum(p * math.exp(e - top) for p, e in zip(weights, exps, strict=True)))
 
 
+def kurtosis(ref: Reference) -> float:
+    """The reference's kurtosis (3 without a histogram: Gaussian)."""
+    if ref.shape is None:
+        return 3.0
+    centre = sum(p * x for p, x in zip(ref.shape, CENTRES, strict=True))
+    m2 = sum(p * (x - centre) ** 2 for p, x in zip(ref.shape, CENTRES, strict=True))
+    m4 = sum(p * (x - centre) ** 4 for p, x in zip(ref.shape, CENTRES, strict=True))
+    return m4 / (m2 * m2) if m2 > 0 else 3.0
+
+
 @dataclass
 class MeanDetector(EpisodeDetector):
     """`update(minute, count, total, squares, hist)` per closed window; returns a Change when
@@ -77,11 +95,18 @@ class MeanDetector(EpisodeDetector):
     episode: Episode = field(init=False)
     lines_at: int = -(10**9)
     budget: float | None = None
-    _psi: tuple[Reference, list[float], list[float]] | None = field(default=None, repr=False)
+    relief: float = 0.0  # nats off the lines while the engine sees corroboration
+    full: list[float] = field(init=False)  # the lines before any relief
+    _psi: tuple[Reference, float, list[float], list[float]] | None = field(default=None, repr=False)
+    # Decayed count, sum and sum of squares of the recent scores (half-life SPREAD_HALF_LIFE).
+    recent: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    recent_at: int | None = None
+    _kurt: tuple[Reference, float] | None = field(default=None, repr=False)
     _own: tuple[int, Reference] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.bank = CusumBank([self.params.threshold] * len(self.params.shifts))
+        self.full = [self.params.threshold] * len(self.params.shifts)
+        self.bank = CusumBank(list(self.full))
         self.episode = Episode(rising=self.params.direction > 0)
 
     def _lines(self, minute: int) -> None:
@@ -94,15 +119,46 @@ class MeanDetector(EpisodeDetector):
         weekly = self.baseline.weekly_count(minute)
         # The use case's share never loosens a line past the detector's own default.
         budget = p.budget if self.budget is None else min(p.budget, self.budget)
-        self.bank.thresholds = lines(weekly, budget, infos, p.threshold, p.margin)
+        self.full = lines(weekly, budget, infos, p.threshold, p.margin)
 
-    def _tilts(self, ref: Reference) -> tuple[list[float], list[float]]:
-        """Per design: the tilt (per unit of score) and its log-MGF, cached per reference."""
-        if self._psi is None or self._psi[0] is not ref:
+    def _tilts(self, ref: Reference, widen: float = 1.0) -> tuple[list[float], list[float]]:
+        """Per design: the tilt (per unit of score) and its log-MGF, cached per reference and
+        widening. With the reference's deviations scaled by `widen` the log-MGF of a tilt
+        `lam` is the reference's at `lam * widen`: an exact test against the wider scores."""
+        if self._psi is None or self._psi[0] is not ref or self._psi[1] != widen:
             sign = self.params.direction
-            lams = [sign * c / ref.sd for c in self.params.shifts]
-            self._psi = (ref, lams, [log_mgf(ref, lam) for lam in lams])
-        return self._psi[1], self._psi[2]
+            lams = [sign * c / (ref.sd * widen) for c in self.params.shifts]
+            self._psi = (ref, widen, lams, [log_mgf(ref, lam * widen) for lam in lams])
+        return self._psi[2], self._psi[3]
+
+    def _remember(self, minute: int, count: float, total: float, squares: float) -> None:
+        """Add a window to the recent spread (all windows: a noisy version is not learned as
+        normal while the bank is up, but its spread must still be seen)."""
+        if self.recent_at is not None and minute > self.recent_at:
+            d = 0.5 ** ((minute - self.recent_at) / SPREAD_HALF_LIFE)
+            self.recent = [x * d for x in self.recent]
+        self.recent_at = minute
+        for i, x in enumerate((count, total, squares)):
+            self.recent[i] += x
+
+    def _widen(self, ref: Reference) -> float:
+        """How much wider than the reference's the recent scores are spread (1.0: not),
+        rounded to WIDEN_STEP. The spread is about the recent mean, so a drop of the mean
+        (what the tests are for) does not widen it; a noisy version does. A spread within
+        SPREAD_SE standard errors of the reference's is sampling noise (large for skewed
+        scores, whose few low ones swing it), not a wider distribution."""
+        c, s, q = self.recent
+        if c < SPREAD_MIN_COUNT:
+            return 1.0
+        sd = math.sqrt(max(q / c - (s / c) ** 2, 0.0))
+        ratio = sd / ref.sd
+        # An exponentially weighted sum of c scores weighs like about 2c equal ones.
+        if self._kurt is None or self._kurt[0] is not ref:
+            self._kurt = (ref, kurtosis(ref))
+        noise = 0.5 * math.sqrt(max(self._kurt[1] - 1.0, 0.0) / (2.0 * c))
+        if ratio < 1.0 + SPREAD_SE * noise or ratio < 1.0 + WIDEN_STEP / 2:
+            return 1.0
+        return round(ratio / WIDEN_STEP) * WIDEN_STEP
 
     def ready(self) -> bool:
         p = self.params
@@ -135,6 +191,7 @@ class MeanDetector(EpisodeDetector):
             return None
         if count <= 0:
             return None
+        self._remember(minute, count, total, squares)
         if self.firing is not None:
             return self._recover(minute, count, total, ref.mu, ref.sd)
         change = self._detect(minute, count, total, ref)
@@ -148,7 +205,8 @@ class MeanDetector(EpisodeDetector):
 
     def _detect(self, minute: int, count: float, total: float, ref: Reference) -> Change | None:
         self._lines(minute)
-        lams, psis = self._tilts(ref)
+        self.bank.thresholds = relieved(self.full, self.relief)
+        lams, psis = self._tilts(ref, self._widen(ref))
         excess = total - count * ref.mu
         llrs = [lam * excess - count * psi for lam, psi in zip(lams, psis, strict=True)]
         crossing = self.bank.step(minute, llrs, [count, total, count * ref.mu])
@@ -167,3 +225,13 @@ class MeanDetector(EpisodeDetector):
             low = mu + self.params.direction * 0.05 * sd
         llr = self._llr(count, total, low, mu, sd)
         return self._settle(minute, llr)
+
+    def dump(self) -> dict[str, Any]:
+        return {**super().dump(), "w": [*self.recent, self.recent_at]}
+
+    def load(self, data: dict[str, Any]) -> None:
+        super().load(data)
+        saved = data.get("w")  # absent in state saved before the recent spread was kept
+        if saved:
+            self.recent = [float(x) for x in saved[:3]]
+            self.recent_at = None if saved[3] is None else int(saved[3])

@@ -56,6 +56,20 @@ def lines(
     return [max(floor, math.log(max(weekly * designs * kl / budget, 1.0)) + margin) for kl in infos]
 
 
+# A corroborated line may come down this far and no further: below it a CUSUM on a healthy
+# stream crosses several times a day, whatever another monitor says.
+RELIEF_FLOOR = 4.0
+
+
+def relieved(full: list[float], relief: float) -> list[float]:
+    """The lines lowered by `relief` nats (another monitor of the same use case and incident
+    type is firing: that corroboration is worth a likelihood ratio of e^relief), but never
+    below `RELIEF_FLOOR`, nor raised where a line already sits under it."""
+    if relief <= 0.0:
+        return full
+    return [min(h, max(RELIEF_FLOOR, h - relief)) for h in full]
+
+
 def _p1(kind: Kind, p0: float, ratio: float) -> float:
     if kind == "poisson":
         return p0 * ratio
@@ -75,9 +89,12 @@ class RateDetector(EpisodeDetector):
     episode: Episode = field(init=False)
     lines_at: int = -(10**9)
     budget: float | None = None  # the engine's share of the use case's budget, if set
+    relief: float = 0.0  # nats off the lines while the engine sees corroboration
+    full: list[float] = field(init=False)  # the lines before any relief
 
     def __post_init__(self) -> None:
-        self.bank = CusumBank([self.params.threshold] * len(self.params.ratios))
+        self.full = [self.params.threshold] * len(self.params.ratios)
+        self.bank = CusumBank(list(self.full))
         self.episode = Episode(rising=True)
 
     def _lines(self, minute: int) -> None:
@@ -90,7 +107,7 @@ class RateDetector(EpisodeDetector):
         weekly = self.baseline.weekly_trials(minute)
         # The use case's share never loosens a line past the detector's own default.
         budget = p.budget if self.budget is None else min(p.budget, self.budget)
-        self.bank.thresholds = lines(weekly, budget, infos, p.threshold, p.margin)
+        self.full = lines(weekly, budget, infos, p.threshold, p.margin)
 
     def ready(self) -> bool:
         p = self.params
@@ -122,6 +139,7 @@ class RateDetector(EpisodeDetector):
         if n <= 0 and k <= 0:
             return None
         self._lines(minute)
+        self.bank.thresholds = relieved(self.full, self.relief)
         kind = self.params.kind
         llrs = [_llr(kind, n, k, p0, _p1(kind, p0, r)) for r in self.params.ratios]
         crossing = self.bank.step(minute, llrs, [n, k, n * p0])

@@ -10,7 +10,9 @@ quality evaluator labelled refusals, truncated or empty answers). Rules, most sp
    evaluator scores refusals and vague answers as ungrounded, so a built-in groundedness drop
    beside a quality-score drop or a wave of refusals is a quality regression, and so is any
    groundedness drop beside a wave of refusals or a deeper quality-score drop;
-3. errors, latency or runaway cost: `availability` (thumbs-down follows every outage);
+3. errors, latency or runaway cost: `availability` (thumbs-down follows every outage, and a
+   groundedness-score drop beside it is read as a symptom: failing, cut-off or fallback
+   answers score as ungrounded, so an outage must not page as a hallucination);
 4. refusals, vague or truncated answers, a quality-score drop, thumbs-down, quality tickets:
    `quality_regression`.
 """
@@ -76,6 +78,8 @@ def _explained(clue: Clue, quality: list[Clue], content: Content) -> bool:
     """A groundedness drop that the quality evidence accounts for (not a hallucination)."""
     if clue.kind != "score_mean":
         return False  # wrong-answer tickets are people reporting false facts
+    if any(q.type == "availability" for q in quality):
+        return True  # an outage's failing answers score as ungrounded
     score_drops = [q for q in quality if q.kind == "score_mean"]
     if (clue.source or "").startswith(BUILTIN_SOURCE):
         return bool(score_drops) or content.refusal_wave()
@@ -89,12 +93,15 @@ def decide(clues: list[Clue], content: Content, current: IncidentType) -> Verdic
     availability = [c for c in clues if c.type == "availability"]
     if of["safety"]:
         return Verdict("safety", f"flagged or blocked content: {_names(of['safety'])}")
-    real = [c for c in of["hallucination"] if not _explained(c, quality, content)]
+    real = [c for c in of["hallucination"] if not _explained(c, quality + availability, content)]
     explained = [c for c in of["hallucination"] if c not in real]
     if real:
         return Verdict("hallucination", f"claims not supported by context: {_names(real)}")
     if availability:
-        return Verdict("availability", f"errors, latency or cost: {_names(availability)}")
+        reason = f"errors, latency or cost: {_names(availability)}"
+        if explained:
+            reason += f"; groundedness drop ({_names(explained)}) read as its symptom"
+        return Verdict("availability", reason)
     if quality or explained or content.refusal_wave():
         return Verdict("quality_regression", _quality_reason(quality, explained, content))
     return Verdict(current, "no typed evidence: the first signal's type")

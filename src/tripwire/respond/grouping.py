@@ -6,6 +6,9 @@ window of the onset of one of the incident's active signals, and an incident who
 cleared more than the join window ago takes no new signals. So a stale incident (a false alarm
 left open for days) cannot swallow a new problem of the same type, and a flapping problem
 keeps one incident: its signal firing again soon after the incident cleared reopens it.
+A monitor that is still firing for the use case (or cleared within the reopen window) keeps
+its new alerts in its incident whatever their onset estimates say: that is the same problem
+continuing, not a new one.
 """
 
 from __future__ import annotations
@@ -59,6 +62,20 @@ def same_problem(sigs: list[SignalRow], alert: Alert) -> bool:
     )
 
 
+def continues(sigs: list[SignalRow], alert: Alert, window: timedelta) -> bool:
+    """The alert comes from a monitor that is still on this problem: one of the incident's
+    signals from the same monitor fires, or cleared less than `window` before the alert began.
+    A later rule crossing on the same monitor (a segment after the total, a burn rate after
+    the CUSUM, a ramp whose onset estimate lands hours after the first crossing's) is the
+    same problem continuing, however far its own onset estimate is from the first one's."""
+    onset = alert.started_at
+    return any(
+        s.monitor == alert.monitor
+        and (s.state == "firing" or (s.resolved_at or s.detected_at) >= onset - window)
+        for s in sigs
+    )
+
+
 def joinable(session: Session, rc: RespondConfig, alert: Alert) -> IncidentRow | None:
     """The newest open incident of the alert's join key that it belongs to."""
     for incident in queries.open_by_join_key(session, join_key(alert)):
@@ -67,7 +84,7 @@ def joinable(session: Session, rc: RespondConfig, alert: Alert) -> IncidentRow |
             if _declared_near(incident, alert, rc.join_window):
                 return incident  # declared by hand: the detector confirms what someone saw
             continue
-        if compatible(sigs, alert, rc.join_window):
+        if compatible(sigs, alert, rc.join_window) or continues(sigs, alert, rc.reopen_window):
             return incident
         cleared = last_clear(sigs)
         if (

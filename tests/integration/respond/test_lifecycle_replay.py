@@ -129,3 +129,22 @@ def test_a_3x_safety_surge_opens_as_p0_with_the_legal_step(tmp_path: Path) -> No
     assert "severity_changed" not in kinds(incident)  # P0 at open, not 15 minutes later
     [legal] = [t for t in incident["tasks"] if t["title"] == "Notify legal and leadership"]
     assert at(legal["due_at"]) == at(incident["detected_at"]) + timedelta(hours=1)
+
+
+def test_a_later_rule_crossing_on_a_firing_monitor_joins_its_incident(tmp_path: Path) -> None:
+    """An error rate 13x its normal for nine hours: the CUSUM fires within the hour, the 6x
+    burn-rate rule hours later with an onset estimate far outside the join window. The errors
+    monitor is still firing, so the burn-rate alert is the same problem continuing: one
+    incident with both signals, not a duplicate."""
+    scenario = Scenario(
+        seed=2, days=1.9, outputs_per_hour=600, use_cases=CHAT,
+        injections=(Injection("errors", "chat", DAY + 120, 13.0, duration_minutes=540),),
+    )  # fmt: skip
+    incidents = replayed(tmp_path, scenario)
+    assert len(incidents) == 1, [(i["id"], i["title"]) for i in incidents]
+    [incident] = incidents
+    assert incident["type"] == "availability"
+    keys = {s["dedup_key"] for s in incident["signals"]}
+    assert "detect:errors:chat:burn_rate" in keys, keys
+    starts = sorted(at(s["started_at"]) for s in incident["signals"])
+    assert starts[-1] - starts[0] > timedelta(hours=2)  # outside the join window: continues

@@ -51,8 +51,10 @@ def test_skewed_scores_hold_the_nominal_false_alarm_rate() -> None:
     gaussian = rate("beta", with_histogram=False)
     # Within the nominal rate (plus sampling slack on 32 stream-weeks) with the learned
     # histogram; the Gaussian test on the same streams spends several times its budget.
+    # (The recent-spread check tames the Gaussian test somewhat too: a burst of low scores
+    # widens the spread it is judged against.)
     assert tilted <= 1.5 * nominal, tilted
-    assert gaussian > 2 * nominal, gaussian
+    assert gaussian > nominal, gaussian
     assert tilted < gaussian / 2
 
 
@@ -125,3 +127,26 @@ def test_the_budget_is_split_across_a_use_case_and_segments_get_less() -> None:
     assert doubled.stream_budget("x", segment=False) == 2 * Engine(MonitorsConfig()).stream_budget(
         "x", segment=False
     )
+
+
+def alarms_after_widening(seed: int) -> int:
+    """A healthy stream whose scores widen (sd 0.15 -> 0.2, same centre) after three days,
+    as on a noisy prompt version: alarms in the four days after (all false)."""
+    rng = np.random.default_rng(seed)
+    det = MeanDetector()
+    fired = 0
+    for minute in range(7 * 1440):
+        sd = 0.15 if minute < 3 * 1440 else 0.2
+        values = np.clip(rng.normal(0.8, sd, rng.poisson(40 / 60)), 0, 1)
+        change = det.update(
+            T0 + minute, float(len(values)), float(values.sum()), float((values**2).sum()),
+            None, histogram(values),
+        )  # fmt: skip
+        fired += change is not None and change.state == "firing" and minute >= 3 * 1440
+    return fired
+
+
+def test_wider_scores_at_the_same_centre_are_not_a_drop() -> None:
+    # Judged against the old spread, four of these six streams alarmed; the reference is
+    # widened to the recent spread instead.
+    assert sum(alarms_after_widening(seed) for seed in range(6)) <= 1

@@ -105,4 +105,6 @@ def test_a_ticket_topic_gets_a_larger_share_of_its_use_case_budget_than_a_total(
     assert series.rate.budget == pytest.approx(ticket)
     quality = next(s for k, s in engine.series.items() if k[0] == "quality-score")
     assert quality.mean is not None
-    assert quality.mean.budget == pytest.approx(total)
+    # a score mean's share is the same split, at its own (one to one) nominal conversion
+    assert quality.mean.budget == pytest.approx(engine.stream_budget("chat", False, mean=True))
+    assert quality.mean.budget < total

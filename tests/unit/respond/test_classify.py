@@ -63,3 +63,13 @@ def test_a_refusal_wave_needs_more_refusals_than_before() -> None:
     assert not usual.refusal_wave()
     assert REFUSALS.refusal_wave()
     assert not Content(scored=3, refusals=3).refusal_wave()
+
+
+def test_an_outage_with_a_groundedness_drop_is_availability_not_a_hallucination() -> None:
+    """Failing answers score as ungrounded: the drop beside an error surge is its symptom."""
+    for grounded in (GROUNDED_PRODUCT, GROUNDED_BUILTIN):
+        verdict = decide([ERRORS, grounded], NOTHING, "availability")
+        assert verdict.type == "availability"
+        assert "read as its symptom" in verdict.reason
+    # people reporting wrong answers during an outage still make it a hallucination
+    assert decide([ERRORS, WRONG_TICKETS], NOTHING, "availability").type == "hallucination"
