@@ -30,6 +30,7 @@ import numpy as np
 
 from tripwire.detect.series_calibrate import Calibration
 from tripwire.detect.series_evidence import VAR_COST, VAR_GAIN, Z_CAP, to_score
+from tripwire.detect.series_horizon import Horizons
 from tripwire.detect.series_stuck import Repeats
 from tripwire.detect.series_tail import Tail
 
@@ -120,6 +121,8 @@ class SeriesDetector:
     repeats: Repeats = field(default_factory=Repeats)
     tail: Tail = field(default_factory=Tail)
     calibration: Calibration = field(default_factory=Calibration)
+    horizons: Horizons = field(default_factory=Horizons)
+    drift: float = 0.0  # nats of multi-horizon level evidence at the newest value
     stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
     spread: float = 0.0  # CUSUM (nats) of a doubling of the residuals' scale
     nats: float = 0.0  # the newest row's evidence, before mapping to [0,1]
@@ -150,6 +153,7 @@ class SeriesDetector:
         scale = self._scale(value)
         z = max(-Z_CAP, min(Z_CAP, residual / scale))
         self._accumulate(z)
+        self.drift = self.horizons.nats(value - seasonal, self.levels[best], scale)
         raw = self._evidence(z) if self.count > WARMUP else 0.0
         self.nats = self.calibration.nats(raw)
         self.calibration.learn(raw)
@@ -166,7 +170,7 @@ class SeriesDetector:
             value = getattr(self, f.name)
             if isinstance(value, deque):
                 value = list(value)
-            elif isinstance(value, Repeats | Tail | Calibration):
+            elif isinstance(value, Repeats | Tail | Calibration | Horizons):
                 value = value.dump()
             data[f.name] = value
         return data
@@ -178,7 +182,7 @@ class SeriesDetector:
             current, saved = getattr(self, f.name), data[f.name]
             if isinstance(current, deque):
                 setattr(self, f.name, deque((float(x) for x in saved), maxlen=current.maxlen))
-            elif isinstance(current, Repeats | Tail | Calibration):
+            elif isinstance(current, Repeats | Tail | Calibration | Horizons):
                 current.load(saved)
             else:
                 setattr(self, f.name, saved)
@@ -213,7 +217,7 @@ class SeriesDetector:
         """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
         tail probability, read through the series' own tail), a level shift (CUSUM), a variance
         increase (CUSUM) and a stuck run."""
-        spike, shift, spread = self.tail.nats(z), max(self.up, self.down), self.spread
+        spike, shift, spread = self.tail.nats(z), max(self.up, self.down, self.drift), self.spread
         if self.floored or self.repeating > HELD_SHARE:
             # A series without noise (flat, piecewise constant, a noiseless curve: most residuals
             # ~0, or most values repeat the one before) has no scale
@@ -292,6 +296,7 @@ class SeriesDetector:
             for i, v in enumerate(tail)
         ]
         level = _median(deseason)
+        self.horizons.shift(level - self.levels[self._best()])
         self.levels = [level] * len(ALPHAS)
         self.up = self.down = 0.0
 
@@ -301,6 +306,7 @@ class SeriesDetector:
         if period == self.period:
             return
         self.period = period
+        self.horizons.restart()
         if not period:
             self.season = []
             self._rebase(RELEVEL_WINDOW)

@@ -1,0 +1,84 @@
+"""Multi-horizon level evidence for the generic series detector: the mean of the newest rows
+against what the model predicted before them, at a few horizons.
+
+The level trackers learn from every row, so a burst, a drift or a trend change is partly
+followed by the prediction and its one-step residuals stay small. Here the newest `m` rows
+(deseasonalised) are compared with the prediction made `horizon` rows ago (m = horizon / 2, so
+the reference predates the window): a change that the one-step residuals hide shows as a
+growing difference. Each horizon's difference is read against its own typical size in this
+series (a decayed mean absolute value, Huber-bounded so that an anomaly does not teach it to
+be normal within a few rows), so a random walk's wide wanders and a white noise's narrow ones
+are each judged on their own terms. After a re-baseline the stored predictions move with the
+level: a confirmed shift stops counting as soon as it is the new normal."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from tripwire.detect.series_tail import gauss_nats
+
+HORIZONS = (8, 32, 128)
+WARM = 4  # a horizon's difference is trusted after this many horizons of rows
+BOUND = 3.0  # Huber bound on what one row teaches a horizon's scale
+HALF_NORMAL = math.sqrt(math.pi / 2.0)  # E|D| * this is the standard deviation of a Gaussian D
+SHARE = math.log(len(HORIZONS))  # the strongest of several horizons: pay for the choice
+
+
+@dataclass
+class Horizons:
+    values: deque[float] = field(default_factory=lambda: deque(maxlen=max(HORIZONS)))
+    predictions: deque[float] = field(default_factory=lambda: deque(maxlen=max(HORIZONS) + 1))
+    sizes: list[float] = field(default_factory=lambda: [0.0] * len(HORIZONS))
+    seen: list[float] = field(default_factory=lambda: [0.0] * len(HORIZONS))
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "values": list(self.values),
+            "predictions": list(self.predictions),
+            "sizes": self.sizes,
+            "seen": self.seen,
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.values.clear()
+        self.values.extend(float(v) for v in data["values"])
+        self.predictions.clear()
+        self.predictions.extend(float(v) for v in data["predictions"])
+        self.sizes = [float(v) for v in data["sizes"]]
+        self.seen = [float(v) for v in data["seen"]]
+
+    def nats(self, value: float, prediction: float, floor: float) -> float:
+        """Evidence (nats) that the deseasonalised `value` and the rows before it moved away
+        from `prediction` and the predictions before it; then learns. `floor` is the one-step
+        residual scale: no horizon is judged finer than a mean of independent residuals."""
+        self.values.append(value)
+        self.predictions.append(prediction)
+        best = 0.0
+        for i, horizon in enumerate(HORIZONS):
+            half = horizon // 2
+            if len(self.values) < half or len(self.predictions) <= horizon:
+                continue
+            recent = list(self.values)[-half:]
+            diff = sum(recent) / half - self.predictions[-horizon - 1]
+            size = max(self.sizes[i] * HALF_NORMAL, floor / math.sqrt(half), 1e-300)
+            if self.seen[i] >= WARM * horizon:
+                best = max(best, gauss_nats(min(abs(diff) / size, 1e6)) - SHARE)
+            rate = 1.0 / min(self.seen[i] + 1.0, 8.0 * horizon)
+            bounded = min(abs(diff), BOUND * size) if self.seen[i] >= WARM * horizon else abs(diff)
+            self.sizes[i] += rate * (bounded - self.sizes[i])
+            self.seen[i] += 1.0
+        return max(0.0, best)
+
+    def shift(self, delta: float) -> None:
+        """The level was re-baselined by `delta`: the stored predictions move with it."""
+        moved = [p + delta for p in self.predictions]
+        self.predictions.clear()
+        self.predictions.extend(moved)
+
+    def restart(self) -> None:
+        """The seasonal model changed: the stored rows were deseasonalised by another one."""
+        self.values.clear()
+        self.predictions.clear()
