@@ -12,8 +12,11 @@ present":
 - evidence, in nats (`series_evidence`): spikes (the residual's tail probability, read through
   the series' own tail: `series_tail`), level shifts and trend breaks (two-sided CUSUM in units
   of the residuals' RMS, damped for autocorrelation), variance increases (CUSUM of the
-  likelihood ratio of a doubled scale), stuck values (`series_stuck`). A CUSUM over RELEVEL_AT
-  re-baselines the level: a sustained shift scores high at its start, then becomes the normal.
+  likelihood ratio of a doubled scale), stuck values (`series_stuck`), and changes the level
+  trackers follow and so hide from the one-step residuals (bursts, drifts, trend changes): the
+  newest rows against the prediction made 8-128 rows before (`series_horizon`). A CUSUM over
+  RELEVEL_AT re-baselines the level: a sustained shift scores high at its start, then becomes
+  the normal.
   Noise-free series are judged by their runs (rule of succession). The evidence is calibrated
   against the series' own history of evidence (`series_calibrate`) and mapped to [0,1].
   Each score uses only the rows at or before it.
@@ -215,8 +218,8 @@ class SeriesDetector:
 
     def _evidence(self, z: float) -> float:
         """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
-        tail probability, read through the series' own tail), a level shift (CUSUM), a variance
-        increase (CUSUM) and a stuck run."""
+        tail probability, read through the series' own tail), a level shift (CUSUM, or the
+        newest rows against older predictions), a variance increase (CUSUM) and a stuck run."""
         spike, shift, spread = self.tail.nats(z), max(self.up, self.down, self.drift), self.spread
         if self.floored or self.repeating > HELD_SHARE:
             # A series without noise (flat, piecewise constant, a noiseless curve: most residuals
@@ -296,7 +299,7 @@ class SeriesDetector:
             for i, v in enumerate(tail)
         ]
         level = _median(deseason)
-        self.horizons.shift(level - self.levels[self._best()])
+        self.horizons.restart()  # its stored rows and predictions belong to the old level
         self.levels = [level] * len(ALPHAS)
         self.up = self.down = 0.0
 
@@ -306,7 +309,6 @@ class SeriesDetector:
         if period == self.period:
             return
         self.period = period
-        self.horizons.restart()
         if not period:
             self.season = []
             self._rebase(RELEVEL_WINDOW)

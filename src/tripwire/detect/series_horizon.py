@@ -8,8 +8,8 @@ the reference predates the window): a change that the one-step residuals hide sh
 growing difference. Each horizon's difference is read against its own typical size in this
 series (a decayed mean absolute value, Huber-bounded so that an anomaly does not teach it to
 be normal within a few rows), so a random walk's wide wanders and a white noise's narrow ones
-are each judged on their own terms. After a re-baseline the stored predictions move with the
-level: a confirmed shift stops counting as soon as it is the new normal."""
+are each judged on their own terms. A re-baseline of the model (a confirmed shift, a new
+period) restarts the horizons: a confirmed shift stops counting once it is the new normal."""
 
 from __future__ import annotations
 
@@ -21,7 +21,11 @@ from typing import Any
 from tripwire.detect.series_tail import gauss_nats
 
 HORIZONS = (8, 32, 128)
-WARM = 4  # a horizon's difference is trusted after this many horizons of rows
+# A horizon's differences overlap (consecutive ones share most rows), so its scale rests on
+# about one independent difference per horizon of rows: it is trusted after WARM of them and
+# remembers about SPAN of them. Fewer made white noise page on its own wanders.
+WARM = 16
+SPAN = 64
 BOUND = 3.0  # Huber bound on what one row teaches a horizon's scale
 HALF_NORMAL = math.sqrt(math.pi / 2.0)  # E|D| * this is the standard deviation of a Gaussian D
 SHARE = math.log(len(HORIZONS))  # the strongest of several horizons: pay for the choice
@@ -57,28 +61,24 @@ class Horizons:
         self.values.append(value)
         self.predictions.append(prediction)
         best = 0.0
+        values = list(self.values)
         for i, horizon in enumerate(HORIZONS):
             half = horizon // 2
-            if len(self.values) < half or len(self.predictions) <= horizon:
+            if len(values) < half or len(self.predictions) <= horizon:
                 continue
-            recent = list(self.values)[-half:]
-            diff = sum(recent) / half - self.predictions[-horizon - 1]
+            diff = sum(values[-half:]) / half - self.predictions[-horizon - 1]
             size = max(self.sizes[i] * HALF_NORMAL, floor / math.sqrt(half), 1e-300)
-            if self.seen[i] >= WARM * horizon:
+            trusted = self.seen[i] >= WARM * horizon
+            if trusted:
                 best = max(best, gauss_nats(min(abs(diff) / size, 1e6)) - SHARE)
-            rate = 1.0 / min(self.seen[i] + 1.0, 8.0 * horizon)
-            bounded = min(abs(diff), BOUND * size) if self.seen[i] >= WARM * horizon else abs(diff)
+            rate = 1.0 / min(self.seen[i] + 1.0, SPAN * horizon)
+            bounded = min(abs(diff), BOUND * size) if trusted else abs(diff)
             self.sizes[i] += rate * (bounded - self.sizes[i])
             self.seen[i] += 1.0
         return max(0.0, best)
 
-    def shift(self, delta: float) -> None:
-        """The level was re-baselined by `delta`: the stored predictions move with it."""
-        moved = [p + delta for p in self.predictions]
-        self.predictions.clear()
-        self.predictions.extend(moved)
-
     def restart(self) -> None:
-        """The seasonal model changed: the stored rows were deseasonalised by another one."""
+        """The model was re-baselined (a confirmed shift, a new period): the stored rows and
+        predictions belong to the old one, so each horizon starts filling again."""
         self.values.clear()
         self.predictions.clear()
