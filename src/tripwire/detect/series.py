@@ -12,8 +12,11 @@ present":
 - evidence, in nats (`series_evidence`): spikes (the residual's tail probability, read through
   the series' own tail: `series_tail`), level shifts and trend breaks (two-sided CUSUM in units
   of the residuals' RMS, damped for autocorrelation), variance increases (CUSUM of the
-  likelihood ratio of a doubled scale), stuck values (`series_stuck`). A CUSUM over RELEVEL_AT
-  re-baselines the level: a sustained shift scores high at its start, then becomes the normal.
+  likelihood ratio of a doubled scale), stuck values (`series_stuck`), and changes the level
+  trackers follow and so hide from the one-step residuals (bursts, drifts, trend changes): the
+  newest rows against the prediction made 8-128 rows before (`series_horizon`). A CUSUM over
+  RELEVEL_AT re-baselines the level: a sustained shift scores high at its start, then becomes
+  the normal.
   Noise-free series are judged by their runs (rule of succession). The evidence is calibrated
   against the series' own history of evidence (`series_calibrate`) and mapped to [0,1].
   Each score uses only the rows at or before it.
@@ -30,6 +33,7 @@ import numpy as np
 
 from tripwire.detect.series_calibrate import Calibration
 from tripwire.detect.series_evidence import VAR_COST, VAR_GAIN, Z_CAP, to_score
+from tripwire.detect.series_horizon import Horizons
 from tripwire.detect.series_stuck import Repeats
 from tripwire.detect.series_tail import Tail
 
@@ -120,6 +124,8 @@ class SeriesDetector:
     repeats: Repeats = field(default_factory=Repeats)
     tail: Tail = field(default_factory=Tail)
     calibration: Calibration = field(default_factory=Calibration)
+    horizons: Horizons = field(default_factory=Horizons)
+    drift: float = 0.0  # nats of multi-horizon level evidence at the newest value
     stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
     spread: float = 0.0  # CUSUM (nats) of a doubling of the residuals' scale
     nats: float = 0.0  # the newest row's evidence, before mapping to [0,1]
@@ -150,6 +156,7 @@ class SeriesDetector:
         scale = self._scale(value)
         z = max(-Z_CAP, min(Z_CAP, residual / scale))
         self._accumulate(z)
+        self.drift = self.horizons.nats(value - seasonal, self.levels[best], scale)
         raw = self._evidence(z) if self.count > WARMUP else 0.0
         self.nats = self.calibration.nats(raw)
         self.calibration.learn(raw)
@@ -166,7 +173,7 @@ class SeriesDetector:
             value = getattr(self, f.name)
             if isinstance(value, deque):
                 value = list(value)
-            elif isinstance(value, Repeats | Tail | Calibration):
+            elif isinstance(value, Repeats | Tail | Calibration | Horizons):
                 value = value.dump()
             data[f.name] = value
         return data
@@ -178,7 +185,7 @@ class SeriesDetector:
             current, saved = getattr(self, f.name), data[f.name]
             if isinstance(current, deque):
                 setattr(self, f.name, deque((float(x) for x in saved), maxlen=current.maxlen))
-            elif isinstance(current, Repeats | Tail | Calibration):
+            elif isinstance(current, Repeats | Tail | Calibration | Horizons):
                 current.load(saved)
             else:
                 setattr(self, f.name, saved)
@@ -211,9 +218,9 @@ class SeriesDetector:
 
     def _evidence(self, z: float) -> float:
         """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
-        tail probability, read through the series' own tail), a level shift (CUSUM), a variance
-        increase (CUSUM) and a stuck run."""
-        spike, shift, spread = self.tail.nats(z), max(self.up, self.down), self.spread
+        tail probability, read through the series' own tail), a level shift (CUSUM, or the
+        newest rows against older predictions), a variance increase (CUSUM) and a stuck run."""
+        spike, shift, spread = self.tail.nats(z), max(self.up, self.down, self.drift), self.spread
         if self.floored or self.repeating > HELD_SHARE:
             # A series without noise (flat, piecewise constant, a noiseless curve: most residuals
             # ~0, or most values repeat the one before) has no scale
@@ -292,6 +299,7 @@ class SeriesDetector:
             for i, v in enumerate(tail)
         ]
         level = _median(deseason)
+        self.horizons.restart()  # its stored rows and predictions belong to the old level
         self.levels = [level] * len(ALPHAS)
         self.up = self.down = 0.0
 
