@@ -15,13 +15,15 @@ from tripwire.ingest.otlp_span import output_event, unix_time
 from tripwire.ingest.otlp_values import attributes
 
 EVALUATION_EVENT = "gen_ai.evaluation.result"
-GENAI_MARKERS = (
-    "gen_ai.operation.name",
-    "gen_ai.request.model",
-    "gen_ai.response.model",
-    "gen_ai.provider.name",
-    "gen_ai.system",
-    "llm.model_name",
+GENAI_MARKERS = frozenset(
+    {
+        "gen_ai.operation.name",
+        "gen_ai.request.model",
+        "gen_ai.response.model",
+        "gen_ai.provider.name",
+        "gen_ai.system",
+        "llm.model_name",
+    }
 )
 # GenAI operations that are not one answer to a person: no output event for them.
 NOT_OUTPUTS = frozenset({"embeddings", "execute_tool", "create_agent"})
@@ -32,7 +34,7 @@ FAILING_LABELS = frozenset({"fail", "failed", "incorrect", "false", "no", "bad",
 SPAN_ONLY_SCOPES = ("openinference.",)
 
 
-@dataclass
+@dataclass(slots=True)
 class MappedEvent:
     """A raw event from span `span` (`<trace hex>-<span hex>`). A score whose output is not
     settled yet has no `output_id`: it is the output whose `gen_ai.response.id` is
@@ -136,10 +138,11 @@ def _unmatched(mapped: MappedEvent) -> str:
 
 
 def _map_span(span: Any, service: Any, scope: str, result: OtlpMapping) -> None:
-    if not is_hex_id(span.trace_id, 16) or not is_hex_id(span.span_id, 8):
+    trace_id, span_id = span.trace_id, span.span_id
+    if not is_hex_id(trace_id, 16) or not is_hex_id(span_id, 8):
         result.problems.append(("(unknown span)", "span without a valid trace id and span id"))
         return
-    key = f"{hex_id(span.trace_id)}-{hex_id(span.span_id)}"
+    key = f"{trace_id.hex()}-{span_id.hex()}"
     attrs = attributes(span.attributes)
     use_case = attrs.get("tripwire.use_case") or service
     output = output_event(key, span, attrs, use_case, scope) if _is_output(attrs) else None
@@ -149,13 +152,14 @@ def _map_span(span: Any, service: Any, scope: str, result: OtlpMapping) -> None:
         if isinstance(response_id, str) and response_id:
             result.by_response[response_id] = output
         result.events.append(MappedEvent(key, output, joinable=_joinable(output, scope)))
-    evaluations = _evaluations(key, span, use_case, output, result)
+    evaluations = _evaluations(key, span, use_case, output, result) if span.events else 0
     if output is None and not evaluations:
         result.ignored_spans += 1
 
 
 def _is_output(attrs: dict[str, Any]) -> bool:
-    genai = any(k in attrs for k in GENAI_MARKERS) or attrs.get("openinference.span.kind") == "LLM"
+    genai = not attrs.keys().isdisjoint(GENAI_MARKERS)
+    genai = genai or attrs.get("openinference.span.kind") == "LLM"
     return genai and attrs.get("gen_ai.operation.name") not in NOT_OUTPUTS
 
 

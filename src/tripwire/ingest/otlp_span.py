@@ -7,7 +7,6 @@ Content that the instrumentation did not capture stays absent (no `input`/`outpu
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,18 +35,21 @@ OUTPUT_TOKENS = (
     "llm.token_count.completion",
     "llm.usage.completion_tokens",
 )
+_FLATTENED_CONTENT = ("gen_ai.prompt.", "gen_ai.completion.")
 SCOPE_ATTRIBUTE = "otel.scope.name"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-Source = Callable[[], str | None]
-
 
 def output_event(
     key: str, span: Any, attrs: dict[str, Any], use_case: Any, scope: str
 ) -> dict[str, Any]:
-    """The raw `output` event of a GenAI span (validated later like any other event)."""
-    start, end = int(span.start_time_unix_nano), int(span.end_time_unix_nano)
-    events = {e.name: attributes(e.attributes) for e in span.events}
+    """The raw `output` event of a GenAI span (validated later like any other event).
+
+    Every GenAI span passes through here: plain statements, no per-source closures, and the
+    span's events are read only when a span has any.
+    """
+    start, end = span.start_time_unix_nano, span.end_time_unix_nano
+    span_events = span.events
+    events = {e.name: attributes(e.attributes) for e in span_events} if span_events else _NO_EVENTS
     raw: dict[str, Any] = {
         "id": key,
         "type": "output",
@@ -56,62 +58,74 @@ def output_event(
         "model": _model(attrs),
         "status": _status(span, attrs),
     }
-    for field, text in (
-        ("input", input_text(attrs, events)),
-        ("output", output_text(attrs, events)),
-    ):
-        if text is not None:
-            raw[field] = cut(text)
+    text = input_text(attrs, events)
+    if text is not None:
+        raw["input"] = cut(text)
+    text = output_text(attrs, events)
+    if text is not None:
+        raw["output"] = cut(text)
     if start and end >= start:
         raw["latency_ms"] = (end - start) / 1e6
-    optional = {
-        "session_id": attrs.get("gen_ai.conversation.id") or attrs.get("session.id"),
-        "user_id": attrs.get("user.id") or attrs.get("enduser.id"),
-        "model_version": attrs.get("tripwire.model_version"),
-        "prompt_version": attrs.get("tripwire.prompt_version"),
-        "context": attrs.get("tripwire.context"),
-        "input_tokens": token_count(attrs, INPUT_TOKENS),
-        "output_tokens": token_count(attrs, OUTPUT_TOKENS),
-    }
-    raw.update({k: v for k, v in optional.items() if v is not None})
+    _optional_fields(raw, attrs)
     raw["attributes"] = _extra_attributes(span.name, scope, attrs)
     return raw
 
 
+_NO_EVENTS: dict[str, dict[str, Any]] = {}
+
+
+def _optional_fields(raw: dict[str, Any], attrs: dict[str, Any]) -> None:
+    """The fields a span may carry; absent ones (None) are left out."""
+    get = attrs.get
+    for field, value in (
+        ("session_id", get("gen_ai.conversation.id") or get("session.id")),
+        ("user_id", get("user.id") or get("enduser.id")),
+        ("model_version", get("tripwire.model_version")),
+        ("prompt_version", get("tripwire.prompt_version")),
+        ("context", get("tripwire.context")),
+        ("input_tokens", token_count(attrs, INPUT_TOKENS)),
+        ("output_tokens", token_count(attrs, OUTPUT_TOKENS)),
+    ):
+        if value is not None:
+            raw[field] = value
+
+
 def input_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str | None:
     """The prompt from the first source that has one, None when none captured it."""
-    return _first(
-        lambda: _with_system(attrs.get("gen_ai.input.messages"), attrs),
-        lambda: messages_content(attrs.get("gen_ai.prompt")),
-        lambda: indexed_messages(attrs, "gen_ai.prompt.", ".content", ".role"),
-        lambda: indexed_messages(attrs, "llm.input_messages.", ".message.content", ".message.role"),
-        lambda: messages_content(attrs.get("input.value")),
-        lambda: messages_content(events.get("gen_ai.content.prompt", {}).get("gen_ai.prompt")),
-    )
+    get = attrs.get
+    found = _with_system(get("gen_ai.input.messages"), attrs)
+    if found is None:
+        found = messages_content(get("gen_ai.prompt"))
+    if found is None:
+        found = indexed_messages(attrs, "gen_ai.prompt.", ".content", ".role")
+    if found is None:
+        found = indexed_messages(attrs, "llm.input_messages.", ".message.content", ".message.role")
+    if found is None:
+        found = messages_content(get("input.value"))
+    if found is None and events:
+        found = messages_content(events.get("gen_ai.content.prompt", {}).get("gen_ai.prompt"))
+    return found
 
 
 def output_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str | None:
     """The answer from the first source that has one, None when none captured it."""
-    return _first(
-        lambda: messages_content(attrs.get("gen_ai.output.messages")),
-        lambda: messages_content(attrs.get("gen_ai.completion")),
-        lambda: indexed_messages(attrs, "gen_ai.completion.", ".content", ".role"),
-        lambda: indexed_messages(
+    get = attrs.get
+    found = messages_content(get("gen_ai.output.messages"))
+    if found is None:
+        found = messages_content(get("gen_ai.completion"))
+    if found is None:
+        found = indexed_messages(attrs, "gen_ai.completion.", ".content", ".role")
+    if found is None:
+        found = indexed_messages(
             attrs, "llm.output_messages.", ".message.content", ".message.role"
-        ),
-        lambda: messages_content(attrs.get("output.value")),
-        lambda: messages_content(
+        )
+    if found is None:
+        found = messages_content(get("output.value"))
+    if found is None and events:
+        found = messages_content(
             events.get("gen_ai.content.completion", {}).get("gen_ai.completion")
-        ),
-    )
-
-
-def _first(*sources: Source) -> str | None:
-    for source in sources:
-        found = source()
-        if found is not None:
-            return found
-    return None
+        )
+    return found
 
 
 def _with_system(messages: Any, attrs: dict[str, Any]) -> str | None:
@@ -173,14 +187,15 @@ def _status(span: Any, attrs: dict[str, Any]) -> str:
 
 
 def _extra_attributes(name: str, scope: str, attrs: dict[str, Any]) -> dict[str, Any]:
-    kept = {
-        k: v
-        for k, v in sorted(attrs.items())
+    # Filtered before sorting: a span's keys are unique, so the pairs sort by key alone.
+    kept = sorted(
+        (k, v)
+        for k, v in attrs.items()
         if k.startswith("gen_ai.")
         and k not in CONTENT_KEYS
-        and not k.startswith(("gen_ai.prompt.", "gen_ai.completion."))
-    }
-    extra = dict(list(kept.items())[: MAX_OBJECT_KEYS - 2])
+        and not k.startswith(_FLATTENED_CONTENT)
+    )
+    extra = dict(kept[: MAX_OBJECT_KEYS - 2])
     extra["otel.span.name"] = name
     if scope:
         extra[SCOPE_ATTRIBUTE] = scope

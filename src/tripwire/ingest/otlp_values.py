@@ -32,6 +32,10 @@ def attributes(key_values: Iterable[Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for kv in key_values:  # every attribute of every span: scalars without a call each
         value = kv.value
+        text = value.string_value  # most values are text: one access tells a non-empty one
+        if text:
+            found[kv.key] = text
+            continue
         kind = value.WhichOneof("value")
         found[kv.key] = getattr(value, kind) if kind in _SCALARS else any_value(value)
     return found
@@ -82,8 +86,9 @@ def _as_messages(value: Any) -> list[tuple[str, str]] | None:
             return None
     if not isinstance(value, list) or not value:
         return None
-    if not all(isinstance(m, (str, dict)) for m in value):  # a tuple: no union built per call
-        return None
+    for message in value:
+        if not isinstance(message, (str, dict)):  # a tuple: no union built per call
+            return None
     return [(_role(m), _message_text(m)) for m in value]
 
 
@@ -107,12 +112,14 @@ def _message_text(message: Any) -> str:
         return ""
     parts = message.get("parts")
     if isinstance(parts, list):
-        return "\n".join(t for t in (_part_text(p) for p in parts) if t)
+        if len(parts) == 1:  # the usual message: one text part, nothing to join
+            return _part_text(parts[0])
+        return "\n".join([t for t in map(_part_text, parts) if t])
     content = message.get("content")
     if isinstance(content, str) and content:
         return content
     if isinstance(content, list):  # OpenAI-style content blocks
-        return "\n".join(t for t in (_part_text(p) for p in content) if t)
+        return "\n".join([t for t in map(_part_text, content) if t])
     return tool_calls_text(message.get("tool_calls"))
 
 
