@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tripwire.ingest.otlp_decode import hex_id, is_hex_id
+from tripwire.ingest.otlp_shape import Shapes
 from tripwire.ingest.otlp_span import output_event, unix_time
 from tripwire.ingest.otlp_values import attributes
 
@@ -64,6 +65,7 @@ class OtlpMapping:
 def map_request(request: Any) -> OtlpMapping:
     """Map every span of an `ExportTraceServiceRequest`; then `settle` the evaluations."""
     result = OtlpMapping()
+    shapes = Shapes()
     for resource_spans in request.resource_spans:
         resource = attributes(resource_spans.resource.attributes)
         service = resource.get("service.name")
@@ -71,7 +73,7 @@ def map_request(request: Any) -> OtlpMapping:
             scope = str(scope_spans.scope.name)
             for span in scope_spans.spans:
                 result.spans += 1
-                _map_span(span, service, scope, result)
+                _map_span(span, service, scope, result, shapes)
     return result
 
 
@@ -137,15 +139,17 @@ def _unmatched(mapped: MappedEvent) -> str:
     )
 
 
-def _map_span(span: Any, service: Any, scope: str, result: OtlpMapping) -> None:
+def _map_span(span: Any, service: Any, scope: str, result: OtlpMapping, shapes: Shapes) -> None:
     trace_id, span_id = span.trace_id, span.span_id
-    if not is_hex_id(trace_id, 16) or not is_hex_id(span_id, 8):
+    if not _valid_ids(trace_id, span_id):
         result.problems.append(("(unknown span)", "span without a valid trace id and span id"))
         return
     key = f"{trace_id.hex()}-{span_id.hex()}"
     attrs = attributes(span.attributes)
     use_case = attrs.get("tripwire.use_case") or service
-    output = output_event(key, span, attrs, use_case, scope) if _is_output(attrs) else None
+    output = None
+    if _is_output(attrs):
+        output = output_event(key, span, attrs, use_case, scope, shapes.of(attrs))
     if output is not None:
         result.outputs[key] = output
         response_id = attrs.get("gen_ai.response.id")
@@ -155,6 +159,15 @@ def _map_span(span: Any, service: Any, scope: str, result: OtlpMapping) -> None:
     evaluations = _evaluations(key, span, use_case, output, result) if span.events else 0
     if output is None and not evaluations:
         result.ignored_spans += 1
+
+
+_NO_TRACE, _NO_SPAN = bytes(16), bytes(8)
+
+
+def _valid_ids(trace_id: bytes, span_id: bytes) -> bool:
+    """`is_hex_id` of both, in one call per span."""
+    valid_trace = len(trace_id) == 16 and trace_id != _NO_TRACE
+    return valid_trace and len(span_id) == 8 and span_id != _NO_SPAN
 
 
 def _is_output(attrs: dict[str, Any]) -> bool:

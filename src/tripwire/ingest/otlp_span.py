@@ -7,46 +7,40 @@ Content that the instrumentation did not capture stays absent (no `input`/`outpu
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tripwire.domain.events import MAX_OBJECT_KEYS, MAX_TEXT
+from tripwire.domain.events import MAX_TEXT
+from tripwire.ingest.otlp_shape import (
+    FLATTENED_PREFIXES,
+    INPUT_TOKENS,
+    OUTPUT_TOKENS,
+    SpanShape,
+    shape_of,
+)
 from tripwire.ingest.otlp_values import attributes, indexed_messages, messages_content
 
 STATUS_ERROR = 2
-CONTENT_KEYS = frozenset(
-    {
-        "gen_ai.input.messages",
-        "gen_ai.output.messages",
-        "gen_ai.system_instructions",
-        "gen_ai.prompt",
-        "gen_ai.completion",
-    }
-)
-INPUT_TOKENS = (
-    "gen_ai.usage.input_tokens",
-    "gen_ai.usage.prompt_tokens",
-    "llm.token_count.prompt",
-    "llm.usage.prompt_tokens",
-)
-OUTPUT_TOKENS = (
-    "gen_ai.usage.output_tokens",
-    "gen_ai.usage.completion_tokens",
-    "llm.token_count.completion",
-    "llm.usage.completion_tokens",
-)
-_FLATTENED_CONTENT = ("gen_ai.prompt.", "gen_ai.completion.")
 SCOPE_ATTRIBUTE = "otel.scope.name"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
+
 def output_event(
-    key: str, span: Any, attrs: dict[str, Any], use_case: Any, scope: str
+    key: str,
+    span: Any,
+    attrs: dict[str, Any],
+    use_case: Any,
+    scope: str,
+    shape: SpanShape | None = None,
 ) -> dict[str, Any]:
     """The raw `output` event of a GenAI span (validated later like any other event).
 
-    Every GenAI span passes through here: plain statements, no per-source closures, and the
-    span's events are read only when a span has any.
+    Every GenAI span passes through here: plain statements, no per-source closures, the span's
+    events read only when it has any, and what its keys decide taken from `shape` when known.
     """
+    if shape is None:
+        shape = shape_of(attrs)
     start, end = span.start_time_unix_nano, span.end_time_unix_nano
     span_events = span.events
     events = {e.name: attributes(e.attributes) for e in span_events} if span_events else _NO_EVENTS
@@ -58,47 +52,57 @@ def output_event(
         "model": _model(attrs),
         "status": _status(span, attrs),
     }
-    text = input_text(attrs, events)
+    text = input_text(attrs, events, shape.flattened)
     if text is not None:
         raw["input"] = cut(text)
-    text = output_text(attrs, events)
+    text = output_text(attrs, events, shape.flattened)
     if text is not None:
         raw["output"] = cut(text)
     if start and end >= start:
         raw["latency_ms"] = (end - start) / 1e6
-    _optional_fields(raw, attrs)
-    raw["attributes"] = _extra_attributes(span.name, scope, attrs)
+    _optional_fields(raw, attrs, shape)
+    raw["attributes"] = _extra_attributes(span.name, scope, attrs, shape)
     return raw
 
 
 _NO_EVENTS: dict[str, dict[str, Any]] = {}
 
 
-def _optional_fields(raw: dict[str, Any], attrs: dict[str, Any]) -> None:
-    """The fields a span may carry; absent ones (None) are left out."""
-    get = attrs.get
-    for field, value in (
-        ("session_id", get("gen_ai.conversation.id") or get("session.id")),
-        ("user_id", get("user.id") or get("enduser.id")),
-        ("model_version", get("tripwire.model_version")),
-        ("prompt_version", get("tripwire.prompt_version")),
-        ("context", get("tripwire.context")),
-        ("input_tokens", token_count(attrs, INPUT_TOKENS)),
-        ("output_tokens", token_count(attrs, OUTPUT_TOKENS)),
-    ):
+def _optional_fields(raw: dict[str, Any], attrs: dict[str, Any], shape: SpanShape) -> None:
+    """The optional fields that the span has attributes for; absent ones (None) are left out."""
+    for field, keys in shape.optional:
+        if keys is INPUT_TOKENS or keys is OUTPUT_TOKENS:
+            value = token_count(attrs, keys)
+        else:
+            value = _first_set(attrs, keys)
         if value is not None:
             raw[field] = value
 
 
-def input_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str | None:
-    """The prompt from the first source that has one, None when none captured it."""
+def _first_set(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """`attrs.get(keys[0]) or attrs.get(keys[1]) or ...`"""
+    value = None
+    for key in keys:
+        value = attrs.get(key)
+        if value:
+            break
+    return value
+
+
+def input_text(
+    attrs: dict[str, Any],
+    events: dict[str, dict[str, Any]],
+    flattened: Collection[str] = FLATTENED_PREFIXES,
+) -> str | None:
+    """The prompt from the first source that has one, None when none captured it.
+    `flattened`: the prefixes of flattened messages worth scanning the keys for."""
     get = attrs.get
     found = _with_system(get("gen_ai.input.messages"), attrs)
     if found is None:
         found = messages_content(get("gen_ai.prompt"))
-    if found is None:
+    if found is None and "gen_ai.prompt." in flattened:
         found = indexed_messages(attrs, "gen_ai.prompt.", ".content", ".role")
-    if found is None:
+    if found is None and "llm.input_messages." in flattened:
         found = indexed_messages(attrs, "llm.input_messages.", ".message.content", ".message.role")
     if found is None:
         found = messages_content(get("input.value"))
@@ -107,18 +111,20 @@ def input_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str 
     return found
 
 
-def output_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str | None:
+def output_text(
+    attrs: dict[str, Any],
+    events: dict[str, dict[str, Any]],
+    flattened: Collection[str] = FLATTENED_PREFIXES,
+) -> str | None:
     """The answer from the first source that has one, None when none captured it."""
     get = attrs.get
     found = messages_content(get("gen_ai.output.messages"))
     if found is None:
         found = messages_content(get("gen_ai.completion"))
-    if found is None:
+    if found is None and "gen_ai.completion." in flattened:
         found = indexed_messages(attrs, "gen_ai.completion.", ".content", ".role")
-    if found is None:
-        found = indexed_messages(
-            attrs, "llm.output_messages.", ".message.content", ".message.role"
-        )
+    if found is None and "llm.output_messages." in flattened:
+        found = indexed_messages(attrs, "llm.output_messages.", ".message.content", ".message.role")
     if found is None:
         found = messages_content(get("output.value"))
     if found is None and events:
@@ -186,16 +192,10 @@ def _status(span: Any, attrs: dict[str, Any]) -> str:
     return "timeout" if any("timeout" in k.lower() for k in kinds) else "error"
 
 
-def _extra_attributes(name: str, scope: str, attrs: dict[str, Any]) -> dict[str, Any]:
-    # Filtered before sorting: a span's keys are unique, so the pairs sort by key alone.
-    kept = sorted(
-        (k, v)
-        for k, v in attrs.items()
-        if k.startswith("gen_ai.")
-        and k not in CONTENT_KEYS
-        and not k.startswith(_FLATTENED_CONTENT)
-    )
-    extra = dict(kept[: MAX_OBJECT_KEYS - 2])
+def _extra_attributes(
+    name: str, scope: str, attrs: dict[str, Any], shape: SpanShape
+) -> dict[str, Any]:
+    extra = {k: attrs[k] for k in shape.kept}
     extra["otel.span.name"] = name
     if scope:
         extra[SCOPE_ATTRIBUTE] = scope

@@ -64,17 +64,17 @@ def messages_content(value: Any) -> str | None:
         except orjson.JSONDecodeError:
             return value
         messages = _as_messages(parsed)
-        return value if messages is None else render(messages)
+        return value if messages is None else _messages_text(messages)
     messages = _as_messages(value)
-    return None if messages is None else render(messages)
+    return None if messages is None else _messages_text(messages)
 
 
 # What instrumentations write in place of content they were told to hide.
 REDACTED = frozenset({"__REDACTED__", "<redacted>", "[REDACTED]"})
 
 
-def _as_messages(value: Any) -> list[tuple[str, str]] | None:
-    """(role, text) pairs, or None when `value` does not look like messages."""
+def _as_messages(value: Any) -> list[Any] | None:
+    """The messages (each a dict or a string), or None when `value` does not look like them."""
     if isinstance(value, dict):
         if isinstance(value.get("messages"), list):
             value = value["messages"]
@@ -89,7 +89,13 @@ def _as_messages(value: Any) -> list[tuple[str, str]] | None:
     for message in value:
         if not isinstance(message, (str, dict)):  # a tuple: no union built per call
             return None
-    return [(_role(m), _message_text(m)) for m in value]
+    return value
+
+
+def _messages_text(messages: list[Any]) -> str:
+    if len(messages) == 1:  # the usual case: one message gives its text, whatever its role
+        return _message_text(messages[0])
+    return render([(_role(m), _message_text(m)) for m in messages])
 
 
 def render(messages: list[tuple[str, str]]) -> str:
