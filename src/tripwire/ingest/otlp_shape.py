@@ -49,6 +49,9 @@ OPTIONAL_FIELDS = (
     ("input_tokens", INPUT_TOKENS),
     ("output_tokens", OUTPUT_TOKENS),
 )
+# Fields read from the first usable of their keys (absent keys are skipped, so only the
+# present ones need asking); the others take `a or b` of their keys, absent ones included.
+TOKEN_FIELDS = frozenset({"input_tokens", "output_tokens"})
 # Room for `otel.span.name` and `otel.scope.name` beside the kept attributes.
 MAX_KEPT = MAX_OBJECT_KEYS - 2
 # Shapes remembered per export: one per instrumentation is the usual case; a sender varying
@@ -60,7 +63,8 @@ MAX_SHAPES = 64
 class SpanShape:
     """`kept`: the `gen_ai.*` keys an output keeps as attributes (not content), sorted, at most
     `MAX_KEPT`. `flattened`: the `FLATTENED_PREFIXES` that some key starts with. `optional`:
-    the `OPTIONAL_FIELDS` that one of their keys is there for."""
+    the `OPTIONAL_FIELDS` that one of their keys is there for, token counts with the present
+    keys only."""
 
     kept: tuple[str, ...]
     flattened: frozenset[str]
@@ -75,8 +79,16 @@ def shape_of(keys: Collection[str]) -> SpanShape:
         if k.startswith("gen_ai.") and k not in CONTENT_KEYS and not k.startswith(FLATTENED_CONTENT)
     )
     flattened = frozenset(p for p in FLATTENED_PREFIXES if any(k.startswith(p) for k in keys))
-    optional = tuple(f for f in OPTIONAL_FIELDS if not keys_set.isdisjoint(f[1]))
+    optional = tuple(
+        (field, _present(sources, keys_set) if field in TOKEN_FIELDS else sources)
+        for field, sources in OPTIONAL_FIELDS
+        if not keys_set.isdisjoint(sources)
+    )
     return SpanShape(tuple(kept[:MAX_KEPT]), flattened, optional)
+
+
+def _present(keys: tuple[str, ...], known: frozenset[str]) -> tuple[str, ...]:
+    return tuple(k for k in keys if k in known)
 
 
 class Shapes:

@@ -12,13 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tripwire.domain.events import MAX_TEXT
-from tripwire.ingest.otlp_shape import (
-    FLATTENED_PREFIXES,
-    INPUT_TOKENS,
-    OUTPUT_TOKENS,
-    SpanShape,
-    shape_of,
-)
+from tripwire.ingest.otlp_shape import FLATTENED_PREFIXES, TOKEN_FIELDS, SpanShape, shape_of
 from tripwire.ingest.otlp_values import attributes, indexed_messages, messages_content
 
 STATUS_ERROR = 2
@@ -50,7 +44,7 @@ def output_event(
         "ts": unix_time(end or start),
         "use_case": use_case,
         "model": _model(attrs),
-        "status": _status(span, attrs),
+        "status": "ok" if span.status.code != STATUS_ERROR else _error_status(span, attrs),
     }
     text = input_text(attrs, events, shape.flattened)
     if text is not None:
@@ -71,10 +65,7 @@ _NO_EVENTS: dict[str, dict[str, Any]] = {}
 def _optional_fields(raw: dict[str, Any], attrs: dict[str, Any], shape: SpanShape) -> None:
     """The optional fields that the span has attributes for; absent ones (None) are left out."""
     for field, keys in shape.optional:
-        if keys is INPUT_TOKENS or keys is OUTPUT_TOKENS:
-            value = token_count(attrs, keys)
-        else:
-            value = _first_set(attrs, keys)
+        value = token_count(attrs, keys) if field in TOKEN_FIELDS else _first_set(attrs, keys)
         if value is not None:
             raw[field] = value
 
@@ -180,9 +171,7 @@ def _model(attrs: dict[str, Any]) -> Any:
     return "unknown"
 
 
-def _status(span: Any, attrs: dict[str, Any]) -> str:
-    if int(span.status.code) != STATUS_ERROR:
-        return "ok"
+def _error_status(span: Any, attrs: dict[str, Any]) -> str:
     kinds = [str(attrs.get("error.type", ""))]
     kinds += [
         str(attributes(e.attributes).get("exception.type", ""))
@@ -206,7 +195,7 @@ def unix_time(unix_nano: int) -> datetime | None:
     """An OTLP time (nanoseconds since the epoch); None (refused later) when unset."""
     if unix_nano <= 0:
         return None  # refused by validation: the event needs a time
-    return _EPOCH + timedelta(microseconds=unix_nano // 1000)
+    return _EPOCH + timedelta(0, 0, unix_nano // 1000)  # positional: no keyword parsing
 
 
 def cut(text: str) -> str:

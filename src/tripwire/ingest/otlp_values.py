@@ -148,7 +148,7 @@ def _part_text(part: Any) -> str:
         return ""
     kind = part.get("type", "text")
     if kind == "text":
-        text = part.get("content", part.get("text"))
+        text = part["content"] if "content" in part else part.get("text")
         return text if isinstance(text, str) else ""
     if kind == "tool_call":
         return f"[tool call {part.get('name', '?')}]"
