@@ -173,7 +173,9 @@ def _valid_ids(trace_id: bytes, span_id: bytes) -> bool:
 def _is_output(attrs: dict[str, Any]) -> bool:
     genai = not attrs.keys().isdisjoint(GENAI_MARKERS)
     genai = genai or attrs.get("openinference.span.kind") == "LLM"
-    return genai and attrs.get("gen_ai.operation.name") not in NOT_OUTPUTS
+    operation = attrs.get("gen_ai.operation.name")
+    # Only a string can name an operation; an array or map value is no reason to fail.
+    return genai and not (isinstance(operation, str) and operation in NOT_OUTPUTS)
 
 
 def _joinable(output: dict[str, Any], scope: str) -> bool:
