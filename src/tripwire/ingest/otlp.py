@@ -11,17 +11,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tripwire.ingest.otlp_decode import hex_id, is_hex_id
+from tripwire.ingest.otlp_shape import Shapes
 from tripwire.ingest.otlp_span import output_event, unix_time
 from tripwire.ingest.otlp_values import attributes
 
 EVALUATION_EVENT = "gen_ai.evaluation.result"
-GENAI_MARKERS = (
-    "gen_ai.operation.name",
-    "gen_ai.request.model",
-    "gen_ai.response.model",
-    "gen_ai.provider.name",
-    "gen_ai.system",
-    "llm.model_name",
+GENAI_MARKERS = frozenset(
+    {
+        "gen_ai.operation.name",
+        "gen_ai.request.model",
+        "gen_ai.response.model",
+        "gen_ai.provider.name",
+        "gen_ai.system",
+        "llm.model_name",
+    }
 )
 # GenAI operations that are not one answer to a person: no output event for them.
 NOT_OUTPUTS = frozenset({"embeddings", "execute_tool", "create_agent"})
@@ -32,7 +35,7 @@ FAILING_LABELS = frozenset({"fail", "failed", "incorrect", "false", "no", "bad",
 SPAN_ONLY_SCOPES = ("openinference.",)
 
 
-@dataclass
+@dataclass(slots=True)
 class MappedEvent:
     """A raw event from span `span` (`<trace hex>-<span hex>`). A score whose output is not
     settled yet has no `output_id`: it is the output whose `gen_ai.response.id` is
@@ -62,6 +65,7 @@ class OtlpMapping:
 def map_request(request: Any) -> OtlpMapping:
     """Map every span of an `ExportTraceServiceRequest`; then `settle` the evaluations."""
     result = OtlpMapping()
+    shapes = Shapes()
     for resource_spans in request.resource_spans:
         resource = attributes(resource_spans.resource.attributes)
         service = resource.get("service.name")
@@ -69,7 +73,7 @@ def map_request(request: Any) -> OtlpMapping:
             scope = str(scope_spans.scope.name)
             for span in scope_spans.spans:
                 result.spans += 1
-                _map_span(span, service, scope, result)
+                _map_span(span, service, scope, result, shapes)
     return result
 
 
@@ -135,28 +139,43 @@ def _unmatched(mapped: MappedEvent) -> str:
     )
 
 
-def _map_span(span: Any, service: Any, scope: str, result: OtlpMapping) -> None:
-    if not is_hex_id(span.trace_id, 16) or not is_hex_id(span.span_id, 8):
+def _map_span(span: Any, service: Any, scope: str, result: OtlpMapping, shapes: Shapes) -> None:
+    trace_id, span_id = span.trace_id, span.span_id
+    if not _valid_ids(trace_id, span_id):
         result.problems.append(("(unknown span)", "span without a valid trace id and span id"))
         return
-    key = f"{hex_id(span.trace_id)}-{hex_id(span.span_id)}"
+    key = f"{trace_id.hex()}-{span_id.hex()}"
     attrs = attributes(span.attributes)
     use_case = attrs.get("tripwire.use_case") or service
-    output = output_event(key, span, attrs, use_case, scope) if _is_output(attrs) else None
+    output = None
+    if _is_output(attrs):
+        output = output_event(key, span, attrs, use_case, scope, shapes.of(attrs))
     if output is not None:
         result.outputs[key] = output
         response_id = attrs.get("gen_ai.response.id")
         if isinstance(response_id, str) and response_id:
             result.by_response[response_id] = output
         result.events.append(MappedEvent(key, output, joinable=_joinable(output, scope)))
-    evaluations = _evaluations(key, span, use_case, output, result)
+    evaluations = _evaluations(key, span, use_case, output, result) if span.events else 0
     if output is None and not evaluations:
         result.ignored_spans += 1
 
 
+_NO_TRACE, _NO_SPAN = bytes(16), bytes(8)
+
+
+def _valid_ids(trace_id: bytes, span_id: bytes) -> bool:
+    """`is_hex_id` of both, in one call per span."""
+    valid_trace = len(trace_id) == 16 and trace_id != _NO_TRACE
+    return valid_trace and len(span_id) == 8 and span_id != _NO_SPAN
+
+
 def _is_output(attrs: dict[str, Any]) -> bool:
-    genai = any(k in attrs for k in GENAI_MARKERS) or attrs.get("openinference.span.kind") == "LLM"
-    return genai and attrs.get("gen_ai.operation.name") not in NOT_OUTPUTS
+    genai = not attrs.keys().isdisjoint(GENAI_MARKERS)
+    genai = genai or attrs.get("openinference.span.kind") == "LLM"
+    operation = attrs.get("gen_ai.operation.name")
+    # Only a string can name an operation; an array or map value is no reason to fail.
+    return genai and not (isinstance(operation, str) and operation in NOT_OUTPUTS)
 
 
 def _joinable(output: dict[str, Any], scope: str) -> bool:

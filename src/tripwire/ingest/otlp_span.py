@@ -7,111 +7,122 @@ Content that the instrumentation did not capture stays absent (no `input`/`outpu
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tripwire.domain.events import MAX_OBJECT_KEYS, MAX_TEXT
+from tripwire.domain.events import MAX_TEXT
+from tripwire.ingest.otlp_shape import FLATTENED_PREFIXES, TOKEN_FIELDS, SpanShape, shape_of
 from tripwire.ingest.otlp_values import attributes, indexed_messages, messages_content
 
 STATUS_ERROR = 2
-CONTENT_KEYS = frozenset(
-    {
-        "gen_ai.input.messages",
-        "gen_ai.output.messages",
-        "gen_ai.system_instructions",
-        "gen_ai.prompt",
-        "gen_ai.completion",
-    }
-)
-INPUT_TOKENS = (
-    "gen_ai.usage.input_tokens",
-    "gen_ai.usage.prompt_tokens",
-    "llm.token_count.prompt",
-    "llm.usage.prompt_tokens",
-)
-OUTPUT_TOKENS = (
-    "gen_ai.usage.output_tokens",
-    "gen_ai.usage.completion_tokens",
-    "llm.token_count.completion",
-    "llm.usage.completion_tokens",
-)
 SCOPE_ATTRIBUTE = "otel.scope.name"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-Source = Callable[[], str | None]
-
 
 def output_event(
-    key: str, span: Any, attrs: dict[str, Any], use_case: Any, scope: str
+    key: str,
+    span: Any,
+    attrs: dict[str, Any],
+    use_case: Any,
+    scope: str,
+    shape: SpanShape | None = None,
 ) -> dict[str, Any]:
-    """The raw `output` event of a GenAI span (validated later like any other event)."""
-    start, end = int(span.start_time_unix_nano), int(span.end_time_unix_nano)
-    events = {e.name: attributes(e.attributes) for e in span.events}
+    """The raw `output` event of a GenAI span (validated later like any other event).
+
+    Every GenAI span passes through here: plain statements, no per-source closures, the span's
+    events read only when it has any, and what its keys decide taken from `shape` when known.
+    """
+    if shape is None:
+        shape = shape_of(attrs)
+    start, end = span.start_time_unix_nano, span.end_time_unix_nano
+    span_events = span.events
+    events = {e.name: attributes(e.attributes) for e in span_events} if span_events else _NO_EVENTS
     raw: dict[str, Any] = {
         "id": key,
         "type": "output",
         "ts": unix_time(end or start),
         "use_case": use_case,
         "model": _model(attrs),
-        "status": _status(span, attrs),
+        "status": "ok" if span.status.code != STATUS_ERROR else _error_status(span, attrs),
     }
-    for field, text in (
-        ("input", input_text(attrs, events)),
-        ("output", output_text(attrs, events)),
-    ):
-        if text is not None:
-            raw[field] = cut(text)
+    text = input_text(attrs, events, shape.flattened)
+    if text is not None:
+        raw["input"] = cut(text)
+    text = output_text(attrs, events, shape.flattened)
+    if text is not None:
+        raw["output"] = cut(text)
     if start and end >= start:
         raw["latency_ms"] = (end - start) / 1e6
-    optional = {
-        "session_id": attrs.get("gen_ai.conversation.id") or attrs.get("session.id"),
-        "user_id": attrs.get("user.id") or attrs.get("enduser.id"),
-        "model_version": attrs.get("tripwire.model_version"),
-        "prompt_version": attrs.get("tripwire.prompt_version"),
-        "context": attrs.get("tripwire.context"),
-        "input_tokens": token_count(attrs, INPUT_TOKENS),
-        "output_tokens": token_count(attrs, OUTPUT_TOKENS),
-    }
-    raw.update({k: v for k, v in optional.items() if v is not None})
-    raw["attributes"] = _extra_attributes(span.name, scope, attrs)
+    _optional_fields(raw, attrs, shape)
+    raw["attributes"] = _extra_attributes(span.name, scope, attrs, shape)
     return raw
 
 
-def input_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str | None:
-    """The prompt from the first source that has one, None when none captured it."""
-    return _first(
-        lambda: _with_system(attrs.get("gen_ai.input.messages"), attrs),
-        lambda: messages_content(attrs.get("gen_ai.prompt")),
-        lambda: indexed_messages(attrs, "gen_ai.prompt.", ".content", ".role"),
-        lambda: indexed_messages(attrs, "llm.input_messages.", ".message.content", ".message.role"),
-        lambda: messages_content(attrs.get("input.value")),
-        lambda: messages_content(events.get("gen_ai.content.prompt", {}).get("gen_ai.prompt")),
-    )
+_NO_EVENTS: dict[str, dict[str, Any]] = {}
 
 
-def output_text(attrs: dict[str, Any], events: dict[str, dict[str, Any]]) -> str | None:
+def _optional_fields(raw: dict[str, Any], attrs: dict[str, Any], shape: SpanShape) -> None:
+    """The optional fields that the span has attributes for; absent ones (None) are left out."""
+    for field, keys in shape.optional:
+        value = token_count(attrs, keys) if field in TOKEN_FIELDS else _first_set(attrs, keys)
+        if value is not None:
+            raw[field] = value
+
+
+def _first_set(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """`attrs.get(keys[0]) or attrs.get(keys[1]) or ...`"""
+    value = None
+    for key in keys:
+        value = attrs.get(key)
+        if value:
+            break
+    return value
+
+
+def input_text(
+    attrs: dict[str, Any],
+    events: dict[str, dict[str, Any]],
+    flattened: Collection[str] = FLATTENED_PREFIXES,
+) -> str | None:
+    """The prompt from the first source that has one, None when none captured it.
+    `flattened`: the prefixes of flattened messages worth scanning the keys for."""
+    get = attrs.get
+    found = _with_system(get("gen_ai.input.messages"), attrs)
+    if found is None:
+        found = messages_content(get("gen_ai.prompt"))
+    if found is None and "gen_ai.prompt." in flattened:
+        found = indexed_messages(attrs, "gen_ai.prompt.", ".content", ".role")
+    if found is None and "llm.input_messages." in flattened:
+        found = indexed_messages(attrs, "llm.input_messages.", ".message.content", ".message.role")
+    if found is None:
+        found = messages_content(get("input.value"))
+    if found is None and events:
+        found = messages_content(events.get("gen_ai.content.prompt", {}).get("gen_ai.prompt"))
+    return found
+
+
+def output_text(
+    attrs: dict[str, Any],
+    events: dict[str, dict[str, Any]],
+    flattened: Collection[str] = FLATTENED_PREFIXES,
+) -> str | None:
     """The answer from the first source that has one, None when none captured it."""
-    return _first(
-        lambda: messages_content(attrs.get("gen_ai.output.messages")),
-        lambda: messages_content(attrs.get("gen_ai.completion")),
-        lambda: indexed_messages(attrs, "gen_ai.completion.", ".content", ".role"),
-        lambda: indexed_messages(
-            attrs, "llm.output_messages.", ".message.content", ".message.role"
-        ),
-        lambda: messages_content(attrs.get("output.value")),
-        lambda: messages_content(
+    get = attrs.get
+    found = messages_content(get("gen_ai.output.messages"))
+    if found is None:
+        found = messages_content(get("gen_ai.completion"))
+    if found is None and "gen_ai.completion." in flattened:
+        found = indexed_messages(attrs, "gen_ai.completion.", ".content", ".role")
+    if found is None and "llm.output_messages." in flattened:
+        found = indexed_messages(attrs, "llm.output_messages.", ".message.content", ".message.role")
+    if found is None:
+        found = messages_content(get("output.value"))
+    if found is None and events:
+        found = messages_content(
             events.get("gen_ai.content.completion", {}).get("gen_ai.completion")
-        ),
-    )
-
-
-def _first(*sources: Source) -> str | None:
-    for source in sources:
-        found = source()
-        if found is not None:
-            return found
-    return None
+        )
+    return found
 
 
 def _with_system(messages: Any, attrs: dict[str, Any]) -> str | None:
@@ -160,9 +171,7 @@ def _model(attrs: dict[str, Any]) -> Any:
     return "unknown"
 
 
-def _status(span: Any, attrs: dict[str, Any]) -> str:
-    if int(span.status.code) != STATUS_ERROR:
-        return "ok"
+def _error_status(span: Any, attrs: dict[str, Any]) -> str:
     kinds = [str(attrs.get("error.type", ""))]
     kinds += [
         str(attributes(e.attributes).get("exception.type", ""))
@@ -172,15 +181,10 @@ def _status(span: Any, attrs: dict[str, Any]) -> str:
     return "timeout" if any("timeout" in k.lower() for k in kinds) else "error"
 
 
-def _extra_attributes(name: str, scope: str, attrs: dict[str, Any]) -> dict[str, Any]:
-    kept = {
-        k: v
-        for k, v in sorted(attrs.items())
-        if k.startswith("gen_ai.")
-        and k not in CONTENT_KEYS
-        and not k.startswith(("gen_ai.prompt.", "gen_ai.completion."))
-    }
-    extra = dict(list(kept.items())[: MAX_OBJECT_KEYS - 2])
+def _extra_attributes(
+    name: str, scope: str, attrs: dict[str, Any], shape: SpanShape
+) -> dict[str, Any]:
+    extra = {k: attrs[k] for k in shape.kept}
     extra["otel.span.name"] = name
     if scope:
         extra[SCOPE_ATTRIBUTE] = scope
@@ -191,7 +195,7 @@ def unix_time(unix_nano: int) -> datetime | None:
     """An OTLP time (nanoseconds since the epoch); None (refused later) when unset."""
     if unix_nano <= 0:
         return None  # refused by validation: the event needs a time
-    return _EPOCH + timedelta(microseconds=unix_nano // 1000)
+    return _EPOCH + timedelta(0, 0, unix_nano // 1000)  # positional: no keyword parsing
 
 
 def cut(text: str) -> str:

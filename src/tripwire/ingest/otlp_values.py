@@ -32,6 +32,10 @@ def attributes(key_values: Iterable[Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for kv in key_values:  # every attribute of every span: scalars without a call each
         value = kv.value
+        text = value.string_value  # most values are text: one access tells a non-empty one
+        if text:
+            found[kv.key] = text
+            continue
         kind = value.WhichOneof("value")
         found[kv.key] = getattr(value, kind) if kind in _SCALARS else any_value(value)
     return found
@@ -60,17 +64,17 @@ def messages_content(value: Any) -> str | None:
         except orjson.JSONDecodeError:
             return value
         messages = _as_messages(parsed)
-        return value if messages is None else render(messages)
+        return value if messages is None else _messages_text(messages)
     messages = _as_messages(value)
-    return None if messages is None else render(messages)
+    return None if messages is None else _messages_text(messages)
 
 
 # What instrumentations write in place of content they were told to hide.
 REDACTED = frozenset({"__REDACTED__", "<redacted>", "[REDACTED]"})
 
 
-def _as_messages(value: Any) -> list[tuple[str, str]] | None:
-    """(role, text) pairs, or None when `value` does not look like messages."""
+def _as_messages(value: Any) -> list[Any] | None:
+    """The messages (each a dict or a string), or None when `value` does not look like them."""
     if isinstance(value, dict):
         if isinstance(value.get("messages"), list):
             value = value["messages"]
@@ -82,9 +86,16 @@ def _as_messages(value: Any) -> list[tuple[str, str]] | None:
             return None
     if not isinstance(value, list) or not value:
         return None
-    if not all(isinstance(m, (str, dict)) for m in value):  # a tuple: no union built per call
-        return None
-    return [(_role(m), _message_text(m)) for m in value]
+    for message in value:
+        if not isinstance(message, (str, dict)):  # a tuple: no union built per call
+            return None
+    return value
+
+
+def _messages_text(messages: list[Any]) -> str:
+    if len(messages) == 1:  # the usual case: one message gives its text, whatever its role
+        return _message_text(messages[0])
+    return render([(_role(m), _message_text(m)) for m in messages])
 
 
 def render(messages: list[tuple[str, str]]) -> str:
@@ -107,12 +118,14 @@ def _message_text(message: Any) -> str:
         return ""
     parts = message.get("parts")
     if isinstance(parts, list):
-        return "\n".join(t for t in (_part_text(p) for p in parts) if t)
+        if len(parts) == 1:  # the usual message: one text part, nothing to join
+            return _part_text(parts[0])
+        return "\n".join([t for t in map(_part_text, parts) if t])
     content = message.get("content")
     if isinstance(content, str) and content:
         return content
     if isinstance(content, list):  # OpenAI-style content blocks
-        return "\n".join(t for t in (_part_text(p) for p in content) if t)
+        return "\n".join([t for t in map(_part_text, content) if t])
     return tool_calls_text(message.get("tool_calls"))
 
 
@@ -135,7 +148,7 @@ def _part_text(part: Any) -> str:
         return ""
     kind = part.get("type", "text")
     if kind == "text":
-        text = part.get("content", part.get("text"))
+        text = part["content"] if "content" in part else part.get("text")
         return text if isinstance(text, str) else ""
     if kind == "tool_call":
         return f"[tool call {part.get('name', '?')}]"
