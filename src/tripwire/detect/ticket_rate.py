@@ -9,6 +9,12 @@ follows the day and the week without learning 48 factors from a few hundred tick
 rate itself is a Gamma posterior with a week-long memory, and the CUSUM designs are the spikes a
 ticket queue shows (2x to 6x). Evidence is counted per ticket, so the line is about the
 same in tickets whatever the traffic.
+
+The size reported at alert time is shrunk toward "no change" by `PRIOR_TICKETS` pseudo-tickets
+at the baseline rate (the posterior mean of the rate ratio): the CUSUM picks the tightest
+cluster it can find, so four tickets in twenty minutes read as 20x raw and would open as P0 on
+the detector's hint alone; shrunk they read about 2x, and a real spike with a dozen or more
+tickets behind it keeps most of its size (severity from the evidence, issue 10).
 """
 
 from __future__ import annotations
@@ -17,11 +23,20 @@ import math
 from dataclasses import dataclass, field
 
 from tripwire.detect.baseline import MINUTES_PER_DAY, SeasonalRate
-from tripwire.detect.rate import RateDetector, RateParams
+from tripwire.detect.change import Change
+from tripwire.detect.rate import RateDetector, RateParams, relieved
 
 TICKET_RATIOS = (2.0, 3.0, 6.0)
 TICKET_HALF_LIFE = 7 * MINUTES_PER_DAY  # a week of memory: ~70 tickets at ten a day
 SE_WEIGHT = 1.0  # expected rate raised by this many posterior standard errors
+PRIOR_TICKETS = 3.0  # pseudo-tickets at the baseline rate behind the reported size
+
+
+def shrunk_ratio(tickets: float, expected: float) -> float:
+    """Posterior mean of observed / expected with `PRIOR_TICKETS` pseudo-tickets at ratio 1."""
+    if tickets < 0 or expected < 0:
+        raise ValueError(f"tickets and expected must be >= 0, got {tickets}, {expected}")
+    return (tickets + PRIOR_TICKETS) / (expected + PRIOR_TICKETS)
 
 
 def ticket_params(base: RateParams) -> RateParams:
@@ -64,3 +79,23 @@ class TicketRateDetector(RateDetector):
 
     params: RateParams = field(default_factory=lambda: ticket_params(RateParams()))
     baseline: SeasonalRate = field(default_factory=TicketBaseline)
+
+    def _detect(self, minute: int, n: float, k: float, p0: float) -> Change | None:
+        # As RateDetector._detect, but the size at alert is the shrunk ratio (module docstring).
+        if n <= 0 and k <= 0:
+            return None
+        self._lines(minute)
+        self.bank.thresholds = relieved(self.full, self.relief)
+        llrs = [_poisson_llr(n, k, p0, p0 * r) for r in self.params.ratios]
+        crossing = self.bank.step(minute, llrs, [n, k, n * p0])
+        if crossing is None:
+            return None
+        trials, events, expected = crossing.sums
+        if events < self.params.min_events or trials < self.params.min_trials:
+            return None
+        base = expected / trials
+        return self.episode.fire(crossing.start, minute, base, base * shrunk_ratio(events, expected))
+
+
+def _poisson_llr(n: float, k: float, p0: float, p1: float) -> float:
+    return k * math.log(p1 / p0) - n * (p1 - p0)
