@@ -12,7 +12,7 @@ same in tickets whatever the traffic.
 
 The size reported at alert time is shrunk toward "no change" by `PRIOR_TICKETS` pseudo-tickets
 at the baseline rate (the posterior mean of the rate ratio): the CUSUM picks the tightest
-cluster it can find, so four tickets in twenty minutes read as 20x raw and would open as P0 on
+cluster it can find, so five tickets in ten minutes read as 70x raw and would open as P0 on
 the detector's hint alone; shrunk they read about 2x, and a real spike with a dozen or more
 tickets behind it keeps most of its size (severity from the evidence, issue 10).
 """
@@ -29,7 +29,7 @@ from tripwire.detect.rate import RateDetector, RateParams, relieved
 TICKET_RATIOS = (2.0, 3.0, 6.0)
 TICKET_HALF_LIFE = 7 * MINUTES_PER_DAY  # a week of memory: ~70 tickets at ten a day
 SE_WEIGHT = 1.0  # expected rate raised by this many posterior standard errors
-PRIOR_TICKETS = 3.0  # pseudo-tickets at the baseline rate behind the reported size
+PRIOR_TICKETS = 4.0  # pseudo-tickets at the baseline rate behind the reported size
 
 
 def shrunk_ratio(tickets: float, expected: float) -> float:

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tripwire.config.monitors import MonitorsConfig, builtin_monitors
-from tripwire.detect.engine import TICKET_WEIGHT, Engine
+from tripwire.detect.engine import LINE_SLACK, TICKET_SLACK, TICKET_WEIGHT, Engine
 from tripwire.detect.series_state import Series
-from tripwire.detect.ticket_rate import TicketRateDetector
+from tripwire.detect.ticket_rate import TicketRateDetector, shrunk_ratio
 
 T0 = 29_000_000  # minutes since the epoch
 WEEK = 7 * 1440
@@ -86,9 +86,10 @@ def test_the_builtin_ticket_monitors_use_the_ticket_rule() -> None:
     assert isinstance(series.rate, TicketRateDetector)
 
 
-def test_a_ticket_topic_gets_a_larger_share_of_its_use_case_budget_than_a_total() -> None:
+def test_a_ticket_topic_gets_its_weighted_share_at_its_own_slack() -> None:
     # Ticket streams are few and exact Poisson counts: the engine gives each TICKET_WEIGHT
-    # times a total's share, and sets it on the ticket detector itself.
+    # times a total's share, converted at the tickets' slack (their lines spend close to their
+    # nominal rate, the rates' do not), and sets it on the ticket detector itself.
     engine = Engine(MonitorsConfig())
     engine.observe("output", "chat", {"id": "o", "model": "m", "scores": {"quality": 0.8}}, None)
     engine.observe("ticket", "chat", {"topic": "wrong_answer"}, None)
@@ -98,8 +99,8 @@ def test_a_ticket_topic_gets_a_larger_share_of_its_use_case_budget_than_a_total(
     engine.close(T0 + 1)  # every series of the use case now exists when each is apportioned
     total = engine.stream_budget("chat", segment=False)
     ticket = engine.stream_budget("chat", segment=False, ticket=True)
-    assert ticket > total
-    assert ticket == pytest.approx(TICKET_WEIGHT * total)
+    assert ticket == pytest.approx(TICKET_WEIGHT * TICKET_SLACK / LINE_SLACK * total)
+    assert ticket < total  # in nominal terms: a ticket line's nominal is worth more
     series = next(s for k, s in engine.series.items() if k[0] == "tickets-wrong-answer")
     assert series.rate is not None
     assert series.rate.budget == pytest.approx(ticket)
@@ -108,3 +109,35 @@ def test_a_ticket_topic_gets_a_larger_share_of_its_use_case_budget_than_a_total(
     # a score mean's share is the same split, at its own (one to one) nominal conversion
     assert quality.mean.budget == pytest.approx(engine.stream_budget("chat", False, mean=True))
     assert quality.mean.budget < total
+
+
+def test_the_reported_size_is_shrunk_toward_no_change() -> None:
+    assert shrunk_ratio(0.0, 0.0) == 1.0
+    # four tickets where 0.15 were expected: 27x raw, about 2x shrunk (below the safety rule's
+    # P0 line at 2.5x and the detector's P0 hint at 5x)
+    assert 1.5 < shrunk_ratio(4.0, 0.15) < 2.5
+    # thirty where ten were expected: still well over double
+    assert shrunk_ratio(30.0, 10.0) > 2.2
+    with pytest.raises(ValueError, match="must be >= 0"):
+        shrunk_ratio(-1.0, 2.0)
+
+
+def _cluster_then(det: TicketRateDetector, rng: np.random.Generator, tickets: int) -> float:
+    """Three healthy days, then `tickets` tickets within ten minutes: the size at alert."""
+    feed(det, rng, T0, 3 * 1440, 1.0)
+    start = T0 + 3 * 1440
+    for minute in range(start, start + 120):
+        burst = float(tickets // 10) + (1.0 if minute - start < tickets % 10 else 0.0)
+        change = det.update(minute, traffic(minute), burst if minute - start < 10 else 0.0)
+        if change is not None and change.state == "firing":
+            return change.magnitude
+    return math.nan
+
+
+def test_a_tight_cluster_of_a_few_tickets_does_not_read_as_a_huge_spike() -> None:
+    # Raw, five tickets in ten minutes against ~0.07 expected read as 70x: a P0 on the hint.
+    size = _cluster_then(TicketRateDetector(), np.random.default_rng(11), 5)
+    assert 0.5 <= size < 1.5, size
+    # A flood of forty is called within a minute or two on its first tickets, already at about
+    # 3x: past the safety rule's P0 line.
+    assert _cluster_then(TicketRateDetector(), np.random.default_rng(11), 40) >= 1.5
