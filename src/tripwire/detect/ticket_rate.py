@@ -94,7 +94,8 @@ class TicketRateDetector(RateDetector):
         if events < self.params.min_events or trials < self.params.min_trials:
             return None
         base = expected / trials
-        return self.episode.fire(crossing.start, minute, base, base * shrunk_ratio(events, expected))
+        seen = base * shrunk_ratio(events, expected)
+        return self.episode.fire(crossing.start, minute, base, seen)
 
 
 def _poisson_llr(n: float, k: float, p0: float, p1: float) -> float:
