@@ -36,13 +36,6 @@ SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # the plain share put their line 0.7 nats above the detector's floor (benchmarks/detect.py, 30
 # stream-weeks: 520 min -> 449 against the oracle's 427 at the same false-alarm rate).
 TICKET_WEIGHT = 2.0
-# Ticket lines do not have the rates' slack: a Poisson CUSUM on a few tickets a day sits on its
-# floor and spends close to its nominal rate (benchmarks/detect.py measured 0.07 false alarms
-# per stream-week at a nominal 0.5, a simulation of healthy topics at 7-10 a day 0.17: about
-# 1/4 of nominal, not 1/16). With `LINE_SLACK` each of a use case's three topics spent a third
-# of the whole budget (issue 10: four of five false incidents in benchmarks/product.py were
-# ticket topics of one use case).
-TICKET_SLACK = 4.0
 LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no share of the budget
 # Nats off a total series' lines while another monitor of the same use case and incident type
 # has just begun firing (issue 10: "a second corroborating signal lowers the bar"). Under no
@@ -260,7 +253,7 @@ class Engine:
         with the slack of the detector's family (`mean`: a score mean's)."""
         totals, segments = self._streams.get(use_case, (1, 0))
         weight = SEGMENT_WEIGHT if segment else TICKET_WEIGHT if ticket else 1.0
-        slack = MEAN_SLACK if mean else TICKET_SLACK if ticket else LINE_SLACK
+        slack = MEAN_SLACK if mean else LINE_SLACK
         weekly = self.config.false_alarm_budget * 7 / 30 * slack
         return weekly * weight / max(totals + SEGMENT_WEIGHT * segments, 1.0)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tripwire.config.monitors import MonitorsConfig, builtin_monitors
-from tripwire.detect.engine import LINE_SLACK, TICKET_SLACK, TICKET_WEIGHT, Engine
+from tripwire.detect.engine import TICKET_WEIGHT, Engine
 from tripwire.detect.series_state import Series
 from tripwire.detect.ticket_rate import TicketRateDetector, shrunk_ratio
 
@@ -86,10 +86,9 @@ def test_the_builtin_ticket_monitors_use_the_ticket_rule() -> None:
     assert isinstance(series.rate, TicketRateDetector)
 
 
-def test_a_ticket_topic_gets_its_weighted_share_at_its_own_slack() -> None:
+def test_a_ticket_topic_gets_a_larger_share_of_its_use_case_budget_than_a_total() -> None:
     # Ticket streams are few and exact Poisson counts: the engine gives each TICKET_WEIGHT
-    # times a total's share, converted at the tickets' slack (their lines spend close to their
-    # nominal rate, the rates' do not), and sets it on the ticket detector itself.
+    # times a total's share, and sets it on the ticket detector itself.
     engine = Engine(MonitorsConfig())
     engine.observe("output", "chat", {"id": "o", "model": "m", "scores": {"quality": 0.8}}, None)
     engine.observe("ticket", "chat", {"topic": "wrong_answer"}, None)
@@ -99,8 +98,8 @@ def test_a_ticket_topic_gets_its_weighted_share_at_its_own_slack() -> None:
     engine.close(T0 + 1)  # every series of the use case now exists when each is apportioned
     total = engine.stream_budget("chat", segment=False)
     ticket = engine.stream_budget("chat", segment=False, ticket=True)
-    assert ticket == pytest.approx(TICKET_WEIGHT * TICKET_SLACK / LINE_SLACK * total)
-    assert ticket < total  # in nominal terms: a ticket line's nominal is worth more
+    assert ticket > total
+    assert ticket == pytest.approx(TICKET_WEIGHT * total)
     series = next(s for k, s in engine.series.items() if k[0] == "tickets-wrong-answer")
     assert series.rate is not None
     assert series.rate.budget == pytest.approx(ticket)
@@ -135,8 +134,12 @@ def _cluster_then(det: TicketRateDetector, rng: np.random.Generator, tickets: in
 
 
 def test_a_tight_cluster_of_a_few_tickets_does_not_read_as_a_huge_spike() -> None:
-    # Raw, five tickets in ten minutes against ~0.07 expected read as 70x: a P0 on the hint.
-    size = _cluster_then(TicketRateDetector(), np.random.default_rng(11), 5)
+    # Five tickets in ten minutes against ~0.07 expected: a chance cluster at ten a day, no
+    # alert (a 6x design used to fire on it and its raw size, 70x, opened a P0).
+    assert math.isnan(_cluster_then(TicketRateDetector(), np.random.default_rng(11), 5))
+    # Six do fire, shrunk to about 2.5x: under the safety rule's P0 line (2.5x) and the
+    # detector's P0 hint (5x).
+    size = _cluster_then(TicketRateDetector(), np.random.default_rng(11), 6)
     assert 0.5 <= size < 1.5, size
     # A flood of forty is called within a minute or two on its first tickets, already at about
     # 3x: past the safety rule's P0 line.
