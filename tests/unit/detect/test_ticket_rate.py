@@ -10,7 +10,7 @@ import pytest
 from tripwire.config.monitors import MonitorsConfig, builtin_monitors
 from tripwire.detect.engine import TICKET_WEIGHT, Engine
 from tripwire.detect.series_state import Series
-from tripwire.detect.ticket_rate import TicketRateDetector
+from tripwire.detect.ticket_rate import TicketRateDetector, shrunk_ratio
 
 T0 = 29_000_000  # minutes since the epoch
 WEEK = 7 * 1440
@@ -108,3 +108,39 @@ def test_a_ticket_topic_gets_a_larger_share_of_its_use_case_budget_than_a_total(
     # a score mean's share is the same split, at its own (one to one) nominal conversion
     assert quality.mean.budget == pytest.approx(engine.stream_budget("chat", False, mean=True))
     assert quality.mean.budget < total
+
+
+def test_the_reported_size_is_shrunk_toward_no_change() -> None:
+    assert shrunk_ratio(0.0, 0.0) == 1.0
+    # four tickets where 0.15 were expected: 27x raw, about 2x shrunk (below the safety rule's
+    # P0 line at 2.5x and the detector's P0 hint at 5x)
+    assert 1.5 < shrunk_ratio(4.0, 0.15) < 2.5
+    # thirty where ten were expected: still well over double
+    assert shrunk_ratio(30.0, 10.0) > 2.2
+    with pytest.raises(ValueError, match="must be >= 0"):
+        shrunk_ratio(-1.0, 2.0)
+
+
+def _cluster_then(det: TicketRateDetector, rng: np.random.Generator, tickets: int) -> float:
+    """Three healthy days, then `tickets` tickets within ten minutes: the size at alert."""
+    feed(det, rng, T0, 3 * 1440, 1.0)
+    start = T0 + 3 * 1440
+    for minute in range(start, start + 120):
+        burst = float(tickets // 10) + (1.0 if minute - start < tickets % 10 else 0.0)
+        change = det.update(minute, traffic(minute), burst if minute - start < 10 else 0.0)
+        if change is not None and change.state == "firing":
+            return change.magnitude
+    return math.nan
+
+
+def test_a_tight_cluster_of_a_few_tickets_does_not_read_as_a_huge_spike() -> None:
+    # Five tickets in ten minutes against ~0.07 expected: a chance cluster at ten a day, no
+    # alert (a 6x design used to fire on it and its raw size, 70x, opened a P0).
+    assert math.isnan(_cluster_then(TicketRateDetector(), np.random.default_rng(11), 5))
+    # Six do fire, shrunk to about 2.5x: under the safety rule's P0 line (2.5x) and the
+    # detector's P0 hint (5x).
+    size = _cluster_then(TicketRateDetector(), np.random.default_rng(11), 6)
+    assert 0.5 <= size < 1.5, size
+    # A flood of forty is called within a minute or two on its first tickets, already at about
+    # 3x: past the safety rule's P0 line.
+    assert _cluster_then(TicketRateDetector(), np.random.default_rng(11), 40) >= 1.5
