@@ -140,15 +140,24 @@ class RateDetector(EpisodeDetector):
             return None
         self._lines(minute)
         self.bank.thresholds = relieved(self.full, self.relief)
-        kind = self.params.kind
-        llrs = [_llr(kind, n, k, p0, _p1(kind, p0, r)) for r in self.params.ratios]
-        crossing = self.bank.step(minute, llrs, [n, k, n * p0])
+        crossing = self.bank.step(minute, self._llrs(n, k, p0), [n, k, n * p0])
         if crossing is None:
             return None
         trials, events, expected = crossing.sums
         if events < self.params.min_events or trials < self.params.min_trials:
             return None
-        return self.episode.fire(crossing.start, minute, expected / trials, events / trials)
+        seen = self._seen(trials, events, expected)
+        return self.episode.fire(crossing.start, minute, expected / trials, seen)
+
+    def _llrs(self, n: float, k: float, p0: float) -> list[float]:
+        """Each design's log-likelihood ratio for one window (a subclass may model counts
+        differently)."""
+        kind = self.params.kind
+        return [_llr(kind, n, k, p0, _p1(kind, p0, r)) for r in self.params.ratios]
+
+    def _seen(self, trials: float, events: float, expected: float) -> float:
+        """The rate reported at alert, over the crossing's windows."""
+        return events / trials
 
     def _recover(self, minute: int, n: float, k: float, p0: float) -> Change | None:
         high = max(p0 + 0.5 * (self.episode.seen - p0), p0 * 1.05)

@@ -32,8 +32,7 @@ import math
 from dataclasses import dataclass, field
 
 from tripwire.detect.baseline import MINUTES_PER_DAY, SeasonalRate
-from tripwire.detect.change import Change
-from tripwire.detect.rate import RateDetector, RateParams, relieved
+from tripwire.detect.rate import RateDetector, RateParams
 
 TICKET_RATIOS = (2.0, 3.0)
 TICKET_HALF_LIFE = 7 * MINUTES_PER_DAY  # a week of memory: ~70 tickets at ten a day
@@ -89,22 +88,12 @@ class TicketRateDetector(RateDetector):
     params: RateParams = field(default_factory=lambda: ticket_params(RateParams()))
     baseline: SeasonalRate = field(default_factory=TicketBaseline)
 
-    def _detect(self, minute: int, n: float, k: float, p0: float) -> Change | None:
-        # As RateDetector._detect, but the size at alert is the shrunk ratio (module docstring).
-        if n <= 0 and k <= 0:
-            return None
-        self._lines(minute)
-        self.bank.thresholds = relieved(self.full, self.relief)
-        llrs = [_poisson_llr(n, k, p0, p0 * r) for r in self.params.ratios]
-        crossing = self.bank.step(minute, llrs, [n, k, n * p0])
-        if crossing is None:
-            return None
-        trials, events, expected = crossing.sums
-        if events < self.params.min_events or trials < self.params.min_trials:
-            return None
-        base = expected / trials
-        seen = base * shrunk_ratio(events, expected)
-        return self.episode.fire(crossing.start, minute, base, seen)
+    def _llrs(self, n: float, k: float, p0: float) -> list[float]:
+        return [_poisson_llr(n, k, p0, p0 * r) for r in self.params.ratios]
+
+    def _seen(self, trials: float, events: float, expected: float) -> float:
+        # The size at alert is the shrunk ratio (module docstring), not the raw one.
+        return expected / trials * shrunk_ratio(events, expected)
 
 
 def _poisson_llr(n: float, k: float, p0: float, p1: float) -> float:
