@@ -9,23 +9,31 @@ reads it from the index entry instead of fetching the row and parsing its JSON. 
 - flagged outputs only (safety, hallucination): the outputs named by low scores and triggered
   safety checks (few, each fetched by id) and the outputs whose own inline score is low (read
   from the index over the window); only those rows are fetched to count their users.
+
+A scope of every output whose window holds whole hours reads those hours from the per-user
+hourly counts of migration 0124 (`tripwire.store.affected_hours`) and only its partial hours at
+either end from the index: a week-long incident reads a few thousand counts, not every output.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from tripwire.domain.clock import as_utc
+from tripwire.store import affected_hours as hours
 from tripwire.store import affected_index as ix
 from tripwire.store.base import UTCDateTime
 
 if TYPE_CHECKING:
     from tripwire.respond.affected import AffectedScope
 
-TIMES = ("start", "end", "evidence_end")
+TIMES = ("start", "end", "evidence_end", "first_hour", "last_hour")
+HOUR = timedelta(hours=1)
 
 
 def _on(expression: str, alias: str) -> str:
@@ -36,24 +44,40 @@ def _on(expression: str, alias: str) -> str:
 USER = _on(ix.USER_ID, "o")
 
 
-def _in_scope(scope: AffectedScope, params: dict[str, Any], *, by_window: bool) -> str:
-    """Outputs of the use case in the window and, if any, of its segments, as alias `o`.
-    Not `by_window`: a unary `+` keeps SQLite off the window's index, for outputs found by id."""
+def _in_scope(
+    scope: AffectedScope,
+    params: dict[str, Any],
+    *,
+    by_window: bool,
+    times: str = "{p}o.ts >= :start AND {p}o.ts <= :end",
+) -> str:
+    """Outputs of the use case in the window (or in `times`, `{p}` before each column) and, if
+    any, of its segments, as alias `o`. Not `by_window`: a unary `+` keeps SQLite off the
+    window's index, for outputs found by id."""
     plus = "" if by_window else "+"
-    where = (
-        f"{plus}o.type = 'output' AND {plus}o.use_case = :use_case "
-        f"AND {plus}o.ts >= :start AND {plus}o.ts <= :end"
-    )
+    where = f"{plus}o.type = 'output' AND {plus}o.use_case = :use_case AND " + times.format(p=plus)
+    return where + _of_segments(scope, params, _indexed_equals)
+
+
+def _of_segments(scope: AffectedScope, params: dict[str, Any], equals: Any) -> str:
+    """` AND (...)`: any of the scope's segments; `equals(field, name)` tests one field against
+    its value, bound as `:name` (the same names wherever the scope's SQL uses them)."""
     alternatives: list[str] = []
     for i, segment in enumerate(scope.segments):
         parts = []
         for j, (field, value) in enumerate(segment):
-            parts.append(f"{_on(ix.SEGMENT_FIELDS[field], 'o')} = :seg{i}_{j}")
+            parts.append(equals(field, f"seg{i}_{j}"))
             params[f"seg{i}_{j}"] = value
         alternatives.append("(" + " AND ".join(parts) + ")")
-    if alternatives:
-        where += " AND (" + " OR ".join(alternatives) + ")"
-    return where
+    return " AND (" + " OR ".join(alternatives) + ")" if alternatives else ""
+
+
+def _indexed_equals(field: str, name: str) -> str:
+    return f"{_on(ix.SEGMENT_FIELDS[field], 'o')} = :{name}"
+
+
+def _hourly_equals(field: str, name: str) -> str:
+    return f"h.{field} = {hours.key(':' + name)}"
 
 
 def _evidence(scope: AffectedScope, params: dict[str, Any]) -> str:
@@ -102,6 +126,44 @@ def _affected(scope: AffectedScope, params: dict[str, Any]) -> str:
     return f"FROM events AS o WHERE o.seq IN ({named} UNION {low})"
 
 
+def whole_hours(scope: AffectedScope) -> tuple[datetime, datetime] | None:
+    """The first and the end of the whole hours in a scope of every output, if it has any;
+    None for a flagged scope (see the module's docstring)."""
+    start, end = as_utc(scope.start), as_utc(scope.end)
+    first = start.replace(minute=0, second=0, microsecond=0)
+    if first < start:
+        first += HOUR
+    last = end.replace(minute=0, second=0, microsecond=0)
+    return (first, last) if scope.flag == "all" and first < last else None
+
+
+def _hour_key(hour: datetime) -> str:
+    """An hour as `affected_hours` keys it: the stored ts's first characters."""
+    return hour.strftime("%Y-%m-%d %H")
+
+
+def _counted(scope: AffectedScope, params: dict[str, Any], first: datetime, last: datetime) -> str:
+    """Rows (user_id, n) whose sums per user are the scope's affected outputs: the outputs of
+    the partial hour at each end from the index, and the counts of the whole hours between."""
+    params |= {"first_hour": first, "last_hour": last}
+    params |= {"first_key": _hour_key(first), "last_key": _hour_key(last)}
+    edge = (
+        f"SELECT {USER} AS user_id, count(*) AS n FROM events AS o INDEXED BY {ix.OUTPUTS} "
+        "WHERE {where} GROUP BY user_id"
+    )
+    before = _in_scope(scope, params, by_window=True, times="o.ts >= :start AND o.ts < :first_hour")
+    after = _in_scope(scope, params, by_window=True, times="o.ts >= :last_hour AND o.ts <= :end")
+    user = "CASE WHEN h.user_key = '' THEN NULL ELSE substr(h.user_key, 2) END"
+    counts = (
+        f"SELECT {user} AS user_id, h.outputs AS n FROM {hours.TABLE} AS h "  # noqa: S608
+        "WHERE h.use_case = :use_case AND h.hour >= :first_key AND h.hour < :last_key"
+        + _of_segments(scope, params, _hourly_equals)
+    )
+    return (
+        f"{edge.format(where=before)} UNION ALL {counts} UNION ALL {edge.format(where=after)}"
+    )
+
+
 def _run(session: Session, sql: str, scope: AffectedScope, params: dict[str, Any]) -> Any:
     params |= {
         "use_case": scope.use_case,
@@ -116,12 +178,22 @@ def _run(session: Session, sql: str, scope: AffectedScope, params: dict[str, Any
 
 
 TOTALS = f"SELECT count(DISTINCT {USER}), count(*), count(*) - count({USER}) "
+HOURLY_TOTALS = (
+    "SELECT count(DISTINCT user_id), sum(n), sum(CASE WHEN user_id IS NULL THEN n ELSE 0 END) "
+)
+
+
+def _totals_sql(scope: AffectedScope, params: dict[str, Any]) -> str:
+    found = whole_hours(scope)
+    if found is None:
+        return TOTALS + _affected(scope, params)
+    return f"{HOURLY_TOTALS} FROM ({_counted(scope, params, *found)})"
 
 
 def totals(session: Session, scope: AffectedScope) -> tuple[int, int, int]:
     """(distinct users, affected outputs, affected outputs with no user id) of the scope."""
     params: dict[str, Any] = {}
-    sql = TOTALS + _affected(scope, params)
+    sql = _totals_sql(scope, params)
     users, outputs, unattributed = _run(session, sql, scope, params).one()
     return int(users or 0), int(outputs or 0), int(unattributed or 0)
 
@@ -131,9 +203,16 @@ def users(
 ) -> list[tuple[str, int]]:
     """(user id, affected outputs) ordered by user id, those after `after`, at most `limit`."""
     params: dict[str, Any] = {"limit": limit}
-    sql = f"SELECT {USER} AS user_id, count(*) {_affected(scope, params)} AND {USER} IS NOT NULL"
+    found = whole_hours(scope)
+    if found is None:
+        sql = f"SELECT {USER} AS user_id, count(*) {_affected(scope, params)} AND {USER} IS NOT NULL"
+        user = USER
+    else:
+        sql = f"SELECT user_id, sum(n) FROM ({_counted(scope, params, *found)}) "  # noqa: S608
+        sql += "WHERE user_id IS NOT NULL"
+        user = "user_id"
     if after is not None:
-        sql += f" AND {USER} > :after"
+        sql += f" AND {user} > :after"
         params["after"] = after
     sql += " GROUP BY user_id ORDER BY user_id LIMIT :limit"
     return [(str(u), int(n)) for u, n in _run(session, sql, scope, params)]
@@ -142,5 +221,5 @@ def users(
 def query_plan(session: Session, scope: AffectedScope) -> list[str]:
     """SQLite's plan of `totals` for the scope (EXPLAIN QUERY PLAN), to check the indexes serve."""
     params: dict[str, Any] = {}
-    sql = "EXPLAIN QUERY PLAN " + TOTALS + _affected(scope, params)
+    sql = "EXPLAIN QUERY PLAN " + _totals_sql(scope, params)
     return [str(row[-1]) for row in _run(session, sql, scope, params)]

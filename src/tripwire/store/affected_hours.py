@@ -1,0 +1,103 @@
+"""Per-user hourly counts of outputs on SQLite (migration 0124): what the affected-users panel
+reads for the whole hours of an incident's window instead of every output in them.
+
+A row counts the outputs of one use case, hour, user id and segment (model, model version,
+prompt version). The panel of a week-long incident reads a few thousand of these rows, plus the
+outputs of its two partial hours from the index of migration 0123, instead of half a million
+index entries. Only scopes of every output use it: whether an output is flagged (safety,
+hallucination) depends on evidence that arrives after it and on a configured threshold, so those
+scopes keep reading outputs.
+
+Triggers on `events` keep the counts: an output stored adds one, an output deleted (retention, a
+user's deletion) takes one away and a row that reaches zero goes, in the same transaction as the
+event. No code on the write path knows of them, and the counts cannot drift from the events. A
+later migration that rebuilds `events` (SQLite's batch mode copies the table) drops triggers with
+it and must create them again from `create_statements`.
+
+Keys hold NULL apart from every text: `''` when the field is absent, else `'='` followed by its
+text. The encoding keeps the text's order, so ordering by the key orders by user id. The
+expressions are those of `tripwire.store.affected_index`, so a field reads the same here as in
+the index.
+
+PostgreSQL has none of this; it runs the portable query (see `tripwire.respond.affected`).
+"""
+
+from __future__ import annotations
+
+from tripwire.store import affected_index as ix
+
+TABLE = "affected_hours"
+HOUR_CHARS = 13  # 'YYYY-MM-DD HH' of the stored ts ('YYYY-MM-DD HH:MM:SS.ffffff', naive UTC)
+KEYS = ("user_key", "model", "model_version", "prompt_version")
+_FIELDS = (ix.USER_ID, *ix.SEGMENT_FIELDS.values())
+_COLUMNS = ("use_case", "hour", *KEYS)
+
+INSERT_TRIGGER = "affected_hours_on_insert"
+DELETE_TRIGGER = "affected_hours_on_delete"
+UPDATE_OLD_TRIGGER = "affected_hours_on_update_old"
+UPDATE_NEW_TRIGGER = "affected_hours_on_update_new"
+TRIGGERS = (INSERT_TRIGGER, DELETE_TRIGGER, UPDATE_OLD_TRIGGER, UPDATE_NEW_TRIGGER)
+
+
+def key(expression: str) -> str:
+    """The stored key of a field's text (NULL when absent): `''` or `'='` then the text."""
+    return f"ifnull('=' || {expression}, '')"
+
+
+def _values(row: str) -> list[str]:
+    """use_case, hour and the keys of `row` (NEW, OLD or a table's rows)."""
+    fields = [key(f.replace("payload", f"{row}.payload")) for f in _FIELDS]
+    return [f"{row}.use_case", f"substr({row}.ts, 1, {HOUR_CHARS})", *fields]
+
+
+def _counted(row: str) -> str:
+    return f"{row}.type = 'output' AND {row}.use_case IS NOT NULL"
+
+
+def _add(row: str) -> str:
+    return (
+        f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}, outputs) "
+        f"VALUES ({', '.join(_values(row))}, 1) "
+        f"ON CONFLICT ({', '.join(_COLUMNS)}) DO UPDATE SET outputs = outputs + 1;"
+    )
+
+
+def _take_away(row: str) -> str:
+    match = " AND ".join(f"{c} = {v}" for c, v in zip(_COLUMNS, _values(row), strict=True))
+    return (
+        f"UPDATE {TABLE} SET outputs = outputs - 1 WHERE {match}; "
+        f"DELETE FROM {TABLE} WHERE {match} AND outputs <= 0;"
+    )
+
+
+def create_statements() -> list[str]:
+    """The table, its triggers, and the counts of the outputs already stored."""
+    fields = ", ".join(f"{k} TEXT NOT NULL" for k in KEYS)
+    return [
+        f"CREATE TABLE {TABLE} (use_case TEXT NOT NULL, hour TEXT NOT NULL, {fields}, "
+        f"outputs INTEGER NOT NULL, PRIMARY KEY ({', '.join(_COLUMNS)})) WITHOUT ROWID",
+        f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON events "
+        f"WHEN {_counted('NEW')} BEGIN {_add('NEW')} END",
+        f"CREATE TRIGGER {DELETE_TRIGGER} AFTER DELETE ON events "
+        f"WHEN {_counted('OLD')} BEGIN {_take_away('OLD')} END",
+        # `part` changes when a use case moves partition: that is no change to the counts.
+        f"CREATE TRIGGER {UPDATE_OLD_TRIGGER} AFTER UPDATE OF type, ts, use_case, payload "
+        f"ON events WHEN {_counted('OLD')} BEGIN {_take_away('OLD')} END",
+        f"CREATE TRIGGER {UPDATE_NEW_TRIGGER} AFTER UPDATE OF type, ts, use_case, payload "
+        f"ON events WHEN {_counted('NEW')} BEGIN {_add('NEW')} END",
+        backfill_statement(),
+    ]
+
+
+def backfill_statement() -> str:
+    """Counts of every output stored, read from the outputs' index of migration 0123."""
+    values = ", ".join(_values("events"))
+    return (
+        f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}, outputs) "  # noqa: S608
+        f"SELECT {values}, count(*) FROM events INDEXED BY {ix.OUTPUTS} "
+        f"WHERE {_counted('events')} GROUP BY {', '.join(str(i + 1) for i in range(6))}"
+    )
+
+
+def drop_statements() -> list[str]:
+    return [*(f"DROP TRIGGER IF EXISTS {t}" for t in TRIGGERS), f"DROP TABLE IF EXISTS {TABLE}"]
