@@ -122,19 +122,61 @@ def _affected(scope: AffectedScope, params: dict[str, Any]) -> str:
         f"SELECT o.seq FROM events AS o WHERE o.id IN ({_evidence(scope, params)}) "  # noqa: S608
         f"AND {_in_scope(scope, params, by_window=False)}"
     )
-    low = f"SELECT o.seq {window} AND {_low_inline_score(scope, params)}"
-    return f"FROM events AS o WHERE o.seq IN ({named} UNION {low})"
+    return f"FROM events AS o WHERE o.seq IN ({named} UNION {_low(scope, params)})"
+
+
+def _low(scope: AffectedScope, params: dict[str, Any]) -> str:
+    """Outputs of the scope with a low inline score: those of its partial hours at either end,
+    and of its whole hours only those hours where an output carries inline scores."""
+    low = _low_inline_score(scope, params)
+    found = _whole_hours(scope)
+    if found is None:
+        window = _in_scope(scope, params, by_window=True)
+        return f"SELECT o.seq FROM events AS o INDEXED BY {ix.OUTPUTS} WHERE {window} AND {low}"  # noqa: S608
+    _bind_hours(params, *found)
+    edges = [
+        _in_scope(scope, params, by_window=True, times=times) + f" AND {low}"
+        for times in (BEFORE_FIRST_HOUR, FROM_LAST_HOUR)
+    ]
+    scored = (
+        f"SELECT DISTINCT h.hour FROM {hours.TABLE} AS h WHERE h.use_case = :use_case "  # noqa: S608
+        "AND h.hour >= :first_key AND h.hour < :last_key AND h.scored > 0"
+        + _of_segments(scope, params, _hourly_equals)
+    )
+    # A stored ts of hour 'YYYY-MM-DD HH' is that text followed by ':' ; ';' sorts right
+    # after ':', so the hour's outputs are the index range [hour, hour || ';').
+    in_hour = "o.ts >= s.hour AND o.ts < s.hour || ';'"
+    each_hour = _in_scope(scope, params, by_window=True, times=in_hour) + f" AND {low}"
+    return (
+        f"SELECT o.seq FROM events AS o INDEXED BY {ix.OUTPUTS} WHERE {edges[0]} UNION ALL "  # noqa: S608
+        f"SELECT o.seq FROM events AS o INDEXED BY {ix.OUTPUTS} WHERE {edges[1]} UNION ALL "
+        f"SELECT o.seq FROM ({scored}) AS s CROSS JOIN events AS o INDEXED BY {ix.OUTPUTS} "
+        f"WHERE {each_hour}"
+    )
 
 
 def whole_hours(scope: AffectedScope) -> tuple[datetime, datetime] | None:
     """The first and the end of the whole hours in a scope of every output, if it has any;
     None for a flagged scope (see the module's docstring)."""
+    return _whole_hours(scope) if scope.flag == "all" else None
+
+
+def _whole_hours(scope: AffectedScope) -> tuple[datetime, datetime] | None:
     start, end = as_utc(scope.start), as_utc(scope.end)
     first = start.replace(minute=0, second=0, microsecond=0)
     if first < start:
         first += HOUR
     last = end.replace(minute=0, second=0, microsecond=0)
-    return (first, last) if scope.flag == "all" and first < last else None
+    return (first, last) if first < last else None
+
+
+BEFORE_FIRST_HOUR = "o.ts >= :start AND o.ts < :first_hour"
+FROM_LAST_HOUR = "o.ts >= :last_hour AND o.ts <= :end"
+
+
+def _bind_hours(params: dict[str, Any], first: datetime, last: datetime) -> None:
+    params |= {"first_hour": first, "last_hour": last}
+    params |= {"first_key": _hour_key(first), "last_key": _hour_key(last)}
 
 
 def _hour_key(hour: datetime) -> str:
@@ -145,23 +187,20 @@ def _hour_key(hour: datetime) -> str:
 def _counted(scope: AffectedScope, params: dict[str, Any], first: datetime, last: datetime) -> str:
     """Rows (user_id, n) whose sums per user are the scope's affected outputs: the outputs of
     the partial hour at each end from the index, and the counts of the whole hours between."""
-    params |= {"first_hour": first, "last_hour": last}
-    params |= {"first_key": _hour_key(first), "last_key": _hour_key(last)}
+    _bind_hours(params, first, last)
     edge = (
-        f"SELECT {USER} AS user_id, count(*) AS n FROM events AS o INDEXED BY {ix.OUTPUTS} "
+        f"SELECT {USER} AS user_id, count(*) AS n FROM events AS o INDEXED BY {ix.OUTPUTS} "  # noqa: S608
         "WHERE {where} GROUP BY user_id"
     )
-    before = _in_scope(scope, params, by_window=True, times="o.ts >= :start AND o.ts < :first_hour")
-    after = _in_scope(scope, params, by_window=True, times="o.ts >= :last_hour AND o.ts <= :end")
+    before = _in_scope(scope, params, by_window=True, times=BEFORE_FIRST_HOUR)
+    after = _in_scope(scope, params, by_window=True, times=FROM_LAST_HOUR)
     user = "CASE WHEN h.user_key = '' THEN NULL ELSE substr(h.user_key, 2) END"
     counts = (
         f"SELECT {user} AS user_id, h.outputs AS n FROM {hours.TABLE} AS h "  # noqa: S608
         "WHERE h.use_case = :use_case AND h.hour >= :first_key AND h.hour < :last_key"
         + _of_segments(scope, params, _hourly_equals)
     )
-    return (
-        f"{edge.format(where=before)} UNION ALL {counts} UNION ALL {edge.format(where=after)}"
-    )
+    return f"{edge.format(where=before)} UNION ALL {counts} UNION ALL {edge.format(where=after)}"
 
 
 def _run(session: Session, sql: str, scope: AffectedScope, params: dict[str, Any]) -> Any:
@@ -205,7 +244,9 @@ def users(
     params: dict[str, Any] = {"limit": limit}
     found = whole_hours(scope)
     if found is None:
-        sql = f"SELECT {USER} AS user_id, count(*) {_affected(scope, params)} AND {USER} IS NOT NULL"
+        sql = (
+            f"SELECT {USER} AS user_id, count(*) {_affected(scope, params)} AND {USER} IS NOT NULL"
+        )
         user = USER
     else:
         sql = f"SELECT user_id, sum(n) FROM ({_counted(scope, params, *found)}) "  # noqa: S608

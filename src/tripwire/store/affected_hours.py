@@ -2,11 +2,12 @@
 reads for the whole hours of an incident's window instead of every output in them.
 
 A row counts the outputs of one use case, hour, user id and segment (model, model version,
-prompt version). The panel of a week-long incident reads a few thousand of these rows, plus the
-outputs of its two partial hours from the index of migration 0123, instead of half a million
-index entries. Only scopes of every output use it: whether an output is flagged (safety,
-hallucination) depends on evidence that arrives after it and on a configured threshold, so those
-scopes keep reading outputs.
+prompt version), and how many of them carry inline scores. The panel of a week-long incident
+reads a few thousand of these rows, plus the outputs of its two partial hours from the index of
+migration 0123, instead of half a million index entries. Only scopes of every output use the
+counts: whether an output is flagged (safety, hallucination) depends on evidence that arrives
+after it and on a configured threshold, so those scopes keep reading outputs; but only those of
+the hours that hold an output with inline scores (`scored`), the ones a low inline score flags.
 
 Triggers on `events` keep the counts: an output stored adds one, an output deleted (retention, a
 user's deletion) takes one away and a row that reaches zero goes, in the same transaction as the
@@ -54,28 +55,36 @@ def _counted(row: str) -> str:
     return f"{row}.type = 'output' AND {row}.use_case IS NOT NULL"
 
 
+def _scored(row: str) -> str:
+    """1 when the output carries inline scores (an object the flagged scopes must read), else 0."""
+    return f"({ix.INLINE_SCORES.replace('payload', f'{row}.payload')} IS NOT NULL)"
+
+
+# The SQL text holds constants and expressions of this module only (S608): no value is in it.
 def _add(row: str) -> str:
     return (
-        f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}, outputs) "
-        f"VALUES ({', '.join(_values(row))}, 1) "
-        f"ON CONFLICT ({', '.join(_COLUMNS)}) DO UPDATE SET outputs = outputs + 1;"
+        f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}, outputs, scored) "  # noqa: S608
+        f"VALUES ({', '.join(_values(row))}, 1, {_scored(row)}) "
+        f"ON CONFLICT ({', '.join(_COLUMNS)}) DO UPDATE "
+        "SET outputs = outputs + 1, scored = scored + excluded.scored;"
     )
 
 
 def _take_away(row: str) -> str:
     match = " AND ".join(f"{c} = {v}" for c, v in zip(_COLUMNS, _values(row), strict=True))
     return (
-        f"UPDATE {TABLE} SET outputs = outputs - 1 WHERE {match}; "
-        f"DELETE FROM {TABLE} WHERE {match} AND outputs <= 0;"
+        f"UPDATE {TABLE} SET outputs = outputs - 1, scored = scored - {_scored(row)} "  # noqa: S608
+        f"WHERE {match}; DELETE FROM {TABLE} WHERE {match} AND outputs <= 0;"
     )
 
 
 def create_statements() -> list[str]:
     """The table, its triggers, and the counts of the outputs already stored."""
     fields = ", ".join(f"{k} TEXT NOT NULL" for k in KEYS)
+    counts = "outputs INTEGER NOT NULL, scored INTEGER NOT NULL"
     return [
-        f"CREATE TABLE {TABLE} (use_case TEXT NOT NULL, hour TEXT NOT NULL, {fields}, "
-        f"outputs INTEGER NOT NULL, PRIMARY KEY ({', '.join(_COLUMNS)})) WITHOUT ROWID",
+        f"CREATE TABLE {TABLE} (use_case TEXT NOT NULL, hour TEXT NOT NULL, {fields}, {counts}, "
+        f"PRIMARY KEY ({', '.join(_COLUMNS)})) WITHOUT ROWID",
         f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON events "
         f"WHEN {_counted('NEW')} BEGIN {_add('NEW')} END",
         f"CREATE TRIGGER {DELETE_TRIGGER} AFTER DELETE ON events "
@@ -93,8 +102,8 @@ def backfill_statement() -> str:
     """Counts of every output stored, read from the outputs' index of migration 0123."""
     values = ", ".join(_values("events"))
     return (
-        f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}, outputs) "  # noqa: S608
-        f"SELECT {values}, count(*) FROM events INDEXED BY {ix.OUTPUTS} "
+        f"INSERT INTO {TABLE} ({', '.join(_COLUMNS)}, outputs, scored) "  # noqa: S608
+        f"SELECT {values}, count(*), sum({_scored('events')}) FROM events INDEXED BY {ix.OUTPUTS} "
         f"WHERE {_counted('events')} GROUP BY {', '.join(str(i + 1) for i in range(6))}"
     )
 
