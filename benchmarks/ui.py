@@ -16,6 +16,12 @@ afresh for each incident, then the same one again within the minute its count is
 the pages' 300 ms target. The incident pages measured are drawn at random (seed 11) among the
 incidents with detector signals, not chosen by hand. `--keep DIR` keeps (and reuses) the
 database. A smaller run, about 230,000 events: `--days 1.5 --requests 20`.
+
+The simulated outputs carry no user id, so the panel then counts outputs but no users. `--users
+N` gives the stored outputs user ids before measuring (once; a kept database keeps them): N users,
+each output's user taken from its place in the stream, about six consecutive outputs of a use
+case to one user (a conversation), so a user has several outputs in an hour and many users are
+active in each one, as in a chat product.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from replay_1m import run_replay, scenario, write_file
@@ -73,6 +79,31 @@ def build(workdir: Path, days: float, rate: float) -> Path:
           f"{result['incidents']} incident(s)")  # fmt: skip
     path.unlink()
     return db
+
+
+TURNS = 12  # events per conversation: about six outputs, each with its evidence and feedback
+# A conversation's user: its number (seq // TURNS) scattered over the N users by a prime.
+ASSIGN_USERS = (
+    "UPDATE events SET payload = json_set(payload, '$.user_id', "
+    "'user-' || ((seq / :turns) * 7919 % :users)) WHERE type = 'output'"
+)
+
+HAS_USERS = (
+    "SELECT 1 FROM events WHERE type = 'output' "
+    "AND json_extract(payload, '$.user_id') IS NOT NULL LIMIT 1"
+)
+
+
+def assign_users(runtime: Runtime, users: int) -> None:
+    """Give the stored outputs user ids, unless they have some (see the module's docstring)."""
+    with runtime.db.session() as session:
+        have = session.execute(text(HAS_USERS)).first()
+        if have is not None:
+            return
+        started = time.perf_counter()
+        result = session.execute(text(ASSIGN_USERS), {"turns": TURNS, "users": users})
+    print(f"{result.rowcount:,} outputs given user ids of {users:,} users "  # type: ignore[attr-defined]
+          f"({time.perf_counter() - started:.0f} s)")  # fmt: skip
 
 
 def add_incidents(runtime: Runtime, days: float) -> int:
@@ -161,6 +192,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2900.0, help="outputs per hour")
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the database here")
+    parser.add_argument("--users", type=int, default=0, help="give the outputs N users' ids")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.keep or Path(tmp)
@@ -178,6 +210,8 @@ def main() -> None:
 
 
 def run(runtime: Runtime, args: argparse.Namespace) -> None:
+    if args.users:
+        assign_users(runtime, args.users)
     started = time.perf_counter()
     total = add_incidents(runtime, args.days)
     print(f"{total} incidents ({time.perf_counter() - started:.0f} s to add the synthetic ones)")
