@@ -185,18 +185,18 @@ def _hour_key(hour: datetime) -> str:
 
 
 def _counted(scope: AffectedScope, params: dict[str, Any], first: datetime, last: datetime) -> str:
-    """Rows (user_id, n) whose sums per user are the scope's affected outputs: the outputs of
-    the partial hour at each end from the index, and the counts of the whole hours between."""
+    """Rows (user_key, n) whose sums per key are the scope's affected outputs: the outputs of
+    the partial hour at each end from the index, and the counts of the whole hours between.
+    Keys as `affected_hours` stores them (`''`: no user id), decoded once per user later."""
     _bind_hours(params, first, last)
     edge = (
-        f"SELECT {USER} AS user_id, count(*) AS n FROM events AS o INDEXED BY {ix.OUTPUTS} "  # noqa: S608
-        "WHERE {where} GROUP BY user_id"
+        f"SELECT {hours.key(USER)} AS user_key, count(*) AS n "  # noqa: S608
+        f"FROM events AS o INDEXED BY {ix.OUTPUTS} WHERE {{where}} GROUP BY user_key"
     )
     before = _in_scope(scope, params, by_window=True, times=BEFORE_FIRST_HOUR)
     after = _in_scope(scope, params, by_window=True, times=FROM_LAST_HOUR)
-    user = "CASE WHEN h.user_key = '' THEN NULL ELSE substr(h.user_key, 2) END"
     counts = (
-        f"SELECT {user} AS user_id, h.outputs AS n FROM {hours.TABLE} AS h "  # noqa: S608
+        f"SELECT h.user_key, h.outputs AS n FROM {hours.TABLE} AS h "  # noqa: S608
         "WHERE h.use_case = :use_case AND h.hour >= :first_key AND h.hour < :last_key"
         + _of_segments(scope, params, _hourly_equals)
     )
@@ -218,8 +218,10 @@ def _run(session: Session, sql: str, scope: AffectedScope, params: dict[str, Any
 
 TOTALS = f"SELECT count(DISTINCT {USER}), count(*), count(*) - count({USER}) "
 HOURLY_TOTALS = (
-    "SELECT count(DISTINCT user_id), sum(n), sum(CASE WHEN user_id IS NULL THEN n ELSE 0 END) "
+    "SELECT count(DISTINCT nullif(user_key, '')), sum(n), "
+    "sum(CASE WHEN user_key = '' THEN n ELSE 0 END) "
 )
+USER_OF_KEY = "substr(user_key, 2)"  # the key's text: '=' then the user id
 
 
 def _totals_sql(scope: AffectedScope, params: dict[str, Any]) -> str:
@@ -247,16 +249,49 @@ def users(
         sql = (
             f"SELECT {USER} AS user_id, count(*) {_affected(scope, params)} AND {USER} IS NOT NULL"
         )
-        user = USER
+        if after is not None:
+            sql += f" AND {USER} > :after"
+        sql += " GROUP BY user_id ORDER BY user_id LIMIT :limit"
     else:
-        sql = f"SELECT user_id, sum(n) FROM ({_counted(scope, params, *found)}) "  # noqa: S608
-        sql += "WHERE user_id IS NOT NULL"
-        user = "user_id"
+        # The key keeps the user id's order, so the rows are grouped and ordered by key.
+        sql = f"SELECT {USER_OF_KEY}, sum(n) FROM ({_counted(scope, params, *found)}) "  # noqa: S608
+        sql += "WHERE user_key <> ''"
+        if after is not None:
+            sql += f" AND user_key > {hours.key(':after')}"
+        sql += " GROUP BY user_key ORDER BY user_key LIMIT :limit"
     if after is not None:
-        sql += f" AND {user} > :after"
         params["after"] = after
-    sql += " GROUP BY user_id ORDER BY user_id LIMIT :limit"
     return [(str(u), int(n)) for u, n in _run(session, sql, scope, params)]
+
+
+# Totals and a page of users in one pass over the counts: per key sums, the totals over all of
+# them beside each row (window functions, computed before the page is cut), the row of no user
+# id first (its key '' sorts first) so that the totals come back even when no user follows.
+SUMMARY = (
+    "WITH per AS (SELECT user_key, sum(n) AS n FROM ({counted}) GROUP BY user_key) "
+    "SELECT user_key, n, users, outputs, unattributed FROM ("
+    "SELECT user_key, n, count(nullif(user_key, '')) OVER () AS users, sum(n) OVER () AS outputs, "
+    "sum(CASE WHEN user_key = '' THEN n ELSE 0 END) OVER () AS unattributed FROM per) "
+    "WHERE {shown} ORDER BY user_key LIMIT :limit + 1"
+)
+
+
+def summary(
+    session: Session, scope: AffectedScope, after: str | None, limit: int
+) -> tuple[tuple[int, int, int], list[tuple[str, int]]]:
+    """`totals` and `users` together: in one pass over the counts when the scope reads them."""
+    found = whole_hours(scope)
+    if found is None:
+        return totals(session, scope), users(session, scope, after, limit)
+    params: dict[str, Any] = {"limit": limit, "after": after}
+    shown = "user_key = '' OR user_key > " + ("''" if after is None else hours.key(":after"))
+    sql = SUMMARY.format(counted=_counted(scope, params, *found), shown=shown)
+    rows = _run(session, sql, scope, params).all()
+    if not rows:  # nothing affected, or a cursor past the last user and no unattributed row
+        return totals(session, scope), []
+    users_, outputs, unattributed = (int(v or 0) for v in rows[0][2:])
+    page = [(str(r[0])[1:], int(r[1])) for r in rows if r[0] != ""][:limit]  # decoded
+    return (users_, outputs, unattributed), page
 
 
 def query_plan(session: Session, scope: AffectedScope) -> list[str]:

@@ -12,14 +12,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tripwire.communicate.audience import audience, decode_cursor, encode_cursor
+from tripwire.communicate.audience import decode_cursor, encode_cursor
 from tripwire.communicate.delivery import message_json, recipients
 from tripwire.communicate.drafts import Kind
 from tripwire.communicate.messages import LEAD, messages
 from tripwire.config.file import TripwireConfig
-from tripwire.respond.affected import affected_users
+from tripwire.respond.affected import affected_summary, scope_of
 from tripwire.respond.ids import incident_id
 from tripwire.respond.queries import get_incident
+from tripwire.store.tables.respond import IncidentRow
 
 USERS_SHOWN = 8  # in the incident page's panel; the affected-users page pages the rest
 USERS_PER_PAGE = 100
@@ -75,25 +76,26 @@ def affected_panel(
     key = (incident.number, incident.status, incident.resolved_at, incident.type)
     panel = cache.get(key, now)
     if panel is None:
-        panel = _count(session, config, ident, now)
+        panel = _count(session, config, incident, now)
         cache.put(key, panel)
     return panel
 
 
-def _count(session: Session, config: TripwireConfig, ident: str, now: datetime) -> dict[str, Any]:
-    found = audience(session, ident, now, config.communicate.affected_users)
-    assert found is not None  # the caller found the incident in this session
-    first = affected_users(session, found.scope, limit=USERS_SHOWN)
+def _count(
+    session: Session, config: TripwireConfig, incident: IncidentRow, now: datetime
+) -> dict[str, Any]:
+    scope = scope_of(session, incident, now, config.communicate.affected_users)
+    totals, first = affected_summary(session, scope, limit=USERS_SHOWN)
     return {
         "counted_at": now,
-        "ident": incident_id(found.incident.number),
-        "use_case": found.incident.use_case,
-        "users": found.totals.users,
-        "outputs": found.totals.outputs,
-        "unattributed": found.totals.unattributed_outputs,
-        "scope": found.scope.as_json(),
+        "ident": incident_id(incident.number),
+        "use_case": incident.use_case,
+        "users": totals.users,
+        "outputs": totals.outputs,
+        "unattributed": totals.unattributed_outputs,
+        "scope": scope.as_json(),
         "first": first,
-        "more": found.totals.users > len(first),
+        "more": totals.users > len(first),
     }
 
 
@@ -110,21 +112,22 @@ def users_page(
 ) -> dict[str, Any] | None:
     """One page of the affected users, ordered by user id; None when there is no incident.
     A cursor this page did not hand out starts from the first user."""
-    found = audience(session, ident, now, config.communicate.affected_users)
-    if found is None:
+    incident = get_incident(session, ident)
+    if incident is None:
         return None
     try:
         after = decode_cursor(cursor)
     except ValueError:
         after = None
-    users = affected_users(session, found.scope, after=after, limit=USERS_PER_PAGE + 1)
+    scope = scope_of(session, incident, now, config.communicate.affected_users)
+    totals, users = affected_summary(session, scope, after=after, limit=USERS_PER_PAGE + 1)
     more = len(users) > USERS_PER_PAGE
     users = users[:USERS_PER_PAGE]
     return {
-        "ident": incident_id(found.incident.number),
-        "title": found.incident.title,
-        "totals": found.totals,
-        "scope": found.scope.as_json(),
+        "ident": incident_id(incident.number),
+        "title": incident.title,
+        "totals": totals,
+        "scope": scope.as_json(),
         "users": users,
         "next": encode_cursor(users[-1].user_id) if more and users else None,
     }

@@ -21,6 +21,7 @@ from tripwire.pipeline.follower import Follower
 from tripwire.respond import affected_sqlite
 from tripwire.respond.affected import (
     AffectedScope,
+    affected_summary,
     affected_totals,
     affected_users,
     portable_totals,
@@ -119,13 +120,39 @@ def test_reading_whole_hours_gives_the_users_of_the_portable_query(runtime: Runt
             assert affected_totals(session, scope) == expected, scope
             users = portable_users(session, scope, limit=10_000)
             assert affected_users(session, scope, limit=10_000) == users, scope
+            assert affected_summary(session, scope, limit=5) == (expected, users[:5]), scope
             for cursor in ("=", "=x", "u-07", "zzz"):
                 page = portable_users(session, scope, after=cursor, limit=4)
                 assert affected_users(session, scope, after=cursor, limit=4) == page, scope
+                both = affected_summary(session, scope, after=cursor, limit=4)
+                assert both == (expected, page), scope
     with runtime.db.read() as session:  # the big window reaches every kind of user id
         whole = AffectedScope("chat", START, T0)
         assert {"=", "=x", "Ann"} <= {u.user_id for u in affected_users(session, whole)}
         assert affected_totals(session, whole).unattributed_outputs > 0
+
+
+def test_the_summary_counts_when_no_output_has_a_user_id(runtime: Runtime) -> None:
+    """The totals come back beside the page even when there is no user to list."""
+    events = _events_without_users()
+    assert store_events(runtime.db, parse_batch(events), runtime.clock).accepted == len(events)
+    scope = AffectedScope("chat", START, T0)
+    with runtime.db.read() as session:
+        assert affected_sqlite.whole_hours(scope) is not None
+        totals, first = affected_summary(session, scope, after="u", limit=3)
+        assert totals == portable_totals(session, scope)
+        assert (totals.users, totals.unattributed_outputs, first) == (0, totals.outputs, [])
+        assert totals.outputs > 0
+        empty = AffectedScope("nothing", START, T0)
+        assert affected_summary(session, empty, limit=3) == (portable_totals(session, empty), [])
+
+
+def _events_without_users() -> list[dict[str, Any]]:
+    rng = random.Random(2)
+    found = [_output(rng, n)[0] for n in range(200)]
+    for event in found:
+        event.pop("user_id", None)
+    return found
 
 
 def test_the_plan_reads_the_counts_for_whole_hours(runtime: Runtime) -> None:
