@@ -279,13 +279,15 @@ SUMMARY = (
 def summary(
     session: Session, scope: AffectedScope, after: str | None, limit: int
 ) -> tuple[tuple[int, int, int], list[tuple[str, int]]]:
-    """`totals` and `users` together: in one pass over the counts when the scope reads them."""
-    found = whole_hours(scope)
-    if found is None:
-        return totals(session, scope), users(session, scope, after, limit)
+    """`totals` and `users` together, in one pass over the hourly counts or the outputs."""
     params: dict[str, Any] = {"limit": limit, "after": after}
+    found = whole_hours(scope)
+    if found is None:  # each affected output a row of one
+        counted = f"SELECT {hours.key(USER)} AS user_key, 1 AS n {_affected(scope, params)}"
+    else:
+        counted = _counted(scope, params, *found)
     shown = "user_key = '' OR user_key > " + ("''" if after is None else hours.key(":after"))
-    sql = SUMMARY.format(counted=_counted(scope, params, *found), shown=shown)
+    sql = SUMMARY.format(counted=counted, shown=shown)
     rows = _run(session, sql, scope, params).all()
     if not rows:  # nothing affected, or a cursor past the last user and no unattributed row
         return totals(session, scope), []
