@@ -11,9 +11,10 @@ the hours that hold an output with inline scores (`scored`), the ones a low inli
 
 Triggers on `events` keep the counts: an output stored adds one, an output deleted (retention, a
 user's deletion) takes one away and a row that reaches zero goes, in the same transaction as the
-event. No code on the write path knows of them, and the counts cannot drift from the events. A
-later migration that rebuilds `events` (SQLite's batch mode copies the table) drops triggers with
-it and must create them again from `create_statements`.
+event. No code on the write path knows of them, and the counts cannot drift from the events;
+but a trigger per stored output costs SQLite's ingest (figures in docs/web.md). A later
+migration that rebuilds `events` (SQLite's batch mode copies the table) drops the triggers with
+it and must create them again (the CREATE TRIGGER statements of `create_statements`).
 
 Keys hold NULL apart from every text: `''` when the field is absent, else `'='` followed by its
 text. The encoding keeps the text's order, so ordering by the key orders by user id. The
