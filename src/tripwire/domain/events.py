@@ -43,8 +43,9 @@ TokenCount = Annotated[StrictInt, Field(ge=0, le=10**12)]
 MAX_DEPTH = 16
 
 
-# A tuple, not `dict | list | float`: that expression builds a new union object on every call.
-_NESTED_OR_FLOAT = (dict, list, float)
+# Exact types of the values a flat object of attributes holds, floats aside (they may be NaN).
+_FLAT = frozenset((str, int, bool, type(None)))
+_TEXT_ONLY = frozenset((str,))
 
 
 def _shallow(value: dict[str, Any]) -> dict[str, Any]:
@@ -52,9 +53,11 @@ def _shallow(value: dict[str, Any]) -> dict[str, Any]:
     numbers JSON cannot hold (NaN and infinities would be stored as null, silently) and text
     holding a lone surrogate (`"\\ud800"`: no database driver can encode it)."""
     values = value.values()
-    if not any(isinstance(v, _NESTED_OR_FLOAT) for v in values):
+    kinds = set(map(type, values))  # one pass in C, not a generator step per value
+    if kinds <= _FLAT:
         # The usual flat case without floats, checked cheaply: keys and string values at once.
-        _check_text([*value, *(v for v in values if isinstance(v, str))])
+        texts = values if kinds == _TEXT_ONLY else [v for v in values if type(v) is str]
+        _check_text([*value, *texts])
         return value
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
