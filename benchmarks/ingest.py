@@ -17,6 +17,8 @@ Measures, on a fresh SQLite file each:
 The reference for 1 is `benchmarks/bare_ingest_server.py` (FastAPI + sqlite3 executemany, no
 validation, no pipeline), run the same way, interleaved with Tripwire's runs (`--repeat N`
 takes each side's median run): on a shared machine the ratio is the figure to read.
+`--without-pipeline` adds `tripwire serve --no-workers` to the interleaved runs: the same
+ingest without the pipeline that shares the process's cores and SQLite's write lock.
 """
 
 from __future__ import annotations
@@ -131,15 +133,16 @@ def env_for(db: Path) -> dict[str, str]:
 
 
 @contextmanager
-def server(db: Path, bare: bool = False) -> Iterator[tuple[str, int]]:
+def server(db: Path, bare: bool = False, workers: bool = True) -> Iterator[tuple[str, int]]:
     """`tripwire serve` (or, with `bare`, the reference server `bare_ingest_server.py`) in its
-    own process; yields (base URL, pid)."""
+    own process; yields (base URL, pid). `workers` False: `serve --no-workers`, no pipeline."""
     port = free_port()
     if bare:
         command = [sys.executable, str(ROOT / "benchmarks" / "bare_ingest_server.py"), str(db)]
         command.append(str(port))
     else:
         command = [sys.executable, "-m", "tripwire", "serve", "--port", str(port)]
+        command.append("--workers" if workers else "--no-workers")
     proc = subprocess.Popen(
         command, env=env_for(db), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -175,11 +178,18 @@ def cpu_seconds(pid: int) -> float:
 
 
 def bench_http(
-    batches: list[bytes], events_per_batch: int, threads: int, bare: bool = False
+    batches: list[bytes],
+    events_per_batch: int,
+    threads: int,
+    bare: bool = False,
+    workers: bool = True,
 ) -> dict[str, float]:
     """`threads` clients, each with its own connection, started together by one start gun,
     send every batch; events/s from the gun to the last answer."""
-    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "http.db", bare) as (url, pid):
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server(Path(tmp) / "http.db", bare, workers) as (url, pid),
+    ):
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         todo = list(enumerate(batches))
         lock = threading.Lock()
@@ -478,6 +488,11 @@ def main() -> None:
     parser.add_argument("--otlp-calls", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of HTTP and OTLP; median")
     parser.add_argument("--parts", default=",".join(PARTS), help="which of " + ",".join(PARTS))
+    parser.add_argument(
+        "--without-pipeline",
+        action="store_true",
+        help="HTTP also against `serve --no-workers`: what the in-process pipeline costs ingest",
+    )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if not parts <= set(PARTS):
@@ -491,14 +506,20 @@ def main() -> None:
 
     bare: dict[str, float] | None = None
     if "http" in parts:
-        ours_runs, bare_runs = [], []
-        for _ in range(args.repeat):  # interleaved, so both sides see the same machine load
+        ours_runs, bare_runs, alone_runs = [], [], []
+        for _ in range(args.repeat):  # interleaved, so every side sees the same machine load
             ours_runs.append(bench_http(bodies, 1000, args.threads))
             bare_runs.append(bench_http(bodies, 1000, args.threads, bare=True))
+            if args.without_pipeline:
+                alone_runs.append(bench_http(bodies, 1000, args.threads, workers=False))
         http, bare = median_run(ours_runs), median_run(bare_runs)
         print(line(f"POST /v1/events ({args.threads} clients, 1,000/batch)", http))
         print(line("reference: bare FastAPI + sqlite3 executemany", bare))
         print(f"tripwire serve ingests at {http['rate'] / bare['rate']:.0%} of the reference")
+        if alone_runs:
+            alone = median_run(alone_runs)
+            print(line("POST /v1/events, serve --no-workers", alone))
+            print(f"without its pipeline: {alone['rate'] / bare['rate']:.0%} of the reference")
     if "sdk" in parts:
         sdk = bench_sdk(make_events(args.sdk_events, seed=11, prefix="sdk-"))
         if sdk is None:

@@ -190,3 +190,56 @@ def test_replay_feeds_the_stages_in_ts_order_once(runtime: Runtime) -> None:
     minutes = [int(i[1:]) * 7 % 60 for i in recorder.seen]
     assert minutes == sorted(minutes)
     assert sorted(recorder.seen) == sorted(f"m{i}" for i in range(40))
+
+
+def test_rows_are_prepared_before_the_write_lock_is_taken(
+    runtime: Runtime, monkeypatch: Any
+) -> None:
+    # The batch's parameters are built while other writers (the pipeline, other batches) can
+    # still write: SQLite's one write lock is held only for the insert and the commit.
+    import sqlite3
+
+    from tripwire.store import events as events_store
+
+    path = runtime.db.url.split("///", 1)[1]
+    lock_free: list[bool] = []
+    prepare = events_store._sqlite_params
+
+    def spying(*args: Any, **kwargs: Any) -> Any:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            lock_free.append(True)
+        except sqlite3.OperationalError:  # database is locked
+            lock_free.append(False)
+        finally:
+            other.close()
+        return prepare(*args, **kwargs)
+
+    monkeypatch.setattr(events_store, "_sqlite_params", spying)
+    assert store(runtime, [metric(1), metric(2)]) == (2, 0)
+    assert lock_free == [True]
+
+
+def test_times_are_stored_as_naive_utc_text_with_microseconds(runtime: Runtime) -> None:
+    from datetime import UTC, datetime, timezone
+
+    from sqlalchemy import text
+
+    from tripwire.store.events import load_count
+
+    paris = timezone(timedelta(hours=1))
+    rows = [
+        ("whole", "metric", datetime(2026, 11, 20, 10, 0, tzinfo=paris), "u", None, "{}"),
+        ("fraction", "metric", datetime(2026, 11, 20, 9, 0, 0, 5, tzinfo=UTC), "u", None, "{}"),
+    ]
+    received = datetime(2026, 11, 20, 10, 30, tzinfo=paris)
+    with runtime.db.session() as session:
+        assert load_count(session, rows, received) == 2
+        query = text("SELECT id, ts || '|' || received_at FROM events")
+        stored = dict(session.execute(query).all())
+    assert stored == {
+        "whole": "2026-11-20 09:00:00.000000|2026-11-20 09:30:00.000000",
+        "fraction": "2026-11-20 09:00:00.000005|2026-11-20 09:30:00.000000",
+    }

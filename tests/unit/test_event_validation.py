@@ -268,3 +268,29 @@ def test_timestamps_in_every_rfc3339_shape_become_utc(text: str, expected: datet
 def test_the_common_shape_is_refused_like_the_rest(text: str) -> None:
     with pytest.raises(ValueError, match=r"RFC 3339|not a valid date|out of range"):
         parse_rfc3339(text)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "problem"),
+    [
+        ({"a": "x", "b": "y\ud800"}, "lone surrogate"),  # text only
+        ({"\udfff": 1, "b": True, "c": None}, "lone surrogate"),  # a key, flat mixed values
+        ({"a": 1, "b": "caf\udc00"}, "lone surrogate"),  # text among numbers
+        ({"a": "x", "b": float("inf")}, "not a JSON number"),  # a float leaves the flat path
+        ({"a": 1, "b": [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}, "nested more than 16"),
+    ],
+)
+def test_attributes_are_checked_whatever_mix_of_value_types(
+    attributes: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(BatchInvalid) as caught:
+        parse_batch([valid("output", attributes=attributes)])
+    (error,) = caught.value.errors
+    assert error.field.startswith("attributes")
+    assert problem in error.message
+
+
+def test_flat_attributes_of_every_scalar_type_are_kept_as_sent() -> None:
+    attributes = {"text": "café", "count": 3, "flag": False, "none": None, "ratio": 0.5}
+    (event,) = parse_batch([valid("output", attributes=attributes)])
+    assert event.attributes == attributes  # type: ignore[union-attr]

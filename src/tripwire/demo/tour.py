@@ -37,6 +37,7 @@ from tripwire.sim import Deploy, Injection, Scenario, SimResult, Surge, simulate
 from tripwire.store.tables.events import EventRow
 
 DAY = 1440
+THREE_WEEKDAYS_BEFORE = (3, 4, 5)  # midnights opening Thursday, Friday or Saturday
 ACTION_KINDS = ("rollback", "kill_switch", "flag_change", "escalated", "deadline_missed")
 
 
@@ -69,14 +70,30 @@ class Receiver:
         self.server.server_close()
 
 
+def demo_end(now: datetime) -> datetime:
+    """The last UTC midnight that closes three weekdays: the tour is the same whenever it runs.
+
+    Detectors learn weekday and weekend hours apart and traffic follows the hour of day, so
+    three days ending at `now` would put the injected incidents elsewhere in those cycles on
+    every run and change what is found.
+    """
+    end = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    while end.weekday() not in THREE_WEEKDAYS_BEFORE:
+        end -= timedelta(days=1)
+    return end
+
+
 def scenario(end: datetime, seed: int) -> Scenario:
-    """Three days ending at `end`; incidents on the last two days (detectors learn on day one)."""
-    start = (end - timedelta(days=3)).replace(second=0, microsecond=0)
+    """Three days ending at `end`; incidents on the last two days (detectors learn on day one).
+
+    No weekend dip: the three days are weekdays (`demo_end`).
+    """
     return Scenario(
         seed=seed,
-        start=start,
+        start=end - timedelta(days=3),
         days=3,
         outputs_per_hour=600,
+        weekend_factor=1.0,
         injections=(
             Injection(
                 "negative_feedback",
@@ -172,8 +189,9 @@ class DemoResult:
     notes: list[str] = field(default_factory=list)
 
 
-def run_demo(db_path: Path, end: datetime, seed: int = 1) -> DemoResult:
+def run_demo(db_path: Path, now: datetime, seed: int = 1) -> DemoResult:
     """Simulate, replay through every stage, then close the loop on the first incident."""
+    end = demo_end(now)
     if db_path.exists():
         db_path.unlink()
     for suffix in ("-wal", "-shm"):
@@ -296,11 +314,7 @@ def _incident_lines(result: DemoResult, inc: dict[str, Any]) -> list[str]:
         f"{inc['id']} {inc['severity']} {inc['type']} in {inc['use_case']}: {inc['title']} "
         f"({inc['status']}{found})"
     ]
-    for s in inc["signals"][:3]:
-        lines.append(
-            f"    signal {s['metric']}: baseline {_fmt(s['baseline'])} -> "
-            f"observed {_fmt(s['observed'])}"
-        )
+    lines += _signal_lines(inc["signals"])
     if inc["suspects"]:
         top = inc["suspects"][0]
         hit = (
@@ -315,6 +329,28 @@ def _incident_lines(result: DemoResult, inc: dict[str, Any]) -> list[str]:
         for entry in timeline(session, parse_incident_id(inc["id"]) or 0):
             if entry.kind in ACTION_KINDS:
                 lines.append(f"    {entry.kind}: {entry.text}")
+    return lines
+
+
+def _signal_lines(signals: list[dict[str, Any]]) -> list[str]:
+    """One line per metric: how often it fired, its baseline and the furthest observation."""
+    by_metric: dict[str, list[dict[str, Any]]] = {}
+    for signal in signals:
+        by_metric.setdefault(signal["metric"], []).append(signal)
+    lines = []
+    for metric, fired in by_metric.items():
+        baseline = fired[0]["baseline"]
+        observed = [s["observed"] for s in fired if s["observed"] is not None]
+        furthest = (
+            max(observed, key=lambda v: abs(v - baseline))
+            if observed and baseline is not None
+            else None
+        )
+        times = f" ({len(fired)} signals)" if len(fired) > 1 else ""
+        lines.append(
+            f"    signal {metric}{times}: baseline {_fmt(baseline)} -> observed "
+            f"{_fmt(furthest if furthest is not None else fired[0]['observed'])}"
+        )
     return lines
 
 

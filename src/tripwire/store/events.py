@@ -200,9 +200,10 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
         return {}
     if session.get_bind().dialect.name != "sqlite":
         return _pg_insert(session, [(*r[:5], r[2], origin, r[5]) for r in rows])
-    parts = partition_count(session)
+    params = _sqlite_params(rows, None, partition_count(session), origin)
     with _raw_cursor(session) as cursor:
-        count = _sqlite_load(cursor, rows, None, parts, origin)
+        cursor.executemany(_LOAD_SQLITE, params)
+        count = int(cursor.rowcount)
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
         cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
@@ -215,9 +216,12 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
         return 0
     if session.get_bind().dialect.name != "sqlite":
         return len(_pg_insert(session, [(*r[:5], received_at, "ingest", r[5]) for r in rows]))
-    parts = partition_count(session)
+    # Every parameter is ready before the transaction begins: on SQLite its BEGIN IMMEDIATE
+    # takes the one write lock, which the pipeline and the other batches are waiting for.
+    params = _sqlite_params(rows, _sqlite_time(received_at), partition_count(session))
     with _raw_cursor(session) as cursor:
-        return _sqlite_load(cursor, rows, _sqlite_time(received_at), parts)
+        cursor.executemany(_LOAD_SQLITE, params)
+        return int(cursor.rowcount)
 
 
 @contextmanager
@@ -231,21 +235,24 @@ def _raw_cursor(session: Session) -> Iterator[Any]:
         cursor.close()
 
 
-def _sqlite_load(
-    cursor: Any, rows: Sequence[LoadRow], received: str | None, parts: int, origin: str = "ingest"
-) -> int:
+def _sqlite_params(
+    rows: Sequence[LoadRow], received: str | None, parts: int, origin: str = "ingest"
+) -> list[tuple[Any, ...]]:
+    """The `_LOAD_SQLITE` parameters of each row; `received` None: received at its own ts."""
     params = []
     part_of: dict[str | None, int] = {}  # a batch holds a handful of use cases: hash each once
     for event_id, kind, ts, use_case, output_id, payload in rows:
-        when = _sqlite_time(ts)
+        # `_sqlite_time` inlined (it runs once per event): validated times are already UTC.
+        if ts.tzinfo is not UTC:
+            ts = ts.astimezone(UTC)
+        when = ts.isoformat(" ", "microseconds")[:26]
         part = part_of.get(use_case)
         if part is None:
             part = part_of[use_case] = partition_of(use_case, parts)
         params.append(
             (event_id, kind, when, use_case, output_id, received or when, origin, payload, part)
         )
-    cursor.executemany(_LOAD_SQLITE, params)
-    return int(cursor.rowcount)
+    return params
 
 
 def _sqlite_time(when: datetime) -> str:
