@@ -9,12 +9,13 @@ counts: whether an output is flagged (safety, hallucination) depends on evidence
 after it and on a configured threshold, so those scopes keep reading outputs; but only those of
 the hours that hold an output with inline scores (`scored`), the ones a low inline score flags.
 
-Triggers on `events` keep the counts: an output stored adds one, an output deleted (retention, a
-user's deletion) takes one away and a row that reaches zero goes, in the same transaction as the
-event. No code on the write path knows of them, and the counts cannot drift from the events;
-but a trigger per stored output costs SQLite's ingest (figures in docs/web.md). A later
-migration that rebuilds `events` (SQLite's batch mode copies the table) drops the triggers with
-it and must create them again (the CREATE TRIGGER statements of `create_statements`).
+The store counts what it inserts (`count_newest`, in the inserting transaction: the counts
+cannot drift from the events), and triggers on `events` take away what leaves (retention, a
+user's deletion: a row that reaches zero goes) or moves (an output changed in place). The
+insert is not a trigger: SQLite runs a row trigger's program for every row, and even an empty
+one cost ingest about a quarter of its throughput; one grouped statement per batch costs a
+fraction of that. A later migration that rebuilds `events` (SQLite's batch mode copies the
+table) drops the triggers with it and must create them again from `create_statements`.
 
 Keys hold NULL apart from every text: `''` when the field is absent, else `'='` followed by its
 text. The encoding keeps the text's order, so ordering by the key orders by user id. The
@@ -34,11 +35,10 @@ KEYS = ("user_key", "model", "model_version", "prompt_version")
 _FIELDS = (ix.USER_ID, *ix.SEGMENT_FIELDS.values())
 _COLUMNS = ("use_case", "hour", *KEYS)
 
-INSERT_TRIGGER = "affected_hours_on_insert"
 DELETE_TRIGGER = "affected_hours_on_delete"
 UPDATE_OLD_TRIGGER = "affected_hours_on_update_old"
 UPDATE_NEW_TRIGGER = "affected_hours_on_update_new"
-TRIGGERS = (INSERT_TRIGGER, DELETE_TRIGGER, UPDATE_OLD_TRIGGER, UPDATE_NEW_TRIGGER)
+TRIGGERS = (DELETE_TRIGGER, UPDATE_OLD_TRIGGER, UPDATE_NEW_TRIGGER)
 
 
 def key(expression: str) -> str:
@@ -86,8 +86,6 @@ def create_statements() -> list[str]:
     return [
         f"CREATE TABLE {TABLE} (use_case TEXT NOT NULL, hour TEXT NOT NULL, {fields}, {counts}, "
         f"PRIMARY KEY ({', '.join(_COLUMNS)})) WITHOUT ROWID",
-        f"CREATE TRIGGER {INSERT_TRIGGER} AFTER INSERT ON events "
-        f"WHEN {_counted('NEW')} BEGIN {_add('NEW')} END",
         f"CREATE TRIGGER {DELETE_TRIGGER} AFTER DELETE ON events "
         f"WHEN {_counted('OLD')} BEGIN {_take_away('OLD')} END",
         # `part` changes when a use case moves partition: that is no change to the counts.
@@ -107,6 +105,25 @@ def backfill_statement() -> str:
         f"SELECT {values}, count(*), sum({_scored('events')}) FROM events INDEXED BY {ix.OUTPUTS} "
         f"WHERE {_counted('events')} GROUP BY {', '.join(str(i + 1) for i in range(6))}"
     )
+
+
+def _count_newest() -> str:
+    values = ", ".join(_values("events"))
+    counted = ", ".join(_COLUMNS)
+    return (
+        f"INSERT INTO {TABLE} ({counted}, outputs, scored) "  # noqa: S608
+        f"SELECT {values}, count(*), sum({_scored('events')}) "
+        "FROM (SELECT * FROM events ORDER BY seq DESC LIMIT ?) AS events "
+        f"WHERE {_counted('events')} GROUP BY {', '.join(str(i + 1) for i in range(6))} "
+        f"ON CONFLICT ({counted}) DO UPDATE "
+        "SET outputs = outputs + excluded.outputs, scored = scored + excluded.scored"
+    )
+
+
+# Adds the outputs among the `?` newest events. Run by the store in the transaction that
+# inserted them: it holds SQLite's only write lock, and a new row's seq is one more than the
+# largest before it, so the newest rows are exactly the ones just added.
+COUNT_NEWEST = _count_newest()
 
 
 def drop_statements() -> list[str]:

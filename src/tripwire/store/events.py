@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tripwire.store import affected_hours
 from tripwire.store.db import dumps_json
 from tripwire.store.partitions import partition_count, partition_of
 from tripwire.store.tables.events import EventRow
@@ -77,6 +78,7 @@ def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> dict[str, in
     for start in range(0, len(rows), _CHUNK):
         result = conn.execute(stmt, list(rows[start : start + _CHUNK]))
         inserted.update({str(row[0]): int(row[1]) for row in result})
+    _count_outputs(conn, len(inserted))
     return inserted
 
 
@@ -91,7 +93,14 @@ def insert_count(session: Session, rows: Sequence[dict[str, Any]]) -> int:
         return len(insert_new(session, rows))
     _add_parts(session, rows)
     result = conn.execute(_insert_ignoring_duplicates(), list(rows))
+    _count_outputs(conn, int(result.rowcount))
     return int(result.rowcount)
+
+
+def _count_outputs(conn: Connection, inserted: int) -> None:
+    """SQLite: the affected-users panel's hourly counts take the outputs just inserted."""
+    if inserted:
+        conn.exec_driver_sql(affected_hours.COUNT_NEWEST, (inserted,))
 
 
 def _add_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -204,6 +213,8 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
         count = int(cursor.rowcount)
+        if count:
+            cursor.execute(affected_hours.COUNT_NEWEST, (count,))
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
         cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
@@ -221,7 +232,10 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
     params = _sqlite_params(rows, _sqlite_time(received_at), partition_count(session))
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
-        return int(cursor.rowcount)
+        count = int(cursor.rowcount)
+        if count:
+            cursor.execute(affected_hours.COUNT_NEWEST, (count,))
+        return count
 
 
 @contextmanager
