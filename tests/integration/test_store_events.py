@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.conftest import T0
 from tests.events_data import valid
 from tripwire.domain.clock import ManualClock
@@ -199,6 +201,9 @@ def test_rows_are_prepared_before_the_write_lock_is_taken(
     # still write: SQLite's one write lock is held only for the insert and the commit.
     import sqlite3
 
+    if not runtime.db.is_sqlite:
+        pytest.skip("SQLite's write lock (tests/pg imports this module)")
+
     from tripwire.store import events as events_store
 
     path = runtime.db.url.split("///", 1)[1]
@@ -224,6 +229,9 @@ def test_rows_are_prepared_before_the_write_lock_is_taken(
 
 def test_times_are_stored_as_naive_utc_text_with_microseconds(runtime: Runtime) -> None:
     from datetime import UTC, datetime, timezone
+
+    if not runtime.db.is_sqlite:
+        pytest.skip("SQLite's stored text (tests/pg imports this module)")
 
     from sqlalchemy import text
 
