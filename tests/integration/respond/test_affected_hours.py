@@ -1,7 +1,8 @@
 """The per-user hourly counts of migration 0124 (`store/affected_hours.py`): the affected-users
 query that reads them for a window's whole hours finds the users and counts of the portable
-query on windows of every alignment; the store and the triggers keep them equal to a recount of the stored
-outputs through ingest, a user's deletion and retention; the migration goes down and up."""
+query on windows of every alignment; the store and the triggers keep them equal to a recount of
+the stored outputs through ingest, a user's deletion and retention; the migration goes down and
+up."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 A table of outputs counted per use case, hour, user id and segment, kept by the store as it
 inserts and by triggers on `events` as outputs leave (see `tripwire.store.affected_hours`), and
-filled from the outputs already stored, so that an incident's panel reads hours instead of every output of its window. SQLite only, like
-the indexes of 0123; PostgreSQL is left as it is.
+filled from the outputs already stored, so that an incident's panel reads hours instead of
+every output of its window. SQLite only, like the indexes of 0123; PostgreSQL is left as it is.
 
 Revision ID: 0124
 Revises: 0123
