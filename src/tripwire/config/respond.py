@@ -114,6 +114,9 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 ]
 
 
+CONFIRM_TYPES: tuple[IncidentType, ...] = ("quality_regression", "hallucination")
+
+
 class SeverityConfig(_Strict):
     """The most severe matching rule wins; `default` when none matches. An incident of one of
     `confirm_types` that rests on a single detector stream whose change is not yet confirmed
@@ -128,7 +131,7 @@ class SeverityConfig(_Strict):
         description="the most an unconfirmed single-stream incident opens at (null: no cap)",
     )
     confirm_types: list[IncidentType] = Field(
-        default_factory=lambda: ["quality_regression", "hallucination"],
+        default_factory=lambda: list(CONFIRM_TYPES),
         description="types held at `unconfirmed` until confirmed: judges' scores, thumbs-down "
         "and tickets, whose chance excesses are most false alarms; safety and availability "
         "page at open (flagged content and errors are facts, and the safety rules' deadlines "

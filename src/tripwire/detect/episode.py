@@ -141,20 +141,9 @@ class EpisodeDetector:
     def _settle(self, minute: int, llr: float) -> Change | None:
         p = self.params
         change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes)
-        if change is not None:
+        if change is not None and change.state == "resolved":
             self.bank.reset()
         return change
-
-    def _confirmation(self, minute: int) -> Change | None:
-        """The confirmed Change, once, when the support first reaches `CONFIRM`."""
-        assert self.firing is not None
-        if self.confirmed or self.support < CONFIRM:
-            return None
-        self.confirmed = True
-        fired = self.firing
-        base, seen = fired["base"], fired["seen"]
-        rel = relative(base, seen, self.rising)
-        return Change("firing", int(fired["start"]), minute, base, seen, rel, "confirmed")
 
     def dump(self) -> dict[str, Any]:
         return {"b": self.baseline.dump(), "c": self.bank.dump(), **self.episode.dump()}
