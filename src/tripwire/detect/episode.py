@@ -7,14 +7,17 @@ rise took to detect. Two guards keep one problem from flapping: `min_minutes` of
 cool-down: the evidence of recovery must hold `cooldown` minutes without interruption (any
 window that falls back under the line starts the cool-down again).
 
-The same windows weigh the other way too: their evidence for "still half-way up" against
-"back at the baseline", summed since the alert, is the change's *support*. A real change keeps
-adding to it; a chance excess, judged on the windows after the one that crossed the line, does
-not. The sum is a log-likelihood ratio from a fresh start, so on a healthy stream it ever
-reaches `CONFIRM` nats with probability at most e^-CONFIRM (Wald's bound): once it does, the
-episode reports itself confirmed (a firing Change with rule "confirmed"), which respond uses
-before a signal that rests on one stream may page at the top severities (docs/detect.md,
-"Severity from evidence").
+The same windows also weigh the alert's own claim: their evidence for "at the level the alert
+reported" against "at the baseline", summed since the alert, is the change's *support* (the
+caller's `support` ratio; without one, the recovery test's evidence the other way). A real
+change about as large as reported keeps adding to it; a chance excess, judged on the windows
+after the one that crossed the line, does not, nor does a real but much smaller shift that
+chance inflated into an alert (the windows favour the alternative only while the true level is
+past half-way to the reported one). The sum is a log-likelihood ratio from a fresh start, so
+on a healthy stream it ever reaches `CONFIRM` nats with probability at most e^-CONFIRM (Wald's
+bound): once it does, the episode reports itself confirmed (a firing Change with rule
+"confirmed"), which respond uses before a signal that rests on one stream may page at the top
+severities (docs/detect.md, "Severity from evidence").
 """
 
 from __future__ import annotations
@@ -51,14 +54,20 @@ class Episode:
         return Change("firing", start, minute, base, seen, relative(base, seen, self.rising))
 
     def settle(
-        self, minute: int, llr: float, clear_threshold: float, min_minutes: int
+        self,
+        minute: int,
+        llr: float,
+        clear_threshold: float,
+        min_minutes: int,
+        support: float | None = None,
     ) -> Change | None:
-        """Add one window's evidence for "back at the baseline"; the resolved Change once it
-        is strong enough and the episode has lasted long enough; the confirmed (firing) Change
-        once the support reaches `CONFIRM`."""
+        """Add one window's evidence for "back at the baseline" (`llr`) and for "at the reported
+        level" (`support`); the resolved Change once the first is strong enough and the episode
+        has lasted long enough; the confirmed (firing) Change once the support sums to
+        `CONFIRM`."""
         assert self.firing is not None
         self.recovery = max(0.0, self.recovery + llr)
-        self.support -= llr
+        self.support += -llr if support is None else support
         fired = self.firing
         if self.recovery < clear_threshold:
             self.calm_since = None
@@ -138,9 +147,9 @@ class EpisodeDetector:
         """Minutes of sustained recovery before an alert clears (per monitor kind)."""
         self.episode.cooldown = minutes
 
-    def _settle(self, minute: int, llr: float) -> Change | None:
+    def _settle(self, minute: int, llr: float, support: float | None = None) -> Change | None:
         p = self.params
-        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes)
+        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes, support)
         if change is not None and change.state == "resolved":
             self.bank.reset()
         return change

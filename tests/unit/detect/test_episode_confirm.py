@@ -1,6 +1,6 @@
-"""An alert's support: evidence after the alert that the change is still there. A change that
-holds is confirmed within minutes; a chance excess (healthy windows after the alert) is
-confirmed at most e^-CONFIRM of the time."""
+"""An alert's support: evidence after the alert for the level it reported. A change that holds
+is confirmed within minutes; a chance excess (healthy windows after the alert) is confirmed at
+most e^-CONFIRM of the time, and a real shift much smaller than the alert reported seldom."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ def after_alert(rng: np.random.Generator, p: float, minutes: int = 360) -> Episo
     for minute in range(1, minutes + 1):
         n = float(rng.poisson(20))
         k = float(rng.binomial(int(n), p))
-        change = episode.settle(minute, _llr("bernoulli", n, k, high, base), 7.0, 15)
+        recovered = _llr("bernoulli", n, k, high, base)
+        support = _llr("bernoulli", n, k, base, seen)
+        change = episode.settle(minute, recovered, 7.0, 15, support)
         if change is not None and change.state == "resolved":
             break
     return episode
@@ -32,6 +34,13 @@ def test_healthy_windows_after_a_chance_alarm_rarely_confirm_it() -> None:
     rng = np.random.default_rng(11)
     confirmed = sum(after_alert(rng, 0.05).confirmed for _ in range(400))
     assert confirmed / 400 <= math.exp(-CONFIRM) + 0.02  # Wald's bound, with sampling room
+
+
+def test_a_real_shift_a_fifth_of_the_reported_one_is_mostly_not_confirmed() -> None:
+    """5 % -> 6 % reported as 10 % (chance inflated it): over six hours after the alert."""
+    rng = np.random.default_rng(14)
+    confirmed = sum(after_alert(rng, 0.06).confirmed for _ in range(400))
+    assert confirmed / 400 <= 0.2
 
 
 def test_a_change_that_holds_is_confirmed() -> None:
