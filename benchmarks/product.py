@@ -39,10 +39,13 @@ import numpy as np
 from numpy.typing import NDArray
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
 
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.pipeline.replay import read_events
+from tripwire.respond import queries
+from tripwire.respond.ids import incident_id
 from tripwire.respond.summary import summary
 from tripwire.runtime import Runtime
 from tripwire.sim import (
@@ -59,6 +62,7 @@ from tripwire.sim import (
     write_jsonl,
 )
 from tripwire.sim.profile import rate_cycle
+from tripwire.store.tables.respond import IncidentRow
 
 Floats = NDArray[np.float64]
 DAY = 1440
@@ -405,6 +409,10 @@ def run_product(seed: int, weeks: int, scale: float, bar: Progress) -> ProductRu
             runtime.replay(prepared, progress=lambda n: bar.advance(task, n))
             with runtime.db.session() as session:
                 incidents = summary(session, len(prepared))["incidents"]
+                rows = session.scalars(select(IncidentRow))
+                top = {incident_id(r.number): paged_at(session, r) for r in rows}
+                for incident in incidents:
+                    incident["paged_at"] = top.get(incident["id"])
         finally:
             runtime.close()
             bar.remove_task(task)
@@ -421,6 +429,17 @@ def run_product(seed: int, weeks: int, scale: float, bar: Progress) -> ProductRu
     )
 
 
+def paged_at(session: Any, row: IncidentRow) -> datetime | None:
+    """When the incident first stood at P0 or P1 (None: never): at open, or at the severity
+    change that took it there (held by the evidence until then, docs/detect.md)."""
+    top = ("P0", "P1")
+    changes = [e for e in queries.timeline(session, row.number) if e.kind == "severity_changed"]
+    opened = changes[0].data["from"] if changes else row.severity
+    if opened in top:
+        return row.detected_at
+    return next((e.at for e in changes if e.data["to"] in top), None)
+
+
 # -- scoring ------------------------------------------------------------------------------------
 
 
@@ -434,6 +453,7 @@ class Outcome:
     duplicates: int
     oracle: float
     window: float
+    held: float | None = None  # minutes from open to P0/P1 (None: never paged at P0/P1)
 
 
 @dataclass
@@ -462,7 +482,10 @@ def _window_of(t: TruthIncident) -> tuple[int, int]:
     return onset - MATCH_BEFORE, end + MATCH_AFTER
 
 
-def score_ours(run: ProductRun, score: Score) -> dict[int, tuple[float, bool | None, int]]:
+Ours = tuple[float, bool | None, int, float | None]
+
+
+def score_ours(run: ProductRun, score: Score) -> dict[int, Ours]:
     """Match incidents to injected ones by use case and detection time; the rest are false."""
     found: dict[int, list[dict[str, Any]]] = {}
     for incident in run.incidents:
@@ -483,17 +506,19 @@ def score_ours(run: ProductRun, score: Score) -> dict[int, tuple[float, bool | N
             score.false_p01 += 1
         else:
             score.false_p23 += 1
-    out: dict[int, tuple[float, bool | None, int]] = {}
+    out: dict[int, Ours] = {}
     for i, t in enumerate(run.truth):
         matched = sorted(found.get(i, []), key=lambda x: str(x["detected_at"]))
         if not matched:
-            out[i] = (math.inf, None, 0)
+            out[i] = (math.inf, None, 0, None)
             continue
         first = matched[0]
         detected = _z(first["detected_at"])
         assert detected is not None
         delay = max(0.0, (detected - t.onset).total_seconds() / 60)
-        out[i] = (delay, first["type"] == t.incident_type, len(matched) - 1)
+        top = first.get("paged_at")
+        held = None if top is None else (top - detected).total_seconds() / 60
+        out[i] = (delay, first["type"] == t.incident_type, len(matched) - 1, held)
     return out
 
 
@@ -602,12 +627,9 @@ def score_runs(runs: list[ProductRun], lines: dict[tuple[str, str], float]) -> S
         cycle = rate_cycle(run.scenario)
         ours = score_ours(run, score)
         for i, t in enumerate(run.truth):
-            delay, typed, dups = ours[i]
-            score.outcomes.append(
-                Outcome(
-                    t, delay, typed, dups, score_oracle(run, t, cycle), score_window(run, t, lines)
-                )
-            )
+            delay, typed, dups, held = ours[i]
+            oracle, window = score_oracle(run, t, cycle), score_window(run, t, lines)
+            score.outcomes.append(Outcome(t, delay, typed, dups, oracle, window, held))
         score.use_case_weeks += run.weeks * len(USE_CASES)
         score.window_false += window_false(run, lines)
         score.events += run.events
@@ -686,6 +708,13 @@ def report(title: str, score: Score) -> list[str]:
         f"1-h window reference: {score.window_false / ucw:.2f}; oracle: {BUDGET:.2f} by design"
     )
     out = score.outcomes
+    held = [o.held for o in out if o.held is not None]
+    median = fmt(pct(held, 50)).strip() if held else "-"
+    lines.append(
+        f"injected incidents at P0/P1: {len(held)} of {sum(math.isfinite(o.ours) for o in out)} "
+        f"detected; minutes from open to P0/P1: median {median}, "
+        f"max {fmt(max(held, default=0.0)).strip()} (held at P2 until the evidence is confirmed)"
+    )
     typed = [o.typed_right for o in out if o.typed_right is not None]
     dups = sum(o.duplicates for o in out)
     head = [

@@ -114,12 +114,28 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 ]
 
 
+CONFIRM_TYPES: tuple[IncidentType, ...] = ("quality_regression", "hallucination")
+
+
 class SeverityConfig(_Strict):
-    """The most severe matching rule wins; `default` when none matches."""
+    """The most severe matching rule wins; `default` when none matches. An incident of one of
+    `confirm_types` that rests on a single detector stream whose change is not yet confirmed
+    is held at `unconfirmed` at most (docs/detect.md, "Severity from evidence")."""
 
     default: Severity = "P3"
     rules: list[SeverityRule] = Field(
         default_factory=lambda: [SeverityRule.model_validate(r) for r in DEFAULT_RULES]
+    )
+    unconfirmed: Severity | None = Field(
+        "P2",
+        description="the most an unconfirmed single-stream incident opens at (null: no cap)",
+    )
+    confirm_types: list[IncidentType] = Field(
+        default_factory=lambda: list(CONFIRM_TYPES),
+        description="types held at `unconfirmed` until confirmed: judges' scores, thumbs-down "
+        "and tickets, whose chance excesses are most false alarms; safety and availability "
+        "page at open (flagged content and errors are facts, and the safety rules' deadlines "
+        "run from the open)",
     )
     reassess_every: Duration = timedelta(minutes=15)
 

@@ -55,7 +55,8 @@ def dedup_key(verdict: Verdict) -> str:
 
 def to_alert(verdict: Verdict) -> Alert:
     """The hand-over to respond. Segment alerts carry `segment`; all alerts of one use case and
-    overlapping time are meant to join one incident (respond groups them)."""
+    overlapping time are meant to join one incident (respond groups them). A confirmation
+    (`details["confirmed"]`) repeats the firing alert under the same dedup key."""
     change, spec = verdict.change, verdict.spec
     monitor, use_case, source, seg_key, seg_value = verdict.key
     segment = {seg_key: seg_value} if seg_key else {}
@@ -85,5 +86,10 @@ def to_alert(verdict: Verdict) -> Alert:
         source="detector",
         title=f"{use_case}{where}: {what}",
         severity_hint=severity_for(spec, change.magnitude),
-        details={"rule": change.rule, "signal": spec.signal, "score_source": source or None},
+        details={
+            "rule": change.rule,
+            "signal": spec.signal,
+            "score_source": source or None,
+            "confirmed": change.rule == "confirmed",
+        },
     )

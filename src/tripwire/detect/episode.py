@@ -6,15 +6,30 @@ level that stays raised never clears by luck and a real recovery clears in about
 rise took to detect. Two guards keep one problem from flapping: `min_minutes` of firing, and a
 cool-down: the evidence of recovery must hold `cooldown` minutes without interruption (any
 window that falls back under the line starts the cool-down again).
+
+The same windows also weigh the alert's own claim: their evidence for "at the level the alert
+reported" against "at the baseline", summed since the alert, is the change's *support* (the
+caller's `support` ratio; without one, the recovery test's evidence the other way). A real
+change about as large as reported keeps adding to it; a chance excess, judged on the windows
+after the one that crossed the line, does not, nor does a real but much smaller shift that
+chance inflated into an alert (the windows favour the alternative only while the true level is
+past half-way to the reported one). The sum is a log-likelihood ratio from a fresh start, so
+on a healthy stream it ever reaches `CONFIRM` nats with probability at most e^-CONFIRM (Wald's
+bound): once it does, the episode reports itself confirmed (a firing Change with rule
+"confirmed"), which respond uses before a signal that rests on one stream may page at the top
+severities (docs/detect.md, "Severity from evidence").
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tripwire.detect.change import Change, relative
 from tripwire.detect.cusum import CusumBank
+
+CONFIRM = math.log(20.0)  # nats of support after the alert: 1 false alarm in 20 confirms
 
 
 @dataclass
@@ -24,6 +39,8 @@ class Episode:
     recovery: float = 0.0
     cooldown: int = 0  # minutes; configuration, not state (see MonitorsConfig.cooldown)
     calm_since: int | None = None  # first minute of the current run of recovered windows
+    support: float = 0.0  # nats for "still changed" since the alert (see the module's doc)
+    confirmed: bool = False
 
     @property
     def seen(self) -> float:
@@ -33,31 +50,57 @@ class Episode:
     def fire(self, start: int, minute: int, base: float, seen: float) -> Change:
         self.firing = {"start": start, "at": minute, "base": base, "seen": seen}
         self.recovery, self.calm_since = 0.0, None
+        self.support, self.confirmed = 0.0, False
         return Change("firing", start, minute, base, seen, relative(base, seen, self.rising))
 
     def settle(
-        self, minute: int, llr: float, clear_threshold: float, min_minutes: int
+        self,
+        minute: int,
+        llr: float,
+        clear_threshold: float,
+        min_minutes: int,
+        support: float | None = None,
     ) -> Change | None:
-        """Add one window's evidence for "back at the baseline"; the resolved Change once it
-        is strong enough and the episode has lasted long enough."""
+        """Add one window's evidence for "back at the baseline" (`llr`) and for "at the reported
+        level" (`support`); the resolved Change once the first is strong enough and the episode
+        has lasted long enough; the confirmed (firing) Change once the support sums to
+        `CONFIRM`."""
         assert self.firing is not None
         self.recovery = max(0.0, self.recovery + llr)
+        self.support += -llr if support is None else support
         fired = self.firing
         if self.recovery < clear_threshold:
             self.calm_since = None
-            return None
+            return self._confirmation(minute)
         if self.calm_since is None:
             self.calm_since = minute
         if minute - fired["at"] < min_minutes or minute - self.calm_since < self.cooldown:
-            return None
+            return self._confirmation(minute)
         self.firing, self.calm_since = None, None
         base, seen = fired["base"], fired["seen"]
         return Change(
             "resolved", int(fired["start"]), minute, base, seen, relative(base, seen, self.rising)
         )
 
+    def _confirmation(self, minute: int) -> Change | None:
+        """The confirmed Change, once, when the support first reaches `CONFIRM`."""
+        assert self.firing is not None
+        if self.confirmed or self.support < CONFIRM:
+            return None
+        self.confirmed = True
+        fired = self.firing
+        base, seen = fired["base"], fired["seen"]
+        rel = relative(base, seen, self.rising)
+        return Change("firing", int(fired["start"]), minute, base, seen, rel, "confirmed")
+
     def dump(self) -> dict[str, Any]:
-        return {"f": self.firing, "r": self.recovery, "q": self.calm_since}
+        return {
+            "f": self.firing,
+            "r": self.recovery,
+            "q": self.calm_since,
+            "v": self.support,
+            "k": self.confirmed,
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         fired = None if data["f"] is None else dict(data["f"])
@@ -69,6 +112,10 @@ class Episode:
         self.recovery = float(data["r"])
         calm = data.get("q")  # absent in state saved before the cool-down
         self.calm_since = None if calm is None else int(calm)
+        # Absent in state saved before the support was kept: an episode in progress then is
+        # taken as confirmed (it has paged as it did before).
+        self.support = float(data.get("v", CONFIRM))
+        self.confirmed = bool(data.get("k", fired is not None))
 
 
 class _Hysteresis(Protocol):
@@ -100,10 +147,10 @@ class EpisodeDetector:
         """Minutes of sustained recovery before an alert clears (per monitor kind)."""
         self.episode.cooldown = minutes
 
-    def _settle(self, minute: int, llr: float) -> Change | None:
+    def _settle(self, minute: int, llr: float, support: float | None = None) -> Change | None:
         p = self.params
-        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes)
-        if change is not None:
+        change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes, support)
+        if change is not None and change.state == "resolved":
             self.bank.reset()
         return change
 

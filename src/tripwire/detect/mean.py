@@ -224,7 +224,11 @@ class MeanDetector(EpisodeDetector):
         if abs(low - mu) < 0.05 * sd:
             low = mu + self.params.direction * 0.05 * sd
         llr = self._llr(count, total, low, mu, sd)
-        return self._settle(minute, llr)
+        # The support: the reported mean against the baseline (Episode's module doc).
+        seen = self.episode.seen
+        if abs(seen - mu) < 0.1 * sd:
+            seen = mu + self.params.direction * 0.1 * sd
+        return self._settle(minute, llr, self._llr(count, total, mu, seen, sd))
 
     def dump(self) -> dict[str, Any]:
         return {**super().dump(), "w": [*self.recent, self.recent_at]}

@@ -66,20 +66,28 @@ def save_windows(
     session.execute(delete(DetectWindowRow).where(DetectWindowRow.hour < now - WINDOW_RETENTION))
 
 
+def _open_row(session: Session, dedup_key: str) -> DetectAlertRow | None:
+    return session.scalars(
+        select(DetectAlertRow)
+        .where(DetectAlertRow.dedup_key == dedup_key, DetectAlertRow.resolved_at.is_(None))
+        .order_by(DetectAlertRow.id.desc())
+        .limit(1)
+    ).first()
+
+
 def record_alert(session: Session, alert: Alert) -> None:
-    """A firing alert adds a row; a resolved one closes the open row with the same key."""
+    """A firing alert adds a row; a resolved one closes the open row with the same key, and a
+    confirmation marks it (the same alert, not a new one)."""
     if alert.state == "resolved":
-        row = session.scalars(
-            select(DetectAlertRow)
-            .where(
-                DetectAlertRow.dedup_key == alert.dedup_key, DetectAlertRow.resolved_at.is_(None)
-            )
-            .order_by(DetectAlertRow.id.desc())
-            .limit(1)
-        ).first()
+        row = _open_row(session, alert.dedup_key)
         if row is not None:
             row.resolved_at = alert.detected_at
         return
+    if alert.details.get("confirmed"):
+        row = _open_row(session, alert.dedup_key)
+        if row is not None:
+            row.details = {**(row.details or {}), "confirmed": True}
+            return
     session.add(
         DetectAlertRow(
             dedup_key=alert.dedup_key,

@@ -160,6 +160,14 @@ class RateDetector(EpisodeDetector):
         return events / trials
 
     def _recover(self, minute: int, n: float, k: float, p0: float) -> Change | None:
-        high = max(p0 + 0.5 * (self.episode.seen - p0), p0 * 1.05)
-        llr = _llr(self.params.kind, n, k, high, p0) if n > 0 or k > 0 else 0.0
-        return self._settle(minute, llr)
+        seen = self.episode.seen
+        high = max(p0 + 0.5 * (seen - p0), p0 * 1.05)
+        if n <= 0 and k <= 0:
+            return self._settle(minute, 0.0, 0.0)
+        kind = self.params.kind
+        # The support: the reported rate against the baseline (Episode's module doc).
+        reported = max(seen, p0 * 1.05)
+        if kind == "bernoulli":
+            reported = min(reported, (1.0 + p0) / 2.0)  # a rate of 1 has no likelihood ratio
+        support = _llr(kind, n, k, p0, reported)
+        return self._settle(minute, _llr(kind, n, k, high, p0), support)

@@ -17,7 +17,7 @@ from tripwire.domain.incidents import (
 from tripwire.respond.core import Conflict, ServiceCore
 from tripwire.respond.paging import describe
 from tripwire.respond.routing import page_for_severity
-from tripwire.respond.severity import Facts, assess
+from tripwire.respond.severity import Facts, assess, held
 from tripwire.store.tables.respond import IncidentRow, RoleRow, TimelineRow
 
 if TYPE_CHECKING:
@@ -98,8 +98,9 @@ class Records(ServiceCore):
                 on_change(self, incident, what, old, new)
 
     def raise_severity_if(self, incident: IncidentRow, facts: Facts) -> None:
-        """Re-run the rules; severity only rises automatically (people may lower it)."""
-        judged = assess(self.rc, facts)
+        """Re-run the rules (held at the evidence's ceiling); severity only rises
+        automatically (people may lower it)."""
+        judged = held(self.rc, facts, assess(self.rc, facts))
         if rank(judged.severity) < rank(incident.severity):  # type: ignore[arg-type]
             self.set_severity(incident.number, judged.severity, judged.because(), "tripwire")
 

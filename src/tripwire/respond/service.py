@@ -28,7 +28,7 @@ from tripwire.respond.ids import incident_id
 from tripwire.respond.paging import describe, resolve_target, who_is_on_call
 from tripwire.respond.records import Records
 from tripwire.respond.routing import route_open, route_page
-from tripwire.respond.severity import Assessment, Facts, assess, criticality_of
+from tripwire.respond.severity import Assessment, Facts, assess, criticality_of, held
 from tripwire.store.tables.respond import IncidentRow
 
 __all__ = ["Conflict", "IncidentService", "NewIncident", "NotFound"]
@@ -56,6 +56,7 @@ class NewIncident:
     magnitude: float | None = None
     exposed_users: int = 0
     exposed_outputs: int = 0
+    confirmed: bool = True  # False: one detector stream's alert, not yet confirmed
 
 
 class IncidentService(Records):
@@ -73,8 +74,18 @@ class IncidentService(Records):
         level 1 of the escalation policy paged, broadcast channels told, hooks run."""
         now = self.clock.now()
         criticality = criticality_of(self.rc, new.use_case)
-        facts = Facts(new.type, criticality, new.magnitude, new.exposed_users, new.exposed_outputs)
+        facts = Facts(
+            new.type,
+            criticality,
+            new.magnitude,
+            new.exposed_users,
+            new.exposed_outputs,
+            new.confirmed,
+        )
         severity, reasons = self._opening_severity(new, assess(self.rc, facts), actor)
+        if new.severity is None:  # the evidence holds the rules and the hint alike
+            kept = held(self.rc, facts, Assessment(severity, tuple(reasons)))
+            severity, reasons = kept.severity, list(kept.reasons)
         incident = IncidentRow(
             type=new.type,
             severity=severity,

@@ -1,4 +1,12 @@
-"""Severity from written rules: magnitude, use-case criticality, people exposed and type."""
+"""Severity from written rules: magnitude, use-case criticality, people exposed and type, held
+down while the evidence is one detector stream's unconfirmed alert.
+
+A CUSUM alert on one stream is a chance excess about once per stream's budget; a use case has
+dozens of streams, and in a critical use case every incident matches a P0 or P1 rule, so a
+false alert would page the whole escalation chain at night. Until the change is confirmed (its
+detector's support after the alert, or a second monitor's signal, or a source outside the
+detector) an incident of `severity.confirm_types` opens at `severity.unconfirmed` at most; the
+rules raise it the moment the evidence arrives (reassessment runs on every signal change)."""
 
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ class Facts:
     magnitude: float | None = None
     exposed_users: int = 0
     exposed_outputs: int = 0
+    confirmed: bool = True  # False: one detector stream's alert, not yet confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,24 @@ def assess(config: RespondConfig, facts: Facts) -> Assessment:
         return Assessment(config.severity.default, ())
     best = min(hits, key=lambda r: rank(r.severity)).severity
     return Assessment(best, tuple(r.name for r in hits if r.severity == best))
+
+
+def ceiling(config: RespondConfig, facts: Facts) -> Severity | None:
+    """The most the evidence allows (None: no limit): `severity.unconfirmed` while the incident
+    rests on one unconfirmed detector stream and its type is one of `confirm_types`."""
+    cap = config.severity.unconfirmed
+    if facts.confirmed or cap is None or facts.type not in config.severity.confirm_types:
+        return None
+    return cap
+
+
+def held(config: RespondConfig, facts: Facts, judged: Assessment) -> Assessment:
+    """`judged` held at the evidence's ceiling, the reason said."""
+    cap = ceiling(config, facts)
+    if cap is None or rank(judged.severity) >= rank(cap):
+        return judged
+    why = f"held at {cap} until confirmed ({judged.because()} asks {judged.severity})"
+    return Assessment(cap, (f"one unconfirmed signal: {why}",))
 
 
 def criticality_of(config: RespondConfig, use_case: str | None) -> Criticality:

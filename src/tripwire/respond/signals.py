@@ -8,6 +8,7 @@ incident back instead of opening a new one."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from tripwire.domain.alerts import Alert
 from tripwire.respond import grouping, queries
@@ -98,6 +99,7 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         magnitude=alert.magnitude,
         exposed_users=max(seen.users, int(exposed) if isinstance(exposed, int | float) else 0),
         exposed_outputs=seen.outputs,
+        confirmed=confirmed([alert.source], [alert.monitor], [alert.details]),
     )
     # The signal goes in before the pages and the hooks, so they see it.
     return service.open(
@@ -162,6 +164,16 @@ def _refresh(
             and grouping.last_actor(service.session, incident, "mitigated") == "tripwire"
         ):
             service.reopen(incident, f"{title_of(alert)} fired again while monitoring")
+    if alert.details.get("confirmed") and not (signal.details or {}).get("confirmed"):
+        signal.details = {**(signal.details or {}), "confirmed": True}
+        service.log(
+            incident,
+            "signal",
+            f"Signal confirmed (the change kept its evidence after the alert): {title_of(alert)}",
+            alert.source,
+            {"dedup_key": alert.dedup_key, "confirmed": True},
+        )
+        reassess(service, incident)
     if alert.observed is not None:
         signal.observed = alert.observed
     if alert.magnitude is not None and alert.magnitude > (signal.magnitude or 0.0):
@@ -202,6 +214,17 @@ def _span(wait: timedelta) -> str:
     return f"{minutes // 60} h" if minutes % 60 == 0 and minutes else f"{minutes} min"
 
 
+def confirmed(
+    sources: list[str], monitors: list[str | None], details: list[dict[str, Any]]
+) -> bool:
+    """The incident's evidence goes beyond one detector stream's unconfirmed alert: a source
+    outside the detector (it has its own hysteresis), a second monitor's signal, or a signal
+    its detector confirmed (its support after the alert, detect/episode.py)."""
+    if any(source != "detector" for source in sources) or len(set(monitors)) >= 2:
+        return True
+    return any(d.get("confirmed") for d in details)
+
+
 def reassess(
     service: IncidentService, incident: IncidentRow, magnitude: float | None = None
 ) -> None:
@@ -211,7 +234,8 @@ def reassess(
     seen = service.exposure_of(service.session, incident.use_case, incident.started_at, now, scope)
     incident.exposed_users = max(incident.exposed_users, seen.users)
     incident.exposed_outputs = max(incident.exposed_outputs, seen.outputs)
-    mags = [s.magnitude for s in queries.signals(service.session, incident.number) if s.magnitude]
+    sigs = queries.signals(service.session, incident.number)
+    mags = [s.magnitude for s in sigs if s.magnitude]
     worst = max([m for m in [*mags, magnitude] if m is not None], default=None)
     facts = Facts(
         incident.type,  # type: ignore[arg-type]
@@ -219,5 +243,8 @@ def reassess(
         worst,
         incident.exposed_users,
         incident.exposed_outputs,
+        confirmed(
+            [s.source for s in sigs], [s.monitor for s in sigs], [s.details or {} for s in sigs]
+        ),
     )
     service.raise_severity_if(incident, facts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -238,6 +239,12 @@ def test_signals_clearing_mitigate_then_resolve_and_a_return_reopens(
 
 def test_other_use_cases_get_their_own_incident(rt: Runtime, api: TestClient, crew: Cast) -> None:
     feed(rt, alert("a:support-chat"), alert("a:med-summary", use_case="med-summary"))
+    body = api.get("/v1/incidents", headers=crew.auth("read")).json()
+    severities = {i["use_case"]: i["severity"] for i in body["incidents"]}
+    # med-summary (critical) asks P1, held at P2 while one unconfirmed signal is all there is.
+    assert severities == {"support-chat": "P2", "med-summary": "P2"}
+    later = alert("a:med-summary", use_case="med-summary", at_minutes=30)
+    feed(rt, replace(later, details={"confirmed": True}))
     body = api.get("/v1/incidents", headers=crew.auth("read")).json()
     severities = {i["use_case"]: i["severity"] for i in body["incidents"]}
     assert severities == {"support-chat": "P2", "med-summary": "P1"}

@@ -79,7 +79,12 @@ def test_a_safety_burst_raises_a_safety_alert_and_maintenance_mutes_it() -> None
     )
     events = simulate(scenario).events
     alerts = [a for a in run(events) if a.state == "firing"]
-    assert [a.incident_type for a in alerts] == ["safety"]
+    # The alert, then its confirmation under the same key (the burst kept its evidence).
+    assert [(a.incident_type, a.details["confirmed"]) for a in alerts] == [
+        ("safety", False),
+        ("safety", True),
+    ]
+    assert alerts[0].dedup_key == alerts[1].dedup_key
     assert (alerts[0].detected_at - scenario.start).total_seconds() / 60 - onset <= 15
     window = MaintenanceWindow(
         start=scenario.start + timedelta(days=2), end=scenario.start + timedelta(days=2, hours=2)

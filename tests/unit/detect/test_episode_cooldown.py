@@ -30,7 +30,9 @@ def test_a_relapse_restarts_the_cooldown() -> None:
     episode = fired(cooldown=15)
     for minute in range(40, 50):
         assert episode.settle(minute, 8.0, 7.0, 15) is None
-    assert episode.settle(50, -100.0, 7.0, 15) is None  # evidence falls back under the line
+    relapse = episode.settle(50, -100.0, 7.0, 15)  # evidence falls back under the line
+    assert relapse is not None
+    assert relapse.rule == "confirmed"
     assert clears_at(episode, range(51, 90)) == 66
 
 

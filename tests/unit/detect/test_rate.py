@@ -20,7 +20,8 @@ def feed(
         events = float(rng.binomial(int(trials), min(p, 1.0)))
         change = det.update(start + i, trials, events)
         if change is not None:
-            out.append((change.state, change.started_at, change.detected_at))
+            state = "confirmed" if change.rule == "confirmed" else change.state
+            out.append((state, change.started_at, change.detected_at))
     return out
 
 
@@ -55,7 +56,7 @@ def test_it_clears_once_and_does_not_flap_while_the_problem_lasts() -> None:
     det = RateDetector()
     feed(det, rng, 2 * 1440, T0, 20.0, 0.05)
     during = feed(det, rng, 6 * 60, T0 + 2 * 1440, 20.0, 0.15)
-    assert [s for s, _, _ in during] == ["firing"]
+    assert [s for s, _, _ in during] == ["firing", "confirmed"]
     after = feed(det, rng, 6 * 60, T0 + 2 * 1440 + 360, 20.0, 0.05)
     assert [s for s, _, _ in after] == ["resolved"]
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from tripwire.config.respond import RespondConfig, SeverityConfig, SeverityRule
-from tripwire.respond.severity import Facts, assess, criticality_of
+from tripwire.respond.severity import Facts, assess, criticality_of, held
 
 DEFAULTS = RespondConfig()
 
@@ -74,3 +74,24 @@ def test_the_config_names_every_dangling_reference() -> None:
         "use_cases.chat.escalation_policy",
     ):
         assert part in text
+
+
+def test_one_unconfirmed_stream_holds_a_hallucination_at_p2_but_not_a_safety_incident() -> None:
+    unconfirmed = Facts("hallucination", "critical", magnitude=0.3, confirmed=False)
+    asked = assess(DEFAULTS, unconfirmed)
+    assert asked.severity == "P0"
+    kept = held(DEFAULTS, unconfirmed, asked)
+    assert kept.severity == "P2"
+    assert "held at P2 until confirmed" in kept.because()
+    confirmed = Facts("hallucination", "critical", magnitude=0.3, confirmed=True)
+    assert held(DEFAULTS, confirmed, assess(DEFAULTS, confirmed)).severity == "P0"
+    safety = Facts("safety", "critical", magnitude=0.3, confirmed=False)
+    assert held(DEFAULTS, safety, assess(DEFAULTS, safety)).severity == "P0"
+    low = Facts("quality_regression", "standard", magnitude=0.1, confirmed=False)
+    assert held(DEFAULTS, low, assess(DEFAULTS, low)).severity == "P3"  # a cap never raises
+
+
+def test_the_hold_can_be_switched_off() -> None:
+    config = RespondConfig(severity=SeverityConfig(unconfirmed=None))
+    facts = Facts("hallucination", "critical", magnitude=0.3, confirmed=False)
+    assert held(config, facts, assess(config, facts)).severity == "P0"
