@@ -28,15 +28,15 @@ from tripwire.ingest.writer import store_events
 from tripwire.respond.attribution.query import load_changes
 from tripwire.respond.attribution.rank import LOOKBACK, rank_suspects
 from tripwire.respond.attribution.scoring import ChangeFacts
-from tripwire.store.base import Base
 from tripwire.store.db import Database
+from tripwire.store.migrate import upgrade
 
 Ranker = Callable[[Database, Scenario], list[str]]
 
 
 def load(path: Path, world: Scenario) -> Database:
     db = Database(f"sqlite:///{path}", sqlite_synchronous="OFF")
-    Base.metadata.create_all(db.engine)
+    upgrade(db.engine)  # the schema `serve` runs on, SQLite's indexes and counts included
     store_events(db, parse_batch(world.events), ManualClock(world.incident.detected_at))
     return db
 
