@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from tripwire.detect.series_calibrate import Calibration
+from tripwire.detect.series_calibrate import Calibrations
 from tripwire.detect.series_evidence import VAR_COST, VAR_GAIN, Z_CAP, to_score
 from tripwire.detect.series_horizon import Horizons
 from tripwire.detect.series_stuck import Repeats
@@ -48,6 +48,7 @@ WARMUP = 50
 RAMP = 150.0
 LONG = 0.998
 FLOOR_NATS = 1.0
+PARTS = 4  # kinds of evidence, each calibrated on its own history: spike, shift, spread, stuck
 HELD_SHARE = 0.8  # a series repeating its value this often holds values: it has no noise
 
 
@@ -123,7 +124,7 @@ class SeriesDetector:
     zz_long: float = 0.0  # z_t * z_t-1 (their autocorrelation), z clipped to +-4
     repeats: Repeats = field(default_factory=Repeats)
     tail: Tail = field(default_factory=Tail)
-    calibration: Calibration = field(default_factory=Calibration)
+    calibrations: Calibrations = field(default_factory=lambda: Calibrations(PARTS))
     horizons: Horizons = field(default_factory=Horizons)
     drift: float = 0.0  # nats of multi-horizon level evidence at the newest value
     stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
@@ -157,9 +158,8 @@ class SeriesDetector:
         z = max(-Z_CAP, min(Z_CAP, residual / scale))
         self._accumulate(z)
         self.drift = self.horizons.nats(value - seasonal, self.levels[best], scale)
-        raw = self._evidence(z) if self.count > WARMUP else 0.0
-        self.nats = self.calibration.nats(raw)
-        self.calibration.learn(raw)
+        parts = self._evidence(z) if self.count > WARMUP else [0.0] * PARTS
+        self.nats = self.calibrations.nats(parts)
         if self.count > WARMUP:  # the first residuals are read on a scale still settling
             self.tail.learn(z)
         self._learn(value, residual, z, seasonal, phase, scale)
@@ -173,7 +173,7 @@ class SeriesDetector:
             value = getattr(self, f.name)
             if isinstance(value, deque):
                 value = list(value)
-            elif isinstance(value, Repeats | Tail | Calibration | Horizons):
+            elif isinstance(value, Repeats | Tail | Calibrations | Horizons):
                 value = value.dump()
             data[f.name] = value
         return data
@@ -185,7 +185,7 @@ class SeriesDetector:
             current, saved = getattr(self, f.name), data[f.name]
             if isinstance(current, deque):
                 setattr(self, f.name, deque((float(x) for x in saved), maxlen=current.maxlen))
-            elif isinstance(current, Repeats | Tail | Calibration | Horizons):
+            elif isinstance(current, Repeats | Tail | Calibrations | Horizons):
                 current.load(saved)
             else:
                 setattr(self, f.name, saved)
@@ -216,7 +216,7 @@ class SeriesDetector:
         q75, q25 = np.percentile(recent, [75, 25]) if len(recent) > 1 else (0.0, 0.0)
         return max(0.5 * self.quantum, 0.01 * float(q75 - q25))
 
-    def _evidence(self, z: float) -> float:
+    def _evidence(self, z: float) -> list[float]:
         """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
         tail probability, read through the series' own tail), a level shift (CUSUM, or the
         newest rows against older predictions), a variance increase (CUSUM) and a stuck run."""
@@ -230,7 +230,7 @@ class SeriesDetector:
             spike, shift, spread = min(spike, cap), min(shift, cap), min(spread, cap)
         # The first rows' scale is a guess: their evidence counts fully only after RAMP rows.
         trust = min(1.0, (self.count - WARMUP) / RAMP)
-        return trust * max(spike, shift, spread, self.stuck)
+        return [trust * part for part in (spike, shift, spread, self.stuck)]
 
     def _accumulate(self, z: float) -> None:
         """The CUSUMs, on residuals in units of their own long-run RMS (never smaller than the
