@@ -7,7 +7,7 @@ series therefore keeps the tail of its own evidence: the share of rows over U na
 mean excess (an exponential tail, as a calibrated series would show with mean excess 1). A row
 is then as surprising as it is rare in this series' own history, and never more surprising than
 its raw evidence. A sustained anomaly feeds this history too, so it fades as it becomes the new
-normal."""
+normal. Each kind of evidence keeps its own history (`Calibrations`)."""
 
 from __future__ import annotations
 

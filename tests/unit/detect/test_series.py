@@ -8,8 +8,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tripwire.detect.series import BUFFER, SCALE_WINDOW, WARMUP, SeriesDetector, detect_period
+from tripwire.detect.series import BUFFER, SCALE_WINDOW, WARMUP, SeriesDetector
 from tripwire.detect.series_evidence import to_score
+from tripwire.detect.series_period import detect_period
 
 # On the benchmark's tuning corpus the window score's best threshold is ~0.33 (~12 nats).
 HIGH = to_score(15.0)  # 0.375: clearly over it
