@@ -12,7 +12,7 @@ from tripwire.detect.series import BUFFER, SCALE_WINDOW, WARMUP, SeriesDetector
 from tripwire.detect.series_evidence import to_score
 from tripwire.detect.series_period import detect_period
 
-# On the benchmark's tuning corpus the window score's best threshold is ~0.33 (~12 nats).
+# On the benchmark's tuning corpus the window score's best threshold is ~0.31 (~11 nats).
 HIGH = to_score(15.0)  # 0.375: clearly over it
 LOW = to_score(8.0)  # 0.242: under it
 
