@@ -4,8 +4,9 @@ present":
 
 - level: three robust EWMA trackers (slow, medium, fast); the one with the lowest error over
   ~100 rows predicts, so random walks and stable series are both followed well;
-- seasonality: the period is detected online from the autocorrelation of the recent buffer and a
-  per-phase profile is learned robustly; adopting a period restarts the trackers on it;
+- seasonality: the period is detected online from the autocorrelation of the recent buffer,
+  refined to the row by folding, and a per-phase profile is learned robustly; adopting a period
+  restarts the trackers on it;
 - scale: median absolute residual (MAD) over a long window, floored by the series' resolution
   (half its quantisation step, 1 % of its spread), so a constant run or a noiseless sine never
   gives an infinite z;
@@ -17,8 +18,9 @@ present":
   newest rows against the prediction made 8-128 rows before (`series_horizon`). A CUSUM over
   RELEVEL_AT re-baselines the level: a sustained shift scores high at its start, then becomes
   the normal.
-  Noise-free series are judged by their runs (rule of succession). The evidence is calibrated
-  against the series' own history of evidence (`series_calibrate`) and mapped to [0,1].
+  Noise-free series are judged by their runs (rule of succession). Each kind of evidence is
+  calibrated against its own history in this series (`series_calibrate`); the strongest is
+  mapped to [0,1].
   Each score uses only the rows at or before it.
 """
 
@@ -31,9 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from tripwire.detect.series_calibrate import Calibration
+from tripwire.detect.series_calibrate import Calibrations
 from tripwire.detect.series_evidence import VAR_COST, VAR_GAIN, Z_CAP, to_score
 from tripwire.detect.series_horizon import Horizons
+from tripwire.detect.series_period import detect_period, detrend
 from tripwire.detect.series_stuck import Repeats
 from tripwire.detect.series_tail import Tail
 
@@ -48,6 +51,7 @@ WARMUP = 50
 RAMP = 150.0
 LONG = 0.998
 FLOOR_NATS = 1.0
+PARTS = 4  # kinds of evidence, each calibrated on its own history: spike, shift, spread, stuck
 HELD_SHARE = 0.8  # a series repeating its value this often holds values: it has no noise
 
 
@@ -55,51 +59,6 @@ def _median(values: list[float]) -> float:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
-
-
-def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
-    """The dominant period of `values` (0 when none): the highest autocorrelation peak above
-    0.3 among lags that fit at least three times into the data."""
-    n = len(values)
-    if n < 24:
-        return 0
-    t = np.arange(n, dtype=np.float64)
-    slope, intercept = np.polyfit(t, values, 1)
-    x = values - (slope * t + intercept)
-    # Clip outliers so one spike cannot dominate the autocorrelation.
-    mad = float(np.median(np.abs(x - np.median(x)))) * 1.4826 + 1e-12
-    x = np.clip(x - np.median(x), -4 * mad, 4 * mad)
-    x = x - x.mean()
-    denom = float(np.dot(x, x)) / n
-    if denom <= 1e-12:
-        return 0
-    size = 1 << (2 * n - 1).bit_length()
-    spec = np.fft.rfft(x, size)
-    # Unbiased: divide each lag by its own number of pairs, so longer lags are not penalised.
-    acf = np.fft.irfft(spec * np.conj(spec), size)[:n] / (denom * (n - np.arange(n)))
-    top = min(n // 3, max_period or n)
-    # A real period shows as a peak after a dip; a slowly decaying ACF (trend, level shift)
-    # has only noise wiggles on its way down.
-    running_min = np.minimum.accumulate(acf[:top])
-    peaks = [
-        (lag, float(acf[lag]))
-        for lag in range(2, top)
-        if acf[lag] > 0.3
-        and acf[lag] >= acf[lag - 1]
-        and acf[lag] >= acf[lag + 1]
-        and acf[lag] - running_min[lag] > 0.3
-    ]
-    if not peaks:
-        return 0
-    strongest = max(a for _, a in peaks)
-    # Multiples of the true period correlate as well; the shortest strong one is the period.
-    lag = next(lag for lag, a in peaks if a >= 0.85 * strongest)
-    # A broad peak in noisy data (counts) has wiggles on its flank: take the top of the hill.
-    # Smoothing over a few lags first keeps the top from being one noisy lag.
-    reach, width = max(1, lag // 8), 1 + 2 * (lag // 24)
-    smooth = np.convolve(acf[:top], np.ones(width) / width, mode="same")
-    low = max(2, lag - reach)
-    return low + int(np.argmax(smooth[low : min(top, lag + reach + 1)]))
 
 
 @dataclass
@@ -123,7 +82,7 @@ class SeriesDetector:
     zz_long: float = 0.0  # z_t * z_t-1 (their autocorrelation), z clipped to +-4
     repeats: Repeats = field(default_factory=Repeats)
     tail: Tail = field(default_factory=Tail)
-    calibration: Calibration = field(default_factory=Calibration)
+    calibrations: Calibrations = field(default_factory=lambda: Calibrations(PARTS))
     horizons: Horizons = field(default_factory=Horizons)
     drift: float = 0.0  # nats of multi-horizon level evidence at the newest value
     stuck: float = 0.0  # nats of evidence of a stuck sensor at the newest value
@@ -157,9 +116,8 @@ class SeriesDetector:
         z = max(-Z_CAP, min(Z_CAP, residual / scale))
         self._accumulate(z)
         self.drift = self.horizons.nats(value - seasonal, self.levels[best], scale)
-        raw = self._evidence(z) if self.count > WARMUP else 0.0
-        self.nats = self.calibration.nats(raw)
-        self.calibration.learn(raw)
+        parts = self._evidence(z) if self.count > WARMUP else [0.0] * PARTS
+        self.nats = self.calibrations.nats(parts)
         if self.count > WARMUP:  # the first residuals are read on a scale still settling
             self.tail.learn(z)
         self._learn(value, residual, z, seasonal, phase, scale)
@@ -173,7 +131,7 @@ class SeriesDetector:
             value = getattr(self, f.name)
             if isinstance(value, deque):
                 value = list(value)
-            elif isinstance(value, Repeats | Tail | Calibration | Horizons):
+            elif isinstance(value, Repeats | Tail | Calibrations | Horizons):
                 value = value.dump()
             data[f.name] = value
         return data
@@ -185,7 +143,7 @@ class SeriesDetector:
             current, saved = getattr(self, f.name), data[f.name]
             if isinstance(current, deque):
                 setattr(self, f.name, deque((float(x) for x in saved), maxlen=current.maxlen))
-            elif isinstance(current, Repeats | Tail | Calibration | Horizons):
+            elif isinstance(current, Repeats | Tail | Calibrations | Horizons):
                 current.load(saved)
             else:
                 setattr(self, f.name, saved)
@@ -216,7 +174,7 @@ class SeriesDetector:
         q75, q25 = np.percentile(recent, [75, 25]) if len(recent) > 1 else (0.0, 0.0)
         return max(0.5 * self.quantum, 0.01 * float(q75 - q25))
 
-    def _evidence(self, z: float) -> float:
+    def _evidence(self, z: float) -> list[float]:
         """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
         tail probability, read through the series' own tail), a level shift (CUSUM, or the
         newest rows against older predictions), a variance increase (CUSUM) and a stuck run."""
@@ -230,7 +188,7 @@ class SeriesDetector:
             spike, shift, spread = min(spike, cap), min(shift, cap), min(spread, cap)
         # The first rows' scale is a guess: their evidence counts fully only after RAMP rows.
         trust = min(1.0, (self.count - WARMUP) / RAMP)
-        return trust * max(spike, shift, spread, self.stuck)
+        return [trust * part for part in (spike, shift, spread, self.stuck)]
 
     def _accumulate(self, z: float) -> None:
         """The CUSUMs, on residuals in units of their own long-run RMS (never smaller than the
@@ -313,13 +271,12 @@ class SeriesDetector:
             self.season = []
             self._rebase(RELEVEL_WINDOW)
             return
-        kernel = np.ones(period) / period
-        smooth = np.convolve(data, kernel, mode="same")
-        detrended = data - smooth
+        detrended = detrend(data, period)
         start = self.count - len(data) + 1  # phase of the buffer's first value
         profile = [0.0] * period
         for p in range(period):
             picks = detrended[(p - start) % period :: period]
+            picks = picks[np.isfinite(picks)]
             profile[p] = float(np.median(picks)) if len(picks) else 0.0
         centre = float(np.mean(profile))
         self.season = [v - centre for v in profile]

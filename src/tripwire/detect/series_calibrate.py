@@ -7,7 +7,7 @@ series therefore keeps the tail of its own evidence: the share of rows over U na
 mean excess (an exponential tail, as a calibrated series would show with mean excess 1). A row
 is then as surprising as it is rare in this series' own history, and never more surprising than
 its raw evidence. A sustained anomaly feeds this history too, so it fades as it becomes the new
-normal."""
+normal. Each kind of evidence keeps its own history (`Calibrations`)."""
 
 from __future__ import annotations
 
@@ -48,3 +48,29 @@ class Calibration:
         if raw > U:
             self.over += 1.0
             self.excess += float(min(raw, 1e6)) - U
+
+
+@dataclass
+class Calibrations:
+    """One calibration per kind of evidence: a kind the model reads poorly in this series (the
+    variance CUSUM on heavy-tailed residuals) is discounted without discounting the others."""
+
+    parts: list[Calibration]
+
+    def __init__(self, count: int) -> None:
+        self.parts = [Calibration() for _ in range(count)]
+
+    def dump(self) -> dict[str, Any]:
+        return {"parts": [part.dump() for part in self.parts]}
+
+    def load(self, data: dict[str, Any]) -> None:
+        for part, saved in zip(self.parts, data["parts"], strict=False):
+            part.load(saved)
+
+    def nats(self, raws: list[float]) -> float:
+        """The strongest calibrated evidence of `raws` (one per kind); then learns them."""
+        best = 0.0
+        for part, raw in zip(self.parts, raws, strict=True):
+            best = max(best, part.nats(raw))
+            part.learn(raw)
+        return best
