@@ -52,6 +52,10 @@ RAMP = 150.0
 LONG = 0.998
 FLOOR_NATS = 1.0
 PARTS = 4  # kinds of evidence, each calibrated on its own history: spike, shift, spread, stuck
+# A phase is seen once a period: at 0.1 its profile kept ~0.23 noise sd of jitter, which
+# widens every seasonal residual; 0.05 halves that variance and still follows a slowly
+# changing amplitude (window score 49.2 against 48.6 on the tuning corpus; 0.03: 48.7).
+SEASON_RATE = 0.05
 HELD_SHARE = 0.8  # a series repeating its value this often holds values: it has no noise
 
 
@@ -230,7 +234,7 @@ class SeriesDetector:
         if self.period:
             best = self._best()
             dev = value - self.levels[best] - seasonal
-            self.season[phase] += 0.1 * max(-bound, min(bound, dev))
+            self.season[phase] += SEASON_RATE * max(-bound, min(bound, dev))
         self.residuals.append(max(-bound * 2, min(bound * 2, residual)))
         self.buffer.append(value)
         if max(self.up, self.down, self.spread) > RELEVEL_AT:
