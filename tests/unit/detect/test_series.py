@@ -228,3 +228,18 @@ def test_a_restored_detector_scores_exactly_as_the_original() -> None:
     assert restored.period == original.period > 0
     for v in values[2510:]:
         assert restored.score(float(v)) == original.score(float(v))
+
+
+def test_the_seasonal_profile_keeps_little_of_the_noise() -> None:
+    # Each phase learns once a period; a fast rate leaves a jitter of ~0.23 noise sd in the
+    # profile (measured at 0.1 a period), which widens every residual and hides small anomalies.
+    period, sd = 48, 0.5
+    truth = 3 * np.sin(2 * np.pi * (np.arange(period) - 1) / period)  # phase = row number % period
+    for seed in (5, 6, 7):
+        rng = np.random.default_rng(seed)
+        t = np.arange(6000)
+        det = SeriesDetector()
+        for v in 10 + 3 * np.sin(2 * np.pi * t / period) + rng.normal(0, sd, len(t)):
+            det.score(float(v))
+        assert det.period == period
+        assert np.std(np.asarray(det.season) - truth) < 0.2 * sd
