@@ -213,8 +213,7 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
         count = int(cursor.rowcount)
-        if count:
-            cursor.execute(affected_hours.COUNT_NEWEST, (count,))
+        _count_outputs(session.connection(), count)
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
         cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
@@ -233,8 +232,7 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
         count = int(cursor.rowcount)
-        if count:
-            cursor.execute(affected_hours.COUNT_NEWEST, (count,))
+        _count_outputs(session.connection(), count)
         return count
 
 
