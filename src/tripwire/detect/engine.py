@@ -6,6 +6,7 @@ into alerts. Benchmarks and tests drive it directly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,13 @@ LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no sha
 # are many, and their total already speaks for them).
 RELIEF = 2.08
 RELIEF_MINUTES = 120
+# A firing segment whose version serves no more outputs (rolled back, replaced) is retired:
+# once its use case has served enough outputs without one of that version that, had the
+# version kept its share of the traffic, the silence would have this probability or less.
+# Without it the alert never clears (no window brings recovery evidence), its incident stays
+# open for ever and swallows the monitor's later alerts as "the same problem continuing".
+RETIRE_ODDS = 1e-6
+MIN_SHARE = 0.01  # a version's share is taken as at least this (a new canary, a sliver)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +87,10 @@ class Engine:
         # Per (use case, incident type): the series firing now and the minute each began.
         self.firing: dict[tuple[str, str], dict[SeriesKey, int]] = {}
         self.minute = 0  # the window being closed
+        # Outputs served per use case (a running count), and that count at the last window
+        # in which each version (use case, segment field, value) served an output.
+        self.served: dict[str, float] = {}
+        self.version_seen: dict[tuple[str, str, str], float] = {}
 
     # -- per event -------------------------------------------------------------------------
 
@@ -170,6 +182,7 @@ class Engine:
         if timed:
             cells = merge_cells(timed, cells) if cells else timed
         quiet = self._in_maintenance(minute, {use_case for use_case, _ in cells})
+        self._count_versions(cells)
         buckets = self._buckets(cells)
         if minute - self._counted_at >= 60:
             self._recount(minute)
@@ -196,6 +209,37 @@ class Engine:
                 if change.state == "resolved" and series.extra.pop("hidden", None):
                     continue
                 verdicts.append(Verdict(key, series.spec, change))
+        return verdicts + self._retire(minute)
+
+    def _count_versions(self, cells: dict[CellKey, Cell]) -> None:
+        served = self.served
+        for (use_case, _), cell in cells.items():
+            if cell.outputs > 0:
+                served[use_case] = served.get(use_case, 0.0) + cell.outputs
+        for (use_case, info), cell in cells.items():
+            if cell.outputs > 0 and info is not None:
+                for field, index in SEGMENT_FIELDS.items():
+                    if info[index]:
+                        self.version_seen[(use_case, field, info[index])] = served[use_case]
+
+    def _retire(self, minute: int) -> list[Verdict]:
+        """Resolve the firing segments whose version has stopped serving (`RETIRE_ODDS`)."""
+        verdicts: list[Verdict] = []
+        for group in self.firing.values():
+            for key in [k for k in group if k[3]]:
+                series = self.series.get(key)
+                if series is None or not series.firing():
+                    group.pop(key)
+                    continue
+                served = self.served.get(key[1], 0.0)
+                seen = self.version_seen.setdefault((key[1], key[3], key[4]), served)
+                if served - seen < outputs_to_retire(series_share(series)):
+                    continue
+                group.pop(key)
+                hidden = series.extra.pop("hidden", None)
+                for change in retire(series, minute):
+                    if not hidden:
+                        verdicts.append(Verdict(key, series.spec, change))
         return verdicts
 
     def _in_maintenance(self, minute: int, use_cases: set[str]) -> set[str]:
@@ -305,6 +349,26 @@ class Engine:
             self._note_firing(series)
             if key[3]:
                 self._allowed(key[1], key[3], key[4])
+
+
+def series_share(series: Series) -> float:
+    """The segment's share of its use case's volume (its tracked averages)."""
+    parent = float(series.extra.get("pv", 0.0))
+    return min(1.0, series.volume / parent) if parent > 0 else 0.0
+
+
+def outputs_to_retire(share: float) -> float:
+    """Outputs of the use case without one of a version holding `share` of the traffic after
+    which that silence has probability `RETIRE_ODDS`: (1 - share)^n = RETIRE_ODDS."""
+    share = min(max(share, MIN_SHARE), 0.99)
+    return math.log(RETIRE_ODDS) / math.log(1.0 - share)
+
+
+def retire(series: Series, minute: int) -> list[Change]:
+    """End the series' firing episodes (Episode.retire): its version serves no more."""
+    rate = series.latency.rate if series.latency is not None else series.rate
+    changes = [d.retire(minute) for d in (rate, series.mean) if d is not None]
+    return [c for c in changes if c is not None]
 
 
 def _budgeted(series: Series) -> bool:

@@ -82,6 +82,19 @@ class Episode:
             "resolved", int(fired["start"]), minute, base, seen, relative(base, seen, self.rising)
         )
 
+    def retire(self, minute: int) -> Change | None:
+        """End a firing episode whose series gets no more data (a version rolled back or
+        retired): the resolved Change with rule "retired", or None when nothing fires. With
+        no traffic nothing is exposed any more, and no window could ever gather the recovery
+        evidence, so the alert would fire (and hold its incident open) for ever."""
+        fired = self.firing
+        if fired is None:
+            return None
+        self.firing, self.calm_since = None, None
+        base, seen = fired["base"], fired["seen"]
+        rel = relative(base, seen, self.rising)
+        return Change("resolved", int(fired["start"]), minute, base, seen, rel, "retired")
+
     def _confirmation(self, minute: int) -> Change | None:
         """The confirmed Change, once, when the support first reaches `CONFIRM`."""
         assert self.firing is not None
@@ -151,6 +164,13 @@ class EpisodeDetector:
         p = self.params
         change = self.episode.settle(minute, llr, p.clear_threshold, p.min_firing_minutes, support)
         if change is not None and change.state == "resolved":
+            self.bank.reset()
+        return change
+
+    def retire(self, minute: int) -> Change | None:
+        """End the firing episode of a series that gets no more data (Episode.retire)."""
+        change = self.episode.retire(minute)
+        if change is not None:
             self.bank.reset()
         return change
 

@@ -148,3 +148,29 @@ def test_a_later_rule_crossing_on_a_firing_monitor_joins_its_incident(tmp_path: 
     assert "detect:errors:chat:burn_rate" in keys, keys
     starts = sorted(at(s["started_at"]) for s in incident["signals"])
     assert starts[-1] - starts[0] > timedelta(hours=2)  # outside the join window: continues
+
+
+def test_a_rolled_back_version_releases_its_incident(tmp_path: Path) -> None:
+    """Errors surge on a new prompt version (half the traffic), rolled back four hours later:
+    the version serves no more, so its segment alert can never gather recovery evidence. It is
+    retired (resolved) once the use case has served enough outputs without that version, the
+    incident resolves, and an errors surge of the whole use case two days later opens its own
+    incident instead of joining the old one as "the errors monitor still firing"."""
+    rollout = Injection(
+        "errors", "chat", DAY + 120, 10.0, duration_minutes=240,
+        segment={"prompt_version": "v2"}, segment_share=0.5, rollback=True,
+    )  # fmt: skip
+    later = Injection("errors", "chat", 3 * DAY + 120, 10.0, duration_minutes=180)
+    scenario = Scenario(
+        seed=3, days=3.6, outputs_per_hour=600, use_cases=CHAT, injections=(rollout, later)
+    )
+    incidents = replayed(tmp_path, scenario)
+    assert len(incidents) == 2, [(i["id"], i["title"], i["status"]) for i in incidents]
+    first, second = incidents
+    segment = next(s for s in first["signals"] if s["segment"])
+    assert segment["state"] == "resolved"
+    # Retired soon after the rollback, not when the next problem came.
+    assert at(segment["resolved_at"]) < at(first["started_at"]) + timedelta(hours=8)
+    assert first["status"] == "resolved"
+    assert at(second["started_at"]) - at(first["started_at"]) > timedelta(days=1.5)
+    assert second["type"] == "availability"
