@@ -32,12 +32,22 @@ import math
 from dataclasses import dataclass, field
 
 from tripwire.detect.baseline import MINUTES_PER_DAY, SeasonalRate
+from tripwire.detect.change import Change
 from tripwire.detect.rate import RateDetector, RateParams
 
 TICKET_RATIOS = (2.0, 3.0)
 TICKET_HALF_LIFE = 7 * MINUTES_PER_DAY  # a week of memory: ~70 tickets at ten a day
 SE_WEIGHT = 1.0  # expected rate raised by this many posterior standard errors
 PRIOR_TICKETS = 4.0  # pseudo-tickets at the baseline rate behind the reported size
+# Nats of "back at the baseline" against "still at the reported (shrunk) level" that clear a
+# ticket alert (then the cool-down). The general rule, 7 nats against "half-way up", gathers
+# about 0.06 nats an hour at ten tickets a day: a chance burst's alert fired for about five
+# days (benchmarks/product.py, tuning seed 1: 117 hours), blind to a real spike in between and
+# holding its incident open. The reported level is already shrunk toward "no change" by
+# `PRIOR_TICKETS`, so it is itself a cautious alternative; 3 nats against it take about 15
+# hours after a burst reported at 2.3x, and a spike that goes on at its reported level clears
+# by chance with probability e^-3 at most (Wald's bound).
+TICKET_CLEAR = 3.0
 
 
 def shrunk_ratio(tickets: float, expected: float) -> float:
@@ -59,7 +69,7 @@ def ticket_params(base: RateParams) -> RateParams:
         min_trials=base.min_trials,
         warmup_minutes=base.warmup_minutes,
         warmup_events=base.warmup_events,
-        clear_threshold=base.clear_threshold,
+        clear_threshold=TICKET_CLEAR,
         min_firing_minutes=base.min_firing_minutes,
     )
 
@@ -94,6 +104,15 @@ class TicketRateDetector(RateDetector):
     def _seen(self, trials: float, events: float, expected: float) -> float:
         # The size at alert is the shrunk ratio (module docstring), not the raw one.
         return expected / trials * shrunk_ratio(events, expected)
+
+    def _recover(self, minute: int, n: float, k: float, p0: float) -> Change | None:
+        # Recovery weighs the baseline against the reported level itself (`TICKET_CLEAR`);
+        # the same ratio the other way is the support (Episode's module doc).
+        if n <= 0 and k <= 0:
+            return self._settle(minute, 0.0, 0.0)
+        reported = max(self.episode.seen, p0 * 1.05)
+        back = _poisson_llr(n, k, reported, p0)
+        return self._settle(minute, back, -back)
 
 
 def _poisson_llr(n: float, k: float, p0: float, p1: float) -> float:
