@@ -52,14 +52,23 @@ def compatible(sigs: list[SignalRow], alert: Alert, window: timedelta) -> bool:
 
 
 def same_problem(sigs: list[SignalRow], alert: Alert) -> bool:
-    """The alert is one of the incident's signals coming back: the same signal, monitor or
-    signal type. A jailbreak after a quality regression cleared is a problem of its own."""
+    """The alert is one of the incident's signals coming back: the same signal or monitor, or
+    another monitor of the same type whose change began before that signal cleared (the two
+    overlapped). A jailbreak after a quality regression cleared is a problem of its own, and
+    so is a groundedness drop that began after a ticket spike's alert had cleared."""
     return any(
         s.dedup_key == alert.dedup_key
         or s.monitor == alert.monitor
-        or s.type == alert.incident_type
+        or (s.type == alert.incident_type and alert.started_at <= _cleared_at(s))
         for s in sigs
     )
+
+
+def _cleared_at(signal: SignalRow) -> datetime:
+    """When the signal stopped firing (far ahead while it still fires)."""
+    if signal.state == "firing":
+        return datetime.max.replace(tzinfo=signal.detected_at.tzinfo)
+    return signal.resolved_at or signal.detected_at
 
 
 def continues(sigs: list[SignalRow], alert: Alert, window: timedelta) -> bool:

@@ -174,3 +174,26 @@ def test_a_rolled_back_version_releases_its_incident(tmp_path: Path) -> None:
     assert first["status"] == "resolved"
     assert at(second["started_at"]) - at(first["started_at"]) > timedelta(days=1.5)
     assert second["type"] == "availability"
+
+
+def test_a_new_drop_after_the_incident_cleared_is_not_its_return(tmp_path: Path) -> None:
+    """A two-hour thumbs-down rise opens a quality incident that clears and auto-resolves;
+    a quality-score drop that begins after that (within the reopen window) is a new problem
+    of the same type, not the old one back: two incidents. (Same-monitor returns still
+    reopen: see the flapping test above.)"""
+    rise = Injection("negative_feedback", "chat", DAY + 120, 3.0, duration_minutes=120)
+    drop = Injection("quality", "chat", DAY + 410, -0.3, duration_minutes=180)
+    scenario = Scenario(
+        seed=5, days=1.9, outputs_per_hour=600, scored_per_hour=120, use_cases=CHAT,
+        injections=(rise, drop),
+    )  # fmt: skip
+    incidents = replayed(tmp_path, scenario)
+    assert len(incidents) == 2, [(i["id"], i["title"]) for i in incidents]
+    first, second = incidents
+    cleared = max(at(s["resolved_at"]) for s in first["signals"])
+    assert at(second["started_at"]) > cleared
+    # Inside the reopen window of the first incident's resolution: the case the rule decides.
+    resolved = max(at(e["at"]) for e in first["timeline"] if e["kind"] == "resolved")
+    assert at(second["started_at"]) - resolved < timedelta(hours=2)
+    assert "reopened" not in kinds(first)
+    assert [s["monitor"] for s in second["signals"]] == ["quality-score"]

@@ -1,0 +1,56 @@
+"""Which incident a returning signal belongs to (respond/grouping.py): the same signal or
+monitor comes back to its incident; another monitor of the same type only when its change
+began before the incident's signal cleared."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tripwire.domain.alerts import Alert
+from tripwire.respond.grouping import same_problem
+from tripwire.store.tables.respond import SignalRow
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def signal(monitor: str, kind: str, cleared: datetime | None) -> SignalRow:
+    return SignalRow(
+        incident=1, dedup_key=f"detect:{monitor}:chat", source="detector", type=kind,
+        monitor=monitor, metric="m", state="firing" if cleared is None else "resolved",
+        started_at=T0, detected_at=T0 + timedelta(minutes=20), resolved_at=cleared,
+    )  # fmt: skip
+
+
+def alert(monitor: str, kind: str, began: datetime) -> Alert:
+    return Alert(
+        dedup_key=f"detect:{monitor}:chat", state="firing", incident_type=kind,  # type: ignore[arg-type]
+        use_case="chat", monitor=monitor, metric="m", started_at=began,
+        detected_at=began + timedelta(minutes=15),
+    )  # fmt: skip
+
+
+def test_the_same_monitor_firing_again_is_the_problem_back() -> None:
+    tickets = signal("tickets-wrong-answer", "hallucination", T0 + timedelta(hours=3))
+    late = alert("tickets-wrong-answer", "hallucination", T0 + timedelta(hours=5))
+    assert same_problem([tickets], late)
+
+
+def test_another_monitor_of_the_type_that_began_after_the_clear_is_a_new_problem() -> None:
+    tickets = signal("tickets-wrong-answer", "hallucination", T0 + timedelta(hours=3))
+    after = alert("groundedness-score", "hallucination", T0 + timedelta(hours=3, minutes=30))
+    assert not same_problem([tickets], after)
+
+
+def test_another_monitor_of_the_type_that_began_while_it_fired_is_the_same_problem() -> None:
+    tickets = signal("tickets-wrong-answer", "hallucination", T0 + timedelta(hours=3))
+    during = alert("groundedness-score", "hallucination", T0 + timedelta(hours=2))
+    assert same_problem([tickets], during)
+    firing = signal("tickets-wrong-answer", "hallucination", None)
+    assert same_problem(
+        [firing], alert("groundedness-score", "hallucination", T0 + timedelta(days=1))
+    )
+
+
+def test_another_type_is_never_the_same_problem() -> None:
+    quality = signal("quality-score", "quality_regression", None)
+    assert not same_problem([quality], alert("safety-triggers", "safety", T0))
