@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
@@ -37,6 +38,15 @@ class EvaluateContext(Protocol):
     ticket_topics: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    """What scoring one sampled output gave: its score events, and whether its content was
+    captured (then the LLM judge may see it too)."""
+
+    judged: bool
+    payloads: list[dict[str, Any]]
+
+
 class EvaluateStage:
     """Stage `evaluate`: see the module docstring. Holds per-process state (the sampler's
     per-segment counts, the quality evaluator's running typical lengths).
@@ -61,19 +71,38 @@ class EvaluateStage:
             list(evaluators) if evaluators is not None else [create(n) for n in config.evaluators]
         )
         self.sampler = Sampler(config)
+        self._prepared: dict[str, _Scores | None] = {}  # event id -> what `prepare` computed
+
+    def prepare(self, events: Sequence[StoredEvent]) -> None:
+        """Sample and score `events` ahead of `handle`, outside the step's transaction (see
+        `tripwire.pipeline.stage.Prepares`): `handle` then only stores what was computed here.
+        Replaces what an earlier call prepared."""
+        self._prepared = {}
+        if not self.config.enabled:
+            return
+        for event in events:
+            try:
+                self._prepared[event.id] = self._scores_of(event)
+            except Exception:  # `handle` computes it again, where a failure is quarantined
+                log.debug("preparing scores failed for event %s", event.id, exc_info=True)
 
     def handle(self, ctx: EvaluateContext, events: Sequence[StoredEvent]) -> None:
         _count_missing_content(ctx, events)
         if not self.config.enabled:
             return
-        chosen = [e for e in events if _scorable(e) and self.sampler.choose(e.payload, e.ts)]
-        judged = [e for e in chosen if content_captured(e.payload)]
+        prepared = self._prepared
+        judged: list[StoredEvent] = []
+        payloads: list[dict[str, Any]] = []
+        for event in events:
+            scores = prepared[event.id] if event.id in prepared else self._scores_of(event)
+            if scores is not None:
+                payloads.extend(scores.payloads)
+                if scores.judged:
+                    judged.append(event)
+        if payloads:
+            ctx.derived.extend(insert_derived(ctx.session, payloads, ctx.clock.now()))
         if judged:
-            self._score(ctx, judged, self.evaluators)
             self._queue_judge(ctx, judged)
-        bare = [e for e in chosen if not content_captured(e.payload)]
-        if bare and self.content_free:
-            self._score(ctx, bare, self.content_free)
         tickets = [e for e in events if e.type == "ticket" and not e.payload.get("topic")]
         if tickets and self.config.tickets.enabled:
             topics = classify_ticket_events(ctx.session, tickets, self.config.tickets, ctx.clock)
@@ -87,24 +116,24 @@ class EvaluateStage:
         """The evaluators that may score an output whose content was not captured."""
         return [e for e in self.evaluators if not needs_content(e)]
 
-    def _score(
-        self, ctx: EvaluateContext, outputs: list[StoredEvent], evaluators: Sequence[Evaluator]
-    ) -> None:
+    def _scores_of(self, event: StoredEvent) -> _Scores | None:
+        """The score events of one output if the sampler chooses it (None: not scored). Pure
+        computation, apart from the sampler's and the evaluators' running statistics."""
+        if not _scorable(event) or not self.sampler.choose(event.payload, event.ts):
+            return None
+        judged = content_captured(event.payload)
+        evaluators = self.evaluators if judged else self.content_free
+        item = eval_input_from_payload(event.payload, self.config.for_use_case(event.use_case))
         payloads: list[dict[str, Any]] = []
-        for event in outputs:
-            item = eval_input_from_payload(event.payload, self.config.for_use_case(event.use_case))
-            for evaluator in evaluators:
-                try:
-                    result = evaluator.evaluate(item)
-                except Exception:  # one broken plug-in must not stop the pipeline
-                    log.exception("evaluator %s failed on output %s", evaluator.name, event.id)
-                    continue
-                if result is not None:
-                    payloads.append(
-                        _normalised(score_payload(event.payload, result, evaluator.name))
-                    )
-        if payloads:
-            ctx.derived.extend(insert_derived(ctx.session, payloads, ctx.clock.now()))
+        for evaluator in evaluators:
+            try:
+                result = evaluator.evaluate(item)
+            except Exception:  # one broken plug-in must not stop the pipeline
+                log.exception("evaluator %s failed on output %s", evaluator.name, event.id)
+                continue
+            if result is not None:
+                payloads.append(_normalised(score_payload(event.payload, result, evaluator.name)))
+        return _Scores(judged, payloads)
 
     def _queue_judge(self, ctx: EvaluateContext, outputs: list[StoredEvent]) -> None:
         judge = self.config.judge

@@ -29,11 +29,12 @@ from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.clock import Clock
 from tripwire.pipeline.quarantine import redrive, run_guarded
-from tripwire.pipeline.stage import Stage, StageContext, close_stages
+from tripwire.pipeline.stage import Stage, StageContext, close_stages, prepare_stages
 from tripwire.store import deadletter
 from tripwire.store import partitions as parts_store
 from tripwire.store.db import Database
 from tripwire.store.events import StoredEvent, committed_high_water, read_after
+from tripwire.store.retention import last_deletion
 from tripwire.store.runtime import lease_holder, try_lease
 
 LEASE_TTL = timedelta(seconds=3)
@@ -105,6 +106,25 @@ class SameStages:
 class _Owned:
     position: int | None = None  # the cursor this process last committed (None: unknown)
     minute: int = -1  # the wall-clock minute of its last step
+
+
+@dataclass(frozen=True, slots=True)
+class _Ahead:
+    """A step's batch read before its transaction (see `Follower._read_ahead`)."""
+
+    position: int  # the cursor the events were read after
+    deletions: int  # the newest deletion then (`tripwire.store.retention.last_deletion`)
+    batch: list[StoredEvent]  # in the order the stages take them
+    new_position: int
+
+    def still_valid(self, session: Session, position: int) -> bool:
+        """Whether the step, now holding the lock with its cursor at `position`, would read
+        the same batch: the cursor has not moved and no event was deleted since."""
+        return position == self.position and last_deletion(session) == self.deletions
+
+
+def _in_time_order(events: Sequence[StoredEvent]) -> list[StoredEvent]:
+    return sorted(events, key=lambda e: (e.ts, e.seq))
 
 
 class Follower:
@@ -179,6 +199,7 @@ class Follower:
 
     def _step_part(self, part: int, upto: int | None, minute: int) -> int:
         owned = self.owned[part]
+        ahead = self._read_ahead(part, upto) if self.db.is_sqlite else None
         try:
             with self.db.session() as session:
                 now = self.clock.now()
@@ -189,12 +210,15 @@ class Follower:
                 if owned.position is not None and owned.position != position:
                     # Someone else stepped it meanwhile: what this process holds is stale.
                     self.stages.drop(part)
-                events, new_position = read_after(session, position, self.batch, upto, part)
+                if ahead is not None and ahead.still_valid(session, position):
+                    batch, new_position = ahead.batch, ahead.new_position
+                else:  # stepped elsewhere or events deleted since: read again, under the lease
+                    events, new_position = read_after(session, position, self.batch, upto, part)
+                    batch = _in_time_order(events)
                 ctx = StageContext(session, self.clock, self.config, self.settings)
                 stages = self.stages.for_partition(part)
                 # Quarantined events of this partition that an operator sent back.
                 retried = redrive(stages, ctx, part=part)
-                batch = sorted(events, key=lambda e: (e.ts, e.seq))
                 self.run(stages, ctx, batch)
                 if new_position != position:
                     parts_store.end_step(session, part, new_position, now)
@@ -206,6 +230,24 @@ class Follower:
         owned.position = new_position
         owned.minute = minute
         return new_position - position + retried
+
+    def _read_ahead(self, part: int, upto: int | None) -> _Ahead | None:
+        """On SQLite, the step's events read (and handed to the stages' `prepare`) before its
+        write transaction begins: that transaction holds the database's one write lock, which
+        every ingest batch waits for, and reading, decoding and scoring a batch are most of a
+        step. SQLite hands out seqs in commit order and stored events change only by deletion,
+        so what this read sees past the cursor is what the step would read under the lock as
+        long as the cursor has not moved and nothing was deleted meanwhile, which the step
+        checks under the lock (`_Ahead.still_valid`)."""
+        with self.db.read() as session:
+            position = parts_store.held_position(session, part, self.holder)
+            if position is None:
+                return None
+            deletions = last_deletion(session)
+            events, new_position = read_after(session, position, self.batch, upto, part)
+        batch = _in_time_order(events)
+        prepare_stages(self.stages.for_partition(part), batch)
+        return _Ahead(position, deletions, batch, new_position)
 
     # -- the group ----------------------------------------------------------------------------
 

@@ -53,6 +53,27 @@ class Stage(Protocol):
         """Run timers due at ctx.clock.now() (escalations, deadlines, detector windows)."""
 
 
+class Prepares(Protocol):
+    """A stage that can do its pure computation ahead of `handle`. The follower calls
+    `prepare` with a step's batch before the step's transaction begins (on SQLite that
+    transaction holds the database's one write lock, which ingest waits for); `handle` then
+    receives the same events, or a subset of them (a quarantine bisection), or other events
+    (the batch had to be read again), and must handle whatever it gets as if `prepare` had
+    not been called. Nothing `prepare` does may write to the database."""
+
+    def prepare(self, events: Sequence[StoredEvent]) -> None:
+        """Compute ahead what `handle` will need for `events`."""
+
+
+def prepare_stages(stages: Sequence[Stage], events: Sequence[StoredEvent]) -> None:
+    """Let the stages that can (`Prepares`) compute ahead for `events`; only the first stage
+    sees exactly the batch (later ones also get what earlier ones derive), so only it is
+    asked."""
+    prepare = getattr(stages[0], "prepare", None) if stages else None
+    if callable(prepare):
+        prepare(events)
+
+
 def run_stages(stages: Sequence[Stage], ctx: StageContext, events: Sequence[StoredEvent]) -> None:
     """Hand `events` to each stage in order; events a stage derives go on to the later ones."""
     batch = list(events)

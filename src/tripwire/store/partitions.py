@@ -117,6 +117,17 @@ def begin_step(
     return None if row is None else int(row[0])
 
 
+def held_position(session: Session, part: int, holder: str) -> int | None:
+    """`part`'s cursor if `holder` holds its lease, else None: a read, no row is locked (a step
+    reads ahead with it; `begin_step` is what decides)."""
+    position = session.scalar(
+        select(PipelinePartitionRow.position).where(
+            PipelinePartitionRow.part == part, PipelinePartitionRow.holder == holder
+        )
+    )
+    return None if position is None else int(position)
+
+
 def end_step(session: Session, part: int, position: int, now: datetime) -> None:
     session.execute(
         update(PipelinePartitionRow)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from tripwire.store.event_days import DEFAULT_PARTITION, is_partitioned
@@ -116,6 +116,12 @@ def audit(
         )
     )
     session.flush()
+
+
+def last_deletion(session: Session) -> int:
+    """The id of the newest audit row (0: none yet): it changes whenever stored events were
+    deleted, in the transaction that deleted them."""
+    return int(session.scalar(select(func.max(DataDeletionRow.id))) or 0)
 
 
 def deletions(session: Session, limit: int = 100) -> list[DataDeletionRow]:

@@ -139,3 +139,30 @@ def test_a_broken_ticket_model_falls_back_to_the_builtin(runtime: Runtime, tmp_p
         ctx = StageContext(session, runtime.clock, TripwireConfig(), runtime.settings)
         EvaluateStage(config).handle(ctx, stored(runtime, [ticket]))
         assert ctx.ticket_topics == {"t9": "not_ai"}
+
+
+class Counting:
+    """Scores every output 1.0 and counts its calls."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def evaluate(self, item: EvalInput) -> EvalResult:
+        self.calls += 1
+        return EvalResult(name="counting", score=1.0)
+
+
+def test_handle_stores_what_prepare_scored_and_scores_the_rest_itself(runtime: Runtime) -> None:
+    counting = Counting()
+    stage = EvaluateStage(EvaluateConfig(), [counting])
+    prepared = stored(runtime, [output(1), output(2), output(3, status="error", output="")])
+    late = stored(runtime, [output(4)])
+    stage.prepare(prepared)  # outside any transaction, as the follower does
+    assert counting.calls == 2  # the failed output is not scored
+    with runtime.db.session() as session:
+        ctx = StageContext(session, runtime.clock, TripwireConfig(), runtime.settings)
+        stage.handle(ctx, prepared + late)
+        assert counting.calls == 3  # only o4, which was not prepared
+        assert sorted(e.id for e in ctx.derived) == ["o1#counting", "o2#counting", "o4#counting"]
