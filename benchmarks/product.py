@@ -773,7 +773,7 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=None, help="volume of the larger use cases")
     parser.add_argument("--verbose", action="store_true", help="every incident, injected or not")
     args = parser.parse_args()
-    products = args.products or (1 if args.quick else 10)
+    products = args.products if args.products is not None else (1 if args.quick else 10)
     held = args.held_out if args.held_out is not None else (1 if args.quick else 4)
     weeks = args.weeks or (1 if args.quick else 4)
     scale = args.scale or (0.35 if args.quick else 1.0)
