@@ -276,6 +276,11 @@ def bench_http(
             thread.join()
         elapsed = time.perf_counter() - start
         cpu = cpu_seconds(pid) - cpu_before
+        processed: dict[str, float] = {}
+        if workers and not bare:  # and until the pipeline has caught up with the burst
+            wait_processed(url, headers)
+            processed["done"] = time.perf_counter() - start
+            processed["done_cpu"] = cpu_seconds(pid) - cpu_before
         rss, pss = peak_rss_mb(pid), pss_mb(pid)
         stored = stored_events(url, headers, Path(tmp) / "http.db", bare)
     total = len(batches) * events_per_batch
@@ -289,7 +294,19 @@ def bench_http(
         "429": retries,
         "cpu": cpu,
         "load": load,
+        **processed,
     }
+
+
+def wait_processed(url: str, headers: dict[str, str], most: float = 300.0) -> None:
+    """Until `/v1/stats` says the pipeline has no event left to process."""
+    deadline = time.monotonic() + most
+    while time.monotonic() < deadline:
+        stats = httpx.get(f"{url}/v1/stats", headers=headers, timeout=60).json()
+        if stats["pipeline"]["pending"] == 0:
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the pipeline did not catch up")
 
 
 def stored_events(url: str, headers: dict[str, str], db: Path, bare: bool) -> int:
@@ -582,6 +599,12 @@ def line(name: str, result: dict[str, float]) -> str:
         extra += (
             f"; CPU {result['cpu']:.1f} s = "
             f"{result['events'] / result['cpu']:,.0f} events per CPU-second"
+        )
+    if "done" in result:
+        extra += (
+            f"; all processed by the pipeline after {result['done']:.1f} s, "
+            f"CPU {result['done_cpu']:.1f} s = "
+            f"{result['events'] / result['done_cpu']:,.0f} events per CPU-second"
         )
     if "load" in result:
         extra += f"; load {result['load']:.1f}-{result.get('load_max', result['load']):.1f}"

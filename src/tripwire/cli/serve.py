@@ -18,6 +18,7 @@ from tripwire.cli.common import ConfigOption, err, fail, open_runtime
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.tokens import SCOPES
+from tripwire.runtime.activity import ActivityBoard
 from tripwire.runtime.gc_tuning import tune_for_service
 from tripwire.runtime.prefork import exit_with_parent, process_count, supervise
 from tripwire.runtime.wiring import Runtime
@@ -64,14 +65,17 @@ def serve(
         return
     settings, tripwire_config = runtime.settings, runtime.config
     runtime.close()  # the children open their own: no connection or pool crosses a fork
-    raise typer.Exit(supervise(count, lambda _: _child(settings, tripwire_config, sock)))
+    board = ActivityBoard(count)  # before the fork: the children share it
+    raise typer.Exit(
+        supervise(count, lambda slot: _child(settings, tripwire_config, sock, board, slot))
+    )
 
 
 def _wanted(option: str | None, settings: Settings) -> int | Literal["auto"]:
     if option is None:
         return settings.processes
     if option == "auto":
-        return option
+        return "auto"
     if not option.isdigit() or int(option) < 1:
         fail(f"--processes {option}: give a whole number of 1 or more, or auto")
     return int(option)
@@ -87,7 +91,13 @@ class _ChildServer(uvicorn.Server):
             super().handle_exit(sig, frame)
 
 
-def _child(settings: Settings, config: TripwireConfig, sock: socket.socket) -> int:
+def _child(
+    settings: Settings,
+    config: TripwireConfig,
+    sock: socket.socket,
+    board: ActivityBoard,
+    slot: int,
+) -> int:
     """One server process after the fork: its own runtime, app and background work."""
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())  # until the server takes over
@@ -100,6 +110,7 @@ def _child(settings: Settings, config: TripwireConfig, sock: socket.socket) -> i
     if stopping.is_set():
         runtime.close()
         return 0
+    runtime.share_ingest(board, slot)
     server = _ChildServer(
         uvicorn.Config(create_app(runtime), log_level="warning", access_log=False)
     )

@@ -53,7 +53,7 @@ class Restarts:
     def delay(self, failures: int) -> float:
         """The wait before restarting a child that failed at start `failures` times in a row
         (0: it had been running for a while)."""
-        return min(self.most, self.first * 2 ** max(0, failures - 1))
+        return min(self.most, self.first * 2.0 ** max(0, failures - 1))
 
 
 class Children(Protocol):

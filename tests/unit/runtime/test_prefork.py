@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
 
 from tripwire.runtime.prefork import Restarts, Supervisor, process_count
@@ -110,7 +111,7 @@ def test_a_child_failing_at_start_waits_longer_each_time_until_it_stays_up() -> 
     sup, said = supervisor(children, clock, stop_at=30.0)
     assert sup.run() == 0
     starts = [when for when, slot in children.starts if slot == 0]
-    gaps = [later - earlier - 0.2 for earlier, later in zip(starts, starts[1:], strict=False)]
+    gaps = [later - earlier - 0.2 for earlier, later in itertools.pairwise(starts)]
     assert [round(gap, 1) for gap in gaps] == [0.5, 1.0, 2.0]
     assert len(said) == 3
     assert all("exited with status 1" in line for line in said)
