@@ -19,7 +19,7 @@ from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
 from tripwire.domain.tokens import SCOPES
 from tripwire.runtime.activity import ActivityBoard
-from tripwire.runtime.gc_tuning import tune_for_service
+from tripwire.runtime.gc_tuning import freeze_before_fork, tune_for_service
 from tripwire.runtime.prefork import exit_with_parent, process_count, supervise
 from tripwire.runtime.wiring import Runtime
 from tripwire.store.tokens import any_active, create_token
@@ -66,6 +66,7 @@ def serve(
     settings, tripwire_config = runtime.settings, runtime.config
     runtime.close()  # the children open their own: no connection or pool crosses a fork
     board = ActivityBoard(count)  # before the fork: the children share it
+    freeze_before_fork()
     raise typer.Exit(
         supervise(count, lambda slot: _child(settings, tripwire_config, sock, board, slot))
     )
