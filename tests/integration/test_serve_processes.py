@@ -10,9 +10,12 @@ import time
 from pathlib import Path
 
 import httpx
+from typer.testing import CliRunner
 
 from tests.serve_proc import Serve, clean_env
+from tripwire.cli.main import app
 
+runner = CliRunner()
 USE_CASES = ["support-chat", "med-summary", "billing-bot", "search", "triage", "coach"]
 
 
@@ -96,3 +99,14 @@ def test_two_processes_share_the_socket_the_events_and_the_pipeline(tmp_path: Pa
         server.stop()
     assert code == 0, "".join(server.stderr)
     assert not [pid for pid in pids if alive(pid)]
+
+
+def test_serve_explains_a_process_count_it_cannot_use(tmp_path: Path) -> None:
+    for bad in ("0", "two"):
+        result = runner.invoke(app, ["serve", "--processes", bad], env=clean_env(tmp_path / "t.db"))
+        assert result.exit_code == 2
+        assert f"--processes {bad}: give a whole number of 1 or more, or auto" in result.stderr
+    env = clean_env(tmp_path / "t.db", TRIPWIRE_PROCESSES="-1")
+    result = runner.invoke(app, ["serve"], env=env)
+    assert result.exit_code == 2
+    assert "TRIPWIRE_PROCESSES: Value error, must be a whole number of 1 or more" in result.stderr

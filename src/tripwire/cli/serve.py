@@ -47,8 +47,9 @@ def serve(
     ] = None,
 ) -> None:
     """Run the API, the web UI, the public status page and (by default) the background work."""
+    wanted = None if processes is None else _wanted(processes)
     runtime = open_runtime(config, workers=workers)
-    count = process_count(_wanted(processes, runtime.settings))
+    count = process_count(runtime.settings.processes if wanted is None else wanted)
     _ensure_auth(runtime, host)
     sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
@@ -72,9 +73,7 @@ def serve(
     )
 
 
-def _wanted(option: str | None, settings: Settings) -> int | Literal["auto"]:
-    if option is None:
-        return settings.processes
+def _wanted(option: str) -> int | Literal["auto"]:
     if option == "auto":
         return "auto"
     if not option.isdigit() or int(option) < 1:
