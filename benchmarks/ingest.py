@@ -20,8 +20,9 @@ takes each side's median run): on a shared machine the ratio is the figure to re
 `--without-pipeline` adds `tripwire serve --no-workers` to the interleaved runs: the same
 ingest without the pipeline that shares the process's cores and SQLite's write lock.
 `--processes N` adds `tripwire serve --processes N` (N pre-forked server processes on one
-socket, the pipeline's partitions split between them) to the interleaved HTTP runs and runs
-OTLP against it too; its CPU and peak RSS are summed over the parent and its children (PSS,
+socket, the pipeline's partitions split between them; with `--without-pipeline` also
+`serve --processes N --no-workers`) to the interleaved HTTP runs and runs OTLP against it
+too; its CPU and peak RSS are summed over the parent and its children (PSS,
 which counts the pages the forked processes share once, is printed beside). `--otlp-threads`
 sends the content-on-span exports from that many clients at once. Each line gives the load
 average at the start of its runs.
@@ -650,7 +651,7 @@ def main() -> None:
 
     bare: dict[str, float] | None = None
     if "http" in parts:
-        ours_runs, bare_runs, alone_runs, many_runs = [], [], [], []
+        ours_runs, bare_runs, alone_runs, many_runs, many_alone_runs = [], [], [], [], []
         for _ in range(args.repeat):  # interleaved, so every side sees the same machine load
             ours_runs.append(bench_http(bodies, 1000, args.threads))
             bare_runs.append(bench_http(bodies, 1000, args.threads, bare=True))
@@ -658,6 +659,10 @@ def main() -> None:
                 alone_runs.append(bench_http(bodies, 1000, args.threads, workers=False))
             if args.processes > 1:
                 many_runs.append(bench_http(bodies, 1000, args.threads, processes=args.processes))
+            if args.processes > 1 and args.without_pipeline:
+                many_alone_runs.append(
+                    bench_http(bodies, 1000, args.threads, False, False, args.processes)
+                )
         http, bare = median_run(ours_runs), median_run(bare_runs)
         print(line(f"POST /v1/events ({args.threads} clients, 1,000/batch)", http))
         print(line("reference: bare FastAPI + sqlite3 executemany", bare))
@@ -672,6 +677,14 @@ def main() -> None:
             print(
                 f"{args.processes} processes: {many['rate'] / bare['rate']:.0%} of the reference,"
                 f" {many['rate'] / http['rate']:.2f}x one process"
+            )
+        if many_alone_runs:
+            many_alone = median_run(many_alone_runs)
+            print(line(f"serve --processes {args.processes} --no-workers", many_alone))
+            print(
+                f"{args.processes} processes without their pipeline: "
+                f"{many_alone['rate'] / bare['rate']:.0%} of the reference, "
+                f"{many_alone['rate'] / alone['rate']:.2f}x one process without"
             )
     if "sdk" in parts:
         sdk = bench_sdk(make_events(args.sdk_events, seed=11, prefix="sdk-"))
