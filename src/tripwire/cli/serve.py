@@ -68,8 +68,9 @@ def serve(
     runtime.close()  # the children open their own: no connection or pool crosses a fork
     board = ActivityBoard(count)  # before the fork: the children share it
     freeze_before_fork()
+    parent = os.getpid()
     raise typer.Exit(
-        supervise(count, lambda slot: _child(settings, tripwire_config, sock, board, slot))
+        supervise(count, lambda slot: _child(settings, tripwire_config, sock, board, slot, parent))
     )
 
 
@@ -97,11 +98,12 @@ def _child(
     sock: socket.socket,
     board: ActivityBoard,
     slot: int,
+    parent: int,
 ) -> int:
     """One server process after the fork: its own runtime, app and background work."""
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())  # until the server takes over
-    exit_with_parent(os.getppid())
+    exit_with_parent(parent)
     try:
         runtime = Runtime.open(settings, config)
     except Exception as exc:  # the supervisor reports the exit and starts it again
