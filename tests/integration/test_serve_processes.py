@@ -1,10 +1,11 @@
 """`tripwire serve --processes 2` on SQLite as a user runs it: one admin token, events stored
-once whichever process takes the batch, the pipeline split between the two processes, and
-SIGTERM drains both and exits 0."""
+once whichever process takes the batch, the pipeline split between the two processes, a
+killed process started again, and SIGTERM drains both and exits 0."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import time
 from pathlib import Path
@@ -93,6 +94,17 @@ def test_two_processes_share_the_socket_the_events_and_the_pipeline(tmp_path: Pa
         assert wait_for(
             lambda: {int(h.split(":")[1]) for h in partition_holders(db)} == set(pids)
         ), partition_holders(db)
+
+        os.kill(pids[0], signal.SIGKILL)  # a crash: the supervisor starts another at once
+        assert wait_for(lambda: len(set(children_of(server.proc.pid)) - set(pids)) == 1)
+        pids = children_of(server.proc.pid)
+        assert any("was killed by SIGKILL" in line for line in server.stderr), server.stderr
+        answer = httpx.post(
+            f"{server.url}/v1/events", json={"events": batch(600, 100)}, headers=headers
+        )
+        assert answer.json() == {"accepted": 100, "duplicates": 0}
+        assert wait_for(lambda: stats()["pipeline"]["pending"] == 0), stats()
+        assert stats()["events"]["output"] == 700
     finally:
         server.proc.terminate()
         code = server.proc.wait(30)
