@@ -46,7 +46,11 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Run the API, the web UI, the public status page and (by default) the background work."""
+    """Run the API, the web UI, the public status page and (by default) the background work.
+
+    With --processes N, N server processes share the socket under a supervising parent, which
+    starts a process that dies again and drains them all on SIGTERM or Ctrl-C (docs/scaling.md).
+    """
     wanted = None if processes is None else _wanted(processes)
     runtime = open_runtime(config, workers=workers)
     count = process_count(runtime.settings.processes if wanted is None else wanted)
