@@ -36,7 +36,7 @@ from tripwire.runtime.activity import ActivityBoard, SharedAdmission
 from tripwire.runtime.background import Background, PeriodicTask
 from tripwire.runtime.gc_tuning import tune_for_service
 from tripwire.runtime.modes import Mode, StageOptions
-from tripwire.runtime.priority import IngestActivity, IngestFirst
+from tripwire.runtime.priority import RATIO, IngestFirst
 from tripwire.runtime.stages import PartitionedStages, default_stages
 from tripwire.store.db import Database
 from tripwire.store.migrate import upgrade
@@ -67,8 +67,8 @@ class Runtime:
     hooks: list[IncidentHook] = field(default_factory=default_hooks)
     admission: Admission = field(init=False)
     background: Background | None = None
-    # What the pipeline gives way to: this process's ingest, or every process's (`share_ingest`).
-    ingest_activity: IngestActivity | None = None
+    # The ingest of every process of `serve --processes N` (`share_ingest`), when one of them.
+    ingest_board: ActivityBoard | None = None
 
     def __post_init__(self) -> None:
         self.admission = Admission(self.settings.max_inflight_ingest)
@@ -105,7 +105,7 @@ class Runtime:
         `slot` of `board`, and have its pipeline give way to the ingest of every process.
         Call before the app and the background work start."""
         self.admission = SharedAdmission(self.settings.max_inflight_ingest, board, slot)
-        self.ingest_activity = board
+        self.ingest_board = board
 
     # -- services ----------------------------------------------------------------------------
 
@@ -173,9 +173,7 @@ class Runtime:
             PIPELINE_STEP,
             holder=holder,
             # Only `serve` answers ingest requests; a `worker` has nobody to give way to.
-            pause=IngestFirst(self.ingest_activity or self.admission)
-            if mode is Mode.SERVE
-            else None,
+            pause=self._ingest_first() if mode is Mode.SERVE else None,
         )
         timers = Timers(
             self.db, stages.timers(), self.config, self.settings, self.clock, holder=holder
@@ -194,6 +192,15 @@ class Runtime:
             PeriodicTask("genai-join", 1.0, joins.run_once, idle_max=2.0),
             PeriodicTask("retention", 600.0, self.retention(holder).tick),
         ]
+
+    def _ingest_first(self) -> IngestFirst:
+        """The pipeline's pause before each step: for this process's ingest, or for that of
+        all N processes sharing the board. N pipelines then give way to the same ingest, so
+        each may wait N times as long: together they keep about the share one would."""
+        board = self.ingest_board
+        if board is None:
+            return IngestFirst(self.admission)
+        return IngestFirst(board, ratio=RATIO * board.processes)
 
     def retention(self, holder: str = "cli") -> Retention:
         """Drops raw events past `TRIPWIRE_RETENTION_DAYS`."""
