@@ -59,13 +59,32 @@ def test_the_daily_period_is_found() -> None:
 
 def test_a_daily_period_with_quieter_weekends_is_found_to_the_row() -> None:
     """Weekends at 40 % of the weekday swing make the autocorrelation's hill lopsided (its top
-    sat at 286-287); a period two rows off smears the profile by 14 rows a week."""
+    sat at 286-287); a period two rows off smears the profile by 14 rows a week. Under two
+    weeks of data the week cannot be read, so the day is the period."""
+    for seed in range(3):
+        assert detect_period(_weekly(4000, seed)) == 288
+
+
+def test_a_daily_pattern_whose_weekend_differs_is_read_as_weekly() -> None:
+    """Once two weeks are in the data, the week folds the series far tighter than the day:
+    the weekend's difference belongs in the profile, not to the level trackers."""
+    for seed in range(3):
+        assert detect_period(_weekly(4800, seed)) == 7 * 288
+
+
+def test_a_plain_daily_pattern_is_not_read_as_a_multiple_of_itself() -> None:
     t = np.arange(4800)
+    for seed in range(3):
+        x = 3 * np.sin(2 * np.pi * t / 96) + np.random.default_rng(seed).normal(0, 0.5, len(t))
+        assert detect_period(x) == 96
+
+
+def _weekly(n: int, seed: int) -> np.ndarray:
+    t = np.arange(n)
     week = np.where((t // 288) % 7 >= 5, 0.4, 1.0)
     wave = np.sin(2 * np.pi * t / 288 + 1) + np.sin(4 * np.pi * t / 288 + 2) / 2
-    for seed in range(3):
-        noise = np.random.default_rng(seed).normal(0, 0.4, len(t))
-        assert detect_period(20 + 4 * week * np.clip(wave, -0.2, None) + noise) == 288
+    noise = np.random.default_rng(seed).normal(0, 0.4, n)
+    return 20 + 4 * week * np.clip(wave, -0.2, None) + noise
 
 
 def test_the_first_profile_is_learned_exactly_from_a_few_periods() -> None:
