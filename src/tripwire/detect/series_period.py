@@ -7,10 +7,13 @@ import math
 
 import numpy as np
 
+LAYER_GAIN = 0.5  # a multiple of the period is adopted when it folds at most this widely
+
 
 def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
     """The dominant period of `values` (0 when none): the highest autocorrelation peak above
-    0.3 among lags that fit at least three times into the data."""
+    0.3 among lags that fit at least three times into the data, or a multiple of it that
+    folds the data much tighter (`_multiple`)."""
     n = len(values)
     if n < 24:
         return 0
@@ -51,7 +54,7 @@ def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
     smooth = np.convolve(acf[:top], np.ones(width) / width, mode="same")
     low = max(2, lag - reach)
     hill = low + int(np.argmax(smooth[low : min(top, lag + reach + 1)]))
-    return _fold(x, hill, lag // 24 + 1)
+    return _multiple(x, _fold(x, hill, lag // 24 + 1))
 
 
 def _fold(x: np.ndarray, guess: int, reach: int) -> int:
@@ -63,14 +66,35 @@ def _fold(x: np.ndarray, guess: int, reach: int) -> int:
     n = len(x)
     best, best_spread = guess, math.inf
     for period in range(max(2, guess - reach), min(n // 3, guess + reach) + 1):
-        phases = np.arange(n) % period
-        count = np.bincount(phases, minlength=period)
-        total = np.bincount(phases, weights=x, minlength=period)
-        squares = np.bincount(phases, weights=x * x, minlength=period)
-        spread = float(np.sum(squares - total * total / np.maximum(count, 1))) / (n - period)
+        spread = _spread(x, period)
         if spread < best_spread:
             best, best_spread = period, spread
     return best
+
+
+def _multiple(x: np.ndarray, period: int) -> int:
+    """`period`, or the shortest multiple of it (up to 7, within half the data) that folds `x`
+    at most LAYER_GAIN as widely: a daily pattern whose weekend differs is a weekly one. The
+    autocorrelation prefers the short period (each day correlates with the next nearly as
+    well as with the same day a week before), so the weekend's difference was left to the
+    level trackers, which chased it and paged on it."""
+    base = _spread(x, period)
+    for k in range(2, 8):
+        if 2 * k * period > len(x):
+            break
+        if _spread(x, k * period) < LAYER_GAIN * base:
+            return k * period
+    return period
+
+
+def _spread(x: np.ndarray, period: int) -> float:
+    """The variance of `x` around its phase means at `period`, per degree of freedom."""
+    n = len(x)
+    phases = np.arange(n) % period
+    count = np.bincount(phases, minlength=period)
+    total = np.bincount(phases, weights=x, minlength=period)
+    squares = np.bincount(phases, weights=x * x, minlength=period)
+    return float(np.sum(squares - total * total / np.maximum(count, 1))) / max(n - period, 1)
 
 
 def detrend(data: np.ndarray, period: int) -> np.ndarray:
