@@ -199,6 +199,21 @@ class MeanDetector(EpisodeDetector):
             self.baseline.learn(minute, count, total, squares, hist)
         return change
 
+    def shadow(
+        self,
+        minute: int,
+        count: float,
+        total: float,
+        squares: float,
+        hist: Sequence[float] | None = None,
+    ) -> None:
+        """Learn a window without judging it (a version that is all of its use case's traffic,
+        watched by the total): its baseline and recent spread, ready for when it is not."""
+        if count <= 0:
+            return
+        self._remember(minute, count, total, squares)
+        self.baseline.learn(minute, count, total, squares, hist)
+
     def _llr(self, count: float, total: float, mu: float, mu1: float, sd: float) -> float:
         # Gaussian log-likelihood ratio of `count` observations summing to `total`.
         return ((mu1 - mu) * (total - count * mu) - count * (mu1 - mu) ** 2 / 2) / sd**2
