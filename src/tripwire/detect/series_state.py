@@ -129,6 +129,7 @@ class Series:
                 # learned, would otherwise be judged against the older, narrower scores).
                 self._shadow(minute, bucket, parent)
                 return []
+        self._hint(minute, parent)
         changes: list[Change] = []
         if self.rate is not None:
             n, k = bucket
@@ -150,6 +151,22 @@ class Series:
         elif self.generic is not None:
             changes += self._metric(minute, bucket)
         return changes
+
+    def _hint(self, minute: int, parent: Series | None) -> None:
+        """A segment whose baseline is still warming up sets its lines for its share of the
+        total's volume (its own count is next to nothing when it begins)."""
+        if parent is None:
+            return
+        pv = float(self.extra.get("pv", 0.0))
+        share = min(1.0, self.volume / pv) if pv > 0 else 0.0
+        if self.rate is not None and parent.rate is not None and self.latency is None:
+            ready = self.rate.ready()
+            own = parent.rate.baseline.weekly_trials(minute)
+            self.rate.volume_hint = 0.0 if ready else own * share
+        elif self.mean is not None and parent.mean is not None:
+            ready = self.mean.ready()
+            own = parent.mean.baseline.weekly_count(minute)
+            self.mean.volume_hint = 0.0 if ready else own * share
 
     def _shadow(self, minute: int, bucket: Any, parent: Series | None) -> None:
         """Learn a dominant segment's window as its total does: not while the total suspects
