@@ -26,13 +26,11 @@ TOTAL_ONLY = ("ticket_topic", "metric")  # tickets and metrics carry no version
 # 0.06 false alarms per stream-week at a nominal 0.5. The budget is converted to nominal with
 # this factor.
 LINE_SLACK = 16.0
-# Score means spend less than their lines say, though far closer to it than rates: with the
-# recent-spread check (a burst of low scores widens what a window is judged against) a bank
-# on healthy clipped-Gaussian scores at 40 an hour with a daily cycle crossed 0.07 times per
-# stream-week at a nominal 0.2 and 0.025 at a nominal 0.058 (200 stream-weeks each; 0.19 at
-# 0.2 before that check), so a share is converted to nominal with this factor. With the
-# rates' factor a use case's four or more score streams spent most of its budget.
-MEAN_SLACK = 2.5
+# Score means spend what their lines say: the exact tilt test on a learned histogram crosses
+# at its nominal rate (0.19 per stream-week measured at a nominal 0.2 on healthy Gaussian
+# scores, tests/unit/detect/test_mean_budget.py), so their share is converted one to one.
+# With the rates' factor a use case's four or more score streams spent most of its budget.
+MEAN_SLACK = 1.0
 SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # A ticket topic's share, relative to a total's, on top of the split. Ticket streams are few
 # (three topics, totals only) and exact Poisson counts of customers' own complaints; at ten a day
