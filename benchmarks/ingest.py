@@ -19,6 +19,13 @@ validation, no pipeline), run the same way, interleaved with Tripwire's runs (`-
 takes each side's median run): on a shared machine the ratio is the figure to read.
 `--without-pipeline` adds `tripwire serve --no-workers` to the interleaved runs: the same
 ingest without the pipeline that shares the process's cores and SQLite's write lock.
+`--processes N` adds `tripwire serve --processes N` (N pre-forked server processes on one
+socket, the pipeline's partitions split between them; with `--without-pipeline` also
+`serve --processes N --no-workers`) to the interleaved HTTP runs and runs OTLP against it
+too; its CPU and peak RSS are summed over the parent and its children (PSS,
+which counts the pages the forked processes share once, is printed beside). `--otlp-threads`
+sends the content-on-span exports from that many clients at once. Each line gives the load
+average at the start of its runs.
 """
 
 from __future__ import annotations
@@ -133,9 +140,12 @@ def env_for(db: Path) -> dict[str, str]:
 
 
 @contextmanager
-def server(db: Path, bare: bool = False, workers: bool = True) -> Iterator[tuple[str, int]]:
+def server(
+    db: Path, bare: bool = False, workers: bool = True, processes: int = 1
+) -> Iterator[tuple[str, int]]:
     """`tripwire serve` (or, with `bare`, the reference server `bare_ingest_server.py`) in its
-    own process; yields (base URL, pid). `workers` False: `serve --no-workers`, no pipeline."""
+    own process; yields (base URL, pid). `workers` False: `serve --no-workers`, no pipeline;
+    `processes` > 1: `serve --processes N` (the pid is the supervisor's, see `tree`)."""
     port = free_port()
     if bare:
         command = [sys.executable, str(ROOT / "benchmarks" / "bare_ingest_server.py"), str(db)]
@@ -143,6 +153,8 @@ def server(db: Path, bare: bool = False, workers: bool = True) -> Iterator[tuple
     else:
         command = [sys.executable, "-m", "tripwire", "serve", "--port", str(port)]
         command.append("--workers" if workers else "--no-workers")
+        if processes > 1:
+            command += ["--processes", str(processes)]
     proc = subprocess.Popen(
         command, env=env_for(db), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -158,23 +170,60 @@ def server(db: Path, bare: bool = False, workers: bool = True) -> Iterator[tuple
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start: {proc.stderr.read()!r}")  # type: ignore[union-attr]
             time.sleep(0.1)
+        while len(tree(proc.pid)) < processes + (processes > 1):
+            time.sleep(0.1)  # /healthz answered by the first child: wait for the others
+        settle(proc.pid)
         yield url, proc.pid
     finally:
         proc.terminate()
         proc.wait(120)
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+def settle(pid: int, quiet: float = 0.1, most: float = 20.0) -> None:
+    """Wait until the server has finished starting (every process built its runtime, the
+    pipeline's first round over its partitions is done): its processes together use less than
+    `quiet` of a core over half a second. Every side gets the same wait."""
+    deadline = time.monotonic() + most
+    before = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - before < quiet * 0.5:
+            return
+        before = now
+
+
+def tree(pid: int) -> list[int]:
+    """The process and its children (`serve --processes N`: the supervisor and its N)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+def _status_kb(pid: int, field: str, name: str = "status") -> float:
+    for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+        if line.startswith(field):
+            return int(line.split()[1])
     return float("nan")
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The peak RSS of the process, summed over its children (pages they share count twice)."""
+    return sum(_status_kb(p, "VmHWM:") for p in tree(pid)) / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """The proportional set size now, summed over the process and its children: each shared
+    page counts once in all (what the processes cost the machine together)."""
+    return sum(_status_kb(p, "Pss:", "smaps_rollup") for p in tree(pid)) / 1024
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time the process and its children have used so far."""
+    total = 0
+    for one in tree(pid):
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def bench_http(
@@ -183,12 +232,14 @@ def bench_http(
     threads: int,
     bare: bool = False,
     workers: bool = True,
+    processes: int = 1,
 ) -> dict[str, float]:
     """`threads` clients, each with its own connection, started together by one start gun,
     send every batch; events/s from the gun to the last answer."""
+    load = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        server(Path(tmp) / "http.db", bare, workers) as (url, pid),
+        server(Path(tmp) / "http.db", bare, workers, processes) as (url, pid),
     ):
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         todo = list(enumerate(batches))
@@ -226,7 +277,12 @@ def bench_http(
             thread.join()
         elapsed = time.perf_counter() - start
         cpu = cpu_seconds(pid) - cpu_before
-        rss = peak_rss_mb(pid)
+        processed: dict[str, float] = {}
+        if workers and not bare:  # and until the pipeline has caught up with the burst
+            wait_processed(url, headers)
+            processed["done"] = time.perf_counter() - start
+            processed["done_cpu"] = cpu_seconds(pid) - cpu_before
+        rss, pss = peak_rss_mb(pid), pss_mb(pid)
         stored = stored_events(url, headers, Path(tmp) / "http.db", bare)
     total = len(batches) * events_per_batch
     assert stored == total, f"stored {stored} of {total}"
@@ -235,9 +291,23 @@ def bench_http(
         "seconds": elapsed,
         "rate": total / elapsed,
         "rss": rss,
+        "pss": pss,
         "429": retries,
         "cpu": cpu,
+        "load": load,
+        **processed,
     }
+
+
+def wait_processed(url: str, headers: dict[str, str], most: float = 300.0) -> None:
+    """Until `/v1/stats` says the pipeline has no event left to process."""
+    deadline = time.monotonic() + most
+    while time.monotonic() < deadline:
+        stats = httpx.get(f"{url}/v1/stats", headers=headers, timeout=60).json()
+        if stats["pipeline"]["pending"] == 0:
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the pipeline did not catch up")
 
 
 def stored_events(url: str, headers: dict[str, str], db: Path, bare: bool) -> int:
@@ -250,10 +320,15 @@ def stored_events(url: str, headers: dict[str, str], db: Path, bare: bool) -> in
 
 
 def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
-    """The run with the median rate (its own seconds, RSS and CPU), with the worst RSS."""
+    """The run with the median rate (its own seconds, RSS and CPU), with the worst RSS and
+    the range of the load averages the runs started at."""
     chosen = dict(sorted(runs, key=lambda r: r["rate"])[len(runs) // 2])
-    if "rss" in chosen:
-        chosen["rss"] = max(r["rss"] for r in runs)
+    for key in ("rss", "pss"):
+        if key in chosen:
+            chosen[key] = max(r[key] for r in runs)
+    if "load" in chosen:
+        chosen["load"] = min(r["load"] for r in runs)
+        chosen["load_max"] = max(r["load"] for r in runs)
     return chosen
 
 
@@ -390,32 +465,84 @@ def _any(value: Any) -> Any:
     return AnyValue(string_value=value)
 
 
-def bench_otlp(calls: int, per_request: int = 500) -> dict[str, dict[str, float]]:
-    """Spans with content; then log records (3 per call) and the spans they join."""
+def bench_otlp(
+    calls: int, per_request: int = 500, processes: int = 1, threads: int = 1
+) -> dict[str, dict[str, float]]:
+    """Spans with content, from `threads` clients at once (wall time from the first export to
+    the last answer); then, from one client, log records (3 per call) and the spans they join."""
     results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp) / "otlp.db") as (url, pid):
+    load = os.getloadavg()[0]
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server(Path(tmp) / "otlp.db", processes=processes) as (url, pid),
+    ):
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-protobuf"}
+        cpu_before = cpu_seconds(pid)
+        spans = _otlp_concurrently(url, headers, otlp_requests(calls, per_request, True), threads)
+        cpu = cpu_seconds(pid) - cpu_before
         with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
-            for label, on_span, offset in (("spans", True, 0), ("joined", False, calls)):
-                timing = {"/v1/otlp/logs": 0.0, "/v1/otlp/traces": 0.0}
-                for path, body in otlp_requests(calls, per_request, on_span, offset):
-                    began = time.perf_counter()
-                    response = client.post(path, content=body)
-                    timing[path] += time.perf_counter() - began
-                    if response.status_code != 200:
-                        raise RuntimeError(response.text)
-                results[label] = timing
+            timing = {"/v1/otlp/logs": 0.0, "/v1/otlp/traces": 0.0}
+            for path, body in otlp_requests(calls, per_request, False, calls):
+                began = time.perf_counter()
+                response = client.post(path, content=body)
+                timing[path] += time.perf_counter() - began
+                if response.status_code != 200:
+                    raise RuntimeError(response.text)
+            results["joined"] = timing
         stored = httpx.get(f"{url}/v1/stats", headers=headers).json()["events"].get("output", 0)
-        rss = peak_rss_mb(pid)
+        rss, pss = peak_rss_mb(pid), pss_mb(pid)
     if stored != 2 * calls:
         raise RuntimeError(f"stored {stored} outputs of {2 * calls}")
-    spans = results["spans"]["/v1/otlp/traces"]
     logs, joined = results["joined"]["/v1/otlp/logs"], results["joined"]["/v1/otlp/traces"]
     return {
-        "spans": {"events": calls, "seconds": spans, "rate": calls / spans, "rss": rss},
+        "spans": {
+            "events": calls,
+            "seconds": spans,
+            "rate": calls / spans,
+            "rss": rss,
+            "pss": pss,
+            "cpu": cpu,
+            "load": load,
+        },
         "logs": {"events": 3 * calls, "seconds": logs, "rate": 3 * calls / logs},
         "joined": {"events": calls, "seconds": joined, "rate": calls / joined},
     }
+
+
+def _otlp_concurrently(
+    url: str, headers: dict[str, str], requests: list[tuple[str, bytes]], threads: int
+) -> float:
+    """Send `requests` from `threads` clients (each its own connection, started by one gun);
+    the seconds from the gun to the last answer."""
+    todo = list(reversed(requests))
+    lock = threading.Lock()
+    gun = threading.Barrier(threads + 1)
+    failures: list[str] = []
+
+    def client_loop() -> None:
+        with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+            client.get("/healthz")  # connected before the gun
+            gun.wait()
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    path, body = todo.pop()
+                response = client.post(path, content=body)
+                if response.status_code != 200:
+                    failures.append(response.text)
+
+    pool = [threading.Thread(target=client_loop) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    gun.wait()
+    start = time.perf_counter()
+    for thread in pool:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    if failures:
+        raise RuntimeError(failures[0])
+    return elapsed
 
 
 def _children_cpu() -> float:
@@ -467,12 +594,21 @@ def bench_json_baseline(bodies: list[bytes]) -> dict[str, float]:
 
 def line(name: str, result: dict[str, float]) -> str:
     extra = f", server peak RSS {result['rss']:.0f} MB" if "rss" in result else ""
+    extra += f" (PSS {result['pss']:.0f} MB)" if "pss" in result else ""
     extra += f", {result['429']:.0f} answers were 429" if result.get("429") else ""
     if "cpu" in result:
         extra += (
             f"; CPU {result['cpu']:.1f} s = "
             f"{result['events'] / result['cpu']:,.0f} events per CPU-second"
         )
+    if "done" in result:
+        extra += (
+            f"; all processed by the pipeline after {result['done']:.1f} s, "
+            f"CPU {result['done_cpu']:.1f} s = "
+            f"{result['events'] / result['done_cpu']:,.0f} events per CPU-second"
+        )
+    if "load" in result:
+        extra += f"; load {result['load']:.1f}-{result.get('load_max', result['load']):.1f}"
     return f"{name:44} {result['rate']:>10,.0f} events/s  ({result['seconds']:.1f} s){extra}"
 
 
@@ -493,6 +629,15 @@ def main() -> None:
         action="store_true",
         help="HTTP also against `serve --no-workers`: what the in-process pipeline costs ingest",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="HTTP and OTLP also against `serve --processes N` (N > 1), interleaved",
+    )
+    parser.add_argument(
+        "--otlp-threads", type=int, default=1, help="concurrent clients sending OTLP spans"
+    )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if not parts <= set(PARTS):
@@ -506,12 +651,18 @@ def main() -> None:
 
     bare: dict[str, float] | None = None
     if "http" in parts:
-        ours_runs, bare_runs, alone_runs = [], [], []
+        ours_runs, bare_runs, alone_runs, many_runs, many_alone_runs = [], [], [], [], []
         for _ in range(args.repeat):  # interleaved, so every side sees the same machine load
             ours_runs.append(bench_http(bodies, 1000, args.threads))
             bare_runs.append(bench_http(bodies, 1000, args.threads, bare=True))
             if args.without_pipeline:
                 alone_runs.append(bench_http(bodies, 1000, args.threads, workers=False))
+            if args.processes > 1:
+                many_runs.append(bench_http(bodies, 1000, args.threads, processes=args.processes))
+            if args.processes > 1 and args.without_pipeline:
+                many_alone_runs.append(
+                    bench_http(bodies, 1000, args.threads, False, False, args.processes)
+                )
         http, bare = median_run(ours_runs), median_run(bare_runs)
         print(line(f"POST /v1/events ({args.threads} clients, 1,000/batch)", http))
         print(line("reference: bare FastAPI + sqlite3 executemany", bare))
@@ -520,6 +671,21 @@ def main() -> None:
             alone = median_run(alone_runs)
             print(line("POST /v1/events, serve --no-workers", alone))
             print(f"without its pipeline: {alone['rate'] / bare['rate']:.0%} of the reference")
+        if many_runs:
+            many = median_run(many_runs)
+            print(line(f"POST /v1/events, serve --processes {args.processes}", many))
+            print(
+                f"{args.processes} processes: {many['rate'] / bare['rate']:.0%} of the reference,"
+                f" {many['rate'] / http['rate']:.2f}x one process"
+            )
+        if many_alone_runs:
+            many_alone = median_run(many_alone_runs)
+            print(line(f"serve --processes {args.processes} --no-workers", many_alone))
+            print(
+                f"{args.processes} processes without their pipeline: "
+                f"{many_alone['rate'] / bare['rate']:.0%} of the reference, "
+                f"{many_alone['rate'] / alone['rate']:.2f}x one process without"
+            )
     if "sdk" in parts:
         sdk = bench_sdk(make_events(args.sdk_events, seed=11, prefix="sdk-"))
         if sdk is None:
@@ -527,11 +693,23 @@ def main() -> None:
         else:
             print(line("SDK tripwire.Client (log_output/feedback/...)", sdk))
     if "otlp" in parts:
-        runs = [bench_otlp(args.otlp_calls) for _ in range(args.repeat)]
+        runs, many_otlp = [], []
+        for _ in range(args.repeat):
+            runs.append(bench_otlp(args.otlp_calls, threads=args.otlp_threads))
+            if args.processes > 1:
+                many_otlp.append(
+                    bench_otlp(args.otlp_calls, processes=args.processes, threads=args.otlp_threads)
+                )
         otlp = {k: median_run([r[k] for r in runs]) for k in ("spans", "logs", "joined")}
-        print(line("OTLP /v1/otlp/traces (content on the span)", otlp["spans"]))
+        clients = f"{args.otlp_threads} client{'s' if args.otlp_threads > 1 else ''}"
+        print(line(f"OTLP /v1/otlp/traces (content on the span, {clients})", otlp["spans"]))
         print(line("OTLP /v1/otlp/logs (3 content records/call)", otlp["logs"]))
         print(line("OTLP /v1/otlp/traces joining those records", otlp["joined"]))
+        if many_otlp:
+            spans = median_run([r["spans"] for r in many_otlp])
+            name = f"OTLP traces, serve --processes {args.processes}"
+            print(line(name, spans))
+            print(f"{args.processes} processes: {spans['rate'] / otlp['spans']['rate']:.2f}x one")
         if bare is not None:
             share = otlp["spans"]["rate"] / bare["rate"]
             print(f"OTLP spans/s are {share:.0%} of the reference's JSON events/s")

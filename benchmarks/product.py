@@ -823,6 +823,9 @@ def main() -> int:
                 runs[name].append(run_product(seed, weeks, scale, bar))
                 bar.advance(total)
     lines = tune_window(runs["tuning"])
+    if not runs["tuning"]:
+        # The reference's lines are tuned on the tuning seeds only (never on held-out ones).
+        print("\n(no tuning seeds in this run: the 1-h window reference is not calibrated)")
     for name in ("tuning", "held-out"):
         if runs[name]:
             score = score_runs(runs[name], lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,10 +46,26 @@ class Settings(BaseSettings):
     sqlite_synchronous: str = Field("FULL", description="SQLite synchronous pragma")
     secret_key: SecretStr | None = Field(None, description="signs acknowledge links and CSRF")
     workers: bool = Field(True, description="run background workers inside `serve`")
+    processes: int | Literal["auto"] = Field(
+        1, description="server processes `serve` pre-forks on its socket (auto: one per core)"
+    )
     pipeline_partitions: int = Field(
         64, ge=1, le=4096, description="pipeline partitions, fixed when the database is created"
     )
     retention_days: int = Field(30, ge=1, description="raw events older than this are dropped")
+
+    @field_validator("processes", mode="before")
+    @classmethod
+    def _process_count(cls, value: object) -> object:
+        if value == "auto":
+            return value
+        try:
+            count = int(str(value))
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise ValueError("must be a whole number of 1 or more, or auto")
+        return count
 
     @field_validator("database_url")
     @classmethod

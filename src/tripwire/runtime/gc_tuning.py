@@ -27,3 +27,11 @@ def tune_for_service() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_THRESHOLD, OLDER_THRESHOLD, OLDER_THRESHOLD)
+
+
+def freeze_before_fork() -> None:
+    """In a parent about to fork server processes: move what it built so far out of the
+    collector's sight. A collection in a child writes to the header of every object it scans,
+    which would copy the page holding it: frozen, the parent's objects stay shared."""
+    gc.collect()
+    gc.freeze()

@@ -32,10 +32,11 @@ from tripwire.respond.hooks import IncidentHook
 from tripwire.respond.playbooks.adapter import RespondIncidents
 from tripwire.respond.playbooks.hook import HOOK as PLAYBOOKS
 from tripwire.respond.service import IncidentService
+from tripwire.runtime.activity import ActivityBoard, SharedAdmission
 from tripwire.runtime.background import Background, PeriodicTask
 from tripwire.runtime.gc_tuning import tune_for_service
 from tripwire.runtime.modes import Mode, StageOptions
-from tripwire.runtime.priority import IngestFirst
+from tripwire.runtime.priority import RATIO, IngestFirst
 from tripwire.runtime.stages import PartitionedStages, default_stages
 from tripwire.store.db import Database
 from tripwire.store.migrate import upgrade
@@ -66,6 +67,8 @@ class Runtime:
     hooks: list[IncidentHook] = field(default_factory=default_hooks)
     admission: Admission = field(init=False)
     background: Background | None = None
+    # The ingest of every process of `serve --processes N` (`share_ingest`), when one of them.
+    ingest_board: ActivityBoard | None = None
 
     def __post_init__(self) -> None:
         self.admission = Admission(self.settings.max_inflight_ingest)
@@ -96,6 +99,13 @@ class Runtime:
             settings = settings.model_copy(update={"secret_key": SecretStr(generated)})
         chosen = default_hooks() if hooks is None else list(hooks)
         return cls(settings, config, db, clock, chosen)
+
+    def share_ingest(self, board: ActivityBoard, slot: int) -> None:
+        """One of the processes of `serve --processes N`: publish this process's ingest in
+        `slot` of `board`, and have its pipeline give way to the ingest of every process.
+        Call before the app and the background work start."""
+        self.admission = SharedAdmission(self.settings.max_inflight_ingest, board, slot)
+        self.ingest_board = board
 
     # -- services ----------------------------------------------------------------------------
 
@@ -163,7 +173,7 @@ class Runtime:
             PIPELINE_STEP,
             holder=holder,
             # Only `serve` answers ingest requests; a `worker` has nobody to give way to.
-            pause=IngestFirst(self.admission) if mode is Mode.SERVE else None,
+            pause=self._ingest_first() if mode is Mode.SERVE else None,
         )
         timers = Timers(
             self.db, stages.timers(), self.config, self.settings, self.clock, holder=holder
@@ -182,6 +192,15 @@ class Runtime:
             PeriodicTask("genai-join", 1.0, joins.run_once, idle_max=2.0),
             PeriodicTask("retention", 600.0, self.retention(holder).tick),
         ]
+
+    def _ingest_first(self) -> IngestFirst:
+        """The pipeline's pause before each step: for this process's ingest, or for that of
+        all N processes sharing the board. N pipelines then give way to the same ingest, so
+        each may wait N times as long: together they keep about the share one would."""
+        board = self.ingest_board
+        if board is None:
+            return IngestFirst(self.admission)
+        return IngestFirst(board, ratio=RATIO * board.processes)
 
     def retention(self, holder: str = "cli") -> Retention:
         """Drops raw events past `TRIPWIRE_RETENTION_DAYS`."""
