@@ -297,6 +297,30 @@ def healthy_level(uc: UseCase, signal: str) -> tuple[float, float]:
     return table[signal], uc.score_sd
 
 
+def clipped(mu: float, sd: float) -> tuple[float, float]:
+    """Mean and standard deviation of N(mu, sd) clipped to [0, 1]: the scores the simulator
+    emits. At mu 0.85, sd 0.15 a sixth of them sit at 1, so the mean is 0.8375 and the sd 0.13,
+    and a drop of 0.05 of mu moves the mean by 0.044."""
+    x = np.linspace(mu - 8 * sd, mu + 8 * sd, 16001)
+    w = np.exp(-0.5 * ((x - mu) / sd) ** 2)
+    w /= w.sum()
+    y = np.clip(x, 0.0, 1.0)
+    mean = float((w * y).sum())
+    return mean, float(math.sqrt(max((w * (y - mean) ** 2).sum(), 0.0)))
+
+
+def oracle_level(signal: str, level: float, sd: float, size: float) -> tuple[float, float, float]:
+    """What the oracle knows for a score: the clipped healthy mean and sd, and the size of
+    the change on the clipped scale. Judged with the unclipped level (0.85 where the scores
+    average 0.8375) its healthy evidence drifted down half as fast as its line assumed: 0.3
+    false alarms per stream-week against the 0.04 it was set for (40 simulated weeks of 40
+    groundedness scores an hour)."""
+    if signal not in ("quality", "groundedness"):
+        return level, sd, size
+    mean, spread = clipped(level, sd)
+    return mean, spread, clipped(level + size, sd)[0] - mean
+
+
 def oracle_llr(signal: str, n: Floats, k: Floats, p0: Floats, size: float, sd: float) -> Floats:
     if signal in ("quality", "groundedness"):
         d = size
@@ -535,7 +559,7 @@ def truth_stream(run: ProductRun, t: TruthIncident) -> tuple[Floats, Floats, flo
 
 def score_oracle(run: ProductRun, t: TruthIncident, cycle: Floats) -> float:
     uc = run.scenario.use_case(t.use_case)
-    level, sd = healthy_level(uc, t.signal)
+    level, sd, size = oracle_level(t.signal, *healthy_level(uc, t.signal), t.magnitude)
     score = t.signal in ("quality", "groundedness")
     n, k, share = truth_stream(run, t)
     p0 = np.full(len(n), level) if score else level * cycle[: len(n)]
@@ -546,12 +570,12 @@ def score_oracle(run: ProductRun, t: TruthIncident, cycle: Floats) -> float:
         t.signal,
         warm_n[:WEEK] * share,
         p0[:WEEK],
-        t.magnitude,
+        size,
         sd,
         BUDGET / len(SIGNALS),
         run.seed * 1000 + onset,
     )
-    llr = oracle_llr(t.signal, n[onset:end], k[onset:end], p0[onset:end], t.magnitude, sd)
+    llr = oracle_llr(t.signal, n[onset:end], k[onset:end], p0[onset:end], size, sd)
     hit = cusum_first(llr, h)
     return math.inf if hit is None else float(hit + 1)
 

@@ -22,7 +22,7 @@ from tripwire.detect.baseline import BINS, MeanBaseline
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
 from tripwire.detect.episode import Episode, EpisodeDetector
-from tripwire.detect.rate import lines, relieved
+from tripwire.detect.rate import lines, relieved, weekly_volume
 
 CENTRES = [(b + 0.5) / BINS for b in range(BINS)]
 # The recent spread of the scores, against which the reference's is checked: a noisy version
@@ -97,6 +97,7 @@ class MeanDetector(EpisodeDetector):
     budget: float | None = None
     relief: float = 0.0  # nats off the lines while the engine sees corroboration
     full: list[float] = field(init=False)  # the lines before any relief
+    volume_hint: float = 0.0  # scores per week expected from elsewhere (rate.weekly_volume)
     _psi: tuple[Reference, float, list[float], list[float]] | None = field(default=None, repr=False)
     # Decayed count, sum and sum of squares of the recent scores (half-life SPREAD_HALF_LIFE).
     recent: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
@@ -116,7 +117,7 @@ class MeanDetector(EpisodeDetector):
         self._psi = None  # refit the tilts to what the baseline learned since
         p = self.params
         infos = [c * c / 2 for c in p.shifts]  # Gaussian KL per observation, in sd units
-        weekly = self.baseline.weekly_count(minute)
+        weekly = weekly_volume(self.baseline.weekly_count(minute), self.volume_hint)
         # The use case's share never loosens a line past the detector's own default.
         budget = p.budget if self.budget is None else min(p.budget, self.budget)
         self.full = lines(weekly, budget, infos, p.threshold, p.margin)
@@ -198,6 +199,21 @@ class MeanDetector(EpisodeDetector):
         if change is None and self.bank.peak() < 0.5:
             self.baseline.learn(minute, count, total, squares, hist)
         return change
+
+    def shadow(
+        self,
+        minute: int,
+        count: float,
+        total: float,
+        squares: float,
+        hist: Sequence[float] | None = None,
+    ) -> None:
+        """Learn a window without judging it (a version that is all of its use case's traffic,
+        watched by the total): its baseline and recent spread, ready for when it is not."""
+        if count <= 0:
+            return
+        self._remember(minute, count, total, squares)
+        self.baseline.learn(minute, count, total, squares, hist)
 
     def _llr(self, count: float, total: float, mu: float, mu1: float, sd: float) -> float:
         # Gaussian log-likelihood ratio of `count` observations summing to `total`.

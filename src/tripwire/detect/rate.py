@@ -56,6 +56,14 @@ def lines(
     return [max(floor, math.log(max(weekly * designs * kl / budget, 1.0)) + margin) for kl in infos]
 
 
+def weekly_volume(own: float, hint: float) -> float:
+    """The volume a bank's lines are set for: its own baseline's, or the hint while that is
+    larger. A series that has just begun (a new version) has learned next to nothing, and a
+    line set for a volume of almost zero sits on the floor, several nats under its budget's,
+    for the hour until the lines are recomputed: a noisy version's first windows crossed it."""
+    return max(own, hint)
+
+
 # A corroborated line may come down this far and no further: below it a CUSUM on a healthy
 # stream crosses several times a day, whatever another monitor says.
 RELIEF_FLOOR = 4.0
@@ -91,6 +99,9 @@ class RateDetector(EpisodeDetector):
     budget: float | None = None  # the engine's share of the use case's budget, if set
     relief: float = 0.0  # nats off the lines while the engine sees corroboration
     full: list[float] = field(init=False)  # the lines before any relief
+    # Trials per week expected from elsewhere (a new segment: its share of the total's) while
+    # the baseline has seen too little to say (see `weekly_volume`).
+    volume_hint: float = 0.0
 
     def __post_init__(self) -> None:
         self.full = [self.params.threshold] * len(self.params.ratios)
@@ -104,7 +115,7 @@ class RateDetector(EpisodeDetector):
         p, kind = self.params, self.params.kind
         p0 = min(self.baseline.overall(), 0.999)
         infos = [_kl(kind, p0, _p1(kind, p0, r)) for r in p.ratios]
-        weekly = self.baseline.weekly_trials(minute)
+        weekly = weekly_volume(self.baseline.weekly_trials(minute), self.volume_hint)
         # The use case's share never loosens a line past the detector's own default.
         budget = p.budget if self.budget is None else min(p.budget, self.budget)
         self.full = lines(weekly, budget, infos, p.threshold, p.margin)

@@ -123,9 +123,13 @@ class Series:
             volume = float(sum(bucket.values())) if isinstance(bucket, dict) else float(bucket[0])
             self._track(volume, parent_volume)
             if self.dominant() and not self.firing():
-                # The only version in use is the total: its detector speaks for it. When another
-                # version appears, this one borrows the total's baseline until its own is warm.
+                # The only version in use is the total: its detector speaks for it. It still
+                # learns its own windows, so when another version appears it is judged on what
+                # it has shown (a noisier version, deployed after the total's baseline was
+                # learned, would otherwise be judged against the older, narrower scores).
+                self._shadow(minute, bucket, parent)
                 return []
+        self._hint(minute, parent)
         changes: list[Change] = []
         if self.rate is not None:
             n, k = bucket
@@ -147,6 +151,39 @@ class Series:
         elif self.generic is not None:
             changes += self._metric(minute, bucket)
         return changes
+
+    def _hint(self, minute: int, parent: Series | None) -> None:
+        """A segment whose baseline is still warming up sets its lines for its share of the
+        total's volume (its own count is next to nothing when it begins)."""
+        if parent is None:
+            return
+        pv = float(self.extra.get("pv", 0.0))
+        share = min(1.0, self.volume / pv) if pv > 0 else 0.0
+        if self.rate is not None and parent.rate is not None and self.latency is None:
+            ready = self.rate.ready()
+            own = parent.rate.baseline.weekly_trials(minute)
+            self.rate.volume_hint = 0.0 if ready else own * share
+        elif self.mean is not None and parent.mean is not None:
+            ready = self.mean.ready()
+            own = parent.mean.baseline.weekly_count(minute)
+            self.mean.volume_hint = 0.0 if ready else own * share
+
+    def _shadow(self, minute: int, bucket: Any, parent: Series | None) -> None:
+        """Learn a dominant segment's window as its total does: not while the total suspects
+        or fires (an incident must not be learned as normal)."""
+        if parent is None or parent.firing() or parent.suspects():
+            return
+        if self.rate is not None and self.latency is None:
+            n, k = bucket
+            self.rate.baseline.learn(minute, n, k)
+        elif self.mean is not None:
+            c, s, q = bucket[:3]
+            self.mean.shadow(minute, c, s, q, bucket[3:] or None)
+
+    def suspects(self) -> bool:
+        """A detector of this series has gathered half its line's evidence of a change."""
+        rate = self.latency.rate if self.latency is not None else self.rate
+        return any(d is not None and d.bank.peak() >= 0.5 for d in (rate, self.mean))
 
     def _track(self, volume: float, parent_volume: float) -> None:
         self.volume = 0.999 * self.volume + 0.001 * volume

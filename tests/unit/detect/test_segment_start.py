@@ -1,0 +1,89 @@
+"""A version's series starts on what it has shown: a new version's lines are set for its share
+of the total's volume from its first window, and a version that was all of the traffic (whose
+detector the total spoke for) has learned its own scores by the time another version appears."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tripwire.config.monitors import MonitorsConfig
+from tripwire.detect.engine import Engine
+from tripwire.detect.series_state import Series
+
+T0 = 29_000_000 - 29_000_000 % 1440
+DAY = 1440
+
+
+def feed(
+    engine: Engine,
+    rng: np.random.Generator,
+    start: int,
+    minutes: int,
+    versions: dict[str, float],
+    per_hour: float = 40.0,
+) -> None:
+    """`per_hour` scored outputs with a thumbs rating on each; `versions` maps a prompt
+    version to (its share of the traffic) and the spread of its scores is 0.2 for "noisy"."""
+    names = list(versions)
+    shares = np.array([versions[v] for v in names])
+    for minute in range(start, start + minutes):
+        for i in range(rng.poisson(per_hour / 60)):
+            version = names[int(rng.choice(len(names), p=shares / shares.sum()))]
+            sd = 0.2 if version == "noisy" else 0.1
+            score = float(np.clip(rng.normal(0.6, sd), 0, 1))
+            out = {
+                "id": f"o{minute}-{i}",
+                "model": "m",
+                "model_version": "1",
+                "prompt_version": version,
+            }
+            engine.observe("output", "chat", {**out, "scores": {"quality": score}}, None)
+            engine.observe(
+                "feedback",
+                "chat",
+                {"output_id": out["id"], "rating": "down" if rng.random() < 0.2 else "up"},
+                None,
+            )
+        engine.close(T0 + minute)
+
+
+def series(engine: Engine, monitor: str, version: str = "") -> Series:
+    field = "prompt_version" if version else ""
+    return next(
+        s
+        for k, s in engine.series.items()
+        if k[0] == monitor and k[3] == field and k[4] == version and k[2] in ("", "product")
+    )
+
+
+def test_a_new_version_starts_with_lines_for_its_share_not_on_the_floor() -> None:
+    rng = np.random.default_rng(1)
+    engine = Engine(MonitorsConfig())
+    feed(engine, rng, 0, 2 * DAY, {"v1": 1.0})
+    feed(engine, rng, 2 * DAY, 20, {"v1": 0.5, "v2": 0.5})
+    for monitor, part in (("quality-score", "mean"), ("negative-feedback", "rate")):
+        total = getattr(series(engine, monitor), part)
+        new = getattr(series(engine, monitor, "v2"), part)
+        floor = new.params.threshold
+        # A segment gets a quarter of a total's share and a margin: its lines sit above the
+        # total's. Set for the volume it had learned at its first window (next to nothing),
+        # they sat on the floor, several nats under.
+        assert min(new.full) > floor, (monitor, new.full)
+        assert min(new.full) > min(total.full), (monitor, new.full, total.full)
+
+
+def test_a_version_that_was_all_the_traffic_has_learned_its_own_scores() -> None:
+    rng = np.random.default_rng(2)
+    engine = Engine(MonitorsConfig())
+    feed(engine, rng, 0, 3 * DAY, {"v1": 1.0}, 200)
+    feed(engine, rng, 3 * DAY, int(1.5 * DAY), {"noisy": 1.0}, 200)  # a noisier prompt, all traffic
+    feed(engine, rng, int(4.5 * DAY), 8 * 60, {"noisy": 0.5, "v3": 0.5}, 200)
+    noisy = series(engine, "quality-score", "noisy")
+    assert noisy.mean is not None
+    assert not noisy.dominant()
+    # Judged on its own day and a half of scores (sd 0.2), not on the total's baseline,
+    # learned mostly on the older version's (sd 0.1).
+    assert noisy.mean.ready()
+    reference = noisy.mean.reference()
+    assert reference is not None
+    assert reference.sd > 0.17, reference
