@@ -57,6 +57,8 @@ class SharedAdmission(Admission):
         self.board_slot = slot
         # Reading the count and writing it as one step: the last write carries the last count.
         self._publishing = threading.Lock()
+        # A process that died in this slot may have left requests in flight on the board.
+        self._publish()
 
     @contextmanager
     def slot(self) -> Iterator[None]:

@@ -66,3 +66,14 @@ def test_a_forked_process_writes_where_its_parent_reads() -> None:
         for fd in (to_parent, from_child, to_child, from_parent):
             os.close(fd)
     assert board.idle_for() < 5
+
+
+def test_a_restarted_process_clears_the_requests_its_predecessor_left_in_flight() -> None:
+    """A process killed mid-request leaves its count on the board; the one started in its
+    slot must not keep every pipeline waiting until it happens to take an ingest request."""
+    clock = Clock()
+    board = ActivityBoard(2, monotonic=clock)
+    board.publish(1, 3)  # the process in slot 1 died with three batches in flight
+    SharedAdmission(8, board, 1)  # its replacement, before any request
+    clock.now += 2
+    assert board.idle_for() == 2
