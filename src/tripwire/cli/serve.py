@@ -122,7 +122,8 @@ def _child(
     )
     # uvicorn puts this handler back when it returns, and raises the signal it drained on again.
     signal.signal(signal.SIGTERM, lambda sig, frame: server.handle_exit(sig, frame))
-    server.should_exit = stopping.is_set()
+    if stopping.is_set():  # never `= is_set()`: a SIGTERM since the line above set should_exit
+        server.should_exit = True
     tune_for_service()
     server.run(sockets=[sock])
     return 0 if server.started else 1  # not started: the app's start-up failed (logged)
