@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Literal, NoReturn, Protocol
@@ -195,9 +195,15 @@ class Forked:
             raise RuntimeError("refusing to fork with other threads running")
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            _run_child(self.child, slot)
+        # SIGTERM is held until the child has a handler: one sent the moment it is forked would
+        # run the parent's handler in the child (lost) or, after the reset, kill it (exit -15).
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            pid = os.fork()
+            if pid == 0:
+                _run_child(self.child, slot, held)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         return pid
 
     def reap(self) -> list[tuple[int, int]]:
@@ -216,15 +222,18 @@ class Forked:
             os.kill(pid, sig)
 
 
-def _run_child(child: Callable[[int], int], slot: int) -> NoReturn:
-    """In the forked child: run it, then leave without running the parent's exit handlers."""
+def _run_child(child: Callable[[int], int], slot: int, mask: Iterable[int]) -> NoReturn:
+    """In the forked child: run it, then leave without running the parent's exit handlers.
+    `mask` is the signal mask to restore once SIGTERM has a handler here."""
     # The supervisor owns Ctrl-C: the terminal sends SIGINT to every process in its group and
     # the supervisor turns it into one SIGTERM per child (a second signal would make the server
     # drop its open connections instead of draining them).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Until `child` installs its own: stopped before it has started, it exits as a drained one.
+    signal.signal(signal.SIGTERM, _stopped_at_start)
     code = 1
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         code = child(slot)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
@@ -234,6 +243,10 @@ def _run_child(child: Callable[[int], int], slot: int) -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _stopped_at_start(signum: int, frame: object) -> NoReturn:
+    raise SystemExit(0)
 
 
 def exit_with_parent(parent: int, interval: float = 1.0) -> None:
