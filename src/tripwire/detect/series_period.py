@@ -54,7 +54,7 @@ def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
     smooth = np.convolve(acf[:top], np.ones(width) / width, mode="same")
     low = max(2, lag - reach)
     hill = low + int(np.argmax(smooth[low : min(top, lag + reach + 1)]))
-    return _multiple(x, _fold(x, hill, lag // 24 + 1))
+    return _multiple(x, _fold(x, hill, lag // 24 + 1), max_period or n)
 
 
 def _fold(x: np.ndarray, guess: int, reach: int) -> int:
@@ -72,15 +72,15 @@ def _fold(x: np.ndarray, guess: int, reach: int) -> int:
     return best
 
 
-def _multiple(x: np.ndarray, period: int) -> int:
-    """`period`, or the shortest multiple of it (up to 7, within half the data) that folds `x`
-    at most LAYER_GAIN as widely: a daily pattern whose weekend differs is a weekly one. The
-    autocorrelation prefers the short period (each day correlates with the next nearly as
-    well as with the same day a week before), so the weekend's difference was left to the
-    level trackers, which chased it and paged on it."""
+def _multiple(x: np.ndarray, period: int, most: int) -> int:
+    """`period`, or the shortest multiple of it (up to 7, within half the data and at most
+    `most`) that folds `x` at most LAYER_GAIN as widely: a daily pattern whose weekend differs
+    is a weekly one. The autocorrelation prefers the short period (each day correlates with
+    the next nearly as well as with the same day a week before), so the weekend's difference
+    was left to the level trackers, which chased it and paged on it."""
     base = _spread(x, period)
     for k in range(2, 8):
-        if 2 * k * period > len(x):
+        if 2 * k * period > len(x) or k * period > most:
             break
         if _spread(x, k * period) < LAYER_GAIN * base:
             return k * period

@@ -72,6 +72,11 @@ def test_a_daily_pattern_whose_weekend_differs_is_read_as_weekly() -> None:
         assert detect_period(_weekly(4800, seed)) == 7 * 288
 
 
+def test_a_multiple_of_the_period_stays_within_max_period() -> None:
+    for seed in range(3):
+        assert detect_period(_weekly(4800, seed), max_period=1000) == 288
+
+
 def test_a_plain_daily_pattern_is_not_read_as_a_multiple_of_itself() -> None:
     t = np.arange(4800)
     for seed in range(3):
