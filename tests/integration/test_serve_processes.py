@@ -114,7 +114,7 @@ def test_two_processes_share_the_socket_the_events_and_the_pipeline(tmp_path: Pa
 
 
 def test_serve_explains_a_process_count_it_cannot_use(tmp_path: Path) -> None:
-    for bad in ("0", "two"):
+    for bad in ("0", "two", "²"):  # "²" is a digit to str.isdigit, not to int()
         result = runner.invoke(app, ["serve", "--processes", bad], env=clean_env(tmp_path / "t.db"))
         assert result.exit_code == 2
         assert f"--processes {bad}: give a whole number of 1 or more, or auto" in result.stderr

@@ -81,7 +81,7 @@ def serve(
 def _wanted(option: str) -> int | Literal["auto"]:
     if option == "auto":
         return "auto"
-    if not option.isdigit() or int(option) < 1:
+    if not (option.isascii() and option.isdigit()) or int(option) < 1:
         fail(f"--processes {option}: give a whole number of 1 or more, or auto")
     return int(option)
 
