@@ -8,6 +8,7 @@ import signal
 import socket
 import threading
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -54,7 +55,8 @@ def test_a_sigterm_just_after_the_server_handler_is_installed_stops_the_server(
     def run(self: serve_cmd._ChildServer, sockets: object = None) -> None:
         started_with.append(self.should_exit)
 
-    monkeypatch.setattr(serve_cmd.threading, "Event", SignalOnSecondLook)
+    # Only serve.py's stop flag: every other Event of the process stays as it is.
+    monkeypatch.setattr(serve_cmd, "threading", SimpleNamespace(Event=SignalOnSecondLook))
     monkeypatch.setattr(serve_cmd.Runtime, "open", open_and_keep)
     monkeypatch.setattr(serve_cmd._ChildServer, "run", run)
     monkeypatch.setattr(serve_cmd, "exit_with_parent", lambda parent: None)
