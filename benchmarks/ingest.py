@@ -42,8 +42,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -242,46 +243,23 @@ def bench_http(
         server(Path(tmp) / "http.db", bare, workers, processes) as (url, pid),
     ):
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
-        todo = list(enumerate(batches))
-        lock = threading.Lock()
-        gun = threading.Barrier(threads + 1)
-        retries = 0
-
-        def client_loop() -> None:
-            nonlocal retries
-            with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
-                client.get("/healthz")  # connected before the gun
-                gun.wait()
-                while True:
-                    with lock:
-                        if not todo:
-                            return
-                        _, body = todo.pop()
-                    while True:
-                        response = client.post("/v1/events", content=body)
-                        if response.status_code != 429:
-                            break
-                        with lock:
-                            retries += 1
-                        time.sleep(0.01)
-                    if response.status_code != 202:
-                        raise RuntimeError(response.text)
-
-        pool = [threading.Thread(target=client_loop) for _ in range(threads)]
-        for thread in pool:
-            thread.start()
-        cpu_before = cpu_seconds(pid)
-        gun.wait()
-        start = time.perf_counter()
-        for thread in pool:
-            thread.join()
-        elapsed = time.perf_counter() - start
-        cpu = cpu_seconds(pid) - cpu_before
+        requests = [("/v1/events", body) for body in batches]
+        cpu_before: list[float] = []
+        burst = send_burst(
+            url,
+            headers,
+            requests,
+            threads,
+            202,
+            before_gun=lambda: cpu_before.append(cpu_seconds(pid)),
+        )
+        start, elapsed, retries = burst.start, burst.elapsed, burst.retries
+        cpu = cpu_seconds(pid) - cpu_before[0]
         processed: dict[str, float] = {}
         if workers and not bare:  # and until the pipeline has caught up with the burst
             wait_processed(url, headers)
             processed["done"] = time.perf_counter() - start
-            processed["done_cpu"] = cpu_seconds(pid) - cpu_before
+            processed["done_cpu"] = cpu_seconds(pid) - cpu_before[0]
         rss, pss = peak_rss_mb(pid), pss_mb(pid)
         stored = stored_events(url, headers, Path(tmp) / "http.db", bare)
     total = len(batches) * events_per_batch
@@ -512,29 +490,56 @@ def bench_otlp(
 def _otlp_concurrently(
     url: str, headers: dict[str, str], requests: list[tuple[str, bytes]], threads: int
 ) -> float:
-    """Send `requests` from `threads` clients (each its own connection, started by one gun);
-    the seconds from the gun to the last answer."""
+    """Send `requests` from `threads` clients; the seconds from the gun to the last answer."""
+    return send_burst(url, headers, requests, threads, 200).elapsed
+
+
+@dataclass
+class Burst:
+    start: float  # perf_counter at the gun
+    elapsed: float  # seconds from the gun to the last answer
+    retries: int  # answers 429 sent again
+
+
+def send_burst(
+    url: str,
+    headers: dict[str, str],
+    requests: list[tuple[str, bytes]],
+    threads: int,
+    expected: int,
+    before_gun: Callable[[], object] = lambda: None,
+) -> Burst:
+    """Send `requests` (path, body) in order from `threads` clients, each with its own
+    connection made before one start gun; a 429 is sent again, any other answer than
+    `expected` fails the run."""
     todo = list(reversed(requests))
     lock = threading.Lock()
     gun = threading.Barrier(threads + 1)
+    retries = 0
     failures: list[str] = []
 
     def client_loop() -> None:
+        nonlocal retries
         with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
             client.get("/healthz")  # connected before the gun
             gun.wait()
             while True:
                 with lock:
-                    if not todo:
+                    if not todo or failures:
                         return
                     path, body = todo.pop()
-                response = client.post(path, content=body)
-                if response.status_code != 200:
-                    failures.append(response.text)
+                while (response := client.post(path, content=body)).status_code == 429:
+                    with lock:
+                        retries += 1
+                    time.sleep(0.01)
+                if response.status_code != expected:
+                    with lock:
+                        failures.append(response.text)
 
     pool = [threading.Thread(target=client_loop) for _ in range(threads)]
     for thread in pool:
         thread.start()
+    before_gun()
     gun.wait()
     start = time.perf_counter()
     for thread in pool:
@@ -542,7 +547,7 @@ def _otlp_concurrently(
     elapsed = time.perf_counter() - start
     if failures:
         raise RuntimeError(failures[0])
-    return elapsed
+    return Burst(start, elapsed, retries)
 
 
 def _children_cpu() -> float:
