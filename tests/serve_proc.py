@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,16 @@ def clean_env(db: Path, **extra: str) -> dict[str, str]:
     env["TRIPWIRE_DATABASE_URL"] = f"sqlite:///{db}"
     env.update(extra)
     return env
+
+
+def wait_for(check: Callable[[], object], timeout: float = 60) -> bool:
+    """Poll `check` every 0.2 s until it is true (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def tripwire(

@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import time
 from pathlib import Path
 
 import httpx
 from typer.testing import CliRunner
 
-from tests.serve_proc import Serve, clean_env
+from tests.serve_proc import Serve, clean_env, wait_for
 from tripwire.cli.main import app
 
 runner = CliRunner()
@@ -46,15 +45,6 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-def wait_for(check: object, timeout: float = 20) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def partition_holders(db: Path) -> set[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.serve_proc import Serve, clean_env
+from tests.serve_proc import Serve, clean_env, wait_for
 
 TOKEN = "tw_test_admin_token_for_the_worker_test"
 
@@ -33,15 +33,6 @@ def events(count: int) -> list[dict[str, object]]:
 def pending(url: str) -> int:
     stats = httpx.get(f"{url}/v1/stats", headers={"Authorization": f"Bearer {TOKEN}"}).json()
     return int(stats["pipeline"]["pending"])
-
-
-def wait_for(check: object, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_serve_without_workers_stores_and_a_worker_processes(tmp_path: Path) -> None:
