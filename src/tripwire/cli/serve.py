@@ -16,7 +16,7 @@ import uvicorn
 from tripwire.api.app import create_app
 from tripwire.cli.common import ConfigOption, err, fail, open_runtime
 from tripwire.config.file import TripwireConfig
-from tripwire.config.settings import Settings
+from tripwire.config.settings import Settings, process_count_setting
 from tripwire.domain.tokens import SCOPES
 from tripwire.runtime.activity import ActivityBoard
 from tripwire.runtime.gc_tuning import freeze_before_fork, tune_for_service
@@ -79,11 +79,10 @@ def serve(
 
 
 def _wanted(option: str) -> int | Literal["auto"]:
-    if option == "auto":
-        return "auto"
-    if not (option.isascii() and option.isdigit()) or int(option) < 1:
+    try:
+        return process_count_setting(option)
+    except ValueError:
         fail(f"--processes {option}: give a whole number of 1 or more, or auto")
-    return int(option)
 
 
 class _ChildServer(uvicorn.Server):

@@ -57,15 +57,7 @@ class Settings(BaseSettings):
     @field_validator("processes", mode="before")
     @classmethod
     def _process_count(cls, value: object) -> object:
-        if value == "auto":
-            return value
-        try:
-            count = int(str(value))
-        except ValueError:
-            count = 0
-        if count < 1:
-            raise ValueError("must be a whole number of 1 or more, or auto")
-        return count
+        return process_count_setting(value)
 
     @field_validator("database_url")
     @classmethod
@@ -87,3 +79,15 @@ def load_settings() -> Settings:
         if path:
             overrides[name] = Path(path).read_text(encoding="utf-8").strip()
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def process_count_setting(value: object) -> int | Literal["auto"]:
+    """A count of server processes as written (TRIPWIRE_PROCESSES, `serve --processes`): a
+    whole number of 1 or more, or `auto`; ValueError otherwise."""
+    if value == "auto":
+        return "auto"
+    text = str(value).strip()
+    # isascii: str.isdigit accepts digits int() cannot read (a superscript two).
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ValueError("must be a whole number of 1 or more, or auto")
+    return int(text)

@@ -24,14 +24,14 @@ def tune_for_service() -> None:
     if _done.is_set():
         return
     _done.set()
-    gc.collect()
-    gc.freeze()
+    freeze_before_fork()
     gc.set_threshold(YOUNG_THRESHOLD, OLDER_THRESHOLD, OLDER_THRESHOLD)
 
 
 def freeze_before_fork() -> None:
-    """In a parent about to fork server processes: move what it built so far out of the
-    collector's sight. A collection in a child writes to the header of every object it scans,
-    which would copy the page holding it: frozen, the parent's objects stay shared."""
+    """Move what this process built so far out of the collector's sight (also the first half
+    of `tune_for_service`). Before forking server processes: a collection in a child writes to
+    the header of every object it scans, which would copy the page holding it; frozen, the
+    parent's objects stay shared."""
     gc.collect()
     gc.freeze()
