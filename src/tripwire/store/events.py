@@ -210,10 +210,11 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
     if session.get_bind().dialect.name != "sqlite":
         return _pg_insert(session, [(*r[:5], r[2], origin, r[5]) for r in rows])
     params = _sqlite_params(rows, None, partition_count(session), origin)
+    counts = _hour_counts(params)
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
         count = int(cursor.rowcount)
-        _count_outputs(session.connection(), count)
+        _add_hour_counts(cursor, count, len(params), counts)
         # This transaction holds SQLite's only write lock, and a new row's rowid is one more
         # than the largest before it: the `count` highest seqs are exactly the rows just added.
         cursor.execute("SELECT id, seq FROM events ORDER BY seq DESC LIMIT ?", (count,))
@@ -229,11 +230,30 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
     # Every parameter is ready before the transaction begins: on SQLite its BEGIN IMMEDIATE
     # takes the one write lock, which the pipeline and the other batches are waiting for.
     params = _sqlite_params(rows, _sqlite_time(received_at), partition_count(session))
+    counts = _hour_counts(params)
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
         count = int(cursor.rowcount)
-        _count_outputs(session.connection(), count)
+        _add_hour_counts(cursor, count, len(params), counts)
         return count
+
+
+def _hour_counts(params: Sequence[tuple[Any, ...]]) -> list[affected_hours.Count] | None:
+    """The affected-users hourly counts of `_LOAD_SQLITE` rows, should all of them be new:
+    grouped before the transaction begins, so that its write lock is held only to add them."""
+    return affected_hours.counts_of((p[1], p[3], p[2], p[7]) for p in params)
+
+
+def _add_hour_counts(
+    cursor: Any, inserted: int, given: int, counts: list[affected_hours.Count] | None
+) -> None:
+    """Count the outputs just inserted: from `counts` when every row given was new, else
+    (a duplicate was skipped, or a field needs SQLite's reading) from the inserted rows."""
+    if inserted == given and counts is not None:
+        if counts:
+            cursor.executemany(affected_hours.ADD_COUNTS, counts)
+    elif inserted:
+        cursor.execute(affected_hours.COUNT_NEWEST, (inserted,))
 
 
 @contextmanager

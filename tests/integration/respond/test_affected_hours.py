@@ -10,6 +10,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from alembic import command
 from sqlalchemy import text
 
@@ -30,6 +31,7 @@ from tripwire.respond.affected import (
 )
 from tripwire.runtime.wiring import Runtime
 from tripwire.store import affected_hours
+from tripwire.store.events import load_rows
 from tripwire.store.migrate import alembic_config, upgrade
 
 HOURS = 10
@@ -244,3 +246,54 @@ def test_the_counts_follow_an_output_changed_in_place(runtime: Runtime) -> None:
     assert after != before
     assert after == recount(runtime)
     assert sum(r[-2] for r in after if r[2] == "=moved") == 3
+
+
+def test_counts_grouped_before_the_insert_match_a_recount_of_the_stored_rows(
+    runtime: Runtime,
+) -> None:
+    """The usual batch is counted from its own rows (`counts_of`); a batch that holds stored
+    ids or a repeated id is counted from what was inserted. Either way a recount agrees."""
+    rng = random.Random(11)
+    events = [e for n in range(400) for e in _output(rng, n)]
+    first, second = events[: len(events) // 2], events[len(events) // 2 :]
+    assert store_events(runtime.db, parse_batch(first), runtime.clock).accepted == len(first)
+    assert stored_counts(runtime) == recount(runtime)
+    again = [*first[:50], *second, second[0]]  # stored ids, and one id twice in the batch
+    report = store_events(runtime.db, parse_batch(again), runtime.clock)
+    assert (report.accepted, report.duplicates) == (len(second), 51)
+    counted = stored_counts(runtime)
+    assert counted == recount(runtime)
+    assert sum(r[-2] for r in counted) == 400
+
+
+def test_a_field_only_sqlite_can_read_is_counted_by_sqlite(runtime: Runtime) -> None:
+    """Validated outputs hold text or nothing in the counted fields; a bulk-loaded payload may
+    hold a number there, which SQLite's CAST reads its own way: such a batch is recounted."""
+    ts = START + timedelta(minutes=5)
+    payloads = [
+        {"id": "n1", "type": "output", "use_case": "chat", "model": "m1", "user_id": 42},
+        {"id": "n2", "type": "output", "use_case": "chat", "model": "m1", "user_id": "Ann"},
+    ]
+    rows = [
+        (p["id"], "output", ts, "chat", None, orjson.dumps({**p, "ts": isoformat_z(ts)}).decode())
+        for p in payloads
+    ]
+    assert affected_hours.counts_of([("output", "chat", "2026", r[5]) for r in rows]) is None
+    with runtime.db.session() as session:
+        assert len(load_rows(session, rows)) == 2
+    counted = stored_counts(runtime)
+    assert counted == recount(runtime)
+    assert {r[2] for r in counted} == {"=42", "=Ann"}
+
+
+def test_counts_of_groups_outputs_by_use_case_hour_user_and_segment() -> None:
+    def row(user: str | None, scores: object = None, kind: str = "output") -> Any:
+        payload = {"model": "m", "user_id": user, "scores": scores, "prompt_version": "p"}
+        return (kind, "chat", "2026-12-06 10:59:59.000001", orjson.dumps(payload).decode())
+
+    rows = [row("a"), row("a", {"x": 0.5}), row(None), row("a", kind="score")]
+    rows.append(("output", None, "2026-12-06 10:00:00.000000", rows[0][3]))  # no use case
+    assert affected_hours.counts_of(rows) == [
+        ("chat", "2026-12-06 10", "", "=m", "", "=p", 1, 0),
+        ("chat", "2026-12-06 10", "=a", "=m", "", "=p", 2, 1),
+    ]
