@@ -13,12 +13,13 @@ The store counts what it inserts, in the inserting transaction (the counts canno
 the events): usually from the rows it was given (`counts_of`, grouped in Python before the
 write lock is taken, then `ADD_COUNTS`), else, when a batch held a stored id or a field the
 Python reading does not cover, by reading back the rows just inserted (`COUNT_NEWEST`: five
-`json_extract` calls per output, under the lock, several milliseconds a batch). Triggers on `events` take away what leaves (retention, a
-user's deletion: a row that reaches zero goes) or moves (an output changed in place). The
-insert is not a trigger: SQLite runs a row trigger's program for every row, and even an empty
-one cost ingest about a quarter of its throughput; one grouped statement per batch costs a
-fraction of that. A later migration that rebuilds `events` (SQLite's batch mode copies the
-table) drops the triggers with it and must create them again from `create_statements`.
+`json_extract` calls per output, under the lock, several milliseconds a batch). Triggers on
+`events` take away what leaves (retention, a user's deletion: a row that reaches zero goes) or
+moves (an output changed in place). The insert is not a trigger: SQLite runs a row trigger's
+program for every row, and even an empty one cost ingest about a quarter of its throughput;
+one grouped statement per batch costs a fraction of that. A later migration that rebuilds
+`events` (SQLite's batch mode copies the table) drops the triggers with it and must create
+them again from `create_statements`.
 
 Keys hold NULL apart from every text: `''` when the field is absent, else `'='` followed by its
 text. The encoding keeps the text's order, so ordering by the key orders by user id. The
