@@ -146,35 +146,35 @@ _PAYLOAD_FIELDS = ("user_id", "model", "model_version", "prompt_version")
 _TEXT_OR_NONE = frozenset((str, type(None)))
 # use_case, hour, user_key, model, model_version, prompt_version, outputs, scored
 Count = tuple[str, str, str, str, str, str, int, int]
+# What the counts read of an output: user_id, model, model_version, prompt_version (None when
+# absent or null) and whether it carries inline scores.
+OutputFields = tuple[object, object, object, object, bool]
 
 
-def counts_of(rows: Iterable[tuple[str, str | None, str, str]]) -> list[Count] | None:
-    """The counts `COUNT_NEWEST` would add for these rows (type, use_case, stored ts text,
-    payload JSON text), or None when a field is neither text nor absent: only SQLite's own
-    CAST then says how it reads (a number's text, a nested object's JSON)."""
+def output_fields(payload: str) -> OutputFields:
+    """The counted fields of an output's payload JSON text."""
+    data = orjson.loads(payload)
+    user, model, version, prompt = map(data.get, _PAYLOAD_FIELDS)
+    return user, model, version, prompt, data.get("scores") is not None
+
+
+def counts_of(outputs: Iterable[tuple[str, str, OutputFields]]) -> list[Count] | None:
+    """The counts `COUNT_NEWEST` would add for these outputs (use case, stored ts text, counted
+    fields), or None when a field is neither text nor absent: only SQLite's own CAST then says
+    how it reads (a number's text, a nested object's JSON)."""
     groups: dict[tuple[str, str, str, str, str, str], list[int]] = {}
-    for kind, use_case, ts, payload in rows:
-        if kind != "output" or use_case is None:
-            continue
-        data = orjson.loads(payload)
-        keys = _keys(data)
-        if keys is None:
+    for use_case, ts, (*values, scored) in outputs:
+        if not _TEXT_OR_NONE.issuperset(map(type, values)):
             return None
-        counts = groups.setdefault((use_case, ts[:HOUR_CHARS], *keys), [0, 0])
+        # Absent or JSON null: json_extract gives NULL either way, stored as ''.
+        user, model, version, prompt = ("" if v is None else f"={v}" for v in values)
+        counts = groups.setdefault(
+            (use_case, ts[:HOUR_CHARS], user, model, version, prompt), [0, 0]
+        )
         counts[0] += 1
-        counts[1] += data.get("scores") is not None
+        counts[1] += scored
     # Sorted: the upserts then walk the table's primary key in order.
     return [(*key, outputs, scored) for key, (outputs, scored) in sorted(groups.items())]
-
-
-def _keys(data: dict[str, object]) -> tuple[str, str, str, str] | None:
-    """The user and segment keys of one output's payload, as `key` stores them."""
-    values = tuple(map(data.get, _PAYLOAD_FIELDS))
-    if not _TEXT_OR_NONE.issuperset(map(type, values)):
-        return None
-    # Absent or JSON null: json_extract gives NULL either way, stored as ''.
-    user, model, version, prompt = ("" if v is None else f"={v}" for v in values)
-    return user, model, version, prompt
 
 
 def drop_statements() -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -14,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tripwire.store import affected_hours
+from tripwire.store.affected_hours import OutputFields
 from tripwire.store.db import dumps_json
 from tripwire.store.partitions import partition_count, partition_of
 from tripwire.store.tables.events import EventRow
@@ -210,7 +212,7 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
     if session.get_bind().dialect.name != "sqlite":
         return _pg_insert(session, [(*r[:5], r[2], origin, r[5]) for r in rows])
     params = _sqlite_params(rows, None, partition_count(session), origin)
-    counts = _hour_counts(params)
+    counts = _hour_counts(params, None)
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
         count = int(cursor.rowcount)
@@ -221,8 +223,14 @@ def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest")
         return {str(i): int(q) for i, q in cursor.fetchall()}
 
 
-def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime) -> int:
-    """Like `load_rows` for events received now (the HTTP path); returns how many were new."""
+def load_count(
+    session: Session,
+    rows: Sequence[LoadRow],
+    received_at: datetime,
+    fields: Sequence[OutputFields | None] | None = None,
+) -> int:
+    """Like `load_rows` for events received now (the HTTP path); returns how many were new.
+    `fields`: each output's counted fields, beside its row (see `_hour_counts`)."""
     if not rows:
         return 0
     if session.get_bind().dialect.name != "sqlite":
@@ -230,7 +238,7 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
     # Every parameter is ready before the transaction begins: on SQLite its BEGIN IMMEDIATE
     # takes the one write lock, which the pipeline and the other batches are waiting for.
     params = _sqlite_params(rows, _sqlite_time(received_at), partition_count(session))
-    counts = _hour_counts(params)
+    counts = _hour_counts(params, fields)
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
         count = int(cursor.rowcount)
@@ -238,10 +246,19 @@ def load_count(session: Session, rows: Sequence[LoadRow], received_at: datetime)
         return count
 
 
-def _hour_counts(params: Sequence[tuple[Any, ...]]) -> list[affected_hours.Count] | None:
+def _hour_counts(
+    params: Sequence[tuple[Any, ...]], fields: Sequence[OutputFields | None] | None
+) -> list[affected_hours.Count] | None:
     """The affected-users hourly counts of `_LOAD_SQLITE` rows, should all of them be new:
-    grouped before the transaction begins, so that its write lock is held only to add them."""
-    return affected_hours.counts_of((p[1], p[3], p[2], p[7]) for p in params)
+    grouped before the transaction begins, so that its write lock is held only to add them.
+    `fields` (beside each row, None for all but outputs), when the caller has them at hand,
+    saves reading them back from each output's JSON text."""
+    outputs = (
+        (p[3], p[2], affected_hours.output_fields(p[7]) if f is None else f)
+        for p, f in zip(params, fields or repeat(None), strict=False)
+        if p[1] == "output" and p[3] is not None
+    )
+    return affected_hours.counts_of(outputs)
 
 
 def _add_hour_counts(

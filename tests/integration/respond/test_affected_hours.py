@@ -18,7 +18,7 @@ from tests.conftest import T0
 from tripwire.domain.clock import ManualClock, isoformat_z
 from tripwire.ingest.retention import delete_user
 from tripwire.ingest.validate import parse_batch
-from tripwire.ingest.writer import store_events
+from tripwire.ingest.writer import counted_fields, load_row, store_events
 from tripwire.pipeline.follower import Follower
 from tripwire.respond import affected_sqlite
 from tripwire.respond.affected import (
@@ -278,7 +278,8 @@ def test_a_field_only_sqlite_can_read_is_counted_by_sqlite(runtime: Runtime) -> 
         (p["id"], "output", ts, "chat", None, orjson.dumps({**p, "ts": isoformat_z(ts)}).decode())
         for p in payloads
     ]
-    assert affected_hours.counts_of([("output", "chat", "2026", r[5]) for r in rows]) is None
+    fields = [affected_hours.output_fields(r[5]) for r in rows]
+    assert affected_hours.counts_of([("chat", "2026", f) for f in fields]) is None
     with runtime.db.session() as session:
         assert len(load_rows(session, rows)) == 2
     counted = stored_counts(runtime)
@@ -287,13 +288,25 @@ def test_a_field_only_sqlite_can_read_is_counted_by_sqlite(runtime: Runtime) -> 
 
 
 def test_counts_of_groups_outputs_by_use_case_hour_user_and_segment() -> None:
-    def row(user: str | None, scores: object = None, kind: str = "output") -> Any:
+    def output(user: str | None, scores: object = None) -> tuple[str, str, Any]:
         payload = {"model": "m", "user_id": user, "scores": scores, "prompt_version": "p"}
-        return (kind, "chat", "2026-12-06 10:59:59.000001", orjson.dumps(payload).decode())
+        fields = affected_hours.output_fields(orjson.dumps(payload).decode())
+        return "chat", "2026-12-06 10:59:59.000001", fields
 
-    rows = [row("a"), row("a", {"x": 0.5}), row(None), row("a", kind="score")]
-    rows.append(("output", None, "2026-12-06 10:00:00.000000", rows[0][3]))  # no use case
-    assert affected_hours.counts_of(rows) == [
+    outputs = [output("a"), output("a", {"x": 0.5}), output(None)]
+    assert affected_hours.counts_of(outputs) == [
         ("chat", "2026-12-06 10", "", "=m", "", "=p", 1, 0),
         ("chat", "2026-12-06 10", "=a", "=m", "", "=p", 2, 1),
     ]
+    numbered = ("chat", "2026", (7, "m", None, None, False))  # a user id SQLite's CAST reads
+    assert affected_hours.counts_of([*outputs, numbered]) is None
+
+
+def test_the_fields_counted_from_a_model_are_those_read_from_its_json() -> None:
+    rng = random.Random(3)
+    events = parse_batch([e for n in range(200) for e in _output(rng, n)])
+    outputs = [e for e in events if e.type == "output"]
+    assert len(outputs) == 200
+    for event in outputs:
+        text = load_row(event)[5]
+        assert counted_fields(event) == affected_hours.output_fields(text)
