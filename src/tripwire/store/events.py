@@ -253,9 +253,10 @@ def _hour_counts(
     grouped before the transaction begins, so that its write lock is held only to add them.
     `fields` (beside each row, None for all but outputs), when the caller has them at hand,
     saves reading them back from each output's JSON text."""
+    beside = zip(params, repeat(None)) if fields is None else zip(params, fields, strict=True)
     outputs = (
         (p[3], p[2], affected_hours.output_fields(p[7]) if f is None else f)
-        for p, f in zip(params, fields or repeat(None), strict=False)
+        for p, f in beside
         if p[1] == "output" and p[3] is not None
     )
     return affected_hours.counts_of(outputs)
