@@ -121,6 +121,28 @@ def test_a_step_in_heavy_tailed_noise_scores_high_at_its_start() -> None:
     assert np.median(starts) > to_score(12.0)
 
 
+def test_a_flat_line_is_not_discounted_by_its_own_climb() -> None:
+    """A stuck run's evidence climbs row by row; calibrated on a history that learned each
+    row at once, its earlier rows made its later ones routine (30 stuck rows in white noise:
+    31 raw nats, scored 0.29, under the corpus threshold of ~0.31). Its rows are learned late."""
+    peaks = []
+    for seed in range(4):
+        x = 10 + np.random.default_rng(seed).normal(0, 1, 400)
+        x[250:280] = x[249]
+        peaks.append(max(scores(list(x))[250:280]))
+    assert min(peaks) > to_score(12.0)
+
+
+def test_a_long_stuck_run_still_fades() -> None:
+    """Its waiting rows are learned at once when the run has made its case: the rest of a
+    long run is not paged on row after row."""
+    x = 10 + np.random.default_rng(3).normal(0, 1, 1200)
+    x[500:] = x[499]
+    s = np.asarray(scores(list(x)))
+    assert max(s[500:560]) > to_score(12.0)
+    assert np.mean(s[500:] > to_score(11.0)) < 0.05
+
+
 def test_a_seasonal_dip_is_not_an_anomaly_but_a_break_in_it_is() -> None:
     rng = np.random.default_rng(5)
     t = np.arange(3000)
