@@ -160,8 +160,9 @@ def output_fields(payload: str) -> OutputFields:
 
 def counts_of(outputs: Iterable[tuple[str, str, OutputFields]]) -> list[Count] | None:
     """The counts `COUNT_NEWEST` would add for these outputs (use case, stored ts text, counted
-    fields), or None when a field is neither text nor absent: only SQLite's own CAST then says
-    how it reads (a number's text, a nested object's JSON)."""
+    fields), or None when a field is neither text nor absent, or holds a NUL: only SQLite's own
+    reading then says what it is (a number's text, a nested object's JSON, a text cut at its
+    first NUL), and the triggers take an output away by that reading."""
     groups: dict[tuple[str, str, str, str, str, str], list[int]] = {}
     for use_case, ts, (*values, scored) in outputs:
         if not _TEXT_OR_NONE.issuperset(map(type, values)):
@@ -173,6 +174,9 @@ def counts_of(outputs: Iterable[tuple[str, str, OutputFields]]) -> list[Count] |
         )
         counts[0] += 1
         counts[1] += scored
+    # Checked once a group, not once an output: a batch holds far fewer groups.
+    if any("\x00" in field for key in groups for field in key[2:]):
+        return None
     # Sorted: the upserts then walk the table's primary key in order.
     return [(*key, outputs, scored) for key, (outputs, scored) in sorted(groups.items())]
 
