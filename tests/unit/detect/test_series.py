@@ -302,3 +302,22 @@ def test_the_seasonal_profile_keeps_little_of_the_noise() -> None:
             det.score(float(v))
         assert det.period == period
         assert np.std(np.asarray(det.season) - truth) < 0.2 * sd
+
+
+def test_a_state_saved_before_the_calibrations_lagged_still_loads() -> None:
+    """A state saved before `waiting` existed loads with nothing waiting; the stuck kind keeps
+    its lag from the code, not the state, and its queue stays bounded by it."""
+    x = 10 + np.random.default_rng(4).normal(0, 1, 700)
+    original = SeriesDetector()
+    for v in x[:400]:
+        original.score(float(v))
+    saved = json.loads(json.dumps(original.dump(), allow_nan=False))
+    for part in saved["calibrations"]["parts"]:
+        del part["waiting"]
+    restored = SeriesDetector()
+    restored.load(saved)
+    assert [len(p.waiting) for p in restored.calibrations.parts] == [0, 0, 0, 0]
+    for v in x[400:]:
+        restored.score(float(v))
+    assert [p.lag for p in restored.calibrations.parts] == [0, 0, 0, 128]
+    assert [len(p.waiting) for p in restored.calibrations.parts] == [0, 0, 0, 128]
