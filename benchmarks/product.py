@@ -18,6 +18,7 @@ SQLite database -> the incidents it opened. Beside Tripwire, per injected incide
   to the same false-alarm budget, and applied unchanged to the held-out seeds.
 
 Usage: python benchmarks/product.py [--quick] [--products N] [--held-out N] [--weeks W]
+                                   [--first-seed N]
 """
 
 from __future__ import annotations
@@ -796,6 +797,12 @@ def main() -> int:
     parser.add_argument("--weeks", type=int, default=None, help="evaluation weeks per product")
     parser.add_argument("--scale", type=float, default=None, help="volume of the larger use cases")
     parser.add_argument("--verbose", action="store_true", help="every incident, injected or not")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=1,
+        help="first tuning seed (fresh tuning products to study; held-out seeds never move)",
+    )
     args = parser.parse_args()
     products = args.products if args.products is not None else (1 if args.quick else 10)
     held = args.held_out if args.held_out is not None else (1 if args.quick else 4)
@@ -803,7 +810,9 @@ def main() -> int:
     scale = args.scale or (0.35 if args.quick else 1.0)
     console = Console(stderr=True)
     began = time.time()
-    tuning_seeds = list(range(1, products + 1))
+    if not (1 <= args.first_seed and args.first_seed + products <= 9001):
+        parser.error("--first-seed: tuning seeds stay below the held-out seeds (9001+)")
+    tuning_seeds = list(range(args.first_seed, args.first_seed + products))
     held_seeds = list(range(9001, 9001 + held))  # never used to tune anything
     print("# Tripwire product benchmark (issue 10)")
     print(
