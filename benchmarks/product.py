@@ -419,7 +419,9 @@ def _quiet_progress(console: Console) -> Iterator[Progress]:
         yield bar
 
 
-def run_product(seed: int, weeks: int, scale: float, bar: Progress) -> ProductRun:
+def run_product(
+    seed: int, weeks: int, scale: float, bar: Progress, keep: Path | None = None
+) -> ProductRun:
     began = time.time()
     scenario = product(seed, weeks, scale)
     result = simulate(scenario)
@@ -427,7 +429,9 @@ def run_product(seed: int, weeks: int, scale: float, bar: Progress) -> ProductRu
         path = Path(tmp) / "events.jsonl"
         write_jsonl(result.events, path)
         prepared = read_events(path)
-        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'tw.db'}")
+        # --keep: the database stays for study (signals, timelines) after the run.
+        db = keep / f"seed{seed}.db" if keep is not None else Path(tmp) / "tw.db"
+        settings = Settings(database_url=f"sqlite:///{db}")
         runtime = Runtime.open(settings, TripwireConfig())
         task = bar.add_task(f"product {seed}: replay", total=len(prepared))
         try:
@@ -803,6 +807,7 @@ def main() -> int:
         default=1,
         help="first tuning seed (fresh tuning products to study; held-out seeds never move)",
     )
+    parser.add_argument("--keep", type=Path, default=None, help="keep each product's database here")
     args = parser.parse_args()
     products = args.products if args.products is not None else (1 if args.quick else 10)
     held = args.held_out if args.held_out is not None else (1 if args.quick else 4)
@@ -829,7 +834,7 @@ def main() -> int:
         total = bar.add_task("products", total=len(tuning_seeds) + len(held_seeds))
         for name, seeds in (("tuning", tuning_seeds), ("held-out", held_seeds)):
             for seed in seeds:
-                runs[name].append(run_product(seed, weeks, scale, bar))
+                runs[name].append(run_product(seed, weeks, scale, bar, args.keep))
                 bar.advance(total)
     lines = tune_window(runs["tuning"])
     if not runs["tuning"]:
