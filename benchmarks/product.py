@@ -815,7 +815,7 @@ def main() -> int:
     scale = args.scale or (0.35 if args.quick else 1.0)
     console = Console(stderr=True)
     began = time.time()
-    if not (1 <= args.first_seed and args.first_seed + products <= 9001):
+    if not (args.first_seed >= 1 and args.first_seed + products <= 9001):
         parser.error("--first-seed: tuning seeds stay below the held-out seeds (9001+)")
     tuning_seeds = list(range(args.first_seed, args.first_seed + products))
     held_seeds = list(range(9001, 9001 + held))  # never used to tune anything

@@ -64,11 +64,16 @@ def assess(config: RespondConfig, facts: Facts) -> Assessment:
 
 def ceiling(config: RespondConfig, facts: Facts) -> Severity | None:
     """The most the evidence allows (None: no limit): `severity.unconfirmed` while the incident
-    rests on one unconfirmed detector stream and its type is one of `confirm_types`."""
+    rests on one unconfirmed detector stream and its type is one of `confirm_types`, or one
+    of `confirm_below` with a change smaller than that type's size (a large change is a fact
+    people see: a doubled error rate pages at once)."""
     cap = config.severity.unconfirmed
-    if facts.confirmed or cap is None or facts.type not in config.severity.confirm_types:
+    if facts.confirmed or cap is None:
         return None
-    return cap
+    if facts.type in config.severity.confirm_types:
+        return cap
+    below = config.severity.confirm_below.get(facts.type)
+    return cap if below is not None and (facts.magnitude or 0.0) < below else None
 
 
 def held(config: RespondConfig, facts: Facts, judged: Assessment) -> Assessment:
