@@ -135,9 +135,9 @@ class SeverityConfig(_Strict):
     confirm_types: list[IncidentType] = Field(
         default_factory=lambda: list(CONFIRM_TYPES),
         description="types held at `unconfirmed` until confirmed: judges' scores, thumbs-down "
-        "and tickets, whose chance excesses are most false alarms; safety and availability "
-        "page at open (flagged content and errors are facts, and the safety rules' deadlines "
-        "run from the open)",
+        "and tickets, whose chance excesses are most false alarms; safety pages at open "
+        "(flagged content is a fact, and the safety rules' deadlines run from the open), "
+        "availability too when its change is large (`confirm_below`)",
     )
     confirm_below: dict[IncidentType, float] = Field(
         default_factory=lambda: dict(CONFIRM_BELOW),

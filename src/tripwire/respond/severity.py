@@ -5,8 +5,10 @@ A CUSUM alert on one stream is a chance excess about once per stream's budget; a
 dozens of streams, and in a critical use case every incident matches a P0 or P1 rule, so a
 false alert would page the whole escalation chain at night. Until the change is confirmed (its
 detector's support after the alert, or a second monitor's signal, or a source outside the
-detector) an incident of `severity.confirm_types` opens at `severity.unconfirmed` at most; the
-rules raise it the moment the evidence arrives (reassessment runs on every signal change)."""
+detector) an incident of `severity.confirm_types` opens at `severity.unconfirmed` at most, and
+so does one of `severity.confirm_below` whose change is smaller than that type's size (a
+latency rise of 20 %; a doubled error rate pages at once); the rules raise it the moment the
+evidence arrives (reassessment runs on every signal change)."""
 
 from __future__ import annotations
 
