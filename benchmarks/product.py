@@ -18,7 +18,7 @@ SQLite database -> the incidents it opened. Beside Tripwire, per injected incide
   to the same false-alarm budget, and applied unchanged to the held-out seeds.
 
 Usage: python benchmarks/product.py [--quick] [--products N] [--held-out N] [--weeks W]
-                                   [--first-seed N]
+                                   [--first-seed N] [--keep DIR]
 """
 
 from __future__ import annotations
