@@ -18,6 +18,7 @@ SQLite database -> the incidents it opened. Beside Tripwire, per injected incide
   to the same false-alarm budget, and applied unchanged to the held-out seeds.
 
 Usage: python benchmarks/product.py [--quick] [--products N] [--held-out N] [--weeks W]
+                                   [--first-seed N] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -418,7 +419,9 @@ def _quiet_progress(console: Console) -> Iterator[Progress]:
         yield bar
 
 
-def run_product(seed: int, weeks: int, scale: float, bar: Progress) -> ProductRun:
+def run_product(
+    seed: int, weeks: int, scale: float, bar: Progress, keep: Path | None = None
+) -> ProductRun:
     began = time.time()
     scenario = product(seed, weeks, scale)
     result = simulate(scenario)
@@ -426,7 +429,9 @@ def run_product(seed: int, weeks: int, scale: float, bar: Progress) -> ProductRu
         path = Path(tmp) / "events.jsonl"
         write_jsonl(result.events, path)
         prepared = read_events(path)
-        settings = Settings(database_url=f"sqlite:///{Path(tmp) / 'tw.db'}")
+        # --keep: the database stays for study (signals, timelines) after the run.
+        db = keep / f"seed{seed}.db" if keep is not None else Path(tmp) / "tw.db"
+        settings = Settings(database_url=f"sqlite:///{db}")
         runtime = Runtime.open(settings, TripwireConfig())
         task = bar.add_task(f"product {seed}: replay", total=len(prepared))
         try:
@@ -796,6 +801,13 @@ def main() -> int:
     parser.add_argument("--weeks", type=int, default=None, help="evaluation weeks per product")
     parser.add_argument("--scale", type=float, default=None, help="volume of the larger use cases")
     parser.add_argument("--verbose", action="store_true", help="every incident, injected or not")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=1,
+        help="first tuning seed (fresh tuning products to study; held-out seeds never move)",
+    )
+    parser.add_argument("--keep", type=Path, default=None, help="keep each product's database here")
     args = parser.parse_args()
     products = args.products if args.products is not None else (1 if args.quick else 10)
     held = args.held_out if args.held_out is not None else (1 if args.quick else 4)
@@ -803,7 +815,9 @@ def main() -> int:
     scale = args.scale or (0.35 if args.quick else 1.0)
     console = Console(stderr=True)
     began = time.time()
-    tuning_seeds = list(range(1, products + 1))
+    if not (args.first_seed >= 1 and args.first_seed + products <= 9001):
+        parser.error("--first-seed: tuning seeds stay below the held-out seeds (9001+)")
+    tuning_seeds = list(range(args.first_seed, args.first_seed + products))
     held_seeds = list(range(9001, 9001 + held))  # never used to tune anything
     print("# Tripwire product benchmark (issue 10)")
     print(
@@ -820,7 +834,7 @@ def main() -> int:
         total = bar.add_task("products", total=len(tuning_seeds) + len(held_seeds))
         for name, seeds in (("tuning", tuning_seeds), ("held-out", held_seeds)):
             for seed in seeds:
-                runs[name].append(run_product(seed, weeks, scale, bar))
+                runs[name].append(run_product(seed, weeks, scale, bar, args.keep))
                 bar.advance(total)
     lines = tune_window(runs["tuning"])
     if not runs["tuning"]:

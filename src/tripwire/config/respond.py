@@ -115,6 +115,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 
 
 CONFIRM_TYPES: tuple[IncidentType, ...] = ("quality_regression", "hallucination")
+# Held only while the change is small: at the "severe degradation (doubled)" rule's size.
+CONFIRM_BELOW: dict[IncidentType, float] = {"availability": 1.0}
 
 
 class SeverityConfig(_Strict):
@@ -133,9 +135,16 @@ class SeverityConfig(_Strict):
     confirm_types: list[IncidentType] = Field(
         default_factory=lambda: list(CONFIRM_TYPES),
         description="types held at `unconfirmed` until confirmed: judges' scores, thumbs-down "
-        "and tickets, whose chance excesses are most false alarms; safety and availability "
-        "page at open (flagged content and errors are facts, and the safety rules' deadlines "
-        "run from the open)",
+        "and tickets, whose chance excesses are most false alarms; safety pages at open "
+        "(flagged content is a fact, and the safety rules' deadlines run from the open), "
+        "availability too when its change is large (`confirm_below`)",
+    )
+    confirm_below: dict[IncidentType, float] = Field(
+        default_factory=lambda: dict(CONFIRM_BELOW),
+        description="types held at `unconfirmed` too while unconfirmed and their change is "
+        "smaller than this relative size: an error rate doubled is an outage people see, a "
+        "latency p95 up 20 % may be chance or a slow drift, and in a critical use case every "
+        "incident asks P1",
     )
     reassess_every: Duration = timedelta(minutes=15)
 

@@ -45,10 +45,22 @@ def _active(signal: SignalRow, onset: datetime, window: timedelta) -> bool:
 
 
 def compatible(sigs: list[SignalRow], alert: Alert, window: timedelta) -> bool:
-    """The alert's onset is within `window` of an active signal's onset (firing, or cleared
-    less than `window` before the alert began)."""
+    """The alert's rise (from its onset to its detection) is within `window` of an active
+    signal's rise (firing, or cleared less than `window` before the alert began).
+
+    Onset estimates alone are not enough: a slow stream's (a ticket topic at ten a day) runs
+    hours early, so a change that began at the minute such a signal fired, or a sparse
+    signal that fires minutes after a surge began, would open a second incident for what a
+    user sees as one problem. A rise is a bounded stretch, so a stale signal (fired days ago)
+    still takes nothing new."""
     onset = alert.started_at
-    return any(_active(s, onset, window) and abs(s.started_at - onset) <= window for s in sigs)
+    return any(_active(s, onset, window) and _rise_gap(s, alert) <= window for s in sigs)
+
+
+def _rise_gap(signal: SignalRow, alert: Alert) -> timedelta:
+    """Time between the signal's onset-to-detection stretch and the alert's (0: overlap)."""
+    apart = max(alert.started_at - signal.detected_at, signal.started_at - alert.detected_at)
+    return max(apart, timedelta(0))
 
 
 def same_problem(sigs: list[SignalRow], alert: Alert) -> bool:

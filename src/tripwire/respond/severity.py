@@ -5,8 +5,10 @@ A CUSUM alert on one stream is a chance excess about once per stream's budget; a
 dozens of streams, and in a critical use case every incident matches a P0 or P1 rule, so a
 false alert would page the whole escalation chain at night. Until the change is confirmed (its
 detector's support after the alert, or a second monitor's signal, or a source outside the
-detector) an incident of `severity.confirm_types` opens at `severity.unconfirmed` at most; the
-rules raise it the moment the evidence arrives (reassessment runs on every signal change)."""
+detector) an incident of `severity.confirm_types` opens at `severity.unconfirmed` at most, and
+so does one of `severity.confirm_below` whose change is smaller than that type's size (a
+latency rise of 20 %; a doubled error rate pages at once); the rules raise it the moment the
+evidence arrives (reassessment runs on every signal change)."""
 
 from __future__ import annotations
 
@@ -64,11 +66,16 @@ def assess(config: RespondConfig, facts: Facts) -> Assessment:
 
 def ceiling(config: RespondConfig, facts: Facts) -> Severity | None:
     """The most the evidence allows (None: no limit): `severity.unconfirmed` while the incident
-    rests on one unconfirmed detector stream and its type is one of `confirm_types`."""
+    rests on one unconfirmed detector stream and its type is one of `confirm_types`, or one
+    of `confirm_below` with a change smaller than that type's size (a large change is a fact
+    people see: a doubled error rate pages at once)."""
     cap = config.severity.unconfirmed
-    if facts.confirmed or cap is None or facts.type not in config.severity.confirm_types:
+    if facts.confirmed or cap is None:
         return None
-    return cap
+    if facts.type in config.severity.confirm_types:
+        return cap
+    below = config.severity.confirm_below.get(facts.type)
+    return cap if below is not None and (facts.magnitude or 0.0) < below else None
 
 
 def held(config: RespondConfig, facts: Facts, judged: Assessment) -> Assessment:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tripwire.domain.alerts import Alert
-from tripwire.respond.grouping import same_problem
+from tripwire.respond.grouping import compatible, same_problem
 from tripwire.store.tables.respond import SignalRow
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+WINDOW = timedelta(hours=2)
 
 
 def signal(monitor: str, kind: str, cleared: datetime | None) -> SignalRow:
@@ -54,3 +55,34 @@ def test_another_monitor_of_the_type_that_began_while_it_fired_is_the_same_probl
 def test_another_type_is_never_the_same_problem() -> None:
     quality = signal("quality-score", "quality_regression", None)
     assert not same_problem([quality], alert("safety-triggers", "safety", T0))
+
+
+def rise(monitor: str, kind: str, began: datetime, fired: datetime) -> SignalRow:
+    return SignalRow(
+        incident=1, dedup_key=f"detect:{monitor}:chat", source="detector", type=kind,
+        monitor=monitor, metric="m", state="firing", started_at=began, detected_at=fired,
+    )  # fmt: skip
+
+
+def test_a_change_that_began_as_a_slow_signal_fired_joins_it() -> None:
+    """A ticket topic's onset estimate runs hours early; an error surge that began at the
+    minute its alarm fired is one problem for the people on call, not two."""
+    tickets = rise("tickets-ai-quality", "quality_regression", T0, T0 + timedelta(hours=5))
+    errors = alert("errors", "availability", T0 + timedelta(hours=5, minutes=10))
+    assert compatible([tickets], errors, WINDOW)
+    # ...and the other way round: the slow signal fires minutes after the surge began.
+    surge = rise("errors", "availability", T0 + timedelta(hours=5), T0 + timedelta(hours=5.5))
+    late = Alert(
+        dedup_key="detect:tickets-ai-quality:chat", state="firing",
+        incident_type="quality_regression", use_case="chat", monitor="tickets-ai-quality",
+        metric="m", started_at=T0, detected_at=T0 + timedelta(hours=5, minutes=40),
+    )  # fmt: skip
+    assert compatible([surge], late, WINDOW)
+
+
+def test_a_signal_that_fired_long_before_takes_no_new_change() -> None:
+    """A rise is bounded: a signal still firing a day after it fired does not take a change
+    that began then (a stale incident swallows nothing)."""
+    old = rise("tickets-ai-quality", "quality_regression", T0, T0 + timedelta(hours=5))
+    errors = alert("errors", "availability", T0 + timedelta(hours=8))
+    assert not compatible([old], errors, WINDOW)

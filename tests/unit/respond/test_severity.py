@@ -95,3 +95,18 @@ def test_the_hold_can_be_switched_off() -> None:
     config = RespondConfig(severity=SeverityConfig(unconfirmed=None))
     facts = Facts("hallucination", "critical", magnitude=0.3, confirmed=False)
     assert held(config, facts, assess(config, facts)).severity == "P0"
+
+
+def test_an_unconfirmed_small_availability_change_is_held_but_a_doubled_one_pages() -> None:
+    """A latency p95 up 22 % in a critical use case asks P1 by the rules; on one unconfirmed
+    stream it may be chance or a slow drift, so it is held at P2. An error rate up 150 % is
+    an outage people see: it pages at once, confirmed or not."""
+    small = Facts("availability", "critical", magnitude=0.22, confirmed=False)
+    assert assess(DEFAULTS, small).severity == "P1"
+    assert held(DEFAULTS, small, assess(DEFAULTS, small)).severity == "P2"
+    sure = Facts("availability", "critical", magnitude=0.22, confirmed=True)
+    assert held(DEFAULTS, sure, assess(DEFAULTS, sure)).severity == "P1"
+    doubled = Facts("availability", "standard", magnitude=1.5, confirmed=False)
+    assert held(DEFAULTS, doubled, assess(DEFAULTS, doubled)).severity == "P1"
+    config = RespondConfig(severity=SeverityConfig(confirm_below={}))
+    assert held(config, small, assess(config, small)).severity == "P1"
