@@ -54,6 +54,14 @@ RELIEF_MINUTES = 120
 # open for ever and swallows the monitor's later alerts as "the same problem continuing".
 RETIRE_ODDS = 1e-6
 MIN_SHARE = 0.01  # a version's share is taken as at least this (a new canary, a sliver)
+# A new version's segment spends `ROLLOUT_SPEND` of its first week's share of the budget in
+# its first `ROLLOUT_MINUTES` (a rollout is when a version's own problems show: the ones it
+# was deployed with), the rest over the remainder of that week; from its second week on it
+# spends evenly, as every other series. Per series and per week the spend is unchanged, so
+# the use case's split is too. See docs/detect.md, "A rollout's first hours".
+ROLLOUT_MINUTES = 360
+ROLLOUT_SPEND = 0.5
+WEEK_MINUTES = 7 * 1440
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +279,7 @@ class Engine:
         if series is None:
             spec = next(m for m in self.monitors if m.name == key[0])
             series = self.series[key] = Series.create(key, spec, self.config.sensitivity)
+            series.extra["born"] = self.minute  # a loaded series' own `extra` replaces it
             if _budgeted(series):
                 self._streams.setdefault(key[1], [0, 0])[1 if key[3] else 0] += 1
         return series
@@ -305,12 +314,25 @@ class Engine:
         ticket = series.spec.signal == "ticket_topic"
         mean = series.mean is not None
         budget = self.stream_budget(series.key[1], series.is_segment, ticket, mean)
+        phase = self._rollout_phase(series)
+        budget *= ROLLOUT_FACTORS[phase]
         relief = RELIEF if self.corroborated(series) else 0.0
         latency = series.latency.rate if series.latency is not None else None
         for detector in (series.rate, series.mean, latency):
             if detector is not None:
                 detector.budget = budget
                 detector.relief = relief
+                if series.extra.get("rp", 2) != phase:
+                    detector.lines_at = -(10**9)  # the budget moved: new lines now
+        series.extra["rp"] = phase
+
+    def _rollout_phase(self, series: Series) -> int:
+        """0 in a new version's first `ROLLOUT_MINUTES`, 1 in the rest of its first week, 2
+        after (and for totals, and for series older than this rule)."""
+        born = series.extra.get("born")
+        if not series.is_segment or born is None:
+            return 2
+        return rollout_phase(self.minute - int(born))
 
     def corroborated(self, series: Series) -> bool:
         """Another monitor of the total series' use case and incident type began firing less
@@ -349,6 +371,20 @@ class Engine:
             self._note_firing(series)
             if key[3]:
                 self._allowed(key[1], key[3], key[4])
+
+
+def rollout_phase(age: int) -> int:
+    """A version's phase `age` minutes after its series began (see `ROLLOUT_FACTORS`)."""
+    return 0 if age < ROLLOUT_MINUTES else 1 if age < WEEK_MINUTES else 2
+
+
+# The budget of a version's series per phase, relative to its even share: over its first week
+# (the rollout window at the first factor, the rest at the second) it spends one week's share.
+ROLLOUT_FACTORS = (
+    ROLLOUT_SPEND * WEEK_MINUTES / ROLLOUT_MINUTES,
+    (1.0 - ROLLOUT_SPEND) * WEEK_MINUTES / (WEEK_MINUTES - ROLLOUT_MINUTES),
+    1.0,
+)
 
 
 def series_share(series: Series) -> float:

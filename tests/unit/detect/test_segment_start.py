@@ -65,10 +65,16 @@ def test_a_new_version_starts_with_lines_for_its_share_not_on_the_floor() -> Non
         total = getattr(series(engine, monitor), part)
         new = getattr(series(engine, monitor, "v2"), part)
         floor = new.params.threshold
-        # A segment gets a quarter of a total's share and a margin: its lines sit above the
-        # total's. Set for the volume it had learned at its first window (next to nothing),
-        # they sat on the floor, several nats under.
+        # Set for the volume it had learned at its first window (next to nothing), they sat
+        # on the floor, several nats under its budget's.
         assert min(new.full) > floor, (monitor, new.full)
+    # After its rollout window (where it spends half its first week's share, see
+    # test_rollout_budget.py) a segment has a quarter of a total's share and a margin: its
+    # lines sit above the total's.
+    feed(engine, rng, 2 * DAY + 20, 6 * 60, {"v1": 0.5, "v2": 0.5})
+    for monitor, part in (("quality-score", "mean"), ("negative-feedback", "rate")):
+        total = getattr(series(engine, monitor), part)
+        new = getattr(series(engine, monitor, "v2"), part)
         assert min(new.full) > min(total.full), (monitor, new.full, total.full)
 
 
