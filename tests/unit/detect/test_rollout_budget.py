@@ -10,6 +10,8 @@ import copy
 import numpy as np
 import pytest
 
+from tests.unit.detect.engine_support import DAY
+from tests.unit.detect.engine_support import feed_versions as feed
 from tripwire.config.monitors import MonitorsConfig
 from tripwire.detect.engine import (
     ROLLOUT_FACTORS,
@@ -19,42 +21,6 @@ from tripwire.detect.engine import (
     Engine,
     rollout_phase,
 )
-
-T0 = 29_000_000 - 29_000_000 % 1440
-DAY = 1440
-
-
-def feed(
-    engine: Engine,
-    rng: np.random.Generator,
-    start: int,
-    minutes: int,
-    versions: dict[str, float],
-    drop: float = 0.0,
-) -> list[tuple[int, str, str]]:
-    """60 scored and rated outputs an hour; `v2`'s quality scores `drop` lower. Returns the
-    alerts raised: (minutes since `start`, monitor, version or "")."""
-    names = list(versions)
-    shares = np.array([versions[v] for v in names])
-    fired = []
-    for minute in range(start, start + minutes):
-        for i in range(rng.poisson(1.0)):
-            version = names[int(rng.choice(len(names), p=shares / shares.sum()))]
-            mu = 0.8 - (drop if version == "v2" else 0.0)
-            score = float(np.clip(rng.normal(mu, 0.1), 0, 1))
-            out = {
-                "id": f"o{minute}-{i}",
-                "model": "m",
-                "model_version": "1",
-                "prompt_version": version,
-            }
-            engine.observe("output", "chat", {**out, "scores": {"quality": score}}, None)
-            rating = "down" if rng.random() < 0.2 else "up"
-            engine.observe("feedback", "chat", {"output_id": out["id"], "rating": rating}, None)
-        for verdict in engine.close(T0 + minute):
-            if verdict.change.state == "firing" and verdict.change.rule != "confirmed":
-                fired.append((minute - start, verdict.key[0], verdict.key[4]))
-    return fired
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from tests.unit.detect.engine_support import DAY, feed_versions
 from tripwire.config.monitors import MonitorsConfig
 from tripwire.detect.engine import Engine
 from tripwire.detect.series_state import Series
-
-T0 = 29_000_000 - 29_000_000 % 1440
-DAY = 1440
 
 
 def feed(
@@ -22,29 +20,9 @@ def feed(
     versions: dict[str, float],
     per_hour: float = 40.0,
 ) -> None:
-    """`per_hour` scored outputs with a thumbs rating on each; `versions` maps a prompt
-    version to (its share of the traffic) and the spread of its scores is 0.2 for "noisy"."""
-    names = list(versions)
-    shares = np.array([versions[v] for v in names])
-    for minute in range(start, start + minutes):
-        for i in range(rng.poisson(per_hour / 60)):
-            version = names[int(rng.choice(len(names), p=shares / shares.sum()))]
-            sd = 0.2 if version == "noisy" else 0.1
-            score = float(np.clip(rng.normal(0.6, sd), 0, 1))
-            out = {
-                "id": f"o{minute}-{i}",
-                "model": "m",
-                "model_version": "1",
-                "prompt_version": version,
-            }
-            engine.observe("output", "chat", {**out, "scores": {"quality": score}}, None)
-            engine.observe(
-                "feedback",
-                "chat",
-                {"output_id": out["id"], "rating": "down" if rng.random() < 0.2 else "up"},
-                None,
-            )
-        engine.close(T0 + minute)
+    """`per_hour` scored and rated outputs around 0.6 (a version named "noisy" spreads twice
+    as wide), `versions` mapping a prompt version to its share of the traffic."""
+    feed_versions(engine, rng, start, minutes, versions, per_hour=per_hour, level=0.6)
 
 
 def series(engine: Engine, monitor: str, version: str = "") -> Series:
