@@ -4,6 +4,8 @@ detector the total spoke for) has learned its own scores by the time another ver
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from tests.unit.detect.engine_support import DAY, feed_versions
@@ -11,18 +13,8 @@ from tripwire.config.monitors import MonitorsConfig
 from tripwire.detect.engine import Engine
 from tripwire.detect.series_state import Series
 
-
-def feed(
-    engine: Engine,
-    rng: np.random.Generator,
-    start: int,
-    minutes: int,
-    versions: dict[str, float],
-    per_hour: float = 40.0,
-) -> None:
-    """`per_hour` scored and rated outputs around 0.6 (a version named "noisy" spreads twice
-    as wide), `versions` mapping a prompt version to its share of the traffic."""
-    feed_versions(engine, rng, start, minutes, versions, per_hour=per_hour, level=0.6)
+# scored and rated outputs around 0.6 ("noisy" spreads twice as wide), 40 an hour
+feed = partial(feed_versions, per_hour=40.0, level=0.6)
 
 
 def series(engine: Engine, monitor: str, version: str = "") -> Series:
@@ -59,9 +51,10 @@ def test_a_new_version_starts_with_lines_for_its_share_not_on_the_floor() -> Non
 def test_a_version_that_was_all_the_traffic_has_learned_its_own_scores() -> None:
     rng = np.random.default_rng(2)
     engine = Engine(MonitorsConfig())
-    feed(engine, rng, 0, 3 * DAY, {"v1": 1.0}, 200)
-    feed(engine, rng, 3 * DAY, int(1.5 * DAY), {"noisy": 1.0}, 200)  # a noisier prompt, all traffic
-    feed(engine, rng, int(4.5 * DAY), 8 * 60, {"noisy": 0.5, "v3": 0.5}, 200)
+    feed(engine, rng, 0, 3 * DAY, {"v1": 1.0}, per_hour=200)
+    # a noisier prompt, all of the traffic
+    feed(engine, rng, 3 * DAY, int(1.5 * DAY), {"noisy": 1.0}, per_hour=200)
+    feed(engine, rng, int(4.5 * DAY), 8 * 60, {"noisy": 0.5, "v3": 0.5}, per_hour=200)
     noisy = series(engine, "quality-score", "noisy")
     assert noisy.mean is not None
     assert not noisy.dominant()
