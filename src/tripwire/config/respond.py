@@ -119,6 +119,10 @@ CONFIRM_TYPES: tuple[IncidentType, ...] = ("quality_regression", "hallucination"
 CONFIRM_BELOW: dict[IncidentType, float] = {"availability": 1.0}
 
 
+# A relative change: >= 0 and finite (an infinite size holds for ever: that is `confirm_types`).
+HoldSize = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
 class SeverityConfig(_Strict):
     """The most severe matching rule wins; `default` when none matches. An incident of one of
     `confirm_types` that rests on a single detector stream whose change is not yet confirmed
@@ -139,7 +143,7 @@ class SeverityConfig(_Strict):
         "(flagged content is a fact, and the safety rules' deadlines run from the open), "
         "availability too when its change is large (`confirm_below`)",
     )
-    confirm_below: dict[IncidentType, float] = Field(
+    confirm_below: dict[IncidentType, HoldSize] = Field(
         default_factory=lambda: dict(CONFIRM_BELOW),
         description="types held at `unconfirmed` too while unconfirmed and their change is "
         "smaller than this relative size: an error rate doubled is an outage people see, a "

@@ -97,6 +97,7 @@ class LatencyDetector:
             baseline,
             observed,
             observed / baseline - 1.0,
+            change.rule,  # a confirmation reaches respond as one: it lifts the hold
         )
 
     def _fold(self) -> None:

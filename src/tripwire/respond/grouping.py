@@ -51,10 +51,26 @@ def compatible(sigs: list[SignalRow], alert: Alert, window: timedelta) -> bool:
     Onset estimates alone are not enough: a slow stream's (a ticket topic at ten a day) runs
     hours early, so a change that began at the minute such a signal fired, or a sparse
     signal that fires minutes after a surge began, would open a second incident for what a
-    user sees as one problem. A rise is a bounded stretch, so a stale signal (fired days ago)
-    still takes nothing new."""
+    user sees as one problem. A signal's rise ends when it fired, so a stale signal (fired days
+    ago) takes no change that began since; nor one whose onset estimate merely runs back past
+    it, detected days later (`_tied`)."""
     onset = alert.started_at
-    return any(_active(s, onset, window) and _rise_gap(s, alert) <= window for s in sigs)
+    return any(
+        _active(s, onset, window) and _rise_gap(s, alert) <= window and _tied(s, alert, window)
+        for s in sigs
+    )
+
+
+def _tied(signal: SignalRow, alert: Alert, window: timedelta) -> bool:
+    """Something beyond the alert's own long rise ties the two: its onset is near or after the
+    signal's, or it was detected near the signal's detection (a sparse alarm minutes into a
+    surge). An alert detected days after a signal that it overlaps only through an onset
+    estimate running hours back (a slow stream, an old `startsAt`) is not tied to it: else a
+    stale signal left firing would take every such alert."""
+    return (
+        alert.started_at >= signal.started_at - window
+        or alert.detected_at <= signal.detected_at + window
+    )
 
 
 def _rise_gap(signal: SignalRow, alert: Alert) -> timedelta:

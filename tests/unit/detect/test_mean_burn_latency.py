@@ -93,3 +93,19 @@ def test_burn_rate_ignores_a_couple_of_errors_among_the_first_requests() -> None
     # Night-time start of a replay: 3 requests a minute, two of the first few fail.
     changes = [burn.update(T0 + m, 3.0, 1.0 if m in (1, 2) else 0.0) for m in range(60)]
     assert [c for c in changes if c is not None] == []
+
+
+def test_a_latency_rise_that_holds_is_confirmed_as_such() -> None:
+    """The p95 monitor's confirmation keeps its rule: respond lifts the hold of a small
+    availability change on it (respond.severity.confirm_below). Re-wrapped as a plain firing
+    change, it would be a second alarm and the incident would stay held for ever."""
+    rng = np.random.default_rng(3)
+    det = LatencyDetector()
+    for m in range(3 * 1440):
+        det.update(T0 + m, hist(rng, 20, 1000.0))
+    changes = []
+    for m in range(240):
+        change = det.update(T0 + 3 * 1440 + m, hist(rng, 20, 1300.0))
+        if change is not None:
+            changes.append((change.state, change.rule))
+    assert changes[:2] == [("firing", "cusum"), ("firing", "confirmed")], changes

@@ -86,3 +86,18 @@ def test_a_signal_that_fired_long_before_takes_no_new_change() -> None:
     old = rise("tickets-ai-quality", "quality_regression", T0, T0 + timedelta(hours=5))
     errors = alert("errors", "availability", T0 + timedelta(hours=8))
     assert not compatible([old], errors, WINDOW)
+
+
+def test_a_long_rise_detected_days_later_does_not_join_a_stale_signal() -> None:
+    """A signal fired at 09:20 and was left firing (a false alarm nobody closed). Three days
+    later an alert arrives whose onset estimate runs back to six hours before that signal
+    began (a slow stream, or an Alertmanager alert with an old `startsAt`): its rise covers the
+    stale signal's, but nothing ties the two but that estimate. It is a new problem, with its
+    own pages; the onsets alone never joined it either."""
+    stale = rise("negative-feedback", "quality_regression", T0, T0 + timedelta(minutes=20))
+    late = Alert(
+        dedup_key="detect:tickets-ai-quality:chat", state="firing",
+        incident_type="quality_regression", use_case="chat", monitor="tickets-ai-quality",
+        metric="m", started_at=T0 - timedelta(hours=6), detected_at=T0 + timedelta(days=3),
+    )  # fmt: skip
+    assert not compatible([stale], late, WINDOW)

@@ -110,3 +110,16 @@ def test_an_unconfirmed_small_availability_change_is_held_but_a_doubled_one_page
     assert held(DEFAULTS, doubled, assess(DEFAULTS, doubled)).severity == "P1"
     config = RespondConfig(severity=SeverityConfig(confirm_below={}))
     assert held(config, small, assess(config, small)).severity == "P1"
+
+
+@pytest.mark.parametrize("size", [-1.0, float("nan"), float("inf")])
+def test_a_hold_size_that_is_no_size_is_refused(size: float) -> None:
+    """A negative or not-a-number size would hold nothing without a word, an infinite one
+    everything (that is `confirm_types`): the config says so at load."""
+    with pytest.raises(ValidationError, match="confirm_below"):
+        SeverityConfig(confirm_below={"availability": size})
+
+
+def test_a_hold_for_an_unknown_type_is_refused() -> None:
+    with pytest.raises(ValidationError, match="confirm_below"):
+        SeverityConfig.model_validate({"confirm_below": {"outage": 1.0}})
