@@ -22,7 +22,7 @@ from tripwire.detect.baseline import BINS, MeanBaseline
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
 from tripwire.detect.episode import Episode, EpisodeDetector
-from tripwire.detect.rate import lines, relieved, weekly_volume
+from tripwire.detect.rate import relieved, weekly_volume
 
 CENTRES = [(b + 0.5) / BINS for b in range(BINS)]
 # The recent spread of the scores, against which the reference's is checked: a noisy version
@@ -32,6 +32,11 @@ SPREAD_HALF_LIFE = 240.0  # minutes
 SPREAD_MIN_COUNT = 30.0  # scores behind a recent spread before it is believed
 WIDEN_STEP = 0.1  # widening factors are rounded to this (1.0, 1.1, ...): tilts are cached
 SPREAD_SE = 3.0  # standard errors of the recent spread before the reference is widened
+# A CUSUM of design `c` (in sd) jumps past its line by about 0.583 c nats on average (Siegmund's
+# correction for Gaussian log-likelihood ratios), so on a healthy stream it crosses a line h
+# about e^-(h + OVERSHOOT c) x KL per score, not e^-h x KL: the 2.5-sd design crosses 18 times
+# less often than the plain rule says, the 0.3-sd one 1.4 times.
+OVERSHOOT = 1.166
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,32 @@ class MeanParams:
     warmup_minutes: int = 1440  # every hour of the day seen once
     clear_threshold: float = 7.0
     min_firing_minutes: int = 30
+
+
+def design_spend(weekly: float, shift: float, height: float) -> float:
+    """False alarms per week a design of `shift` sd spends with `height` nats of line above its
+    margin, on `weekly` healthy scores (see OVERSHOOT)."""
+    return weekly * shift * shift / 2 * math.exp(-(height + OVERSHOOT * shift))
+
+
+def design_lines(
+    weekly: float, budget: float, shifts: Sequence[float], floor: float, margin: float
+) -> list[float]:
+    """Alerting lines that spend `budget` false alarms per week between the designs in
+    proportion to 1/KL: a nat of line costs 1/KL scores of delay at the design's own size (17
+    scores for the 0.3-sd design, a third of one for the 2.5-sd one), and this split makes the
+    last nat cost the same time everywhere (the smallest design's line comes down ~1.1 nats
+    against an even split, the largest goes up ~3 nats: one score). A realistic drop (-0.05 on
+    scores with sd 0.13: 0.34 sd) is the smallest design's."""
+    infos = [c * c / 2 for c in shifts]
+    weights = [1.0 / kl for kl in infos]
+    total = sum(weights)
+    out = []
+    for c, w in zip(shifts, weights, strict=True):
+        share = budget * w / total
+        height = math.log(max(design_spend(weekly, c, 0.0) / share, 1.0))
+        out.append(max(floor, height + margin))
+    return out
 
 
 def log_mgf(ref: Reference, lam: float) -> float:
@@ -116,11 +147,10 @@ class MeanDetector(EpisodeDetector):
         self.lines_at = minute
         self._psi = None  # refit the tilts to what the baseline learned since
         p = self.params
-        infos = [c * c / 2 for c in p.shifts]  # Gaussian KL per observation, in sd units
         weekly = weekly_volume(self.baseline.weekly_count(minute), self.volume_hint)
         # The use case's share never loosens a line past the detector's own default.
         budget = p.budget if self.budget is None else min(p.budget, self.budget)
-        self.full = lines(weekly, budget, infos, p.threshold, p.margin)
+        self.full = design_lines(weekly, budget, p.shifts, p.threshold, p.margin)
 
     def _tilts(self, ref: Reference, widen: float = 1.0) -> tuple[list[float], list[float]]:
         """Per design: the tilt (per unit of score) and its log-MGF, cached per reference and
