@@ -32,11 +32,6 @@ SPREAD_HALF_LIFE = 240.0  # minutes
 SPREAD_MIN_COUNT = 30.0  # scores behind a recent spread before it is believed
 WIDEN_STEP = 0.1  # widening factors are rounded to this (1.0, 1.1, ...): tilts are cached
 SPREAD_SE = 3.0  # standard errors of the recent spread before the reference is widened
-# A CUSUM of design `c` (in sd) jumps past its line by about 0.583 c nats on average (Siegmund's
-# correction for Gaussian log-likelihood ratios), so on a healthy stream it crosses a line h
-# about e^-(h + OVERSHOOT c) x KL per score, not e^-h x KL: the 2.5-sd design crosses 18 times
-# less often than the plain rule says, the 0.3-sd one 1.4 times.
-OVERSHOOT = 1.166
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +64,8 @@ class MeanParams:
 
 def design_spend(weekly: float, shift: float, height: float) -> float:
     """False alarms per week a design of `shift` sd spends with `height` nats of line above its
-    margin, on `weekly` healthy scores (see OVERSHOOT)."""
-    return weekly * shift * shift / 2 * math.exp(-(height + OVERSHOOT * shift))
+    margin, on `weekly` healthy scores: a CUSUM crosses h about once per e^h / KL scores."""
+    return weekly * shift * shift / 2 * math.exp(-height)
 
 
 def design_lines(
