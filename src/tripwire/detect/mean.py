@@ -74,9 +74,11 @@ def design_lines(
     """Alerting lines that spend `budget` false alarms per week between the designs in
     proportion to 1/KL: a nat of line costs 1/KL scores of delay at the design's own size (17
     scores for the 0.3-sd design, a third of one for the 2.5-sd one), and this split makes the
-    last nat cost the same time everywhere (the smallest design's line comes down ~1.1 nats
-    against an even split, the largest goes up ~3 nats: one score). A realistic drop (-0.05 on
-    scores with sd 0.13: 0.34 sd) is the smallest design's."""
+    last nat cost the same time everywhere (the smallest design's line comes down 1.1 nats
+    against an even split, the largest goes up 3.1: one score). A realistic drop (-0.05 on
+    scores with sd 0.13: 0.34 sd) is the smallest design's. On healthy product-like streams
+    these lines spend about four fifths of the budget; the even split spent a quarter
+    (`benchmarks/score_study.py`, docs/detect.md "Score lines")."""
     infos = [c * c / 2 for c in shifts]
     weights = [1.0 / kl for kl in infos]
     total = sum(weights)
