@@ -72,15 +72,16 @@ def design_lines(
     weekly: float, budget: float, shifts: Sequence[float], floor: float, margin: float
 ) -> list[float]:
     """Alerting lines that spend `budget` false alarms per week between the designs in
-    proportion to 1/KL: a nat of line costs 1/KL scores of delay at the design's own size (17
-    scores for the 0.3-sd design, a third of one for the 2.5-sd one), and this split makes the
-    last nat cost the same time everywhere (the smallest design's line comes down 1.1 nats
-    against an even split, the largest goes up 3.1: one score). A realistic drop (-0.05 on
-    scores with sd 0.13: 0.34 sd) is the smallest design's. On healthy product-like streams
-    these lines spend about four fifths of the budget; the even split spent a quarter
-    (`benchmarks/score_study.py`, docs/detect.md "Score lines")."""
-    infos = [c * c / 2 for c in shifts]
-    weights = [1.0 / kl for kl in infos]
+    proportion to 1/shift. A nat of line costs 1/KL scores of delay at the design's own size
+    (17 scores for the 0.3-sd design a realistic drop needs, -0.05 on scores with sd 0.13; a
+    third of one for the 2.5-sd design), so an even split wastes most of the budget on designs
+    whose nats cost nothing: with this one the smallest design's line comes down 0.76 nats
+    against the even split's, the largest goes up 1.4 (under half a score). The split in
+    proportion to 1/KL (every design's last nat costing the same time; 1.1 nats off the
+    smallest) spent almost twice the nominal rate where the baseline is a day old or the scores
+    widen (test_mean_budget.py); on mature healthy streams these lines spend about two thirds
+    of the budget, the even split a quarter (docs/detect.md, "Score lines")."""
+    weights = [1.0 / c for c in shifts]
     total = sum(weights)
     out = []
     for c, w in zip(shifts, weights, strict=True):

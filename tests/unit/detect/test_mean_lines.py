@@ -49,10 +49,10 @@ def test_the_budget_goes_to_the_small_designs_and_is_spent_in_full() -> None:
     even = even_lines(weekly, budget, [c * c / 2 for c in p.shifts], p.threshold, p.margin)
     # The 0.3-sd design (a -0.05 drop of scores with sd 0.13) is what realistic drops need:
     # each of its nats costs about 17 scores, against a third of a score for the 2.5-sd one.
-    assert mine[0] < even[0] - 1.0
-    # The large designs barely move: their lines in scores at their own size, a few more.
+    assert mine[0] < even[0] - 0.7
+    # The large designs barely move (their lines in scores at their own size: under one more).
     for c, h, h_even in zip(p.shifts, mine, even, strict=True):
-        assert (h - h_even) / (c * c / 2) < 3.0, (c, h, h_even)
+        assert (h - h_even) / (c * c / 2) < 1.0, (c, h, h_even)
     # What the lines are predicted to spend adds up to the budget.
     spent = sum(design_spend(weekly, c, h - p.margin) for c, h in zip(p.shifts, mine, strict=True))
     assert math.isclose(spent, budget, rel_tol=1e-6)
