@@ -189,9 +189,10 @@ class SeriesDetector:
         return max(0.5 * self.quantum, 0.01 * float(q75 - q25))
 
     def _evidence(self, z: float) -> list[float]:
-        """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
-        tail probability, read through the series' own tail), a level shift (CUSUM, or the
-        newest rows against older predictions), a variance increase (CUSUM) and a stuck run."""
+        """Nats of evidence that this row is anomalous, one per kind: a spike (the residual's
+        tail probability, read through the series' own tail), a level shift (CUSUM), a variance
+        increase (CUSUM), a stuck run, and a change the level trackers follow (the newest rows
+        against older predictions)."""
         spike, shift, spread = self.tail.nats(z), max(self.up, self.down), self.spread
         drift = self.drift
         if self.floored or self.repeating > HELD_SHARE:
