@@ -168,16 +168,15 @@ def counts_of(outputs: Iterable[tuple[str, str, OutputFields]]) -> list[Count] |
         # Plain statements, not a generator per output: this runs for every output stored.
         if not _TEXT_OR_NONE.issuperset((type(user), type(model), type(version), type(prompt))):
             return None
-        # Absent or JSON null: json_extract gives NULL either way, stored as ''. Every value
-        # is a str or None here, so "=" + value is its text.
+        # Absent or JSON null: json_extract gives NULL either way, stored as ''.
         counts = groups.setdefault(
             (
                 use_case,
                 ts[:HOUR_CHARS],
-                "" if user is None else "=" + user,  # type: ignore[operator]
-                "" if model is None else "=" + model,  # type: ignore[operator]
-                "" if version is None else "=" + version,  # type: ignore[operator]
-                "" if prompt is None else "=" + prompt,  # type: ignore[operator]
+                "" if user is None else f"={user}",
+                "" if model is None else f"={model}",
+                "" if version is None else f"={version}",
+                "" if prompt is None else f"={prompt}",
             ),
             [0, 0],
         )
