@@ -427,6 +427,39 @@ def calibrate(reps: int, seed: int, drift: bool = True) -> None:
         )
 
 
+def oracles(products: list[Product]) -> None:
+    """The product benchmark's oracle per incident, and the same oracle judged at the actual
+    rate of the two days before onset (it knows the model's level and cycle, not the drift),
+    at a quarter of its budget, and both."""
+    table: list[list[float]] = []
+    for p in products:
+        for t in p.incidents:
+            uc = next(u for u in USE_CASES if u.name == t.use_case)
+            n, k = p.n[t.use_case], p.k[t.use_case]
+            p0 = uc.safety_rate * p.cycle[: len(n)]
+            before = slice(max(0, t.onset - 2 * 1440), t.onset)
+            drifted = float(k[before].sum() / max((n[before] * p0[before]).sum(), 1e-9))
+            row = []
+            for scale, share in ((1.0, 1.0), (drifted, 1.0), (1.0, 0.25), (drifted, 0.25)):
+                q = p0 * scale
+                budget = BUDGET / len(SIGNALS) * share
+                seed = p.seed * 1000 + t.onset
+                h = oracle_line("safety", n[:WEEK], q[:WEEK], t.size, 0.0, budget, seed)
+                span = slice(t.onset, t.end)
+                llr = oracle_llr("safety", n[span], k[span], q[span], t.size, 0.0)
+                s, hit = 0.0, math.inf
+                for i, x in enumerate(llr.tolist()):
+                    s = max(0.0, s + x)
+                    if s >= h:
+                        hit = float(i + 1)
+                        break
+                row.append(hit)
+            table.append(row)
+            print(p.seed, t.use_case, t.onset, f"{drifted:.2f}", *row, flush=True)
+    names = ("oracle", "at the drifted rate", "at a quarter of the budget", "both")
+    print(" ".join(f"{name} {median([r[i] for r in table]):.0f};" for i, name in enumerate(names)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", default="101-110")
@@ -436,6 +469,7 @@ def main() -> None:
     ap.add_argument("--healthy", type=int, default=0, help="healthy 2-week runs per use case")
     ap.add_argument("--budget", type=float, default=None)
     ap.add_argument("--calibrate", type=int, default=0, help="healthy 4-week streams per volume")
+    ap.add_argument("--oracles", action="store_true", help="the oracle under other assumptions")
     args = ap.parse_args()
     lo, _, hi = args.seeds.partition("-")
     seeds = list(range(int(lo), int(hi or lo) + 1))
@@ -447,6 +481,9 @@ def main() -> None:
         calibrate(args.calibrate, 11)
         return
     products = [load(s, args.weeks, args.cache) for s in seeds]
+    if args.oracles:
+        oracles(products)
+        return
     rows, false, weeks = study(products, variants, budget)
     print(f"budget {budget:.3f} nominal false alarms per stream-week")
     head = (
