@@ -24,8 +24,10 @@ socket, the pipeline's partitions split between them; with `--without-pipeline` 
 `serve --processes N --no-workers`) to the interleaved HTTP runs and runs OTLP against it
 too; its CPU and peak RSS are summed over the parent and its children (PSS,
 which counts the pages the forked processes share once, is printed beside). `--otlp-threads`
-sends the content-on-span exports from that many clients at once. Each line gives the load
-average at the start of its runs.
+sends the content-on-span exports from that many clients at once. `--against TREE` runs
+`tripwire serve` from another checkout too (TREE/src, e.g. `main` before a change), interleaved
+with this tree's runs in the same HTTP and OTLP rounds: the A/B of a change under the same
+load. Each line gives the load average at the start of its runs.
 """
 
 from __future__ import annotations
@@ -130,23 +132,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def env_for(db: Path) -> dict[str, str]:
+def env_for(db: Path, src: Path = ROOT / "src") -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         TRIPWIRE_DATABASE_URL=f"sqlite:///{db}",
         TRIPWIRE_ADMIN_TOKEN=TOKEN,
-        PYTHONPATH=str(ROOT / "src"),
+        PYTHONPATH=str(src),
     )
     return env
 
 
 @contextmanager
 def server(
-    db: Path, bare: bool = False, workers: bool = True, processes: int = 1
+    db: Path,
+    bare: bool = False,
+    workers: bool = True,
+    processes: int = 1,
+    src: Path = ROOT / "src",
 ) -> Iterator[tuple[str, int]]:
     """`tripwire serve` (or, with `bare`, the reference server `bare_ingest_server.py`) in its
     own process; yields (base URL, pid). `workers` False: `serve --no-workers`, no pipeline;
-    `processes` > 1: `serve --processes N` (the pid is the supervisor's, see `tree`)."""
+    `processes` > 1: `serve --processes N` (the pid is the supervisor's, see `tree`); `src`:
+    the tree whose `tripwire` runs (`--against`)."""
     port = free_port()
     if bare:
         command = [sys.executable, str(ROOT / "benchmarks" / "bare_ingest_server.py"), str(db)]
@@ -157,7 +164,7 @@ def server(
         if processes > 1:
             command += ["--processes", str(processes)]
     proc = subprocess.Popen(
-        command, env=env_for(db), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, env=env_for(db, src), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -234,13 +241,14 @@ def bench_http(
     bare: bool = False,
     workers: bool = True,
     processes: int = 1,
+    src: Path = ROOT / "src",
 ) -> dict[str, float]:
     """`threads` clients, each with its own connection, started together by one start gun,
     send every batch; events/s from the gun to the last answer."""
     load = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        server(Path(tmp) / "http.db", bare, workers, processes) as (url, pid),
+        server(Path(tmp) / "http.db", bare, workers, processes, src) as (url, pid),
     ):
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
         requests = [("/v1/events", body) for body in batches]
@@ -444,7 +452,11 @@ def _any(value: Any) -> Any:
 
 
 def bench_otlp(
-    calls: int, per_request: int = 500, processes: int = 1, threads: int = 1
+    calls: int,
+    per_request: int = 500,
+    processes: int = 1,
+    threads: int = 1,
+    src: Path = ROOT / "src",
 ) -> dict[str, dict[str, float]]:
     """Spans with content, from `threads` clients at once (wall time from the first export to
     the last answer); then, from one client, log records (3 per call) and the spans they join."""
@@ -452,7 +464,7 @@ def bench_otlp(
     load = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        server(Path(tmp) / "otlp.db", processes=processes) as (url, pid),
+        server(Path(tmp) / "otlp.db", processes=processes, src=src) as (url, pid),
     ):
         headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/x-protobuf"}
         cpu_before = cpu_seconds(pid)
@@ -643,6 +655,11 @@ def main() -> None:
     parser.add_argument(
         "--otlp-threads", type=int, default=1, help="concurrent clients sending OTLP spans"
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="a checkout whose `tripwire serve` runs too, interleaved (e.g. main, for an A/B)",
+    )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     if not parts <= set(PARTS):
@@ -655,13 +672,21 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
 
     bare: dict[str, float] | None = None
+    other = (args.against / "src").resolve() if args.against else ROOT / "src"
     if "http" in parts:
         ours_runs, bare_runs, alone_runs, many_runs, many_alone_runs = [], [], [], [], []
+        other_runs, other_alone_runs = [], []
         for _ in range(args.repeat):  # interleaved, so every side sees the same machine load
             ours_runs.append(bench_http(bodies, 1000, args.threads))
+            if args.against:
+                other_runs.append(bench_http(bodies, 1000, args.threads, src=other))
             bare_runs.append(bench_http(bodies, 1000, args.threads, bare=True))
             if args.without_pipeline:
                 alone_runs.append(bench_http(bodies, 1000, args.threads, workers=False))
+            if args.without_pipeline and args.against:
+                other_alone_runs.append(
+                    bench_http(bodies, 1000, args.threads, workers=False, src=other)
+                )
             if args.processes > 1:
                 many_runs.append(bench_http(bodies, 1000, args.threads, processes=args.processes))
             if args.processes > 1 and args.without_pipeline:
@@ -676,6 +701,9 @@ def main() -> None:
             alone = median_run(alone_runs)
             print(line("POST /v1/events, serve --no-workers", alone))
             print(f"without its pipeline: {alone['rate'] / bare['rate']:.0%} of the reference")
+        for name, runs in (("", other_runs), (", --no-workers", other_alone_runs)):
+            if runs:
+                print(line(f"  {args.against}{name}", median_run(runs)))
         if many_runs:
             many = median_run(many_runs)
             print(line(f"POST /v1/events, serve --processes {args.processes}", many))
@@ -698,9 +726,11 @@ def main() -> None:
         else:
             print(line("SDK tripwire.Client (log_output/feedback/...)", sdk))
     if "otlp" in parts:
-        runs, many_otlp = [], []
+        runs, many_otlp, other_otlp = [], [], []
         for _ in range(args.repeat):
             runs.append(bench_otlp(args.otlp_calls, threads=args.otlp_threads))
+            if args.against:
+                other_otlp.append(bench_otlp(args.otlp_calls, threads=args.otlp_threads, src=other))
             if args.processes > 1:
                 many_otlp.append(
                     bench_otlp(args.otlp_calls, processes=args.processes, threads=args.otlp_threads)
@@ -710,6 +740,8 @@ def main() -> None:
         print(line(f"OTLP /v1/otlp/traces (content on the span, {clients})", otlp["spans"]))
         print(line("OTLP /v1/otlp/logs (3 content records/call)", otlp["logs"]))
         print(line("OTLP /v1/otlp/traces joining those records", otlp["joined"]))
+        if other_otlp:
+            print(line(f"  {args.against}", median_run([r["spans"] for r in other_otlp])))
         if many_otlp:
             spans = median_run([r["spans"] for r in many_otlp])
             name = f"OTLP traces, serve --processes {args.processes}"

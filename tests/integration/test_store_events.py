@@ -194,21 +194,26 @@ def test_replay_feeds_the_stages_in_ts_order_once(runtime: Runtime) -> None:
     assert sorted(recorder.seen) == sorted(f"m{i}" for i in range(40))
 
 
+@pytest.mark.parametrize("through", ["store_events", "load_count"])
 def test_rows_are_prepared_before_the_write_lock_is_taken(
-    runtime: Runtime, monkeypatch: Any
+    runtime: Runtime, monkeypatch: Any, through: str
 ) -> None:
     # The batch's parameters are built while other writers (the pipeline, other batches) can
-    # still write: SQLite's one write lock is held only for the insert and the commit.
+    # still write: SQLite's one write lock is held only for the insert and the commit. Both
+    # ways in: validated events (`store_events`, one pass from the models) and `LoadRow`s.
     import sqlite3
 
     if not runtime.db.is_sqlite:
         pytest.skip("SQLite's write lock (tests/pg imports this module)")
 
+    from tripwire.ingest import writer
     from tripwire.store import events as events_store
 
     path = runtime.db.url.split("///", 1)[1]
     lock_free: list[bool] = []
-    prepare = events_store._sqlite_params
+    module: Any = writer if through == "store_events" else events_store
+    name = "sqlite_params" if through == "store_events" else "_sqlite_params"
+    prepare = getattr(module, name)
 
     def spying(*args: Any, **kwargs: Any) -> Any:
         other = sqlite3.connect(path, timeout=0, isolation_level=None)
@@ -222,8 +227,14 @@ def test_rows_are_prepared_before_the_write_lock_is_taken(
             other.close()
         return prepare(*args, **kwargs)
 
-    monkeypatch.setattr(events_store, "_sqlite_params", spying)
-    assert store(runtime, [metric(1), metric(2)]) == (2, 0)
+    monkeypatch.setattr(module, name, spying)
+    events = parse_batch([metric(1), metric(2)])
+    if through == "store_events":
+        assert store_events(runtime.db, events, runtime.clock).accepted == 2
+    else:
+        with runtime.db.session() as session:
+            rows = [writer.load_row(e) for e in events]
+            assert events_store.load_count(session, rows, runtime.clock.now()) == 2
     assert lock_free == [True]
 
 

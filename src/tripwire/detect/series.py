@@ -51,12 +51,17 @@ WARMUP = 50
 RAMP = 150.0
 LONG = 0.998
 FLOOR_NATS = 1.0
-PARTS = 4  # kinds of evidence, each calibrated on its own history: spike, shift, spread, stuck
-# Rows each kind's calibration waits before learning them. A stuck run's evidence climbs row by
-# row and, learned at once, its own earlier rows made it routine before it was remarkable
-# (`series_calibrate`). Stuck only: lagging every kind let the routine CUSUM excursions of noisy
-# series score high (window score 50.4 -> 42.9 at 32 rows, 38.9 at 128, on the tuning corpus).
-LAGS = [0, 0, 0, 128]
+# Kinds of evidence, each calibrated on its own history: spike, shift (the CUSUMs), spread,
+# stuck, drift (the multi-horizon level evidence, `series_horizon`).
+PARTS = 5
+# Rows each kind's calibration waits before learning them. A stuck run's or a trend change's
+# evidence climbs row by row and, learned at once, its own earlier rows made it routine before
+# it was remarkable (`series_calibrate`): a slope of 4 noise sd per 100 rows in white noise
+# peaked at 0.25-0.33 (six seeds; 0.33-0.36 with it). Not the spike, CUSUM or spread kinds: lagging
+# every kind let the routine CUSUM excursions of noisy series score high (window score 50.4 ->
+# 42.9 at 32 rows, 38.9 at 128, on the tuning corpus). The horizons apart with a lag of 64:
+# 51.6 -> 53.7 (32 to 256 rows within 0.4 of it); apart without a lag, 48.0.
+LAGS = [0, 0, 0, 128, 64]
 # A phase is seen once a period: at 0.1 its profile kept ~0.23 noise sd of jitter, which
 # widens every seasonal residual; 0.05 halves that variance and still follows a slowly
 # changing amplitude (window score 49.2 against 48.6 on the tuning corpus; 0.03: 48.7).
@@ -184,20 +189,22 @@ class SeriesDetector:
         return max(0.5 * self.quantum, 0.01 * float(q75 - q25))
 
     def _evidence(self, z: float) -> list[float]:
-        """Nats of evidence that this row is anomalous: the strongest of a spike (the residual's
-        tail probability, read through the series' own tail), a level shift (CUSUM, or the
-        newest rows against older predictions), a variance increase (CUSUM) and a stuck run."""
-        spike, shift, spread = self.tail.nats(z), max(self.up, self.down, self.drift), self.spread
+        """Nats of evidence that this row is anomalous, one per kind: a spike (the residual's
+        tail probability, read through the series' own tail), a level shift (CUSUM), a variance
+        increase (CUSUM), a stuck run, and a change the level trackers follow (the newest rows
+        against older predictions)."""
+        spike, shift, spread = self.tail.nats(z), max(self.up, self.down), self.spread
+        drift = self.drift
         if self.floored or self.repeating > HELD_SHARE:
             # A series without noise (flat, piecewise constant, a noiseless curve: most residuals
             # ~0, or most values repeat the one before) has no scale
             # to judge a change by: a change is only as surprising as the rule of succession
             # makes it (after k unchanged rows, ~1/(k+1)), `held` being the run it ended.
             cap = FLOOR_NATS + math.log1p(self.held)
-            spike, shift, spread = min(spike, cap), min(shift, cap), min(spread, cap)
+            spike, shift, spread, drift = (min(part, cap) for part in (spike, shift, spread, drift))
         # The first rows' scale is a guess: their evidence counts fully only after RAMP rows.
         trust = min(1.0, (self.count - WARMUP) / RAMP)
-        return [trust * part for part in (spike, shift, spread, self.stuck)]
+        return [trust * part for part in (spike, shift, spread, self.stuck, drift)]
 
     def _accumulate(self, z: float) -> None:
         """The CUSUMs, on residuals in units of their own long-run RMS (never smaller than the

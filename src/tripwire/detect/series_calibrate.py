@@ -13,7 +13,8 @@ A kind may learn its rows late (`lag`): a stuck run's evidence climbs row by row
 once, the climb's own earlier rows made its later ones look routine (a 30-row flat line in
 white noise rose to 31 raw nats but scored 10 calibrated, under the corpus threshold of ~11).
 Its rows wait up to `lag` rows, and are learned at once when the kind has made its case (FLUSH
-calibrated nats), so a run that goes on still fades."""
+calibrated nats), so a run that goes on still fades. A slow trend change's multi-horizon
+evidence climbs the same way and is lagged too (`series.LAGS`)."""
 
 from __future__ import annotations
 

@@ -21,9 +21,9 @@ from tripwire.ingest.otlp import (
 )
 from tripwire.ingest.validate import EVENT_LIST, BatchInvalid, parse_event
 from tripwire.ingest.window import EventWindow, check_window
-from tripwire.ingest.writer import WriteResult, counted_fields, load_row, store_events
+from tripwire.ingest.writer import WriteResult, load_events, store_events
 from tripwire.store.db import Database
-from tripwire.store.events import load_count, outputs_by_id, outputs_by_response_id
+from tripwire.store.events import outputs_by_id, outputs_by_response_id
 from tripwire.store.genai import held_by_response_id, held_payloads, lock_join
 
 # How far back an evaluation's `gen_ai.response.id` is looked for among stored outputs.
@@ -89,8 +89,7 @@ def _store(
     with db.session() as session:
         lock_join(session)
         now = clock.now()
-        rows, fields = [load_row(e) for e in events], [counted_fields(e) for e in events]
-        accepted = load_count(session, rows, now, fields)
+        accepted = load_events(session, events, now)
         accepted += hold_outputs(session, joinable, now, join)
     return WriteResult(accepted, len(events) + len(joinable) - accepted)
 

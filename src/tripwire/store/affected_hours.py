@@ -164,13 +164,21 @@ def counts_of(outputs: Iterable[tuple[str, str, OutputFields]]) -> list[Count] |
     reading then says what it is (a number's text, a nested object's JSON, a text cut at its
     first NUL), and the triggers take an output away by that reading."""
     groups: dict[tuple[str, str, str, str, str, str], list[int]] = {}
-    for use_case, ts, (*values, scored) in outputs:
-        if not _TEXT_OR_NONE.issuperset(map(type, values)):
+    for use_case, ts, (user, model, version, prompt, scored) in outputs:
+        # Plain statements, not a generator per output: this runs for every output stored.
+        if not _TEXT_OR_NONE.issuperset((type(user), type(model), type(version), type(prompt))):
             return None
         # Absent or JSON null: json_extract gives NULL either way, stored as ''.
-        user, model, version, prompt = ("" if v is None else f"={v}" for v in values)
         counts = groups.setdefault(
-            (use_case, ts[:HOUR_CHARS], user, model, version, prompt), [0, 0]
+            (
+                use_case,
+                ts[:HOUR_CHARS],
+                "" if user is None else f"={user}",
+                "" if model is None else f"={model}",
+                "" if version is None else f"={version}",
+                "" if prompt is None else f"={prompt}",
+            ),
+            [0, 0],
         )
         counts[0] += 1
         counts[1] += scored

@@ -238,6 +238,25 @@ def load_count(
     # Every parameter is ready before the transaction begins: on SQLite its BEGIN IMMEDIATE
     # takes the one write lock, which the pipeline and the other batches are waiting for.
     params = _sqlite_params(rows, _sqlite_time(received_at), partition_count(session))
+    return load_params(session, params, fields)
+
+
+# The parameters of one `_LOAD_SQLITE` row: id, type, ts, use_case, output_id, received_at,
+# origin, payload, part (times as UTCDateTime's SQLite text, the payload as JSON text).
+SqliteParams = tuple[str, str, str, str | None, str | None, str, str, str, int]
+
+
+def load_params(
+    session: Session,
+    params: Sequence[SqliteParams],
+    fields: Sequence[OutputFields | None] | None = None,
+) -> int:
+    """SQLite: insert rows whose parameters are ready (`_LOAD_SQLITE`'s order, as
+    `sqlite_params` gives them; duplicates skipped), with their hourly counts; returns how many
+    were new. For a caller that builds the parameters in the same pass as it serialises the
+    events (`tripwire.ingest.writer`), instead of through `LoadRow`s."""
+    if not params:
+        return 0
     counts = _hour_counts(params, fields)
     with _raw_cursor(session) as cursor:
         cursor.executemany(_LOAD_SQLITE, params)
@@ -303,6 +322,11 @@ def _sqlite_params(
             (event_id, kind, when, use_case, output_id, received or when, origin, payload, part)
         )
     return params
+
+
+def sqlite_time(when: datetime) -> str:
+    """UTCDateTime's storage form of `when` on SQLite (naive UTC, microseconds)."""
+    return _sqlite_time(when)
 
 
 def _sqlite_time(when: datetime) -> str:

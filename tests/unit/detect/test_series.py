@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tripwire.detect.series import BUFFER, SCALE_WINDOW, WARMUP, SeriesDetector
+from tripwire.detect.series import BUFFER, LAGS, PARTS, SCALE_WINDOW, WARMUP, SeriesDetector
 from tripwire.detect.series_evidence import to_score
 from tripwire.detect.series_period import detect_period
 
@@ -141,6 +141,28 @@ def test_a_long_stuck_run_still_fades() -> None:
     s = np.asarray(scores(list(x)))
     assert max(s[500:560]) > to_score(12.0)
     assert np.mean(s[500:] > to_score(11.0)) < 0.05
+
+
+def test_a_trend_change_is_not_discounted_by_its_own_climb() -> None:
+    """The multi-horizon evidence of a slow trend change climbs row by row; calibrated on a
+    history that learned each row at once (and together with the CUSUMs), its earlier rows made
+    its later ones routine and it peaked under the corpus threshold. Its rows are learned late,
+    on a history of their own."""
+    peaks = []
+    for seed in range(6):
+        x = 10 + np.random.default_rng(seed).normal(0, 1, 2000)
+        x[1500:] += 4.0 * np.arange(500) / 100  # 4 noise sd per 100 rows
+        peaks.append(max(scores(list(x))[1500:1600]))
+    assert min(peaks) > to_score(12.0)
+
+
+def test_a_trend_change_still_fades() -> None:
+    """Its waiting rows are learned at once when it has made its case: a trend that goes on is
+    not paged on row after row."""
+    x = 10 + np.random.default_rng(7).normal(0, 1, 3000)
+    x[1500:] += 4.0 * np.arange(1500) / 100
+    s = np.asarray(scores(list(x)))
+    assert np.mean(s[1500:] > to_score(11.0)) < 0.05
 
 
 def test_a_seasonal_dip_is_not_an_anomaly_but_a_break_in_it_is() -> None:
@@ -316,8 +338,23 @@ def test_a_state_saved_before_the_calibrations_lagged_still_loads() -> None:
         del part["waiting"]
     restored = SeriesDetector()
     restored.load(saved)
-    assert [len(p.waiting) for p in restored.calibrations.parts] == [0, 0, 0, 0]
+    assert [len(p.waiting) for p in restored.calibrations.parts] == [0] * PARTS
     for v in x[400:]:
         restored.score(float(v))
-    assert [p.lag for p in restored.calibrations.parts] == [0, 0, 0, 128]
-    assert [len(p.waiting) for p in restored.calibrations.parts] == [0, 0, 0, 128]
+    assert [p.lag for p in restored.calibrations.parts] == LAGS
+    assert [len(p.waiting) for p in restored.calibrations.parts] == LAGS
+
+
+def test_a_state_saved_with_four_kinds_of_evidence_still_loads() -> None:
+    """A state saved before the drift kind was calibrated apart (four kinds) loads; the drift
+    kind starts with an empty history and scoring goes on."""
+    x = 10 + np.random.default_rng(5).normal(0, 1, 700)
+    original = SeriesDetector()
+    for v in x[:400]:
+        original.score(float(v))
+    saved = json.loads(json.dumps(original.dump(), allow_nan=False))
+    saved["calibrations"]["parts"] = saved["calibrations"]["parts"][:4]
+    restored = SeriesDetector()
+    restored.load(saved)
+    assert restored.calibrations.parts[4].rows == 0.0
+    assert all(0.0 <= restored.score(float(v)) < 1.0 for v in x[400:])
