@@ -413,3 +413,19 @@ def partial_of(path: str, response: Any) -> bool:
     if path.endswith("logs"):
         return bool(partial(response).rejected_log_records)
     return False
+
+
+def test_a_record_whose_content_holds_a_nul_is_refused_alone(
+    client: TestClient, cast: Cast, runtime: Runtime
+) -> None:
+    """PostgreSQL stores no NUL in text or jsonb: such a record failed the whole export there
+    (a 500, on every retry), and on SQLite its output later lost all its content at the join
+    (validation refuses a NUL). Refused alone, the sender is told and the rest joins."""
+    system, user, choice = chat_logs(1, "30\x00days")
+    r = send_logs(client, cast, system, user, choice)
+    assert r.headers["tripwire-accepted"] == "2"
+    assert partial(r).rejected_log_records == 1
+    assert "NUL" in partial(r).error_message
+    send_span(client, cast, span(1, BARE_CHAT))
+    output = stored(runtime)[key(1)]
+    assert output["input"] == "system: Be brief.\nuser: What is the refund window?"
