@@ -311,6 +311,7 @@ _NUL_PLACES: list[tuple[str, dict[str, Any], str]] = [
     ("metric", {"labels": {"host": "a\x00"}}, "labels"),
     ("ticket", {"text": "help\x00"}, "text"),
     ("change", {"description": "deploy\x00"}, "description"),
+    ("change", {"rollback": {"webhook": "https://hooks.example/\x00"}}, "rollback"),
 ]
 
 

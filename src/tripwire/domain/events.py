@@ -224,7 +224,9 @@ class FlagRollback(BaseModel):
 
 class WebhookRollback(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    webhook: Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://[^\x00]*$")]
+    webhook: Annotated[
+        str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://[^\x00]*$")
+    ]
 
 
 ChangeKind = Literal[
