@@ -69,3 +69,18 @@ def test_any_batch_gives_the_two_step_parameters(raws: list[dict[str, Any]]) -> 
     raws = [{**raw, "id": f"e{i}"} for i, raw in enumerate(raws)]
     events = parse_batch(raws)
     assert sqlite_params(events, RECEIVED, 64) == two_steps(events, 64)
+
+
+def test_a_naive_time_is_read_as_utc_as_the_orm_column_reads_it(monkeypatch: Any) -> None:
+    """`UTCDateTime` takes a naive time to be UTC (`as_utc`); the raw path's text must agree,
+    whatever the process' time zone (`astimezone` would read it as local time)."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        naive = datetime(2026, 1, 1, 12, 0, 0, 7)
+        assert events_store.sqlite_time(naive) == "2026-01-01 12:00:00.000007"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
