@@ -366,7 +366,8 @@ def test_a_state_saved_by_the_four_kind_version_does_not_page_after_the_upgrade(
     the shift kind calibrated on the CUSUMs and the multi-horizon evidence together) after the
     first 3000 rows of this random walk. Loaded here, the drift kind starts with no history of
     its own; the walk's next 1000 rows page on none, as that version and this one trained
-    afresh do (measured on 16 such states: no row over the threshold that neither paged on)."""
+    afresh do (16 such states, random walks, AR(1), white noise, counts: never more rows over
+    the threshold than this version trained afresh)."""
     x = np.cumsum(np.random.default_rng(3).normal(0, 1, 4000))
     saved = json.loads(
         (Path(__file__).parent / "data" / "series_state_four_kinds.json").read_text()
