@@ -76,9 +76,11 @@ def test_log_records_sent_before_their_span_join_its_output(
     r = send_logs(client, cast, *chat_logs(1))
     assert r.headers["tripwire-accepted"] == "3"
     assert stored(runtime) == {}  # content alone is no output
+    send_logs(client, cast, chat_logs(1)[2])  # the sender sends it again, fixed
     send_span(client, cast, span(1, BARE_CHAT))
     output = stored(runtime)[key(1)]
     assert output["input"] == "system: Be brief.\nuser: What is the refund window?"
+    assert output["output"] == "30 days."
     assert output["output"] == "30 days."
     assert (output["model"], output["status"], output["input_tokens"]) == (
         "gpt-4o-2024-08-06",
@@ -413,3 +415,21 @@ def partial_of(path: str, response: Any) -> bool:
     if path.endswith("logs"):
         return bool(partial(response).rejected_log_records)
     return False
+
+
+def test_a_record_whose_content_holds_a_nul_is_refused_alone(
+    client: TestClient, cast: Cast, runtime: Runtime
+) -> None:
+    """PostgreSQL stores no NUL in text or jsonb: such a record failed the whole export there
+    (a 500, on every retry), and on SQLite its output later lost all its content at the join
+    (validation refuses a NUL). Refused alone, the sender is told and the rest joins."""
+    system, user, choice = chat_logs(1, "30\x00days")
+    r = send_logs(client, cast, system, user, choice)
+    assert r.headers["tripwire-accepted"] == "2"
+    assert partial(r).rejected_log_records == 1
+    assert "NUL" in partial(r).error_message
+    send_logs(client, cast, chat_logs(1)[2])  # the sender sends it again, fixed
+    send_span(client, cast, span(1, BARE_CHAT))
+    output = stored(runtime)[key(1)]
+    assert output["input"] == "system: Be brief.\nuser: What is the refund window?"
+    assert output["output"] == "30 days."

@@ -294,3 +294,36 @@ def test_flat_attributes_of_every_scalar_type_are_kept_as_sent() -> None:
     attributes = {"text": "café", "count": 3, "flag": False, "none": None, "ratio": 0.5}
     (event,) = parse_batch([valid("output", attributes=attributes)])
     assert event.attributes == attributes  # type: ignore[union-attr]
+
+
+# Every kind of text an event holds: a field of each constrained type, a key and a value of a
+# mapping, an item of a list, a flat and a nested attribute, and the change log's free texts.
+_NUL_PLACES: list[tuple[str, dict[str, Any], str]] = [
+    ("output", {"id": "o\x00"}, "id"),
+    ("output", {"use_case": "chat\x00"}, "use_case"),
+    ("output", {"user_id": "a\x00b"}, "user_id"),
+    ("output", {"output": "an answer\x00"}, "output"),
+    ("output", {"context": ["ok", "\x00"]}, "context"),
+    ("output", {"scores": {"safety\x00": 0.5}}, "scores"),
+    ("output", {"attributes": {"k": "v\x00"}}, "attributes"),
+    ("output", {"attributes": {"k\x00": 1}}, "attributes"),
+    ("output", {"attributes": {"k": [{"j": "\x00"}], "f": 0.5}}, "attributes"),
+    ("metric", {"labels": {"host": "a\x00"}}, "labels"),
+    ("ticket", {"text": "help\x00"}, "text"),
+    ("change", {"description": "deploy\x00"}, "description"),
+    ("change", {"rollback": {"webhook": "https://hooks.example/\x00"}}, "rollback"),
+]
+
+
+@pytest.mark.parametrize(("kind", "fields", "field"), _NUL_PLACES)
+def test_a_text_holding_a_nul_is_refused_wherever_it_is(
+    kind: str, fields: dict[str, Any], field: str
+) -> None:
+    """PostgreSQL stores no NUL in text or jsonb: a batch holding one failed whole there (500,
+    and again on every retry) while SQLite stored it. Refused here, the event is named with its
+    field on every backend, and OTLP refuses only its span."""
+    with pytest.raises(BatchInvalid) as caught:
+        parse_batch([valid(kind, **fields)])
+    errors = caught.value.errors  # `context` is text or a list: pydantic names both branches
+    assert all(error.field.startswith(field) for error in errors)
+    assert any("NUL" in error.message for error in errors)

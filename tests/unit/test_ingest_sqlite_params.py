@@ -43,7 +43,10 @@ def test_the_parameters_hold_the_stored_forms() -> None:
     assert fields is None
 
 
-_TEXT = st.text(min_size=1, max_size=12)
+# Any text validation lets through: a NUL is refused (`domain.events.NO_NUL`).
+_TEXT = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=12
+)
 _OFFSET = st.sampled_from(["Z", "+00:00", "+05:30", "-08:00", "+14:00", "-23:59"])
 _FRACTION = st.sampled_from(["", ".1", ".123", ".123456", ".123456789"])
 
@@ -68,3 +71,18 @@ def test_any_batch_gives_the_two_step_parameters(raws: list[dict[str, Any]]) -> 
     raws = [{**raw, "id": f"e{i}"} for i, raw in enumerate(raws)]
     events = parse_batch(raws)
     assert sqlite_params(events, RECEIVED, 64) == two_steps(events, 64)
+
+
+def test_a_naive_time_is_read_as_utc_as_the_orm_column_reads_it(monkeypatch: Any) -> None:
+    """`UTCDateTime` takes a naive time to be UTC (`as_utc`); the raw path's text must agree,
+    whatever the process' time zone (`astimezone` would read it as local time)."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        naive = datetime(2026, 1, 1, 12, 0, 0, 7)
+        assert events_store.sqlite_time(naive) == "2026-01-01 12:00:00.000007"
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -35,9 +35,13 @@ MAX_OBJECT_KEYS = 64
 EVENT_TYPES = ("output", "feedback", "safety", "ticket", "change", "score", "metric")
 EventType = Literal["output", "feedback", "safety", "ticket", "change", "score", "metric"]
 
-EventId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+# Text without a NUL: PostgreSQL holds none in text or jsonb, and a batch holding one failed
+# there whole (and again on every retry) while SQLite stored it. A pattern, checked in
+# pydantic's Rust core, costs no Python call per field (`tripwire.ingest.validate` words it).
+NO_NUL = r"^[^\x00]*$"
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=NO_NUL)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME, pattern=NO_NUL)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
 Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 TokenCount = Annotated[StrictInt, Field(ge=0, le=10**12)]
 MAX_DEPTH = 16
@@ -51,7 +55,8 @@ _TEXT_ONLY = frozenset((str,))
 def _shallow(value: dict[str, Any]) -> dict[str, Any]:
     """Refuse deeply nested objects (they cost recursion everywhere they are read later),
     numbers JSON cannot hold (NaN and infinities would be stored as null, silently) and text
-    holding a lone surrogate (`"\\ud800"`: no database driver can encode it)."""
+    holding a lone surrogate (`"\\ud800"`: no database driver can encode it) or a NUL
+    (`NO_NUL`)."""
     values = value.values()
     kinds = set(map(type, values))  # one pass in C, not a generator step per value
     if kinds <= _FLAT:
@@ -77,7 +82,10 @@ def _shallow(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_text(texts: Collection[str]) -> None:
-    if "".join(texts).isascii():  # one pass in C for the usual all-ASCII case
+    joined = "".join(texts)
+    if "\x00" in joined:  # see NO_NUL
+        raise ValueError("holds a NUL character, which no database stores as text")
+    if joined.isascii():  # one pass in C for the usual all-ASCII case
         return
     for text in texts:
         if not text.isascii():
@@ -216,7 +224,9 @@ class FlagRollback(BaseModel):
 
 class WebhookRollback(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    webhook: Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://")]
+    webhook: Annotated[
+        str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://[^\x00]*$")
+    ]
 
 
 ChangeKind = Literal[
@@ -228,7 +238,7 @@ class EvalGateCase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     case: StrictInt | Name
     incident_id: Name | None = None
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Annotated[str, StringConstraints(max_length=1000, pattern=NO_NUL)] | None = None
 
 
 class EvalGate(BaseModel):
@@ -243,7 +253,7 @@ class EvalGate(BaseModel):
     failed: TokenCount | None = None
     skipped: TokenCount | None = None
     failing: Annotated[list[EvalGateCase], Field(max_length=100)] = []
-    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=NO_NUL)] | None = None
 
 
 class ChangeEvent(_EventBase):

@@ -105,8 +105,24 @@ def _map_record(record: Any, label: str, seen: dict[str, int], result: LogsMappi
     digest = digest[:40]
     position = int(record.time_unix_nano) or int(record.observed_time_unix_nano)
     data = _data(kind, name, attrs, body, position)
+    if _holds_nul([data, response_id]):
+        # PostgreSQL stores no NUL in text or jsonb (the whole export failed there), and the
+        # joined output would be refused its content (`domain.events.NO_NUL`): this record alone.
+        result.problems.append((label, "holds a NUL character, which no database stores as text"))
+        return
     part = LogPart(digest, span or "", kind, position, ordinal, data, response_id, label)
     result.parts.append(part)
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether a text anywhere in `value` (keys too) holds a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _kind(name: str) -> str | None:

@@ -145,4 +145,6 @@ def _describe(index: int, event_id: str | None, err: Any) -> EventError:
         message = (
             "unknown field; put custom data under `attributes` (outputs) or `labels` (metrics)"
         )
+    elif err["type"] == "string_pattern_mismatch" and "\x00" in str(err["input"]):
+        message = "holds a NUL character, which no database stores as text"
     return EventError(index, event_id, field, message)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tripwire.domain.clock import as_utc
 from tripwire.store import affected_hours
 from tripwire.store.affected_hours import OutputFields
 from tripwire.store.db import dumps_json
@@ -332,7 +333,7 @@ def sqlite_time(when: datetime) -> str:
 def _sqlite_time(when: datetime) -> str:
     # UTCDateTime's storage form on SQLite: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
     if when.tzinfo is not UTC:
-        when = when.astimezone(UTC)
+        when = as_utc(when)  # a naive time is UTC, as UTCDateTime reads it (not local time)
     # The first 26 characters, before "+00:00": no naive copy of every event's time.
     return when.isoformat(sep=" ", timespec="microseconds")[:26]
 

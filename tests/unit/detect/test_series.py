@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 from hypothesis import example, given, settings
@@ -363,3 +364,21 @@ def test_a_state_saved_with_four_kinds_of_evidence_still_loads() -> None:
     restored.load(saved)
     assert restored.calibrations.parts[4].rows == 0.0
     assert all(0.0 <= restored.score(float(v)) < 1.0 for v in x[400:])
+
+
+def test_a_state_saved_by_the_four_kind_version_does_not_page_after_the_upgrade() -> None:
+    """data/series_state_four_kinds.json: SeriesDetector.dump() by commit 1b70ca6 (four kinds;
+    the shift kind calibrated on the CUSUMs and the multi-horizon evidence together) after the
+    first 3000 rows of this random walk. Loaded here, the drift kind starts with no history of
+    its own; the walk's next 1000 rows page on none, as that version and this one trained
+    afresh do (16 such states, random walks, AR(1), white noise, counts: never more rows over
+    the threshold than this version trained afresh)."""
+    x = np.cumsum(np.random.default_rng(3).normal(0, 1, 4000))
+    saved = json.loads(
+        (Path(__file__).parent / "data" / "series_state_four_kinds.json").read_text()
+    )
+    assert len(saved["calibrations"]["parts"]) == 4
+    restored = SeriesDetector()
+    restored.load(saved)
+    s = np.asarray([restored.score(float(v)) for v in x[3000:]])
+    assert np.sum(s > to_score(11.0)) == 0
