@@ -52,9 +52,8 @@ RAMP = 150.0
 LONG = 0.998
 FLOOR_NATS = 1.0
 # Kinds of evidence, each calibrated on its own history: spike, shift (the CUSUMs), spread,
-# stuck, drift (the multi-horizon level evidence, `series_horizon`).
-PARTS = 5
-# Rows each kind's calibration waits before learning them. A stuck run's or a trend change's
+# stuck, drift (the multi-horizon level evidence, `series_horizon`); per kind, the rows its
+# calibration waits before learning them. A stuck run's or a trend change's
 # evidence climbs row by row and, learned at once, its own earlier rows made it routine before
 # it was remarkable (`series_calibrate`): a slope of 4 noise sd per 100 rows in white noise
 # peaked at 0.25-0.33 (six seeds; 0.33-0.36 with it). Not the spike, CUSUM or spread kinds: lagging
@@ -62,6 +61,7 @@ PARTS = 5
 # 42.9 at 32 rows, 38.9 at 128, on the tuning corpus). The horizons apart with a lag of 64:
 # 51.6 -> 53.7 (32 to 256 rows within 0.4 of it); apart without a lag, 48.0.
 LAGS = [0, 0, 0, 128, 64]
+PARTS = len(LAGS)
 # A phase is seen once a period: at 0.1 its profile kept ~0.23 noise sd of jitter, which
 # widens every seasonal residual; 0.05 halves that variance and still follows a slowly
 # changing amplitude (window score 49.2 against 48.6 on the tuning corpus; 0.03: 48.7).

@@ -15,15 +15,14 @@ from tripwire.ingest.validate import EVENT_LIST
 from tripwire.store.affected_hours import OutputFields
 from tripwire.store.db import Database
 from tripwire.store.events import (
+    INGESTED,
     LoadRow,
     SqliteParams,
     load_count,
-    load_params,
+    load_sqlite_params,
     sqlite_time,
 )
 from tripwire.store.partitions import partition_count, partition_of
-
-ORIGIN = "ingest"  # the `origin` of events received from outside (not derived by a stage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +56,13 @@ def load_events(session: Session, events: Sequence[Event], received: datetime) -
         rows = [load_row(e) for e in events]
         return load_count(session, rows, received, [counted_fields(e) for e in events])
     params, fields = sqlite_params(events, sqlite_time(received), partition_count(session))
-    return load_params(session, params, fields)
+    return load_sqlite_params(session, params, fields)
 
 
 def sqlite_params(
     events: Sequence[Event], received: str, parts: int
 ) -> tuple[list[SqliteParams], list[OutputFields | None]]:
-    """The SQLite parameters of each event (`load_params`' form: what `load_row` and the
+    """The SQLite parameters of each event (`load_sqlite_params`' form: what `load_row` and the
     store's `_sqlite_params` give, in one pass instead of two loops and a tuple between them)
     and the counted fields of each (`counted_fields`). `received`: the `sqlite_time` of now."""
     params: list[SqliteParams] = []
@@ -83,7 +82,9 @@ def sqlite_params(
         kind = values["type"]
         when = ts.isoformat(" ", "microseconds")[:26]  # `sqlite_time`, inlined
         output_id = values.get("output_id")
-        params.append((values["id"], kind, when, use_case, output_id, received, ORIGIN, text, part))
+        params.append(
+            (values["id"], kind, when, use_case, output_id, received, INGESTED, text, part)
+        )
         if kind == "output":
             scored = values["scores"] is not None
             user, model = values["user_id"], values["model"]

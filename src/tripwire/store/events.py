@@ -48,8 +48,12 @@ class StoredEvent:
     payload: dict[str, Any]
 
 
+# The `origin` of events received from outside (not derived by a stage).
+INGESTED = "ingest"
+
+
 def event_row(
-    payload: dict[str, Any], ts: datetime, received_at: datetime, origin: str = "ingest"
+    payload: dict[str, Any], ts: datetime, received_at: datetime, origin: str = INGESTED
 ) -> dict[str, Any]:
     """The column values for one normalised event."""
     return {
@@ -143,7 +147,7 @@ def _pg_tuple(row: dict[str, Any]) -> _PgRow:
         row.get("use_case"),
         row.get("output_id"),
         row["received_at"],
-        row.get("origin", "ingest"),
+        row.get("origin", INGESTED),
         text_,
     )
 
@@ -151,7 +155,7 @@ def _pg_tuple(row: dict[str, Any]) -> _PgRow:
 def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
     if not rows:
         return {}
-    if any(r[6] == "ingest" for r in rows):
+    if any(r[6] == INGESTED for r in rows):
         # Only events the follower reads need it: derived ones (origin "pipeline") are skipped
         # by every reader, so a late commit of theirs cannot be missed. Leaving them out keeps
         # a worker's step from blocking the other workers' `committed_high_water`.
@@ -202,7 +206,7 @@ _LOAD_SQLITE = (
 )
 
 
-def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = "ingest") -> dict[str, int]:
+def load_rows(session: Session, rows: Sequence[LoadRow], origin: str = INGESTED) -> dict[str, int]:
     """Bulk-load events (received at their own ts); returns {id: seq} of the new ones.
 
     The replay path: on SQLite it skips SQLAlchemy's per-row work and writes the columns in the
@@ -235,11 +239,11 @@ def load_count(
     if not rows:
         return 0
     if session.get_bind().dialect.name != "sqlite":
-        return len(_pg_insert(session, [(*r[:5], received_at, "ingest", r[5]) for r in rows]))
+        return len(_pg_insert(session, [(*r[:5], received_at, INGESTED, r[5]) for r in rows]))
     # Every parameter is ready before the transaction begins: on SQLite its BEGIN IMMEDIATE
     # takes the one write lock, which the pipeline and the other batches are waiting for.
     params = _sqlite_params(rows, _sqlite_time(received_at), partition_count(session))
-    return load_params(session, params, fields)
+    return load_sqlite_params(session, params, fields)
 
 
 # The parameters of one `_LOAD_SQLITE` row: id, type, ts, use_case, output_id, received_at,
@@ -247,7 +251,7 @@ def load_count(
 SqliteParams = tuple[str, str, str, str | None, str | None, str, str, str, int]
 
 
-def load_params(
+def load_sqlite_params(
     session: Session,
     params: Sequence[SqliteParams],
     fields: Sequence[OutputFields | None] | None = None,
@@ -306,7 +310,7 @@ def _raw_cursor(session: Session) -> Iterator[Any]:
 
 
 def _sqlite_params(
-    rows: Sequence[LoadRow], received: str | None, parts: int, origin: str = "ingest"
+    rows: Sequence[LoadRow], received: str | None, parts: int, origin: str = INGESTED
 ) -> list[tuple[Any, ...]]:
     """The `_LOAD_SQLITE` parameters of each row; `received` None: received at its own ts."""
     params = []
@@ -412,7 +416,7 @@ def read_after(
     return [
         StoredEvent(seq, event_id, kind, ts, use_case, payload)
         for seq, event_id, kind, ts, use_case, payload, origin in rows
-        if origin == "ingest"
+        if origin == INGESTED
     ], new_position
 
 
@@ -443,7 +447,7 @@ def _read_after_sqlite(
     return [
         StoredEvent(seq, event_id, kind, _from_sqlite_time(ts), use_case, orjson.loads(payload))
         for seq, event_id, kind, ts, use_case, payload, origin in rows
-        if origin == "ingest"
+        if origin == INGESTED
     ], new_position
 
 
