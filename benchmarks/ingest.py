@@ -676,9 +676,13 @@ def main() -> None:
     if "http" in parts:
         ours_runs, bare_runs, alone_runs, many_runs, many_alone_runs = [], [], [], [], []
         other_runs, other_alone_runs = [], []
-        for _ in range(args.repeat):  # interleaved, so every side sees the same machine load
+        for round_ in range(args.repeat):  # interleaved, so every side sees the same load
+            # `--against`: the other tree goes first every other round (load drifts in a run).
+            other_first = bool(args.against) and round_ % 2 == 1
+            if other_first:
+                other_runs.append(bench_http(bodies, 1000, args.threads, src=other))
             ours_runs.append(bench_http(bodies, 1000, args.threads))
-            if args.against:
+            if args.against and not other_first:
                 other_runs.append(bench_http(bodies, 1000, args.threads, src=other))
             bare_runs.append(bench_http(bodies, 1000, args.threads, bare=True))
             if args.without_pipeline:
@@ -727,9 +731,12 @@ def main() -> None:
             print(line("SDK tripwire.Client (log_output/feedback/...)", sdk))
     if "otlp" in parts:
         runs, many_otlp, other_otlp = [], [], []
-        for _ in range(args.repeat):
+        for round_ in range(args.repeat):
+            other_first = bool(args.against) and round_ % 2 == 1  # as for HTTP above
+            if other_first:
+                other_otlp.append(bench_otlp(args.otlp_calls, threads=args.otlp_threads, src=other))
             runs.append(bench_otlp(args.otlp_calls, threads=args.otlp_threads))
-            if args.against:
+            if args.against and not other_first:
                 other_otlp.append(bench_otlp(args.otlp_calls, threads=args.otlp_threads, src=other))
             if args.processes > 1:
                 many_otlp.append(
