@@ -35,6 +35,12 @@ def weekly(total: float, half_life: float, age_minutes: float) -> float:
     return total / span * 7 * MINUTES_PER_DAY
 
 
+def decayed(total: float, half_life: float, since: int | None, minute: int) -> float:
+    """`total`, last added to at minute `since`, decayed at `half_life` until `minute`."""
+    elapsed = 0 if since is None else max(minute - since, 0)
+    return total * 0.5 ** (elapsed / half_life)
+
+
 @dataclass
 class SeasonalRate:
     """Rate (successes / trials) per hour of day and weekday/weekend.
@@ -54,6 +60,10 @@ class SeasonalRate:
     last: int | None = None
     fk: list[float] = field(default_factory=lambda: [0.0] * 48)
     fe: list[float] = field(default_factory=lambda: [0.0] * 48)
+    # Trials learned, decayed by elapsed time. `n` decays per window learned, and a sparse
+    # series learns few windows (6 ratings an hour: 9 minutes in 10 carry none), so `n` read
+    # as ten times the week's trials and set every line ln 10 = 2.3 nats too high.
+    volume: float = 0.0
     # Derived from fk/fe and refitted once an hour (a fit per minute would cost too much);
     # persisted, so a restored detector expects exactly what the original did.
     fitted: tuple[int, Profile] | None = field(default=None, repr=False, compare=False)
@@ -89,6 +99,7 @@ class SeasonalRate:
             return
         if self.first is None:
             self.first = minute
+        self.volume = decayed(self.volume, self.half_life, self.last, minute) + n
         self.last = minute
         d = decay_for(self.half_life)
         self.k = self.k * d + k
@@ -108,7 +119,8 @@ class SeasonalRate:
         return span >= min_minutes and self.k >= min_positives
 
     def weekly_trials(self, minute: int) -> float:
-        return weekly(self.n, self.half_life, minute - (self.first or minute))
+        now = decayed(self.volume, self.half_life, self.last, minute)
+        return weekly(now, self.half_life, minute - (self.first or minute))
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -119,6 +131,7 @@ class SeasonalRate:
             "fe": self.fe,
             "first": self.first,
             "last": self.last,
+            "v": self.volume,
             "fit": None if self.fitted is None else [self.fitted[0], *self.fitted[1].dump()],
         }
 
@@ -127,6 +140,8 @@ class SeasonalRate:
         self.first = data.get("first")
         self.last = data.get("last", (self.first or 0) + self.minutes)
         self.fk, self.fe = [float(x) for x in data["fk"]], [float(x) for x in data["fe"]]
+        # State saved before the volume was kept: its trials, which time then corrects.
+        self.volume = float(data.get("v", self.n))
         fitted = data.get("fit")
         self.fitted = None if fitted is None else (int(fitted[0]), Profile.load(*fitted[1:]))
 
@@ -187,8 +202,7 @@ class MeanBaseline:
             return
         if self.first is None:
             self.first = minute
-        elapsed = max(minute - (self.last if self.last is not None else minute), 0)
-        self.volume = self.volume * 0.5 ** (elapsed / self.half_life) + count
+        self.volume = decayed(self.volume, self.half_life, self.last, minute) + count
         self.last = minute
         d = decay_for(self.half_life)
         self.c = self.c * d + count
@@ -208,8 +222,8 @@ class MeanBaseline:
 
     def weekly_count(self, minute: int) -> float:
         age = minute - (self.first or minute)
-        since = max(minute - (self.last if self.last is not None else minute), 0)
-        return weekly(self.volume * 0.5 ** (since / self.half_life), self.half_life, age)
+        now = decayed(self.volume, self.half_life, self.last, minute)
+        return weekly(now, self.half_life, age)
 
     def dump(self) -> dict[str, Any]:
         return {
