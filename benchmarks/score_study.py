@@ -22,7 +22,6 @@ import argparse
 import math
 import statistics
 import time
-from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -155,17 +154,7 @@ def main() -> int:
     ap.add_argument("--drops", type=int, default=0, help="incidents per size and shape")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--segment", action="store_true", help="a half-traffic segment")
-    ap.add_argument("--even", action="store_true", help="split the budget evenly by design")
     args = ap.parse_args()
-    if args.even:
-        import tripwire.detect.mean as mean
-        from tripwire.detect.rate import lines
-
-        def even(weekly: float, budget: float, shifts: Sequence[float], floor: float,
-                 margin: float) -> list[float]:  # fmt: skip
-            return lines(weekly, budget, [c * c / 2 for c in shifts], floor, margin)
-
-        mean.design_lines = even
     budget = SEGMENT_BUDGET if args.segment else TOTAL_BUDGET
     margin = SEGMENT_MARGIN if args.segment else 0.0
     share = 0.5 if args.segment else 1.0

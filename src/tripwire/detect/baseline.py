@@ -38,7 +38,7 @@ def weekly(total: float, half_life: float, age_minutes: float) -> float:
 def decayed(total: float, half_life: float, since: int | None, minute: int) -> float:
     """`total`, last added to at minute `since`, decayed at `half_life` until `minute`."""
     elapsed = 0 if since is None else max(minute - since, 0)
-    return total * 0.5 ** (elapsed / half_life)
+    return total * math.pow(0.5, elapsed / half_life)
 
 
 @dataclass
@@ -168,10 +168,6 @@ class MeanBaseline:
     first: int | None = None
     last: int | None = None
     hist: list[float] = field(default_factory=lambda: [0.0] * BINS)
-    # Scores learned, decayed by elapsed time (the others decay per window learned, so with a
-    # few scores an hour, half the minutes empty, `c` read as twice the week's scores and set
-    # every line 0.5-0.7 nats too high).
-    volume: float = 0.0
 
     def mean(self) -> float:
         return self.s / self.c if self.c > 0 else 0.0
@@ -202,7 +198,6 @@ class MeanBaseline:
             return
         if self.first is None:
             self.first = minute
-        self.volume = decayed(self.volume, self.half_life, self.last, minute) + count
         self.last = minute
         d = decay_for(self.half_life)
         self.c = self.c * d + count
@@ -221,9 +216,13 @@ class MeanBaseline:
         return self.c >= min_count and span >= min_minutes
 
     def weekly_count(self, minute: int) -> float:
-        age = minute - (self.first or minute)
-        now = decayed(self.volume, self.half_life, self.last, minute)
-        return weekly(now, self.half_life, age)
+        # Decayed per window learned, as the count is: at 40 scores an hour it reads about twice
+        # the week's scores, so score lines sit 0.5-0.7 nats above their share. Kept: the score
+        # lines' conversion (`MEAN_SLACK`) was measured with it, correcting it gained nothing
+        # measurable, and with the budget split towards the small designs it raised the tuning
+        # products' false incidents from 0.04 to 0.21 per use-case-week (docs/detect.md, "Score
+        # lines"). A rate's trials are counted by elapsed time (`SeasonalRate.volume`).
+        return weekly(self.c, self.half_life, minute - (self.first or minute))
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -234,7 +233,6 @@ class MeanBaseline:
             "first": self.first,
             "last": self.last,
             "h": self.hist,
-            "v": self.volume,
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -244,5 +242,3 @@ class MeanBaseline:
         self.last = data.get("last", (self.first or 0) + self.minutes)
         hist = data.get("h")
         self.hist = [float(x) for x in hist] if hist else [0.0] * BINS
-        # State saved before the volume was kept: its count, which time corrects.
-        self.volume = float(data.get("v", self.c))

@@ -22,7 +22,7 @@ from tripwire.detect.baseline import BINS, MeanBaseline
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
 from tripwire.detect.episode import Episode, EpisodeDetector
-from tripwire.detect.rate import relieved, weekly_volume
+from tripwire.detect.rate import lines, relieved, weekly_volume
 
 CENTRES = [(b + 0.5) / BINS for b in range(BINS)]
 # The recent spread of the scores, against which the reference's is checked: a noisy version
@@ -60,35 +60,6 @@ class MeanParams:
     warmup_minutes: int = 1440  # every hour of the day seen once
     clear_threshold: float = 7.0
     min_firing_minutes: int = 30
-
-
-def design_spend(weekly: float, shift: float, height: float) -> float:
-    """False alarms per week a design of `shift` sd spends with `height` nats of line above its
-    margin, on `weekly` healthy scores: a CUSUM crosses h about once per e^h / KL scores."""
-    return weekly * shift * shift / 2 * math.exp(-height)
-
-
-def design_lines(
-    weekly: float, budget: float, shifts: Sequence[float], floor: float, margin: float
-) -> list[float]:
-    """Alerting lines that spend `budget` false alarms per week between the designs in
-    proportion to 1/shift. A nat of line costs 1/KL scores of delay at the design's own size
-    (17 scores for the 0.3-sd design a realistic drop needs, -0.05 on scores with sd 0.13; a
-    third of one for the 2.5-sd design), so an even split wastes most of the budget on designs
-    whose nats cost nothing: with this one the smallest design's line comes down 0.76 nats
-    against the even split's, the largest goes up 1.4 (under half a score). The split in
-    proportion to 1/KL (every design's last nat costing the same time; 1.1 nats off the
-    smallest) spent almost twice the nominal rate where the baseline is a day old or the scores
-    widen (test_mean_budget.py); on mature healthy streams these lines spend about two thirds
-    of the budget, the even split a quarter (docs/detect.md, "Score lines")."""
-    weights = [1.0 / c for c in shifts]
-    total = sum(weights)
-    out = []
-    for c, w in zip(shifts, weights, strict=True):
-        share = budget * w / total
-        height = math.log(max(design_spend(weekly, c, 0.0) / share, 1.0))
-        out.append(max(floor, height + margin))
-    return out
 
 
 def log_mgf(ref: Reference, lam: float) -> float:
@@ -145,10 +116,11 @@ class MeanDetector(EpisodeDetector):
         self.lines_at = minute
         self._psi = None  # refit the tilts to what the baseline learned since
         p = self.params
+        infos = [c * c / 2 for c in p.shifts]  # Gaussian KL per observation, in sd units
         weekly = weekly_volume(self.baseline.weekly_count(minute), self.volume_hint)
         # The use case's share never loosens a line past the detector's own default.
         budget = p.budget if self.budget is None else min(p.budget, self.budget)
-        self.full = design_lines(weekly, budget, p.shifts, p.threshold, p.margin)
+        self.full = lines(weekly, budget, infos, p.threshold, p.margin)
 
     def _tilts(self, ref: Reference, widen: float = 1.0) -> tuple[list[float], list[float]]:
         """Per design: the tilt (per unit of score) and its log-MGF, cached per reference and
