@@ -178,34 +178,6 @@ def _matched(series: Series) -> None:
     rate._llrs = llrs  # type: ignore[method-assign]
 
 
-def _expected_weights(series: Series) -> None:
-    """Study: the seasonal fit weighting each hour by its expected count, hours with no event
-    kept (their log ratio from half a pseudo-event), instead of by the observed count. Patches
-    the module for the whole process: run this variant on its own."""
-    from tripwire.detect import baseline, seasonal_fit
-
-    def fit(fk: list[float], fe: list[float], prior: float) -> seasonal_fit.Profile:
-        k, e = np.asarray(fk, dtype=np.float64), np.asarray(fe, dtype=np.float64)
-        seen = e > 0
-        raw = np.where(seen, np.log((k + 0.5) / np.maximum(e + 0.5, 1e-9)), 0.0)
-        noise = 1.0 / np.maximum(e, 1.0)
-        weight = np.where(seen, e, 0.0)
-        x = seasonal_fit.DESIGN
-        comps = seasonal_fit.COMPONENTS
-        precision = x.T @ (x * weight[:, None]) + prior * comps * np.eye(x.shape[1])
-        cov = np.linalg.inv(precision)
-        beta = cov @ (x.T @ (weight * raw))
-        smooth = x @ beta
-        smooth_var = np.einsum("ij,jk,ik->i", x, cov, x)
-        resid = raw - smooth
-        count = int(seen.sum())
-        tau2 = max(float(np.sum(np.where(seen, resid**2 - noise, 0.0)) / max(count, 1)), 0.0)
-        keep = np.where(seen, tau2 / (tau2 + noise), 0.0)
-        return seasonal_fit.Profile(smooth + keep * resid, smooth_var + keep * noise)
-
-    baseline.fit = fit  # type: ignore[assignment]
-
-
 def _both(*variants: Variant) -> Variant:
     def apply(series: Series) -> None:
         for v in variants:
@@ -215,7 +187,6 @@ def _both(*variants: Variant) -> Variant:
 
 
 VARIANTS: dict[str, Variant] = {
-    "expected-weights": _expected_weights,
     "matched": _matched,
     "matched-r2-3-6-10": _both(_ratios(2.0, 3.0, 6.0, 10.0), _matched),
     "main": lambda series: None,
