@@ -52,9 +52,8 @@ def load_events(session: Session, events: Sequence[Event], received: datetime) -
     the same pass, all before the first statement: on SQLite that statement's BEGIN IMMEDIATE
     takes the one write lock, which the pipeline and the other batches are waiting for.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        rows = [load_row(e) for e in events]
-        return load_count(session, rows, received, [counted_fields(e) for e in events])
+    if session.get_bind().dialect.name != "sqlite":  # no hourly counts there (portable query)
+        return load_count(session, [load_row(e) for e in events], received)
     params, fields = sqlite_params(events, sqlite_time(received), partition_count(session))
     return load_sqlite_params(session, params, fields)
 
@@ -85,12 +84,7 @@ def sqlite_params(
         params.append(
             (values["id"], kind, when, use_case, output_id, received, INGESTED, text, part)
         )
-        if kind == "output":
-            scored = values["scores"] is not None
-            user, model = values["user_id"], values["model"]
-            fields.append((user, model, values["model_version"], values["prompt_version"], scored))
-        else:
-            fields.append(None)
+        fields.append(counted_fields(event))
     return params, fields
 
 
