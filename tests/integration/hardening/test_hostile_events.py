@@ -148,3 +148,17 @@ def _refused(client: TestClient, auth: dict[str, str]) -> None:
         assert problem["id"] == event_id
     r = client.post("/v1/events", json={"events": [REFUSED[0]]}, headers=auth)
     assert "in the future" in r.json()["invalid"][0]["message"]
+
+
+def test_a_lone_surrogate_in_an_id_or_a_key_is_refused_not_answered_500(
+    client: TestClient, cast: Cast
+) -> None:
+    # The 422 names the event and the field, which then hold the surrogate: the answer must
+    # still be UTF-8 (it was a 500, and a client retries a 500 for ever).
+    auth = {**cast.auth("ingest"), "content-type": "application/json"}
+    for event in (valid("output", id="a\ud800"), valid("output", scores={"q\udfff": 0.5})):
+        body = ('{"events": [' + json.dumps(event) + "]}").encode("utf-8", "surrogatepass")
+        r = client.post("/v1/events", content=body, headers=auth)
+        assert r.status_code == 422, r.text
+        [problem] = r.json()["invalid"]
+        assert problem["id"] in ("a\\ud800", event["id"])
