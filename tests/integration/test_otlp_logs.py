@@ -280,7 +280,6 @@ def test_an_evaluation_outside_its_span_finds_the_output_by_response_id(
     assert [(s["output_id"], s["value"]) for s in scores] == [(key(1), 1.0)]
 
 
-
 def test_an_evaluation_of_an_output_with_a_long_id_is_refused_alone(
     client: TestClient, cast: Cast, runtime: Runtime
 ) -> None:
@@ -313,6 +312,7 @@ def test_an_evaluation_of_an_output_with_a_long_id_is_refused_alone(
     assert partial(r).rejected_log_records == 1
     scores = [e for e in stored(runtime).values() if e["type"] == "score"]
     assert [s["output_id"] for s in scores] == [key(1)]
+
 
 def test_content_without_a_span_context_and_other_records(
     client: TestClient, cast: Cast, runtime: Runtime
