@@ -162,3 +162,18 @@ def test_a_lone_surrogate_in_an_id_or_a_key_is_refused_not_answered_500(
         assert r.status_code == 422, r.text
         [problem] = r.json()["invalid"]
         assert problem["id"] in ("a\\ud800", event["id"])
+
+
+def test_a_nul_in_another_json_body_is_a_400_on_every_backend(
+    client: TestClient, cast: Cast
+) -> None:
+    # PostgreSQL stores no NUL: an Alertmanager alert labelled with one answered 500 there (and
+    # was sent again and again) while SQLite stored it.
+    body = {"alerts": [{"status": "firing", "labels": {"alertname": "a\x00"}}]}
+    r = client.post("/v1/alerts/alertmanager", json=body, headers=cast.auth("ingest"))
+    assert r.status_code == 400, r.text
+    assert "NUL" in r.json()["error"]
+    # A backslash before `u0000` is no NUL.
+    body = {"alerts": [{"status": "firing", "labels": {"alertname": "a\\u0000"}}]}
+    r = client.post("/v1/alerts/alertmanager", json=body, headers=cast.auth("ingest"))
+    assert r.status_code == 200, r.text
