@@ -177,3 +177,16 @@ def test_a_nul_in_another_json_body_is_a_400_on_every_backend(
     body = {"alerts": [{"status": "firing", "labels": {"alertname": "a\\u0000"}}]}
     r = client.post("/v1/alerts/alertmanager", json=body, headers=cast.auth("ingest"))
     assert r.status_code == 200, r.text
+
+
+def test_a_nul_in_a_path_or_query_is_a_400_on_every_backend(client: TestClient, cast: Cast) -> None:
+    # PostgreSQL takes no NUL as a parameter: these were a 500 there (a 200 or 404 on SQLite).
+    for path in (
+        "/v1/incidents?use_case=a%00",
+        "/v1/action-items?owner=a%00",
+        "/v1/flags/a%00b",
+        "/v1/flags/a%00b/history",
+    ):
+        r = client.get(path, headers=cast.auth("read"))
+        assert r.status_code == 400, (path, r.status_code, r.text)
+        assert "NUL" in r.json()["error"]
