@@ -280,6 +280,40 @@ def test_an_evaluation_outside_its_span_finds_the_output_by_response_id(
     assert [(s["output_id"], s["value"]) for s in scores] == [(key(1), 1.0)]
 
 
+def test_an_evaluation_of_an_output_with_a_long_id_is_refused_alone(
+    client: TestClient, cast: Cast, runtime: Runtime
+) -> None:
+    # The score's id is the output's id and the record's: past the id limit for an output sent
+    # with a long id, it failed validation after the placeholder's passed (a 500, the export
+    # lost and retried for ever).
+    long_id = "o" * 128
+    output = {
+        "type": "output",
+        "id": long_id,
+        "ts": "2026-11-18T08:26:40Z",
+        "use_case": "support-chat",
+        "model": "m",
+        "attributes": {"gen_ai.response.id": "chatcmpl-long"},
+    }
+    r = client.post("/v1/events", json={"events": [output]}, headers=cast.auth("ingest"))
+    assert r.status_code == 202, r.text
+    by_id = {
+        "gen_ai.evaluation.name": "helpfulness",
+        "gen_ai.evaluation.score.label": "pass",
+        "gen_ai.response.id": "chatcmpl-long",
+    }
+    send_span(client, cast, span(1, CHAT))
+    r = send_logs(
+        client,
+        cast,
+        log(None, "gen_ai.evaluation.result", attrs=by_id),
+        log(1, "gen_ai.evaluation.result", attrs=by_id),
+    )
+    assert partial(r).rejected_log_records == 1
+    scores = [e for e in stored(runtime).values() if e["type"] == "score"]
+    assert [s["output_id"] for s in scores] == [key(1)]
+
+
 def test_content_without_a_span_context_and_other_records(
     client: TestClient, cast: Cast, runtime: Runtime
 ) -> None:

@@ -111,3 +111,22 @@ def test_a_saturated_server_refuses_traces_with_429(
         r = post(client, cast, request(span(1, CHAT)).SerializeToString())
     assert r.status_code == 429
     assert r.headers["retry-after"] == "1"
+
+
+def test_an_evaluation_naming_a_response_id_that_holds_a_nul_is_refused_alone(
+    client: TestClient, cast: Cast, runtime: Runtime
+) -> None:
+    # No stored output holds a NUL, and PostgreSQL takes none as a query parameter: looked up,
+    # the id failed the whole export there (a 500, retried for ever) and was refused on SQLite.
+    score = {
+        "gen_ai.evaluation.name": "q",
+        "gen_ai.evaluation.score.value": 1.0,
+        "gen_ai.response.id": "chatcmpl-\x00",
+    }
+    body = request(span(1, CHAT), span(5, {}, events=[("gen_ai.evaluation.result", score)]))
+    r = post(client, cast, body.SerializeToString())
+    assert r.status_code == 200, r.text
+    partial = ExportTraceServiceResponse.FromString(r.content).partial_success
+    assert partial.rejected_spans == 1
+    assert f"span {key(5)}:" in partial.error_message
+    assert counts(runtime) == {"output": 1}

@@ -31,7 +31,8 @@ class _Refused(Exception):
 
 
 class BodyLimits:
-    """ASGI middleware: reads the body (bounded), checks it, then replays it to the app."""
+    """ASGI middleware: reads the body (bounded), checks it, then replays it to the app; refuses
+    a path or query holding a NUL on every route."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -39,6 +40,11 @@ class BodyLimits:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
+        if scope["type"] == "http" and ("\x00" in path or b"%00" in scope["query_string"]):
+            # PostgreSQL takes no NUL as a parameter (a 500 there, a 200 or 404 on SQLite).
+            message = "the path or query holds a NUL character (%00), which no database stores"
+            await JSONResponse({"error": message}, status_code=400)(scope, receive, send)
+            return
         if (
             scope["type"] != "http"
             or scope.get("method") not in _BODY_METHODS

@@ -96,6 +96,9 @@ def _store(
 
 def _lookup(db: Database, mapping: OtlpMapping) -> tuple[StoredOutputs, StoredOutputs]:
     response_ids, output_ids = unsettled(mapping)
+    # No stored output holds a NUL (`domain.events.NO_NUL`) and PostgreSQL takes none as a
+    # parameter: such an id stays unresolved, its evaluation refused, on every backend.
+    response_ids = {r for r in response_ids if "\x00" not in r}
     if not response_ids and not output_ids:
         return {}, {}
     since = _earliest(mapping) - RESPONSE_ID_WINDOW

@@ -80,24 +80,36 @@ def _join(
     new_parts = add_parts(session, [_row(p, now) for p in waiting])
     release_complete(session, sorted({p.span for p in waiting}), now)
     late = [p for p in mapping.parts if p.span in stored]
-    scored = _score_now(session, [p for p in late if p.kind == EVALUATION], stored, now)
+    evaluations = [p for p in late if p.kind == EVALUATION]
+    scored, refused = _score_now(session, evaluations, stored, now, mapping.problems)
     known = existing_parts(session, [p.id for p in late if p.kind != EVALUATION])
     for part in late:
         if part.kind != EVALUATION and part.id not in known:
             mapping.problems.append((part.label, _too_late(part, join)))
     accepted = new_parts + scored
-    return accepted, len(mapping.parts) - accepted - _refused_late(late, known)
+    return accepted, len(mapping.parts) - accepted - _refused_late(late, known) - refused
 
 
 def _score_now(
-    session: Session, parts: list[LogPart], stored: dict[str, tuple[str, str | None]], now: datetime
-) -> int:
+    session: Session,
+    parts: list[LogPart],
+    stored: dict[str, tuple[str, str | None]],
+    now: datetime,
+    problems: list[tuple[str, str]],
+) -> tuple[int, int]:
+    """Store the scores of evaluations whose output is stored; (how many new, how many
+    refused). A score valid with `_check_evaluations`' placeholder may not be with its output:
+    an output's long id makes the score's too long. It is refused alone, not the export."""
     rows = []
     for part in parts:
         output_id, use_case = stored[part.span]
         raw = score_event(_as_part(part), output_id, use_case or "")
-        rows.append(load_row(parse_event(raw)))
-    return load_count(session, rows, now)
+        try:
+            rows.append(load_row(parse_event(raw)))
+        except BatchInvalid as exc:
+            detail = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+            problems.append((part.label, f"evaluation: {detail}"))
+    return load_count(session, rows, now), len(parts) - len(rows)
 
 
 def _check_evaluations(mapping: LogsMapping) -> None:

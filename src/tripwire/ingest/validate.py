@@ -124,7 +124,7 @@ def parse_batch(raw_events: Sequence[object]) -> list[Event]:
 def _errors_for(raw: object, index: int) -> list[EventError]:
     if not isinstance(raw, dict):
         return [EventError(index, None, "(event)", "must be a JSON object")]
-    event_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    event_id = _utf8(raw["id"]) if isinstance(raw.get("id"), str) else None
     kind = raw.get("type")
     if kind not in EVENT_TYPES:
         return [EventError(index, event_id, "type", f"must be one of {', '.join(EVENT_TYPES)}")]
@@ -135,11 +135,17 @@ def _errors_for(raw: object, index: int) -> list[EventError]:
     return []
 
 
+def _utf8(text: str) -> str:
+    """`text` as the answer can hold it: a lone surrogate (an id or a key may hold one, which
+    is why the event is refused) written as its escape, not failing the answer's encoding."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _describe(index: int, event_id: str | None, err: Any) -> EventError:
     loc = list(err["loc"])
     if loc and loc[0] in EVENT_TYPES:  # the discriminator tag pydantic puts first
         loc = loc[1:]
-    field = ".".join(str(p) for p in loc) or "(event)"
+    field = _utf8(".".join(str(p) for p in loc)) or "(event)"
     message = str(err["msg"])
     if err["type"] == "extra_forbidden":
         message = (

@@ -148,3 +148,45 @@ def _refused(client: TestClient, auth: dict[str, str]) -> None:
         assert problem["id"] == event_id
     r = client.post("/v1/events", json={"events": [REFUSED[0]]}, headers=auth)
     assert "in the future" in r.json()["invalid"][0]["message"]
+
+
+def test_a_lone_surrogate_in_an_id_or_a_key_is_refused_not_answered_500(
+    client: TestClient, cast: Cast
+) -> None:
+    # The 422 names the event and the field, which then hold the surrogate: the answer must
+    # still be UTF-8 (it was a 500, and a client retries a 500 for ever).
+    auth = {**cast.auth("ingest"), "content-type": "application/json"}
+    for event in (valid("output", id="a\ud800"), valid("output", scores={"q\udfff": 0.5})):
+        body = ('{"events": [' + json.dumps(event) + "]}").encode("utf-8", "surrogatepass")
+        r = client.post("/v1/events", content=body, headers=auth)
+        assert r.status_code == 422, r.text
+        [problem] = r.json()["invalid"]
+        assert problem["id"] in ("a\\ud800", event["id"])
+
+
+def test_a_nul_in_another_json_body_is_a_400_on_every_backend(
+    client: TestClient, cast: Cast
+) -> None:
+    # PostgreSQL stores no NUL: an Alertmanager alert labelled with one answered 500 there (and
+    # was sent again and again) while SQLite stored it.
+    body = {"alerts": [{"status": "firing", "labels": {"alertname": "a\x00"}}]}
+    r = client.post("/v1/alerts/alertmanager", json=body, headers=cast.auth("ingest"))
+    assert r.status_code == 400, r.text
+    assert "NUL" in r.json()["error"]
+    # A backslash before `u0000` is no NUL.
+    body = {"alerts": [{"status": "firing", "labels": {"alertname": "a\\u0000"}}]}
+    r = client.post("/v1/alerts/alertmanager", json=body, headers=cast.auth("ingest"))
+    assert r.status_code == 200, r.text
+
+
+def test_a_nul_in_a_path_or_query_is_a_400_on_every_backend(client: TestClient, cast: Cast) -> None:
+    # PostgreSQL takes no NUL as a parameter: these were a 500 there (a 200 or 404 on SQLite).
+    for path in (
+        "/v1/incidents?use_case=a%00",
+        "/v1/action-items?owner=a%00",
+        "/v1/flags/a%00b",
+        "/v1/flags/a%00b/history",
+    ):
+        r = client.get(path, headers=cast.auth("read"))
+        assert r.status_code == 400, (path, r.status_code, r.text)
+        assert "NUL" in r.json()["error"]
