@@ -60,8 +60,7 @@ def serve(
     several = f", {count} processes" if count > 1 else ""
     url = f"http://{shown}:{sock.getsockname()[1]}"
     typer.echo(
-        f"Tripwire listening on {url} (database {runtime.db.url}{several}); "
-        f"the web UI is {url}/ui",
+        f"Tripwire listening on {url} (database {runtime.db.url}{several}); the web UI is {url}/ui",
         err=True,
     )
     if count == 1:
