@@ -303,7 +303,8 @@ def describe(result: DemoResult) -> list[str]:
         lines += _incident_lines(result, inc)
     lines += ["", f"Pages and updates delivered to the local webhook receiver: {result.pages}"]
     lines += [
-        f"Injected: {len(result.sim.truth)} incidents; benign: " + "; ".join(result.sim.benign)
+        f"Injected: {len(result.sim.truth)} incidents; benign (minutes from the simulation's "
+        "start): " + "; ".join(result.sim.benign)
     ]
     lines += result.notes
     return lines
