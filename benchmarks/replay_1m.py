@@ -1,4 +1,4 @@
-"""`tripwire replay` of about a million simulated events, end to end (issue 4: under 3 minutes).
+"""`tripwire replay` of about a million simulated events, end to end (target: under 3 minutes).
 
     PYTHONPATH=src python benchmarks/replay_1m.py [--days 7] [--rate 2900] [--keep DIR]
 

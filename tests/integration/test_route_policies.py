@@ -1,4 +1,4 @@
-"""Every route declares who may call it, and the declaration is enforced (CONTRACT 3.2 auth)."""
+"""Every route declares who may call it, and the declaration is enforced (docs/api.md, scopes)."""
 
 from __future__ import annotations
 

@@ -32,6 +32,7 @@ def test_serve_on_loopback_without_tokens_prints_an_admin_token_once(tmp_path: P
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.get(f"{server.url}/v1/stats", headers=headers).status_code == 200
         assert httpx.get(f"{server.url}/v1/stats").status_code == 401
+        assert any(f"the web UI is {server.url}/ui" in line for line in server.stderr)
     finally:
         server.stop()
     again = Serve(env)

@@ -1,4 +1,4 @@
-"""The OTLP GenAI mapping, pure: spans in, raw events out (CONTRACT 3.2, docs/events.md)."""
+"""The OTLP GenAI mapping, pure: spans in, raw events out (docs/events.md)."""
 
 from __future__ import annotations
 

@@ -45,11 +45,21 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
             {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
         ]
-        return JSONResponse({"error": "invalid request", "details": details}, status_code=422)
+        return JSONResponse({"error": _what_to_fix(request, exc), "details": details}, 422)
+
+
+def _what_to_fix(request: Request, exc: RequestValidationError) -> str:
+    """A JSON body sent without its content type (curl -d sends a form) is not parsed: say so,
+    rather than that the body is not an object."""
+    content_type = request.headers.get("content-type", "")
+    whole_body = any(tuple(e["loc"]) == ("body",) for e in exc.errors())
+    if whole_body and request.method != "GET" and "json" not in content_type:
+        return "the body must be JSON sent with Content-Type: application/json"
+    return "invalid request"
 
 
 REQUEST_ID_HEADER = "x-request-id"

@@ -36,7 +36,12 @@ def demo(
         typer.echo(line)
     result.runtime.close()
     if no_serve:
-        typer.echo(f"\nThe demo database is {db}; `tripwire demo` again starts afresh.")
+        typer.echo(
+            f"\nThe demo database is {db}; `tripwire demo` again starts afresh.\n"
+            "Next: `tripwire demo` (without --no-serve) runs it again and opens the web UI;\n"
+            "or read this run from the command line:\n"
+            f"  TRIPWIRE_DATABASE_URL=sqlite:///{db} tripwire incidents show INC-1"
+        )
         return
     settings = Settings(database_url=f"sqlite:///{db}", allow_private_webhooks=True)
     runtime = Runtime.open(settings, result.runtime.config, clock)

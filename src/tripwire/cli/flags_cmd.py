@@ -135,7 +135,8 @@ def history(key: str, as_json: JsonOption = False, config: ConfigOption = None) 
         return
     for r in rows:
         why = f"  ({r['reason']})" if r["reason"] else ""
-        typer.echo(f"v{r['version']:<4} {r['at']}  {r['actor']}: {r['old']} -> {r['new']}{why}")
+        old, new = json.dumps(r["old"]), json.dumps(r["new"])  # as `flags list` shows values
+        typer.echo(f"v{r['version']:<4} {r['at']}  {r['actor']}: {old} -> {new}{why}")
 
 
 def _apply(runtime: Runtime, key: str, fields: dict[str, Any] | None, actor: service.Actor) -> None:

@@ -33,6 +33,7 @@ app = typer.Typer(
     help="Incident management for AI products.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 app.command("serve")(serve)
 app.command("worker")(worker)

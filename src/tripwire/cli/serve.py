@@ -58,9 +58,9 @@ def serve(
     sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
     several = f", {count} processes" if count > 1 else ""
+    url = f"http://{shown}:{sock.getsockname()[1]}"
     typer.echo(
-        f"Tripwire listening on http://{shown}:{sock.getsockname()[1]} "
-        f"(database {runtime.db.url}{several})",
+        f"Tripwire listening on {url} (database {runtime.db.url}{several}); the web UI is {url}/ui",
         err=True,
     )
     if count == 1:

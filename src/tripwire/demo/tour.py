@@ -33,12 +33,20 @@ from tripwire.respond.ids import parse_incident_id
 from tripwire.respond.queries import timeline
 from tripwire.respond.summary import summary
 from tripwire.runtime.wiring import Runtime
-from tripwire.sim import Deploy, Injection, Scenario, SimResult, Surge, simulate
+from tripwire.sim import Deploy, Injection, Scenario, SimResult, Surge, TruthIncident, simulate
 from tripwire.store.tables.events import EventRow
 
 DAY = 1440
 THREE_WEEKDAYS_BEFORE = (3, 4, 5)  # midnights opening Thursday, Friday or Saturday
-ACTION_KINDS = ("rollback", "kill_switch", "flag_change", "escalated", "deadline_missed")
+ACTION_KINDS = (
+    "rollback",
+    "rollback_confirmed",
+    "kill_switch",
+    "flag_change",
+    "escalated",
+    "deadline_missed",
+    "reopened",
+)
 
 
 class Receiver:
@@ -207,6 +215,8 @@ def run_demo(db_path: Path, now: datetime, seed: int = 1) -> DemoResult:
         with runtime.db.session() as session:
             report = summary(session, len(events))
         notes = _close_the_loop(runtime, report)
+        with runtime.db.session() as session:
+            report = summary(session, len(events))  # the statuses after the loop was closed
         return DemoResult(runtime, sim, report, len(receiver.messages), notes)
     finally:
         receiver.close()
@@ -264,7 +274,7 @@ def _close_the_loop(runtime: Runtime, report: dict[str, Any]) -> list[str]:
                 session, row, evalcases.CaseIn(output_id=output_id), "ana", runtime.clock
             )
             postmortem.complete(session, service, draft, "ana")
-            notes.append(f"{first['id']}: post-mortem done, eval test case added")
+            notes.append(f"{first['id']}: resolved by ana, post-mortem done, eval test case added")
     return notes
 
 
@@ -293,7 +303,8 @@ def describe(result: DemoResult) -> list[str]:
         lines += _incident_lines(result, inc)
     lines += ["", f"Pages and updates delivered to the local webhook receiver: {result.pages}"]
     lines += [
-        f"Injected: {len(result.sim.truth)} incidents; benign: " + "; ".join(result.sim.benign)
+        f"Injected: {len(result.sim.truth)} incidents; benign (minutes from the simulation's "
+        "start): " + "; ".join(result.sim.benign)
     ]
     lines += result.notes
     return lines
@@ -317,19 +328,35 @@ def _incident_lines(result: DemoResult, inc: dict[str, Any]) -> list[str]:
     lines += _signal_lines(inc["signals"])
     if inc["suspects"]:
         top = inc["suspects"][0]
-        hit = (
-            " (the injected cause)"
-            if truth is not None and truth.change_id == top["change_id"]
-            else ""
-        )
         lines.append(
-            f"    top suspect {top['change_id']}{hit}, score {top['score']:.2f}: {top['why']}"
+            f"    top suspect {top['change_id']}{_verdict(truth, top['change_id'])}, "
+            f"score {top['score']:.2f}: {top['why']}"
         )
     with result.runtime.db.session() as session:
         for entry in timeline(session, parse_incident_id(inc["id"]) or 0):
             if entry.kind in ACTION_KINDS:
                 lines.append(f"    {entry.kind}: {entry.text}")
+            elif _rolled_back(entry.kind, entry.data):
+                lines.append(f"    rollback: {entry.text.partition(': ')[2]}")
     return lines
+
+
+def _verdict(truth: TruthIncident | None, change_id: str) -> str:
+    """Whether the top suspect is what the simulator injected, for a reader who cannot know."""
+    if truth is None:
+        return ""
+    if truth.change_id == change_id:
+        return " (the injected cause)"
+    if truth.change_id is None:
+        return " (not the cause: no change caused this injected incident)"
+    return f" (not the cause: that was {truth.change_id})"
+
+
+def _rolled_back(kind: str, data: dict[str, Any]) -> bool:
+    """A playbook's rollback step that acted (it records itself as a playbook step)."""
+    return (
+        kind == "playbook_step" and data.get("step") == "roll_back" and data.get("state") == "done"
+    )
 
 
 def _signal_lines(signals: list[dict[str, Any]]) -> list[str]:

@@ -30,7 +30,9 @@ def detector_gauges(session: Session, config: MonitorsConfig) -> list[DetectorGa
     specs = {m.name: m for m in effective_monitors(config)}
     found: dict[tuple[str, str], DetectorGauge] = {}
     totals: dict[tuple[str, str], str] = {}
-    for row in session.scalars(select(DetectorStateRow)):
+    # Keys starting with "~" are the stage's bookkeeping (open windows, late counts), not series.
+    series_rows = select(DetectorStateRow).where(~DetectorStateRow.key.startswith("~"))
+    for row in session.scalars(series_rows):
         key = key_from_text(row.key)
         spec = specs.get(key[0])
         if spec is None:

@@ -24,6 +24,9 @@ def test_the_demo_detects_injected_incidents_and_closes_the_loop(tmp_path: Path)
         text = "\n".join(describe(result))
         assert "kill_switch" in text, "the safety playbook hits the kill switch"
         assert "post-mortem done" in text
+        assert "rollback: rolled back chg-support-chat" in text, "the quality playbook rolls back"
+        assert "rollback_confirmed" in text
+        assert "(the injected cause)" in text
         assert any(
             s["change_id"].startswith("chg-support-chat") for i in incidents for s in i["suspects"]
         ), "the prompt change behind the feedback regression is a suspect"

@@ -34,6 +34,15 @@ def test_set_get_kill_and_history_from_the_command_line(cli: CliRunner) -> None:
     )
 
 
+def test_history_shows_values_as_json_like_the_list(cli: CliRunner) -> None:
+    cli.invoke(app, ["flags", "set", "chat.enabled", "true", "--reason", "launch"])
+    cli.invoke(app, ["flags", "kill", "chat.enabled", "--reason", "jailbreak", "--by", "ana"])
+    r = cli.invoke(app, ["flags", "history", "chat.enabled"])
+    assert r.exit_code == 0, r.output
+    assert "ana: true -> false  (jailbreak)" in r.output
+    assert "null -> true  (launch)" in r.output
+
+
 def test_bad_input_exits_2_with_a_message(cli: CliRunner) -> None:
     cli.invoke(app, ["flags", "set", "chat.prompt", "v14", "--variants", "v13,v14"])
     r = cli.invoke(app, ["flags", "set", "chat.prompt", "v99"])

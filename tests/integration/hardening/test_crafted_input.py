@@ -258,3 +258,18 @@ def test_a_form_over_the_limit_is_a_413(client: TestClient, path: str) -> None:
     headers = {"content-type": "application/x-www-form-urlencoded"}
     r = client.post(path, content=chunks(), headers=headers, follow_redirects=False)
     assert r.status_code == 413, (path, r.status_code)
+
+
+def test_a_json_body_sent_as_a_form_is_told_to_say_application_json(
+    client: TestClient, cast: Cast
+) -> None:
+    """`curl -d '{...}'` without -H sends application/x-www-form-urlencoded."""
+    body = '{"type": "safety", "title": "jailbreak spreading"}'
+    form = {"content-type": "application/x-www-form-urlencoded", **cast.auth("respond")}
+    response = client.post("/v1/incidents", content=body, headers=form)
+    assert response.status_code == 422
+    assert "Content-Type: application/json" in response.json()["error"]
+    as_json = {"content-type": "application/json", **cast.auth("respond")}
+    bad = client.post("/v1/incidents", content='{"title": 1}', headers=as_json)
+    assert bad.status_code == 422
+    assert bad.json()["error"] == "invalid request"

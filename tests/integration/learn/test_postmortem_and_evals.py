@@ -187,3 +187,17 @@ def test_key_moments_include_the_kill_switch_flipped_for_the_incident(
     kinds = [m["kind"] for m in moments]
     assert "kill_switch" in kinds
     assert any("answers-on" in m["text"] for m in moments if m["kind"] == "kill_switch")
+
+
+def test_learn_actions_are_attributed_to_the_token_never_to_the_body(
+    client: TestClient, cast: Cast
+) -> None:
+    ident = incident_with_output(client, cast)
+    h = cast.auth("respond")  # the token is named "respond"
+    draft = client.post(f"/v1/incidents/{ident}/postmortem", headers=h).json()
+    assert draft["author"] == "respond"
+    body = {"output_id": "out-1", "by": "mallory"}
+    case = client.post(f"/v1/incidents/{ident}/eval-cases", json=body, headers=h).json()
+    assert case["created_by"] == "respond"
+    timeline = client.get(f"/v1/incidents/{ident}", headers=cast.auth("read")).json()["timeline"]
+    assert [e["actor"] for e in timeline if e["kind"] == "eval_case"] == ["respond"]

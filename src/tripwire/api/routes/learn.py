@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from tripwire.api.auth import requires
+from tripwire.api.auth import Caller, requires
 from tripwire.api.deps import RuntimeDep
 from tripwire.api.errors import ApiError
 from tripwire.learn import action_items, evalcases, postmortem
@@ -81,7 +81,14 @@ class EvalCaseIn(_Body):
     expected_output: Text | None = None
     context: Annotated[list[Text], Field(max_length=50)] = []
     assertions: Annotated[list[Assertion], Field(max_length=50)] = []
-    by: Annotated[str, Field(min_length=1, max_length=256)] = "api"
+    by: Annotated[
+        str | None,
+        Field(
+            max_length=256,
+            deprecated=True,
+            description="Ignored: the case is attributed to the authenticated token's name.",
+        ),
+    ] = None
 
 
 def _with_incident(
@@ -103,12 +110,12 @@ def _postmortem_of(session: Session, incident: IncidentRow) -> PostmortemRow:
 
 
 @router.post("/v1/incidents/{ident}/postmortem", dependencies=[requires("respond")])
-def draft_postmortem(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
+def draft_postmortem(ident: str, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     """Draft the blameless post-mortem from the incident's record (idempotent)."""
     return _with_incident(
         runtime,
         ident,
-        lambda s, svc, i: postmortem_json(s, postmortem.draft(s, i, runtime.clock, "api")),
+        lambda s, svc, i: postmortem_json(s, postmortem.draft(s, i, runtime.clock, who)),
     )
 
 
@@ -132,12 +139,12 @@ def edit_postmortem(ident: str, body: PostmortemEdit, runtime: RuntimeDep) -> di
 
 
 @router.post("/v1/incidents/{ident}/postmortem/complete", dependencies=[requires("respond")])
-def complete_postmortem(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
+def complete_postmortem(ident: str, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     """Done when blameless, with a root cause, an action item and an eval case (else 409)."""
 
     def work(s: Session, svc: IncidentService, i: IncidentRow) -> dict[str, Any]:
         try:
-            return postmortem_json(s, postmortem.complete(s, svc, _postmortem_of(s, i), "api"))
+            return postmortem_json(s, postmortem.complete(s, svc, _postmortem_of(s, i), who))
         except postmortem.NotReady as exc:
             raise ApiError(409, "the post-mortem is not complete", missing=exc.reasons) from None
 
@@ -175,7 +182,7 @@ def incident_action_items(ident: str, runtime: RuntimeDep) -> dict[str, Any]:
 
 @router.patch("/v1/incidents/{ident}/action-items/{item_id}", dependencies=[requires("respond")])
 def edit_action_item(
-    ident: str, item_id: int, body: ActionItemPatch, runtime: RuntimeDep
+    ident: str, item_id: int, body: ActionItemPatch, runtime: RuntimeDep, who: Caller
 ) -> dict[str, Any]:
     """Change the owner, due date, title or state (open, in_progress, done, wont_do)."""
     change = action_items.ItemChange(
@@ -191,7 +198,7 @@ def edit_action_item(
             item = action_items.get_item(s, i, item_id)
         except LookupError as exc:
             raise ApiError(404, str(exc)) from None
-        return item_json(action_items.update_item(svc, i, item, change, "api"), svc.clock.now())
+        return item_json(action_items.update_item(svc, i, item, change, who), svc.clock.now())
 
     return _with_incident(runtime, ident, work)
 
@@ -217,7 +224,7 @@ def all_action_items(
 @router.post(
     "/v1/incidents/{ident}/eval-cases", status_code=201, dependencies=[requires("respond")]
 )
-def add_eval_case(ident: str, body: EvalCaseIn, runtime: RuntimeDep) -> dict[str, Any]:
+def add_eval_case(ident: str, body: EvalCaseIn, runtime: RuntimeDep, who: Caller) -> dict[str, Any]:
     """Add a regression test from a stored output (`output_id`) or from `input` + `output`."""
     case = evalcases.CaseIn(
         description=body.description,
@@ -231,14 +238,14 @@ def add_eval_case(ident: str, body: EvalCaseIn, runtime: RuntimeDep) -> dict[str
 
     def work(s: Session, svc: IncidentService, i: IncidentRow) -> dict[str, Any]:
         try:
-            row = evalcases.add_case(s, i, case, body.by, runtime.clock)
+            row = evalcases.add_case(s, i, case, who, runtime.clock)
         except evalcases.CaseError as exc:
             raise ApiError(422, str(exc)) from None
         svc.log(
             i,
             "eval_case",
             f"Evaluation test case added: {row.description}",
-            body.by,
+            who,
             {"eval_case_id": row.id},
         )
         return case_json(row)
