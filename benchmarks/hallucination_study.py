@@ -157,7 +157,7 @@ def _evaluator_score(event: dict[str, Any]) -> dict[str, Any] | None:
     return {"output_id": event["id"], "use_case": event["use_case"], "ts": event["ts"], **fields}
 
 
-def _oracle_step(t: TruthIncident, count: int, total: float) -> float:
+def _oracle_step(t: TruthIncident, count: float, total: float) -> float:
     level, sd, size = oracle_level("groundedness", 0.85, 0.15, t.magnitude)
     return (size * (total - count * level) - count * size * size / 2) / sd**2
 
