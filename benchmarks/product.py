@@ -562,7 +562,9 @@ def truth_stream(run: ProductRun, t: TruthIncident) -> tuple[Floats, Floats, flo
     return n, k, 1.0
 
 
-def score_oracle(run: ProductRun, t: TruthIncident, cycle: Floats) -> float:
+def score_oracle(run: ProductRun, t: TruthIncident, cycle: Floats, extra: float = 0.0) -> float:
+    """Minutes from onset to the oracle's alarm; `extra` nats on its line (a study's: a smaller
+    budget, a segment's margin; see benchmarks/hallucination_study.py)."""
     uc = run.scenario.use_case(t.use_case)
     level, sd, size = oracle_level(t.signal, *healthy_level(uc, t.signal), t.magnitude)
     score = t.signal in ("quality", "groundedness")
@@ -580,6 +582,7 @@ def score_oracle(run: ProductRun, t: TruthIncident, cycle: Floats) -> float:
         BUDGET / len(SIGNALS),
         run.seed * 1000 + onset,
     )
+    h += extra
     llr = oracle_llr(t.signal, n[onset:end], k[onset:end], p0[onset:end], size, sd)
     hit = cusum_first(llr, h)
     return math.inf if hit is None else float(hit + 1)
