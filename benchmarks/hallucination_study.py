@@ -188,6 +188,21 @@ def _trace_line(engine: Engine, t: TruthIncident, rel: int, oracle: float) -> li
     return out
 
 
+def _versions(engine: Engine, use_case: str, minute: int) -> list[str]:
+    """Each version's own baseline of the traced monitor at `minute`: mean/sd, the decayed
+    count of scores behind it, whether it is ready, and when it was last fed."""
+    out = []
+    for key, series in sorted(engine.series.items()):
+        if key[:3] != (MONITOR, use_case, "product") or series.mean is None:
+            continue
+        b = series.mean.baseline
+        out.append(
+            f"  version {key[4] or 'total':18} own {b.mean():.3f}/{b.sd():.3f} n {b.c:.0f} "
+            f"ready {series.mean.ready()} last fed {series.last_minute - minute:+d} min"
+        )
+    return out
+
+
 def trace(spec: str, weeks: int) -> None:
     seed_text, use_case, onset_text = spec.split(":")
     seed, onset = int(seed_text), int(onset_text)
@@ -213,6 +228,8 @@ def trace(spec: str, weeks: int) -> None:
             if current > onset:
                 oracle = max(0.0, oracle + _oracle_step(t, window[0], window[1]))
             window = [0, 0.0]
+            if current == onset:
+                print("\n".join(_versions(engine, t.use_case, origin + current)), flush=True)
             if current >= onset and (current - onset) % 30 == 0:
                 print("\n".join(_trace_line(engine, t, current - onset, oracle)), flush=True)
         engine.observe(event["type"], use_case, event, event.get("topic"))
