@@ -267,11 +267,12 @@ def load_week(server: str, name: str, events: list[dict[str, Any]]) -> None:
         post_all([f"http://127.0.0.1:{port}"], bodies, 2)
     finally:
         stop([proc])
-    # The planner statistics autovacuum would have gathered by now on a server with its
-    # defaults (the test server may run without autovacuum): without them the pipeline's read
-    # sorts a partition's whole backlog for each batch, instead of merging the days' indexes.
+    # What autovacuum would have done by now on a server with its defaults (the test server
+    # may run without it): planner statistics and the visibility map. Without statistics the
+    # pipeline's read sorts a partition's whole backlog for each batch of 1,000 (108 ms a
+    # read instead of 2 ms on 600,000 events).
     with psycopg.connect(libpq(url), autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM ANALYZE")
 
 
 def bench_pipeline(server: str, template: str, workers: int) -> dict[str, float]:
