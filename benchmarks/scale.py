@@ -13,9 +13,11 @@ JSON decoded (the floor under any pipeline). The machine is shared: run it on a 
 figures to quote, and read each figure against its same-run baseline.
 
 Fairness: HTTP clients connect first and start together on one start gun; a pipeline run is
-timed (and its CPU counted) from the moment every worker holds partitions, so process start-up
-is not pipeline work; `--repeat N` interleaves the worker counts N times and keeps each one's
-median run.
+timed (and its CPU counted) from the moment the partitions are spread as the coordinator
+assigned them, so process start-up and the first rebalance are not pipeline work, to the
+moment every cursor has passed its partition's newest event, watched through the 64 partition
+rows alone (see `bench_pipeline`); `--repeat N` interleaves the worker counts N times and keeps
+each one's median run.
 """
 
 from __future__ import annotations
@@ -242,10 +244,13 @@ PENDING = (
 )
 
 
-# Partitions whose cursor is short of their newest event: one index probe per partition and day.
+# Partitions with an event past their cursor: one probe of the (part, seq) index per partition
+# and day, written as `tripwire.store.partitions.pending_by_part` writes it.
 BEHIND = (
-    "SELECT count(*) FROM pipeline_partitions p "
-    "WHERE p.position < (SELECT max(e.seq) FROM events e WHERE e.part = p.part)"
+    "SELECT count(*) FROM pipeline_partitions p WHERE (SELECT e.seq FROM events e "
+    "WHERE (e.part, e.seq) > (p.part, p.position) "
+    "AND (e.part, e.seq) <= (p.part, 9223372036854775807) "
+    "ORDER BY e.part DESC, e.seq DESC LIMIT 1) IS NOT NULL"
 )
 
 
@@ -294,8 +299,7 @@ def bench_pipeline(server: str, template: str, workers: int) -> dict[str, float]
                 time.sleep(0.05)
             gun = time.perf_counter()
             cpu0 = sum(cpu_seconds(p.pid) for p in procs)
-            backends = backend_pids(url)
-            db0 = sum(pid_cpu(pid) for pid in backends)
+            backends = {pid: pid_cpu(pid) for pid in backend_pids(url)}
             positions = cursors(url)
             todo = sum(len(s) - bisect.bisect_right(s, positions[p]) for p, s in seqs.items())
             targets = {p: s[-1] for p, s in seqs.items() if s}
@@ -310,7 +314,7 @@ def bench_pipeline(server: str, template: str, workers: int) -> dict[str, float]
                 time.sleep(0.05)
             done = time.perf_counter()
             cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
-            db_cpu = sum(pid_cpu(pid) for pid in backends) - db0
+            db_cpu = sum(max(0.0, pid_cpu(pid) - at_gun) for pid, at_gun in backends.items())
             rss = max(peak_rss_mb(p.pid) for p in procs)
             left = count_rows(url, PENDING)  # after the clock stopped: a check, not timed
         finally:
@@ -355,7 +359,9 @@ def spread(url: str, workers: int) -> bool:
 
 
 def backend_pids(url: str) -> list[int]:
-    """The PostgreSQL backends serving the workers (the database's other connections)."""
+    """The PostgreSQL backends serving the workers (the database's other connections). The
+    workers keep their pooled connections, so those open at the gun do the work; a backend that
+    ends before the clock stops counts for nothing."""
     with psycopg.connect(libpq(url)) as conn:
         rows = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
