@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select, update
+
 from tests.events_data import valid
 from tripwire.domain.clock import ManualClock
 from tripwire.ingest.validate import parse_batch
@@ -24,6 +26,8 @@ from tripwire.store.partitions import (
     pending_by_part,
     pending_events,
 )
+from tripwire.store.tables.events import EventRow
+from tripwire.store.tables.runtime import PipelinePartitionRow
 
 USE_CASES = [f"uc-{i}" for i in range(12)]
 
@@ -216,3 +220,29 @@ def test_a_worker_asks_only_about_its_own_partitions(runtime: Runtime) -> None:
         assert pending_by_part(session, parts=mine) == {p: every[p] for p in mine}
         assert pending_by_part(session, parts=[]) == {}
     assert len(every) == len({partition_of(u, count) for u in USE_CASES})
+
+
+def test_pending_is_the_newest_seq_past_the_cursor_up_to_the_bound(runtime: Runtime) -> None:
+    store(runtime, outputs(24))
+    with runtime.db.session() as session:
+        count = partition_count(session)
+        rows = session.execute(select(EventRow.part, EventRow.seq).order_by(EventRow.seq)).all()
+        seqs: dict[int, list[int]] = {}
+        for part, seq in rows:
+            seqs.setdefault(int(part), []).append(int(seq))
+        busy = min(seqs)
+        middle = seqs[busy][len(seqs[busy]) // 2]
+        assert pending_by_part(session) == {p: s[-1] for p, s in seqs.items()}
+        # The bound cuts the newest seq; a partition with nothing at or below it is not pending.
+        bounded = pending_by_part(session, upto=middle)
+        assert bounded[busy] == middle
+        assert all(p not in bounded or bounded[p] <= middle for p in seqs)
+        # A cursor at the newest seq of its partition leaves nothing pending there.
+        session.execute(
+            update(PipelinePartitionRow)
+            .where(PipelinePartitionRow.part == busy)
+            .values(position=seqs[busy][-1])
+        )
+        assert busy not in pending_by_part(session)
+        empty = next(p for p in range(count) if p not in seqs)
+        assert empty not in pending_by_part(session, parts=[busy, empty])

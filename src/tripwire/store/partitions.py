@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import BigInteger, delete, func, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from tripwire.store.tables.events import EventRow
@@ -217,16 +217,32 @@ def leave(session: Session, holder: str) -> None:
     forget_members(session, [holder])
 
 
+_NO_TOP = 2**63 - 1  # the largest BIGINT: no upper bound on seq
+
+
 def pending_by_part(
     session: Session, upto: int | None = None, parts: Sequence[int] | None = None
 ) -> dict[int, int]:
     """For each partition (of `parts`, if given) with stored events past its cursor: the
-    highest such seq. One index lookup per partition (its newest seq), whatever the size of the
-    table; a worker asks about its own partitions only, so more workers add no lookups."""
+    highest such seq. One backward probe of the `(part, seq)` index per partition (per day
+    partition on PostgreSQL), whatever the size of the table; a worker asks about its own
+    partitions only, so more workers add no lookups.
+
+    The bounds are row comparisons on `(part, seq)` and the order is `part, seq`, which only
+    that index serves. Written as `max(seq) WHERE part = p.part`, PostgreSQL may instead walk
+    the primary key `(seq, ts)` backward and filter on `part`: it estimates each partition at
+    the average share of the rows, so for a partition with no events it reads every stored
+    row. It does so once the table has statistics but its visibility map is not yet set (an
+    ANALYZE before the VACUUM): measured on 600,000 events, 11 s per call instead of 3 ms."""
     table = PipelinePartitionRow
-    newest = select(func.max(EventRow.seq)).where(EventRow.part == table.part)
-    if upto is not None:
-        newest = newest.where(EventRow.seq <= upto)
+    key = tuple_(EventRow.part, EventRow.seq)
+    top = literal(_NO_TOP if upto is None else upto, BigInteger)
+    newest = (
+        select(EventRow.seq)
+        .where(key > tuple_(table.part, table.position), key <= tuple_(table.part, top))
+        .order_by(EventRow.part.desc(), EventRow.seq.desc())
+        .limit(1)
+    )
     query = select(table.part, table.position, newest.scalar_subquery())
     if parts is not None:
         query = query.where(table.part.in_(list(parts)))
