@@ -283,6 +283,7 @@ def test_a_noiseless_sine_is_normal_once_its_period_is_learned(
 )
 @example(levels=[0, 1], mean_run=139, seed=378692994)  # a first run of 1,100 rows
 @example(levels=[0, 1], mean_run=146, seed=103)  # a second run of 1,105 rows: 8.0 nats
+@example(levels=[0, 1], mean_run=52, seed=53)  # a change at row 1, then 146 flat rows
 def test_piecewise_constant_counts_are_normal(levels: list[int], mean_run: int, seed: int) -> None:
     """Long runs of one of a few integer values, as a count of rare events per row: normal
     once the series has shown that it changes. A change is never more surprising than the rule
