@@ -301,6 +301,15 @@ def test_piecewise_constant_counts_are_normal(levels: list[int], mean_run: int, 
     assert max(s[start:], default=0.0) < bound
 
 
+def test_a_first_value_that_differs_does_not_make_the_run_after_it_look_stuck() -> None:
+    """The first value follows none: counted as a change, it taught the stuck evidence that a
+    new value seldom repeats, and the long run after a second row that differed read as
+    stuck for over a hundred rows (on main before the fix: 8.2-9.8 nats at row 200)."""
+    for first, flat, second in ((1, 146, 5), (1, 146, 100), (2, 100, 5), (2, 100, 100)):
+        x = [0.0] * first + [1.0] * flat + [0.0] * second + [1.0] * 300
+        assert max(scores(x)[AFTER_WARMUP:]) < LOW
+
+
 def test_a_restored_detector_scores_exactly_as_the_original() -> None:
     """A `metric` monitor's detector is saved as plain JSON (no NaN) and picks up where it was:
     period, profile, scale, tail and stuck-sensor state included."""
