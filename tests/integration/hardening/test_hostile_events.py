@@ -179,6 +179,16 @@ def test_a_nul_in_another_json_body_is_a_400_on_every_backend(
     assert r.status_code == 200, r.text
 
 
+def test_a_nul_in_a_json_body_not_in_utf_8_is_a_400_too(client: TestClient, cast: Cast) -> None:
+    # JSON's bytes are UTF-8, but Python's json module (FastAPI's too) also reads UTF-16 and
+    # UTF-32, whose escaped NUL is no `\\u0000` in the bytes: it was stored (a 500 on PostgreSQL).
+    text = json.dumps({"alerts": [{"status": "firing", "labels": {"alertname": "a\x00"}}]})
+    headers = {**cast.auth("ingest"), "content-type": "application/json"}
+    for encoding in ("utf-16", "utf-16-le", "utf-32"):
+        r = client.post("/v1/alerts/alertmanager", content=text.encode(encoding), headers=headers)
+        assert r.status_code == 400, (encoding, r.status_code, r.text)
+
+
 def test_a_nul_in_a_path_or_query_is_a_400_on_every_backend(client: TestClient, cast: Cast) -> None:
     # PostgreSQL takes no NUL as a parameter: these were a 500 there (a 200 or 404 on SQLite).
     for path in (
