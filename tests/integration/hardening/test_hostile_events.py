@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Cast
 from tests.events_data import valid
+from tests.integration.web.test_incident_pages import declare, sign_in
 from tripwire.api.app import create_app
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
@@ -187,6 +188,21 @@ def test_a_nul_in_a_json_body_not_in_utf_8_is_a_400_too(client: TestClient, cast
     for encoding in ("utf-16", "utf-16-le", "utf-32"):
         r = client.post("/v1/alerts/alertmanager", content=text.encode(encoding), headers=headers)
         assert r.status_code == 400, (encoding, r.status_code, r.text)
+
+
+def test_a_nul_in_a_form_field_is_a_400_on_every_backend(client: TestClient, cast: Cast) -> None:
+    # A page's form field was stored as sent: a note holding a NUL answered 500 on PostgreSQL.
+    ident = declare(client, cast)
+    csrf = sign_in(client, cast.respond)
+    note = f"/ui/incidents/{ident}/note"
+    r = client.post(note, data={"csrf": csrf, "text": "a\x00b"}, follow_redirects=False)
+    assert r.status_code == 400, r.text
+    files = {"text": (None, "a\x00b")}
+    r = client.post(note, files=files, headers={"X-CSRF-Token": csrf}, follow_redirects=False)
+    assert r.status_code == 400, r.text
+    # `%2500` is the text "%00", no NUL.
+    r = client.post(note, data={"csrf": csrf, "text": "%00"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
 
 
 def test_a_nul_in_a_path_or_query_is_a_400_on_every_backend(client: TestClient, cast: Cast) -> None:
