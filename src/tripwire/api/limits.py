@@ -32,7 +32,7 @@ class _Refused(Exception):
 
 class BodyLimits:
     """ASGI middleware: reads the body (bounded), checks it, then replays it to the app; refuses
-    a path or query holding a NUL on every route."""
+    a path, query or form field holding a NUL on every route."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -56,6 +56,8 @@ class BodyLimits:
             body = await self._read(scope, receive)
             if _is_json(scope, body):
                 jsonbody.check_strict(body)
+            elif _form_holds_nul(scope, body):
+                raise _Refused(400, "a form field holds a NUL character, which no database stores")
         except _Refused as exc:
             await JSONResponse({"error": exc.message}, status_code=exc.status)(scope, receive, send)
             return
@@ -99,6 +101,14 @@ def _is_json(scope: Scope, body: bytes) -> bool:
     content_type = _header(scope, b"content-type").lower()
     encoding = _header(scope, b"content-encoding").lower() or "identity"
     return bool(body) and encoding == "identity" and not content_type.startswith(_NOT_JSON)
+
+
+def _form_holds_nul(scope: Scope, body: bytes) -> bool:
+    # A page's fields are all text (no route takes a file upload), stored as sent.
+    content_type = _header(scope, b"content-type").lower()
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return b"%00" in body or b"\x00" in body
+    return content_type.startswith("multipart/form-data") and b"\x00" in body
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
