@@ -190,6 +190,13 @@ def test_a_nul_in_a_json_body_not_in_utf_8_is_a_400_too(client: TestClient, cast
         assert r.status_code == 400, (encoding, r.status_code, r.text)
 
 
+def test_a_nul_in_an_ofrep_flag_key_keeps_the_ofrep_answer(client: TestClient, cast: Cast) -> None:
+    # An OpenFeature provider reads OFREP's error shape: no flag holds a NUL, so none is found.
+    r = client.post("/ofrep/v1/evaluate/flags/a%00b", json={}, headers=cast.auth("read"))
+    assert r.status_code == 404, r.text
+    assert r.json()["errorCode"] == "FLAG_NOT_FOUND"
+
+
 def test_a_nul_in_a_form_field_is_a_400_on_every_backend(client: TestClient, cast: Cast) -> None:
     # A page's form field was stored as sent: a note holding a NUL answered 500 on PostgreSQL.
     ident = declare(client, cast)
