@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.message
 import logging
 import secrets
 from typing import Any
@@ -55,11 +56,20 @@ def install_error_handlers(app: FastAPI) -> None:
 def _what_to_fix(request: Request, exc: RequestValidationError) -> str:
     """A JSON body sent without its content type (curl -d sends a form) is not parsed: say so,
     rather than that the body is not an object."""
-    content_type = request.headers.get("content-type", "")
     whole_body = any(tuple(e["loc"]) == ("body",) for e in exc.errors())
-    if whole_body and request.method != "GET" and "json" not in content_type:
+    if whole_body and request.method != "GET" and not _read_as_json(request):
         return "the body must be JSON sent with Content-Type: application/json"
     return "invalid request"
+
+
+def _read_as_json(request: Request) -> bool:
+    """Whether FastAPI parsed the body as JSON: its own test (the type's case aside)."""
+    message = email.message.Message()
+    message["content-type"] = request.headers.get("content-type", "")
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
 
 
 REQUEST_ID_HEADER = "x-request-id"

@@ -32,7 +32,7 @@ class _Refused(Exception):
 
 class BodyLimits:
     """ASGI middleware: reads the body (bounded), checks it, then replays it to the app; refuses
-    a path or query holding a NUL on every route."""
+    a path, query or form field holding a NUL on every route."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -40,7 +40,7 @@ class BodyLimits:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
-        if scope["type"] == "http" and ("\x00" in path or b"%00" in scope["query_string"]):
+        if _holds_nul(scope, path):
             # PostgreSQL takes no NUL as a parameter (a 500 there, a 200 or 404 on SQLite).
             message = "the path or query holds a NUL character (%00), which no database stores"
             await JSONResponse({"error": message}, status_code=400)(scope, receive, send)
@@ -56,6 +56,8 @@ class BodyLimits:
             body = await self._read(scope, receive)
             if _is_json(scope, body):
                 jsonbody.check_strict(body)
+            elif _form_holds_nul(scope, body):
+                raise _Refused(400, "a form field holds a NUL character, which no database stores")
         except _Refused as exc:
             await JSONResponse({"error": exc.message}, status_code=exc.status)(scope, receive, send)
             return
@@ -99,6 +101,21 @@ def _is_json(scope: Scope, body: bytes) -> bool:
     content_type = _header(scope, b"content-type").lower()
     encoding = _header(scope, b"content-encoding").lower() or "identity"
     return bool(body) and encoding == "identity" and not content_type.startswith(_NOT_JSON)
+
+
+def _holds_nul(scope: Scope, path: str) -> bool:
+    # OFREP answers in its own shape (a flag key with a NUL is not found): see its route.
+    if scope["type"] != "http" or path.startswith("/ofrep/"):
+        return False
+    return "\x00" in path or b"%00" in scope["query_string"]
+
+
+def _form_holds_nul(scope: Scope, body: bytes) -> bool:
+    # A page's fields are all text (no route takes a file upload), stored as sent.
+    content_type = _header(scope, b"content-type").lower()
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return b"%00" in body or b"\x00" in body
+    return content_type.startswith("multipart/form-data") and b"\x00" in body
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -105,6 +105,9 @@ def loads(raw: bytes | str, max_depth: int = MAX_DEPTH) -> Any:
     refusing deep nesting first."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     check_depth(data, max_depth)
+    if json.detect_encoding(data) not in ("utf-8", "utf-8-sig"):
+        # json.loads would read UTF-16 and UTF-32 too, whose escapes the byte scans here miss.
+        raise JsonBodyError("body is not valid JSON: not UTF-8 text")
     try:
         if _may_hold_surrogates(data):
             # json.loads passes a lone surrogate through (escaped, or as raw bytes, which it

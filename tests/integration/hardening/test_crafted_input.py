@@ -273,3 +273,20 @@ def test_a_json_body_sent_as_a_form_is_told_to_say_application_json(
     bad = client.post("/v1/incidents", content='{"title": 1}', headers=as_json)
     assert bad.status_code == 422
     assert bad.json()["error"] == "invalid request"
+
+
+def test_only_a_body_fastapi_did_not_read_as_json_is_told_its_content_type(
+    client: TestClient, cast: Cast
+) -> None:
+    # FastAPI reads a body as JSON for application/json or */*+json, the type's case aside: a
+    # JSON array sent so is read and wrong in shape; a text/json body is not read at all.
+    auth = cast.auth("respond")
+    upper = {"content-type": "Application/JSON", **auth}
+    read = client.post("/v1/incidents", content="[1]", headers=upper)
+    assert read.status_code == 422
+    assert read.json()["error"] == "invalid request"
+    text = {"content-type": "text/json", **auth}
+    body = '{"type": "safety", "title": "jailbreak spreading"}'
+    unread = client.post("/v1/incidents", content=body, headers=text)
+    assert unread.status_code == 422
+    assert "Content-Type: application/json" in unread.json()["error"]

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import Cast
 from tests.events_data import valid
+from tests.integration.web.test_incident_pages import declare, sign_in
 from tripwire.api.app import create_app
 from tripwire.config.file import TripwireConfig
 from tripwire.config.settings import Settings
@@ -177,6 +178,38 @@ def test_a_nul_in_another_json_body_is_a_400_on_every_backend(
     body = {"alerts": [{"status": "firing", "labels": {"alertname": "a\\u0000"}}]}
     r = client.post("/v1/alerts/alertmanager", json=body, headers=cast.auth("ingest"))
     assert r.status_code == 200, r.text
+
+
+def test_a_nul_in_a_json_body_not_in_utf_8_is_a_400_too(client: TestClient, cast: Cast) -> None:
+    # JSON's bytes are UTF-8, but Python's json module (FastAPI's too) also reads UTF-16 and
+    # UTF-32, whose escaped NUL is no `\\u0000` in the bytes: it was stored (a 500 on PostgreSQL).
+    text = json.dumps({"alerts": [{"status": "firing", "labels": {"alertname": "a\x00"}}]})
+    headers = {**cast.auth("ingest"), "content-type": "application/json"}
+    for encoding in ("utf-16", "utf-16-le", "utf-32"):
+        r = client.post("/v1/alerts/alertmanager", content=text.encode(encoding), headers=headers)
+        assert r.status_code == 400, (encoding, r.status_code, r.text)
+
+
+def test_a_nul_in_an_ofrep_flag_key_keeps_the_ofrep_answer(client: TestClient, cast: Cast) -> None:
+    # An OpenFeature provider reads OFREP's error shape: no flag holds a NUL, so none is found.
+    r = client.post("/ofrep/v1/evaluate/flags/a%00b", json={}, headers=cast.auth("read"))
+    assert r.status_code == 404, r.text
+    assert r.json()["errorCode"] == "FLAG_NOT_FOUND"
+
+
+def test_a_nul_in_a_form_field_is_a_400_on_every_backend(client: TestClient, cast: Cast) -> None:
+    # A page's form field was stored as sent: a note holding a NUL answered 500 on PostgreSQL.
+    ident = declare(client, cast)
+    csrf = sign_in(client, cast.respond)
+    note = f"/ui/incidents/{ident}/note"
+    r = client.post(note, data={"csrf": csrf, "text": "a\x00b"}, follow_redirects=False)
+    assert r.status_code == 400, r.text
+    files = {"text": (None, "a\x00b")}
+    r = client.post(note, files=files, headers={"X-CSRF-Token": csrf}, follow_redirects=False)
+    assert r.status_code == 400, r.text
+    # `%2500` is the text "%00", no NUL.
+    r = client.post(note, data={"csrf": csrf, "text": "%00"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
 
 
 def test_a_nul_in_a_path_or_query_is_a_400_on_every_backend(client: TestClient, cast: Cast) -> None:

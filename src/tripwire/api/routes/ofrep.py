@@ -47,7 +47,8 @@ async def evaluate_flag(key: str, request: Request, runtime: RuntimeDep) -> JSON
         await _context(request)
         with runtime.db.session() as session:
             service.seed_declared(session, runtime.config.flags, runtime.clock.now())
-            flag = service.find_flag(session, key)
+            # No flag holds a NUL (and PostgreSQL takes none as a parameter).
+            flag = None if "\x00" in key else service.find_flag(session, key)
         if flag is None:
             raise ofrep.not_found(key)
         return JSONResponse({**ofrep.evaluate(flag), "cacheable": False})
