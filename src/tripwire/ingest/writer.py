@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tripwire.domain.clock import Clock
+from tripwire.domain.clock import Clock, as_utc
 from tripwire.domain.events import Event
 from tripwire.ingest.validate import EVENT_LIST
 from tripwire.store.affected_hours import OutputFields
@@ -73,7 +73,7 @@ def sqlite_params(
         text = event.__pydantic_serializer__.to_json(event, exclude_none=True).decode("utf-8")
         ts = values["ts"]
         if ts.tzinfo is not UTC:  # validated times are UTC already
-            ts = ts.astimezone(UTC)
+            ts = as_utc(ts)
         use_case = values["use_case"]
         part = part_of.get(use_case)
         if part is None:

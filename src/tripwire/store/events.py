@@ -178,10 +178,10 @@ def _pg_insert(session: Session, rows: Sequence[_PgRow]) -> dict[str, int]:
             {
                 "id": event_id,
                 "type": kind,
-                "ts": _sqlite_time(ts),  # naive UTC text: UTCDateTime's storage form
+                "ts": sqlite_time(ts),  # naive UTC text: UTCDateTime's storage form
                 "use_case": use_case,
                 "output_id": output_id,
-                "received_at": _sqlite_time(received),
+                "received_at": sqlite_time(received),
                 "origin": origin,
                 "payload": orjson.Fragment(payload),
                 "part": part,
@@ -242,7 +242,7 @@ def load_count(
         return len(_pg_insert(session, [(*r[:5], received_at, INGESTED, r[5]) for r in rows]))
     # Every parameter is ready before the transaction begins: on SQLite its BEGIN IMMEDIATE
     # takes the one write lock, which the pipeline and the other batches are waiting for.
-    params = _sqlite_params(rows, _sqlite_time(received_at), partition_count(session))
+    params = _sqlite_params(rows, sqlite_time(received_at), partition_count(session))
     return load_sqlite_params(session, params, fields)
 
 
@@ -316,9 +316,9 @@ def _sqlite_params(
     params = []
     part_of: dict[str | None, int] = {}  # a batch holds a handful of use cases: hash each once
     for event_id, kind, ts, use_case, output_id, payload in rows:
-        # `_sqlite_time` inlined (it runs once per event): validated times are already UTC.
+        # `sqlite_time` inlined (it runs once per event): validated times are already UTC.
         if ts.tzinfo is not UTC:
-            ts = ts.astimezone(UTC)
+            ts = as_utc(ts)
         when = ts.isoformat(" ", "microseconds")[:26]
         part = part_of.get(use_case)
         if part is None:
@@ -330,12 +330,7 @@ def _sqlite_params(
 
 
 def sqlite_time(when: datetime) -> str:
-    """UTCDateTime's storage form of `when` on SQLite (naive UTC, microseconds)."""
-    return _sqlite_time(when)
-
-
-def _sqlite_time(when: datetime) -> str:
-    # UTCDateTime's storage form on SQLite: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff".
+    """UTCDateTime's storage form of `when` on SQLite: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff"."""
     if when.tzinfo is not UTC:
         when = as_utc(when)  # a naive time is UTC, as UTCDateTime reads it (not local time)
     # The first 26 characters, before "+00:00": no naive copy of every event's time.
