@@ -40,7 +40,7 @@ class BodyLimits:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
-        if _holds_nul(scope, path):
+        if _path_holds_nul(scope, path):
             # PostgreSQL takes no NUL as a parameter (a 500 there, a 200 or 404 on SQLite).
             message = "the path or query holds a NUL character (%00), which no database stores"
             await JSONResponse({"error": message}, status_code=400)(scope, receive, send)
@@ -103,7 +103,7 @@ def _is_json(scope: Scope, body: bytes) -> bool:
     return bool(body) and encoding == "identity" and not content_type.startswith(_NOT_JSON)
 
 
-def _holds_nul(scope: Scope, path: str) -> bool:
+def _path_holds_nul(scope: Scope, path: str) -> bool:
     # OFREP answers in its own shape (a flag key with a NUL is not found): see its route.
     if scope["type"] != "http" or path.startswith("/ofrep/"):
         return False
