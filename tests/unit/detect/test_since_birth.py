@@ -63,7 +63,8 @@ def test_a_spent_test_stays_done_and_survives_a_save() -> None:
     assert since.active()
     since.add(5, [3.0, 2.1, 2.4])
     since.add(6, [2.0, 1.4, 1.6])
-    assert since.start == 5 and since.sums == pytest.approx([5.0, 3.5, 4.0])
+    assert since.start == 5
+    assert since.sums == pytest.approx([5.0, 3.5, 4.0])
     # Gaussian tilts of sd 0.1 toward lower scores: lam = -c / 0.1, psi = c^2 / 2.
     assert since.llrs(0.8, [-6.0], [0.18]) == [pytest.approx(-6.0 * (3.5 - 4.0) - 5 * 0.18)]
     copy = SinceBirth()
