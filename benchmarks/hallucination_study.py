@@ -67,8 +67,6 @@ from tripwire.detect.engine import (
     TICKET_WEIGHT,
     Engine,
 )
-from tripwire.detect.mean import MeanDetector, Reference
-from tripwire.detect.since_birth import birth_lines
 from tripwire.evaluate.sampling import unit_hash
 from tripwire.sim import TruthIncident, simulate
 from tripwire.sim.profile import rate_cycle
@@ -186,22 +184,8 @@ def _trace_line(engine: Engine, t: TruthIncident, rel: int, oracle: float) -> li
             + "/".join(f"{x:.1f}" for x in det.bank.thresholds)
             + f" ref {ref.mu:.3f}/{ref.sd:.3f} recent {s / max(c, 1e-9):.3f}/{spread:.3f}"
             + f" widen {det._widen(ref):.1f} oracle {oracle:.1f}"
-            + _since_birth(det, ref)
         )
     return out
-
-
-def _since_birth(det: MeanDetector, ref: Reference) -> str:
-    """The test from the version's first score (`since_birth`): its ratios and line."""
-    since = det.since
-    if since.alpha <= 0.0:
-        return ""
-    lams, psis = det._tilts(ref, det._widen(ref))
-    p = det.params
-    line = birth_lines(len(lams), since.alpha, p.margin, p.threshold)[0]
-    llrs = "/".join(f"{x:.1f}" for x in since.llrs(ref.mu, lams, psis))
-    state = " done" if since.done else ""
-    return f" born {llrs} h {line:.1f} n {since.sums[0]:.0f}{state}"
 
 
 def _versions(engine: Engine, use_case: str, minute: int) -> list[str]:

@@ -16,7 +16,6 @@ from tripwire.config.costs import CostsConfig
 from tripwire.config.monitors import MonitorsConfig, MonitorSpec, effective_monitors
 from tripwire.detect.cells import Cell, CellKey, Counter, Info
 from tripwire.detect.change import Change
-from tripwire.detect.mean import MeanDetector
 from tripwire.detect.series_state import Series, SeriesKey, key_from_text, key_text
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -316,32 +315,16 @@ class Engine:
         mean = series.mean is not None
         budget = self.stream_budget(series.key[1], series.is_segment, ticket, mean)
         phase = self._rollout_phase(series)
-        spread = budget * ROLLOUT_FACTORS[phase]
+        budget *= ROLLOUT_FACTORS[phase]
         relief = RELIEF if self.corroborated(series) else 0.0
         latency = series.latency.rate if series.latency is not None else None
-        if series.mean is not None:
-            spread = self._from_birth(series.mean, budget, phase)
         for detector in (series.rate, series.mean, latency):
             if detector is not None:
-                detector.budget = spread
+                detector.budget = budget
                 detector.relief = relief
                 if series.extra.get("rp", 2) != phase:
                     detector.lines_at = -(10**9)  # the budget moved: new lines now
         series.extra["rp"] = phase
-
-    @staticmethod
-    def _from_birth(mean: MeanDetector, budget: float, phase: int) -> float:
-        """A new version's score means spend the rollout window's part of the budget on the
-        test from the version's first score (`since_birth`: `ROLLOUT_SPEND` of a week's share,
-        as a probability over the window) and their CUSUM spends the rest of the first week's
-        share evenly; returns the CUSUM's budget."""
-        if phase != 0:
-            if mean.since.active():
-                mean.since.stop()  # the window is over
-            return budget * ROLLOUT_FACTORS[phase]
-        if not mean.since.done:
-            mean.since.alpha = ROLLOUT_SPEND * budget
-        return budget * ROLLOUT_FACTORS[1]
 
     def _rollout_phase(self, series: Series) -> int:
         """0 in a new version's first `ROLLOUT_MINUTES`, 1 in the rest of its first week, 2

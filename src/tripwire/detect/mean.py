@@ -23,7 +23,6 @@ from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
 from tripwire.detect.episode import Episode, EpisodeDetector
 from tripwire.detect.rate import lines, relieved, weekly_volume
-from tripwire.detect.since_birth import SinceBirth, birth_lines
 
 CENTRES = [(b + 0.5) / BINS for b in range(BINS)]
 # The recent spread of the scores, against which the reference's is checked: a noisy version
@@ -105,8 +104,6 @@ class MeanDetector(EpisodeDetector):
     recent_at: int | None = None
     _kurt: tuple[Reference, float] | None = field(default=None, repr=False)
     _own: tuple[int, Reference] | None = field(default=None, repr=False)
-    # A new version's test from its first score (the engine sets its `alpha` in a rollout).
-    since: SinceBirth = field(default_factory=SinceBirth)
 
     def __post_init__(self) -> None:
         self.full = [self.params.threshold] * len(self.params.shifts)
@@ -228,34 +225,13 @@ class MeanDetector(EpisodeDetector):
         lams, psis = self._tilts(ref, self._widen(ref))
         excess = total - count * ref.mu
         llrs = [lam * excess - count * psi for lam, psi in zip(lams, psis, strict=True)]
-        totals = [count, total, count * ref.mu]
-        crossing = self.bank.step(minute, llrs, totals)
-        born = self._since_birth(minute, totals, ref.mu, lams, psis)
-        if born is not None:
-            start, (n, s, expected) = born
-        elif crossing is not None:
-            start, (n, s, expected) = crossing.start, crossing.sums
-        else:
+        crossing = self.bank.step(minute, llrs, [count, total, count * ref.mu])
+        if crossing is None:
             return None
+        n, s, expected = crossing.sums
         if n < self.params.min_count:
             return None
-        self.since.stop()  # spent: a version is judged from its first score once
-        return self.episode.fire(start, minute, expected / n, s / n)
-
-    def _since_birth(
-        self, minute: int, totals: list[float], mu: float, lams: list[float], psis: list[float]
-    ) -> tuple[int, list[float]] | None:
-        """Step the test from the version's first score; its start and sums if it crosses."""
-        since = self.since
-        if not since.active():
-            return None
-        since.add(minute, totals)
-        p = self.params
-        line = birth_lines(len(lams), since.alpha, p.margin, p.threshold)
-        crossed = any(v >= h for v, h in zip(since.llrs(mu, lams, psis), line, strict=True))
-        if not crossed or since.sums[0] < p.min_count:
-            return None
-        return (since.start if since.start is not None else minute), since.sums
+        return self.episode.fire(crossing.start, minute, expected / n, s / n)
 
     def _recover(
         self, minute: int, count: float, total: float, mu: float, sd: float
@@ -271,7 +247,7 @@ class MeanDetector(EpisodeDetector):
         return self._settle(minute, llr, self._llr(count, total, mu, seen, sd))
 
     def dump(self) -> dict[str, Any]:
-        return {**super().dump(), "w": [*self.recent, self.recent_at], "o": self.since.dump()}
+        return {**super().dump(), "w": [*self.recent, self.recent_at]}
 
     def load(self, data: dict[str, Any]) -> None:
         super().load(data)
@@ -279,6 +255,3 @@ class MeanDetector(EpisodeDetector):
         if saved:
             self.recent = [float(x) for x in saved[:3]]
             self.recent_at = None if saved[3] is None else int(saved[3])
-        born = data.get("o")  # absent in state saved before the test from a first score
-        if born:
-            self.since.load(born)
