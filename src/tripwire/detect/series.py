@@ -36,7 +36,7 @@ import numpy as np
 from tripwire.detect.series_calibrate import Calibrations
 from tripwire.detect.series_evidence import VAR_COST, VAR_GAIN, Z_CAP, to_score
 from tripwire.detect.series_horizon import Horizons
-from tripwire.detect.series_period import detect_period, detrend
+from tripwire.detect.series_period import MULTIPLES, detect_period, detrend
 from tripwire.detect.series_stuck import Repeats
 from tripwire.detect.series_tail import Tail
 
@@ -253,6 +253,8 @@ class SeriesDetector:
             self._relevel()
         if self.count % (64 if self.count <= 1024 else 128) == 0:
             self._refresh_period()
+        elif self._multiple_fits():
+            self._refresh_period(multiple_only=True)
 
     def _relevel(self) -> None:
         """A confirmed level shift becomes the new normal quickly, so it is not scored forever."""
@@ -277,11 +279,22 @@ class SeriesDetector:
         self.levels = [level] * len(ALPHAS)
         self.up = self.down = 0.0
 
-    def _refresh_period(self) -> None:
+    def _multiple_fits(self) -> bool:
+        """The buffer has just come to hold two of a multiple (2-7) of the period: the first
+        row at which `detect_period` can read it. Waiting for the next regular refresh (up to
+        127 rows) left a weekly pattern judged as daily into its third Monday, which paged."""
+        period = self.period
+        if not period or self.count % (2 * period) or self.count > BUFFER:
+            return False
+        return 2 <= self.count // (2 * period) <= MULTIPLES
+
+    def _refresh_period(self, multiple_only: bool = False) -> None:
         data = np.asarray(self.buffer, dtype=np.float64)
         period = detect_period(data)
         if period == self.period:
             return
+        if multiple_only and (period <= self.period or period % self.period):
+            return  # only a multiple is looked for here; other changes wait for their turn
         self.period = period
         if not period:
             self.season = []
