@@ -43,7 +43,7 @@ from tripwire.detect.series_evidence import (
     to_score,
 )
 from tripwire.detect.series_horizon import Horizons
-from tripwire.detect.series_period import MULTIPLES, detect_period, detrend, keeps
+from tripwire.detect.series_period import MULTIPLES, detect_period, detrend
 from tripwire.detect.series_stuck import Repeats
 from tripwire.detect.series_tail import Tail
 
@@ -320,10 +320,8 @@ class SeriesDetector:
         period = detect_period(data)
         if period == self.period:
             return
-        if multiple_only and round(period / self.period) < 2:
+        if multiple_only and (period <= self.period or period % self.period):
             return  # only a multiple is looked for here; other changes wait for their turn
-        if keeps(data, self.period, period):
-            return
         self.period = period
         if not period:
             self.season = []

@@ -9,7 +9,6 @@ import numpy as np
 
 LAYER_GAIN = 0.5  # a multiple of the period is adopted when it folds at most this widely
 MULTIPLES = 7  # the longest multiple looked for: a week of days
-KEEP = 0.9  # a nearby period replaces the current one when it folds at most this widely
 
 
 def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
@@ -19,7 +18,13 @@ def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
     n = len(values)
     if n < 24:
         return 0
-    x = _centred(values)
+    t = np.arange(n, dtype=np.float64)
+    slope, intercept = np.polyfit(t, values, 1)
+    x = values - (slope * t + intercept)
+    # Clip outliers so one spike cannot dominate the autocorrelation.
+    mad = float(np.median(np.abs(x - np.median(x)))) * 1.4826 + 1e-12
+    x = np.clip(x - np.median(x), -4 * mad, 4 * mad)
+    x = x - x.mean()
     denom = float(np.dot(x, x)) / n
     if denom <= 1e-12:
         return 0
@@ -51,31 +56,6 @@ def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
     low = max(2, lag - reach)
     hill = low + int(np.argmax(smooth[low : min(top, lag + reach + 1)]))
     return _multiple(x, _fold(x, hill, lag // 24 + 1), max_period or n)
-
-
-def _centred(values: np.ndarray) -> np.ndarray:
-    """`values` less their linear trend, outliers clipped, centred."""
-    t = np.arange(len(values), dtype=np.float64)
-    slope, intercept = np.polyfit(t, values, 1)
-    x = values - (slope * t + intercept)
-    # Clip outliers so one spike cannot dominate the autocorrelation.
-    mad = float(np.median(np.abs(x - np.median(x)))) * 1.4826 + 1e-12
-    x = np.clip(x - np.median(x), -4 * mad, 4 * mad)
-    return x - x.mean()
-
-
-def keeps(values: np.ndarray, current: int, found: int) -> bool:
-    """Whether the `current` period should stay although `found` folded `values` a little
-    tighter: a period a row or two away (within the fold's reach) replaces it only if it folds
-    them at most KEEP as widely. Each change rebuilds the profile and restarts the level
-    trackers; a daily pattern with quieter weekends flipped between 286 and 289 rows as the
-    weekends entered the buffer, and its first Monday was judged against a smeared profile."""
-    if not current or not found or abs(found - current) > current // 24 + 1:
-        return False
-    if len(values) < 3 * max(current, found):
-        return False
-    x = _centred(values)
-    return _spread(x, found) > KEEP * _spread(x, current)
 
 
 def _fold(x: np.ndarray, guess: int, reach: int) -> int:
