@@ -34,9 +34,16 @@ from typing import Any
 import numpy as np
 
 from tripwire.detect.series_calibrate import Calibrations
-from tripwire.detect.series_evidence import VAR_COST, VAR_GAIN, Z_CAP, to_score
+from tripwire.detect.series_evidence import (
+    MISS_Z,
+    VAR_COST,
+    VAR_GAIN,
+    Z_CAP,
+    succession_nats,
+    to_score,
+)
 from tripwire.detect.series_horizon import Horizons
-from tripwire.detect.series_period import detect_period, detrend
+from tripwire.detect.series_period import MULTIPLES, detect_period, detrend
 from tripwire.detect.series_stuck import Repeats
 from tripwire.detect.series_tail import Tail
 
@@ -105,6 +112,9 @@ class SeriesDetector:
     quantum: float = 0.0  # the smallest step between recent distinct values
     floored: bool = False  # the scale is the resolution floor: the residuals are ~0
     held: int = 0  # length of the run of repeats that the latest change of value ended
+    quiet: int = 0  # rows since the last one the model missed (neither predicted nor repeated)
+    misses: int = 0  # length of the current run of missed rows
+    surprise: float = 0.0  # nats of that run under the rule of succession (`succession_nats`)
     repeating: float = 0.0  # share of recent rows (~100) that repeat the value before them
 
     def score(self, value: float) -> float:
@@ -129,6 +139,7 @@ class SeriesDetector:
         scale = self._scale(value)
         z = max(-Z_CAP, min(Z_CAP, residual / scale))
         self._accumulate(z)
+        self._count_misses(repeat or abs(z) <= MISS_Z)
         self.drift = self.horizons.nats(value - seasonal, self.levels[best], scale)
         parts = self._evidence(z) if self.count > WARMUP else [0.0] * PARTS
         self.nats = self.calibrations.nats(parts)
@@ -199,12 +210,28 @@ class SeriesDetector:
             # A series without noise (flat, piecewise constant, a noiseless curve: most residuals
             # ~0, or most values repeat the one before) has no scale
             # to judge a change by: a change is only as surprising as the rule of succession
-            # makes it (after k unchanged rows, ~1/(k+1)), `held` being the run it ended.
-            cap = FLOOR_NATS + math.log1p(self.held)
+            # makes it (after k unchanged rows, ~1/(k+1)), `held` being the run it ended;
+            # where the values change but the model predicted them (a noiseless sine), as the
+            # run of missed rows is under that rule after the rows it predicted (in a series that
+            # holds its values, two changes in a row are routine: a run of one value).
+            runs = math.log1p(self.held)
+            cap = FLOOR_NATS + (runs if self.repeating > HELD_SHARE else max(runs, self.surprise))
             spike, shift, spread, drift = (min(part, cap) for part in (spike, shift, spread, drift))
         # The first rows' scale is a guess: their evidence counts fully only after RAMP rows.
         trust = min(1.0, (self.count - WARMUP) / RAMP)
         return [trust * part for part in (spike, shift, spread, self.stuck, drift)]
+
+    def _count_misses(self, predicted: bool) -> None:
+        """The run of rows the model missed and its nats under the rule of succession: a step
+        in a noiseless sine repeats no value, so the run of repeats said nothing of it (it
+        scored 0.038 on every row, at 1 nat), while each of its rows is a miss after
+        thousands of rows predicted to the resolution."""
+        if predicted:
+            self.quiet = 1 if self.misses else self.quiet + 1
+            self.misses, self.surprise = 0, 0.0
+            return
+        self.surprise += succession_nats(self.quiet, self.misses)
+        self.misses += 1
 
     def _accumulate(self, z: float) -> None:
         """The CUSUMs, on residuals in units of their own long-run RMS (never smaller than the
@@ -253,6 +280,8 @@ class SeriesDetector:
             self._relevel()
         if self.count % (64 if self.count <= 1024 else 128) == 0:
             self._refresh_period()
+        elif self._multiple_fits():
+            self._refresh_period(multiple_only=True)
 
     def _relevel(self) -> None:
         """A confirmed level shift becomes the new normal quickly, so it is not scored forever."""
@@ -277,11 +306,22 @@ class SeriesDetector:
         self.levels = [level] * len(ALPHAS)
         self.up = self.down = 0.0
 
-    def _refresh_period(self) -> None:
+    def _multiple_fits(self) -> bool:
+        """The buffer has just come to hold two of a multiple (2-7) of the period: the first
+        row at which `detect_period` can read it. Waiting for the next regular refresh (up to
+        127 rows) left a weekly pattern judged as daily into its third Monday, which paged."""
+        period = self.period
+        if not period or self.count % (2 * period) or self.count > BUFFER:
+            return False
+        return 2 <= self.count // (2 * period) <= MULTIPLES
+
+    def _refresh_period(self, multiple_only: bool = False) -> None:
         data = np.asarray(self.buffer, dtype=np.float64)
         period = detect_period(data)
         if period == self.period:
             return
+        if multiple_only and (period <= self.period or period % self.period):
+            return  # only a multiple is looked for here; other changes wait for their turn
         self.period = period
         if not period:
             self.season = []

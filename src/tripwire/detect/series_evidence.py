@@ -14,6 +14,9 @@ Z_CAP = 1e6  # |z| beyond this is as anomalous as it gets (and z * z stays finit
 # Variance CUSUM: the log-likelihood ratio of a doubled scale, 3/8 z^2 - ln 2 per row.
 VAR_GAIN = 0.375
 VAR_COST = math.log(2.0)
+# A row of a series without noise is missed when its residual is over this many units of the
+# series' resolution (the scale's floor) and it does not repeat the value before it.
+MISS_Z = 3.0
 
 
 def to_score(nats: float) -> float:
@@ -21,3 +24,11 @@ def to_score(nats: float) -> float:
     if not nats > 0.0:
         return 0.0
     return nats / (nats + TAU) if math.isfinite(nats) else 1.0
+
+
+def succession_nats(quiet: int, misses: int) -> float:
+    """Nats of one more missed row after `quiet` rows the model predicted and then `misses`
+    missed ones (Laplace's rule of succession: the next row is missed with probability
+    (misses + 1) / (quiet + misses + 2)). Summed over a run, a step in a noiseless series
+    gains about ln(quiet) a row, and a lone miss after a few predicted rows little."""
+    return math.log((quiet + misses + 2) / (misses + 1))

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 LAYER_GAIN = 0.5  # a multiple of the period is adopted when it folds at most this widely
+MULTIPLES = 7  # the longest multiple looked for: a week of days
 
 
 def detect_period(values: np.ndarray, max_period: int | None = None) -> int:
@@ -79,7 +80,7 @@ def _multiple(x: np.ndarray, period: int, most: int) -> int:
     the next nearly as well as with the same day a week before), so the weekend's difference
     was left to the level trackers, which chased it and paged on it."""
     base = _spread(x, period)
-    for k in range(2, 8):
+    for k in range(2, MULTIPLES + 1):
         if 2 * k * period > len(x) or k * period > most:
             break
         if _spread(x, k * period) < LAYER_GAIN * base:

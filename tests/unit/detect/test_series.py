@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
-from hypothesis import example, given, settings
+import pytest
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tripwire.detect.series import BUFFER, LAGS, PARTS, SCALE_WINDOW, WARMUP, SeriesDetector
-from tripwire.detect.series_evidence import to_score
+from tripwire.detect.series_evidence import succession_nats, to_score
 from tripwire.detect.series_period import detect_period
 
 # On the benchmark's tuning corpus the window score's best threshold is ~0.31 (~11 nats).
@@ -91,6 +93,18 @@ def test_weekends_stop_paging_once_the_week_is_learned() -> None:
     for seed in range(3):
         s = scores(list(_weekly(9000, seed)))
         assert max(s[4300:]) < to_score(10.0)
+
+
+def test_a_weekly_pattern_is_adopted_as_soon_as_two_weeks_are_in() -> None:
+    """The period was refreshed every 128 rows, so the week (two of it fit at row 4,032) was
+    first read at row 4,096: the third Monday was judged against the daily profile and paged
+    (on main before the change: 0.33-0.34 in these rows, over the corpus threshold)."""
+    for seed in range(3):
+        det, x = SeriesDetector(), _weekly(4200, seed)
+        s = [det.score(float(v)) for v in x[: 2 * 7 * 288]]
+        assert det.period == 7 * 288
+        s += [det.score(float(v)) for v in x[2 * 7 * 288 :]]
+        assert max(s[2 * 7 * 288 :]) < to_score(8.0)
 
 
 def _weekly(n: int, seed: int) -> np.ndarray:
@@ -299,6 +313,43 @@ def test_piecewise_constant_counts_are_normal(levels: list[int], mean_run: int, 
     bound = max(LOW, to_score(1.0 + float(np.log1p(longest))) + 1e-9)
     s = scores(list(x))
     assert max(s[start:], default=0.0) < bound
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(8, 150),
+    st.floats(0.01, 1e4),
+    st.floats(-1e4, 1e4),
+    st.floats(0, 2 * np.pi),
+    st.floats(1, 10).flatmap(lambda r: st.sampled_from([r, -r])),
+)
+def test_a_step_in_a_noiseless_sine_scores_high_at_its_start(
+    period: int, amplitude: float, offset: float, phase: float, step: float
+) -> None:
+    """No value of a noiseless sine repeats, so the run of repeats a change ends said nothing
+    of a step in it: every row of a step of 8 scored 0.038 (1 nat). Its rows are misses after
+    thousands of predicted rows, and the run of them is read by the rule of succession. (A
+    step under the series' resolution is not seen: a sine of period 8 takes five values, and
+    a value is judged to 1e-6 of itself.)"""
+    assume(amplitude >= 1e-3 * (1.0 + abs(offset)))
+    start = 3 * period + 1400
+    t = np.arange(start + 100)
+    x = offset + amplitude * np.sin(2 * np.pi * t / period + phase)
+    x[start:] += step * amplitude
+    s = scores(list(x))
+    assert max(s[3 * period + 400 : start]) < LOW
+    assert max(s[start : start + 10]) > to_score(12.0)
+
+
+def test_the_rule_of_succession_reads_a_run_of_misses() -> None:
+    """One miss after k predicted rows is ln(k + 2) nats; each further miss in the run is
+    less surprising than the one before, and a run after more predicted rows more so."""
+    assert succession_nats(0, 0) == pytest.approx(np.log(2.0))
+    assert succession_nats(998, 0) == pytest.approx(np.log(1000.0))
+    for quiet in (0, 10, 1000):
+        steps = [succession_nats(quiet, m) for m in range(20)]
+        assert all(a > b > 0 for a, b in itertools.pairwise(steps))
+        assert all(succession_nats(quiet + 1, m) > succession_nats(quiet, m) for m in range(20))
 
 
 def test_a_first_value_that_differs_does_not_make_the_run_after_it_look_stuck() -> None:
