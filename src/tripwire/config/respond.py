@@ -150,6 +150,15 @@ class SeverityConfig(_Strict):
         "latency p95 up 20 % may be chance or a slow drift, and in a critical use case every "
         "incident asks P1",
     )
+    thin_events: float = Field(
+        20.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="any type is held at `unconfirmed` too while unconfirmed and its alert "
+        "counted fewer than this many events (flagged checks, errors): a sparse rate's alarm "
+        "rests on a handful of them, its size is a rough guess, and a chance handful is as "
+        "likely as a real one (0: no such hold)",
+    )
     reassess_every: Duration = timedelta(minutes=15)
 
 

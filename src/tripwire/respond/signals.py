@@ -100,6 +100,7 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         exposed_users=max(seen.users, int(exposed) if isinstance(exposed, int | float) else 0),
         exposed_outputs=seen.outputs,
         confirmed=confirmed([alert.source], [alert.monitor], [alert.details]),
+        events=events_of([alert.details]),
     )
     # The signal goes in before the pages and the hooks, so they see it.
     return service.open(
@@ -225,6 +226,12 @@ def confirmed(
     return any(d.get("confirmed") for d in details)
 
 
+def events_of(details: list[dict[str, Any]]) -> float | None:
+    """The most events any of the signals' rates counted at alert (None: none is a count)."""
+    counts = [float(d["events"]) for d in details if isinstance(d.get("events"), int | float)]
+    return max(counts, default=None)
+
+
 def reassess(
     service: IncidentService, incident: IncidentRow, magnitude: float | None = None
 ) -> None:
@@ -246,5 +253,6 @@ def reassess(
         confirmed(
             [s.source for s in sigs], [s.monitor for s in sigs], [s.details or {} for s in sigs]
         ),
+        events_of([s.details or {} for s in sigs]),
     )
     service.raise_severity_if(incident, facts)
