@@ -45,3 +45,18 @@ def test_a_sparse_surge_over_as_its_alert_fires_never_pages(tmp_path: Path) -> N
     assert incident["severity"] == "P2"
     assert "severity_changed" not in kinds(incident)
     assert not [e for e in incident["timeline"] if "Signal confirmed" in e["text"]]
+
+
+def test_a_held_errors_surge_rises_to_its_size_once_confirmed(tmp_path: Path) -> None:
+    """Errors 10x in the same small use case: the alert counts a handful of failed outputs and
+    is held; once confirmed it pages at the severity its size asks (the detector's estimate,
+    as at open), not only at what the written rules say (P1, doubled)."""
+    surge = Injection("errors", "contracts", DAY + 600, 10.0)
+    scenario = Scenario(seed=1, days=2.2, outputs_per_hour=60, use_cases=SMALL, injections=(surge,))
+    [incident] = replayed(tmp_path, scenario)
+    assert incident["type"] == "availability"
+    opened = incident["timeline"][0]["text"]
+    assert opened.startswith("Opened as P2 (one unconfirmed signal: held at P2 until confirmed")
+    assert severities(incident) == [("P2", "P0")]
+    [rise] = [e for e in incident["timeline"] if e["kind"] == "severity_changed"]
+    assert "the size of the change" in rise["text"]
