@@ -150,6 +150,16 @@ class SeverityConfig(_Strict):
         "latency p95 up 20 % may be chance or a slow drift, and in a critical use case every "
         "incident asks P1",
     )
+    thin_events: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="any type is held at `unconfirmed` too while unconfirmed and its alert "
+        "counted fewer than this many events (flagged checks, errors): a sparse rate's alarm "
+        "rests on a handful of them and its size is a rough guess. Off by default (0): on "
+        "the tuning products it prevented no false page and kept a real errors surge of a "
+        "small use case at P2 (docs/detect.md, 'Thin evidence'); 20 holds such alarms",
+    )
     reassess_every: Duration = timedelta(minutes=15)
 
 

@@ -91,5 +91,7 @@ def to_alert(verdict: Verdict) -> Alert:
             "signal": spec.signal,
             "score_source": source or None,
             "confirmed": change.rule == "confirmed",
+            # What a rate's size rests on (respond holds a thin one: docs/detect.md).
+            **({} if change.events is None else {"events": change.events}),
         },
     )

@@ -11,7 +11,9 @@ class Change:
     """A firing or resolved verdict. Times are minutes since the Unix epoch (event time):
     `started_at` the estimated onset, `detected_at` when the evidence crossed the line.
     `baseline` and `observed` are in the series' units; `magnitude` is the relative change
-    (observed / baseline - 1 for rises, 1 - observed / baseline for drops)."""
+    (observed / baseline - 1 for rises, 1 - observed / baseline for drops). `events`: for a
+    rate's firing verdict, the events counted in the windows that crossed the line (how much
+    evidence the size rests on; None where the statistic is not a count)."""
 
     state: Literal["firing", "resolved"]
     started_at: int
@@ -20,6 +22,7 @@ class Change:
     observed: float
     magnitude: float
     rule: str = "cusum"
+    events: float | None = None
 
 
 def relative(baseline: float, observed: float, rising: bool) -> float:

@@ -47,11 +47,14 @@ class Episode:
         assert self.firing is not None
         return self.firing["seen"]
 
-    def fire(self, start: int, minute: int, base: float, seen: float) -> Change:
+    def fire(
+        self, start: int, minute: int, base: float, seen: float, events: float | None = None
+    ) -> Change:
         self.firing = {"start": start, "at": minute, "base": base, "seen": seen}
         self.recovery, self.calm_since = 0.0, None
         self.support, self.confirmed = 0.0, False
-        return Change("firing", start, minute, base, seen, relative(base, seen, self.rising))
+        rel = relative(base, seen, self.rising)
+        return Change("firing", start, minute, base, seen, rel, events=events)
 
     def settle(
         self,

@@ -98,6 +98,7 @@ class LatencyDetector:
             observed,
             observed / baseline - 1.0,
             change.rule,  # a confirmation reaches respond as one: it lifts the hold
+            change.events,  # the slow requests the alert counted
         )
 
     def _fold(self) -> None:

@@ -158,7 +158,7 @@ class RateDetector(EpisodeDetector):
         if events < self.params.min_events or trials < self.params.min_trials:
             return None
         seen = self._seen(trials, events, expected)
-        return self.episode.fire(crossing.start, minute, expected / trials, seen)
+        return self.episode.fire(crossing.start, minute, expected / trials, seen, events)
 
     def _llrs(self, n: float, k: float, p0: float) -> list[float]:
         """Each design's log-likelihood ratio for one window (a subclass may model counts

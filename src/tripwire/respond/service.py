@@ -57,6 +57,7 @@ class NewIncident:
     exposed_users: int = 0
     exposed_outputs: int = 0
     confirmed: bool = True  # False: one detector stream's alert, not yet confirmed
+    events: float | None = None  # what that alert's rate counted (None: not a count)
 
 
 class IncidentService(Records):
@@ -81,6 +82,7 @@ class IncidentService(Records):
             new.exposed_users,
             new.exposed_outputs,
             new.confirmed,
+            new.events,
         )
         severity, reasons = self._opening_severity(new, assess(self.rc, facts), actor)
         if new.severity is None:  # the evidence holds the rules and the hint alike

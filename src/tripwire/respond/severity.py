@@ -7,8 +7,10 @@ false alert would page the whole escalation chain at night. Until the change is 
 detector's support after the alert, or a second monitor's signal, or a source outside the
 detector) an incident of `severity.confirm_types` opens at `severity.unconfirmed` at most, and
 so does one of `severity.confirm_below` whose change is smaller than that type's size (a
-latency rise of 20 %; a doubled error rate pages at once); the rules raise it the moment the
-evidence arrives (reassessment runs on every signal change)."""
+latency rise of 20 %; a doubled error rate pages at once), and one of any type whose alert
+rests on fewer than `severity.thin_events` events (a sparse rate's handful of flagged checks);
+the rules raise it the moment the evidence arrives (reassessment runs on every signal
+change)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class Facts:
     exposed_users: int = 0
     exposed_outputs: int = 0
     confirmed: bool = True  # False: one detector stream's alert, not yet confirmed
+    events: float | None = None  # what that alert's rate counted (None: not a count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +75,18 @@ def ceiling(config: RespondConfig, facts: Facts) -> Severity | None:
     cap = config.severity.unconfirmed
     if facts.confirmed or cap is None:
         return None
-    if facts.type in config.severity.confirm_types:
+    if facts.type in config.severity.confirm_types or thin(config, facts):
         return cap
     below = config.severity.confirm_below.get(facts.type)
     return cap if below is not None and (facts.magnitude or 0.0) < below else None
+
+
+def thin(config: RespondConfig, facts: Facts) -> bool:
+    """The alert's rate rests on fewer events than `severity.thin_events`: a sparse series
+    (a small use case's safety checks or errors) crosses its line on a handful of them, so
+    its size is a rough guess and a chance handful looks like a surge. Its detector confirms
+    a real one within the hour (docs/detect.md, "Thin evidence")."""
+    return facts.events is not None and facts.events < config.severity.thin_events
 
 
 def held(config: RespondConfig, facts: Facts, judged: Assessment) -> Assessment:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tripwire.domain.alerts import Alert
+from tripwire.domain.incidents import SEVERITIES, Severity, rank
 from tripwire.respond import grouping, queries
 from tripwire.respond.affected import alert_scope, scope_of
 from tripwire.respond.classify import decide
@@ -100,6 +101,7 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         exposed_users=max(seen.users, int(exposed) if isinstance(exposed, int | float) else 0),
         exposed_outputs=seen.outputs,
         confirmed=confirmed([alert.source], [alert.monitor], [alert.details]),
+        events=events_of([alert.details]),
     )
     # The signal goes in before the pages and the hooks, so they see it.
     return service.open(
@@ -122,7 +124,7 @@ def _attach(service: IncidentService, incident: IncidentRow, alert: Alert, joine
         started_at=alert.started_at,
         detected_at=alert.detected_at,
         segment=dict(alert.segment),
-        details=dict(alert.details),
+        details=_with_hint(alert.details, alert.severity_hint),
     )
     service.session.add(signal)
     verb = "joined" if joined else "opened the incident"
@@ -145,6 +147,18 @@ def _attach(service: IncidentService, incident: IncidentRow, alert: Alert, joine
         incident.started_at = alert.started_at
     revise(service, incident)
     reassess(service, incident, alert.magnitude)
+
+
+def _with_hint(details: dict[str, Any], hint: Severity | None) -> dict[str, Any]:
+    """The alert's details and its severity hint, kept for reassessment (a held incident
+    rises to the hint once its evidence is confirmed, as an unheld one opens at it)."""
+    return {**details, "severity_hint": hint} if hint is not None else dict(details)
+
+
+def _hint(sigs: list[SignalRow]) -> Severity | None:
+    """The most severe hint among the signals' (None: none has one)."""
+    hints = [h for s in sigs if (h := (s.details or {}).get("severity_hint")) in SEVERITIES]
+    return min(hints, key=rank, default=None)
 
 
 def _refresh(
@@ -178,6 +192,7 @@ def _refresh(
         signal.observed = alert.observed
     if alert.magnitude is not None and alert.magnitude > (signal.magnitude or 0.0):
         signal.magnitude = alert.magnitude
+        signal.details = _with_hint(signal.details or {}, alert.severity_hint)
         revise(service, incident)
         reassess(service, incident, alert.magnitude)
 
@@ -225,6 +240,12 @@ def confirmed(
     return any(d.get("confirmed") for d in details)
 
 
+def events_of(details: list[dict[str, Any]]) -> float | None:
+    """The most events any of the signals' rates counted at alert (None: none is a count)."""
+    counts = [float(d["events"]) for d in details if isinstance(d.get("events"), int | float)]
+    return max(counts, default=None)
+
+
 def reassess(
     service: IncidentService, incident: IncidentRow, magnitude: float | None = None
 ) -> None:
@@ -246,5 +267,6 @@ def reassess(
         confirmed(
             [s.source for s in sigs], [s.monitor for s in sigs], [s.details or {} for s in sigs]
         ),
+        events_of([s.details or {} for s in sigs]),
     )
-    service.raise_severity_if(incident, facts)
+    service.raise_severity_if(incident, facts, _hint(sigs))

@@ -123,3 +123,21 @@ def test_a_hold_size_that_is_no_size_is_refused(size: float) -> None:
 def test_a_hold_for_an_unknown_type_is_refused() -> None:
     with pytest.raises(ValidationError, match="confirm_below"):
         SeverityConfig.model_validate({"confirm_below": {"outage": 1.0}})
+
+
+def test_an_unconfirmed_alert_on_a_handful_of_events_is_held_whatever_its_type() -> None:
+    """With `thin_events: 20`, seven flagged checks of a sparse series sized as a 9x surge
+    are held at P2 until confirmed; the same size on dozens of checks, or confirmed, pages at
+    P0. Off by default."""
+    thin = RespondConfig.model_validate({"severity": {"thin_events": 20}})
+    handful = Facts("safety", "standard", 8.5, confirmed=False, events=7.0)
+    judged = assess(thin, handful)
+    assert judged.severity == "P0"
+    assert held(thin, handful, judged).severity == "P2"
+    dozens = Facts("safety", "standard", 8.5, confirmed=False, events=82.0)
+    assert held(thin, dozens, assess(thin, dozens)).severity == "P0"
+    confirmed = Facts("safety", "standard", 8.5, confirmed=True, events=7.0)
+    assert held(thin, confirmed, assess(thin, confirmed)).severity == "P0"
+    errors = Facts("availability", "standard", 4.0, confirmed=False, events=6.0)
+    assert held(thin, errors, assess(thin, errors)).severity == "P2"
+    assert held(DEFAULTS, handful, assess(DEFAULTS, handful)).severity == "P0"
