@@ -38,9 +38,12 @@ SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # stream-weeks: 520 min -> 449 against the oracle's 427 at the same false-alarm rate).
 TICKET_WEIGHT = 2.0
 # The safety-triggers total's share, relative to a total's, within the split (the other series'
-# shares shrink so the use case's budget is unchanged). A safety problem pages at P0, so its
-# minutes cost most; ... (measured in docs/detect.md, "A safety weight").
-SAFETY_WEIGHT = 3.0
+# shares shrink, so the use case's budget is unchanged). A safety problem opens at P0 and its
+# minutes cost most; at a plain share its line stood 0.7 nats above a rate's own default budget
+# (`RateParams.budget`, which caps any share), so its delay was that of an oracle allowed a
+# quarter of the false alarms. Two is about the largest weight the cap lets mean anything
+# (docs/detect.md, "A larger share for safety").
+SAFETY_WEIGHT = 2.0
 SAFETY_SIGNAL = "safety_trigger"
 LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no share of the budget
 # Nats off a total series' lines while another monitor of the same use case and incident type
