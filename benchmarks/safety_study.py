@@ -19,7 +19,7 @@ the simulator's healthy safety rate and cycle), which is where a false-alarm dif
 change shows.
 
 Usage: python benchmarks/safety_study.py [--seeds 101-110] [--weeks 4] [--cache DIR]
-       [--variant NAME ...] [--healthy N]
+       [--variant NAME ...] [--healthy N] [--weight W]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from benchmarks.product import (
     streams,
 )
 from tripwire.config.monitors import MonitorsConfig, effective_monitors
-from tripwire.detect.engine import LINE_SLACK, SEGMENT_WEIGHT
+from tripwire.detect.engine import LINE_SLACK, SAFETY_WEIGHT, SEGMENT_WEIGHT
 from tripwire.detect.series_state import Series
 from tripwire.sim import simulate
 from tripwire.sim.profile import rate_cycle
@@ -66,9 +66,11 @@ TOTALS = 11
 SEGMENTS = 14
 
 
-def stream_budget() -> float:
+def stream_budget(weight: float = SAFETY_WEIGHT) -> float:
+    """The safety total's share at `weight` times a total's (the engine's `SAFETY_WEIGHT`;
+    1 is main before it), the other series' shares shrinking to make room."""
     weekly = MonitorsConfig().false_alarm_budget * 7 / 30 * LINE_SLACK
-    return weekly / (TOTALS + SEGMENT_WEIGHT * SEGMENTS)
+    return weekly * weight / (TOTALS - 1 + weight + SEGMENT_WEIGHT * SEGMENTS)
 
 
 @dataclass
@@ -196,6 +198,15 @@ VARIANTS: dict[str, Variant] = {
     "r2-4-10": _ratios(2.0, 4.0, 10.0),
     "r2-3-6-10": _ratios(2.0, 3.0, 6.0, 10.0),
 }
+# `wN`: the detector as it is, at the safety total's share with weight N (w1: main before
+# `SAFETY_WEIGHT`), so weights compare side by side on the same streams in one run.
+WEIGHTS = {"w1": 1.0, "w1.5": 1.5, "w2": 2.0, "w3": 3.0, "w4": 4.0, "w6": 6.0}
+VARIANTS.update(dict.fromkeys(WEIGHTS, VARIANTS["main"]))
+
+
+def budget_for(variant: str, budget: float) -> float:
+    weight = WEIGHTS.get(variant)
+    return budget if weight is None else stream_budget(weight)
 
 
 def safety_series() -> Series:
@@ -292,7 +303,7 @@ def study(
     for p in products:
         onsets = tuple(t.onset for t in p.incidents)
         alerts = {
-            (v, u.name): run(p.n[u.name], p.k[u.name], VARIANTS[v], budget, onsets)
+            (v, u.name): run(p.n[u.name], p.k[u.name], VARIANTS[v], budget_for(v, budget), onsets)
             for v in variants
             for u in USE_CASES
         }
@@ -354,7 +365,7 @@ def healthy(
             k = rng.binomial(n.astype(np.int64), p).astype(np.float64)
             for v in variants:
                 near: list[int] = [0, 0]
-                alarms = run(n, k, VARIANTS[v], budget, near=near, counted_from=WEEK)
+                alarms = run(n, k, VARIANTS[v], budget_for(v, budget), near=near, counted_from=WEEK)
                 counts[v][0] += sum(1 for a in alarms if a[0] >= WEEK)
                 counts[v][1] += near[0]
                 counts[v][2] += near[1]
@@ -439,13 +450,14 @@ def main() -> None:
     ap.add_argument("--variant", action="append", default=None)
     ap.add_argument("--healthy", type=int, default=0, help="healthy 2-week runs per use case")
     ap.add_argument("--budget", type=float, default=None)
+    ap.add_argument("--weight", type=float, default=SAFETY_WEIGHT, help="the safety total's")
     ap.add_argument("--calibrate", type=int, default=0, help="healthy 4-week streams per volume")
     ap.add_argument("--oracles", action="store_true", help="the oracle under other assumptions")
     args = ap.parse_args()
     lo, _, hi = args.seeds.partition("-")
     seeds = list(range(int(lo), int(hi or lo) + 1))
     variants = args.variant or ["main"]
-    budget = args.budget if args.budget is not None else stream_budget()
+    budget = args.budget if args.budget is not None else stream_budget(args.weight)
     if args.calibrate:
         for v in variants:
             VARIANTS[v](safety_series())  # a study variant that patches a module applies here

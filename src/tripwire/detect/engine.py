@@ -37,6 +37,14 @@ SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # the plain share put their line 0.7 nats above the detector's floor (benchmarks/detect.py, 30
 # stream-weeks: 520 min -> 449 against the oracle's 427 at the same false-alarm rate).
 TICKET_WEIGHT = 2.0
+# The safety-triggers total's share, relative to a total's, within the split (the other series'
+# shares shrink, so the use case's budget is unchanged). A safety problem opens at P0 and its
+# minutes cost most; at a plain share its line stood 0.7 nats above a rate's own default budget
+# (`RateParams.budget`, which caps any share), so its delay was that of an oracle allowed a
+# quarter of the false alarms. Two is about the largest weight the cap lets mean anything
+# (docs/detect.md, "A larger share for safety").
+SAFETY_WEIGHT = 2.0
+SAFETY_SIGNAL = "safety_trigger"
 LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no share of the budget
 # Nats off a total series' lines while another monitor of the same use case and incident type
 # has just begun firing (issue 10: "a second corroborating signal lowers the bar"). Under no
@@ -89,8 +97,9 @@ class Engine:
         self.finished_hours: list[tuple[SeriesKey, int, float, float | None]] = []
         # Open event-time windows by the minute they end at (see DetectStage's watermark).
         self.windows: dict[int, dict[CellKey, Cell]] = {}
-        # Per use case: the CUSUM series watched, totals and segments, to split its budget.
-        self._streams: dict[str, list[int]] = {}
+        # Per use case: the units of its budget's split (`split_units`) over the CUSUM series
+        # watched, totals and segments.
+        self._streams: dict[str, float] = {}
         self._counted_at = -(10**9)
         # Per (use case, incident type): the series firing now and the minute each began.
         self.firing: dict[tuple[str, str], dict[SeriesKey, int]] = {}
@@ -281,7 +290,8 @@ class Engine:
             series = self.series[key] = Series.create(key, spec, self.config.sensitivity)
             series.extra["born"] = self.minute  # a loaded series' own `extra` replaces it
             if _budgeted(series):
-                self._streams.setdefault(key[1], [0, 0])[1 if key[3] else 0] += 1
+                units = self._streams.get(key[1], 0.0) + split_units(series)
+                self._streams[key[1]] = units
         return series
 
     def _recount(self, minute: int) -> None:
@@ -289,31 +299,37 @@ class Engine:
         A version nobody has used for days cannot raise a false alarm, so it takes no share
         (else a month of deploys would leave every live series a sliver of the budget)."""
         self._counted_at = minute
-        streams: dict[str, list[int]] = {}
+        streams: dict[str, float] = {}
         for key, series in self.series.items():
             if _budgeted(series) and series.last_minute >= minute - LIVE_MINUTES:
-                streams.setdefault(key[1], [0, 0])[1 if key[3] else 0] += 1
-        for use_case, counts in streams.items():
-            self._streams[use_case] = counts
+                streams[key[1]] = streams.get(key[1], 0.0) + split_units(series)
+        self._streams.update(streams)
 
     def stream_budget(
-        self, use_case: str, segment: bool, ticket: bool = False, mean: bool = False
+        self,
+        use_case: str,
+        segment: bool,
+        ticket: bool = False,
+        mean: bool = False,
+        safety: bool = False,
     ) -> float:
         """False alarms per week one series may spend (the CUSUM lines' nominal target): the
-        use case's budget split across every series it has, a segment getting
-        `SEGMENT_WEIGHT` of a total's share (a hierarchical split: a segment needs stronger
-        evidence) and a ticket topic `TICKET_WEIGHT`; converted to the lines' nominal rate
-        with the slack of the detector's family (`mean`: a score mean's)."""
-        totals, segments = self._streams.get(use_case, (1, 0))
-        weight = SEGMENT_WEIGHT if segment else TICKET_WEIGHT if ticket else 1.0
+        use case's budget split across every series it has in `split_units` (a segment
+        `SEGMENT_WEIGHT` of a total's share: a hierarchical split, a segment needs stronger
+        evidence; the safety-triggers total, `safety`, `SAFETY_WEIGHT`), a ticket topic
+        getting `TICKET_WEIGHT` on top; converted to the lines' nominal rate with the slack of
+        the detector's family (`mean`: a score mean's)."""
+        units = self._streams.get(use_case, 1.0)
+        weight = _units(segment, safety) * (TICKET_WEIGHT if ticket else 1.0)
         slack = MEAN_SLACK if mean else LINE_SLACK
         weekly = self.config.false_alarm_budget * 7 / 30 * slack
-        return weekly * weight / max(totals + SEGMENT_WEIGHT * segments, 1.0)
+        return weekly * weight / max(units, 1.0)
 
     def _apportion(self, series: Series) -> None:
         ticket = series.spec.signal == "ticket_topic"
         mean = series.mean is not None
-        budget = self.stream_budget(series.key[1], series.is_segment, ticket, mean)
+        safety = series.spec.signal == SAFETY_SIGNAL
+        budget = self.stream_budget(series.key[1], series.is_segment, ticket, mean, safety)
         phase = self._rollout_phase(series)
         budget *= ROLLOUT_FACTORS[phase]
         relief = RELIEF if self.corroborated(series) else 0.0
@@ -405,6 +421,15 @@ def retire(series: Series, minute: int) -> list[Change]:
     rate = series.latency.rate if series.latency is not None else series.rate
     changes = [d.retire(minute) for d in (rate, series.mean) if d is not None]
     return [c for c in changes if c is not None]
+
+
+def split_units(series: Series) -> float:
+    """The series' units in its use case's split of the budget (a total's share is one)."""
+    return _units(series.is_segment, series.spec.signal == SAFETY_SIGNAL)
+
+
+def _units(segment: bool, safety: bool) -> float:
+    return SEGMENT_WEIGHT if segment else SAFETY_WEIGHT if safety else 1.0
 
 
 def _budgeted(series: Series) -> bool:
