@@ -37,13 +37,13 @@ SEGMENT_WEIGHT = 0.25  # a segment's share of the budget, relative to a total's
 # the plain share put their line 0.7 nats above the detector's floor (benchmarks/detect.py, 30
 # stream-weeks: 520 min -> 449 against the oracle's 427 at the same false-alarm rate).
 TICKET_WEIGHT = 2.0
-# The safety-triggers total's share, relative to a total's, within the split (the other series'
-# shares shrink, so the use case's budget is unchanged). A safety problem opens at P0 and its
-# minutes cost most; at a plain share its line stood 0.7 nats above a rate's own default budget
-# (`RateParams.budget`, which caps any share), so its delay was that of an oracle allowed a
-# quarter of the false alarms. Two is about the largest weight the cap lets mean anything
-# (docs/detect.md, "A larger share for safety").
-SAFETY_WEIGHT = 2.0
+# The safety-triggers total's share, relative to a total's, within the split (a weight above one
+# shrinks every other series' share, so the use case's budget is unchanged). Measured at 2 (the
+# most the rate detector's own default budget, `RateParams.budget`, lets mean): safety's median
+# delay 58 -> 53 min on the product's safety streams, but 2.4-5x the false safety alarms, each
+# one a P0, about half the whole P0/P1 line of one false page per 20 use-case-weeks. Not adopted
+# (docs/detect.md, "A larger share for safety"); a policy knob for the studies.
+SAFETY_WEIGHT = 1.0
 SAFETY_SIGNAL = "safety_trigger"
 LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no share of the budget
 # Nats off a total series' lines while another monitor of the same use case and incident type
