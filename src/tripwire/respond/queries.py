@@ -65,6 +65,18 @@ def timeline(session: Session, number: int) -> list[TimelineRow]:
     )
 
 
+def severity_set_by_person(session: Session, number: int) -> bool:
+    """The incident's latest severity change was a person's (API, CLI or console), not
+    Tripwire's rules."""
+    actor = session.scalar(
+        select(TimelineRow.actor)
+        .where(TimelineRow.incident == number, TimelineRow.kind == "severity_changed")
+        .order_by(TimelineRow.seq.desc())
+        .limit(1)
+    )
+    return actor is not None and actor != "tripwire"
+
+
 def roles(session: Session, number: int) -> list[RoleRow]:
     return list(session.scalars(select(RoleRow).where(RoleRow.incident == number)))
 
