@@ -77,6 +77,21 @@ def severity_set_by_person(session: Session, number: int) -> bool:
     return actor is not None and actor != "tripwire"
 
 
+def overruled_severity(session: Session, number: int) -> str | None:
+    """The severity a person moved the incident away from in its latest severity change
+    (None: that change was Tripwire's, or there was none): what they judged and overruled."""
+    row = session.execute(
+        select(TimelineRow.actor, TimelineRow.data)
+        .where(TimelineRow.incident == number, TimelineRow.kind == "severity_changed")
+        .order_by(TimelineRow.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.actor == "tripwire":
+        return None
+    old = (row.data or {}).get("from")
+    return old if isinstance(old, str) else None
+
+
 def roles(session: Session, number: int) -> list[RoleRow]:
     return list(session.scalars(select(RoleRow).where(RoleRow.incident == number)))
 

@@ -269,4 +269,16 @@ def reassess(
         ),
         events_of([s.details or {} for s in sigs]),
     )
-    service.raise_severity_if(incident, facts, _hint(sigs))
+    service.raise_severity_if(incident, facts, _unjudged(service, incident, _hint(sigs)))
+
+
+def _unjudged(
+    service: IncidentService, incident: IncidentRow, hint: Severity | None
+) -> Severity | None:
+    """The hint, unless a person already overruled it: they lowered the incident from a
+    severity at least as high (the hint was before them, or was not more than what they saw),
+    so only a hint above that is news. The written rules still run on every new fact."""
+    overruled = queries.overruled_severity(service.session, incident.number)
+    if hint is None or overruled not in SEVERITIES:
+        return hint
+    return hint if rank(hint) < rank(overruled) else None

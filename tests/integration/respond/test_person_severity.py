@@ -5,12 +5,14 @@ larger signal is new evidence and still raises it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from tests.conftest import Cast
 from tests.integration.respond.conftest import alert, feed, tick
+from tests.integration.respond.test_alert_intake import am_alert, am_body, pd
 from tripwire.runtime.wiring import Runtime
 
 KEY = "safety-rate:support-chat"
@@ -44,3 +46,39 @@ def test_a_larger_signal_still_raises_it(rt: Runtime, api: TestClient, crew: Cas
     lowered_to_p3(rt, api, crew)
     feed(rt, alert(KEY, type_="safety", magnitude=2.5, at_minutes=5))
     assert severity(api, crew) == "P0"
+
+
+def test_a_hint_the_person_overruled_does_not_return_when_a_signal_joins(
+    api: TestClient, crew: Cast
+) -> None:
+    """PagerDuty's `critical` opened the incident at P1 (its hint); the responder lowered it.
+    A small Alertmanager signal joining later is new evidence for the rules (which ask P3),
+    not a reason to bring back the hint the responder already overruled and page at P1."""
+    auth = crew.auth("ingest")
+    trigger = pd("trigger", "gpu-1", custom_details={"use_case": "support-chat"})
+    assert api.post("/v1/alerts/pagerduty", json=trigger, headers=auth).status_code == 202
+    assert severity(api, crew) == "P1"
+    body = {"severity": "P3", "reason": "one GPU of forty, traffic rerouted"}
+    answer = api.post("/v1/incidents/INC-1/severity", json=body, headers=crew.auth("respond"))
+    assert answer.status_code == 200, answer.text
+    joined = am_body("firing", am_alert("aa", use_case="support-chat"))
+    assert api.post("/v1/alerts/alertmanager", json=joined, headers=auth).status_code == 200
+    incident = api.get("/v1/incidents/INC-1", headers=crew.auth("read")).json()
+    assert len(incident["signals"]) == 2  # it joined
+    assert incident["severity"] == "P3"
+
+
+def test_a_hint_held_back_from_the_person_still_counts_once_confirmed(
+    rt: Runtime, api: TestClient, crew: Cast
+) -> None:
+    """Held at P2 while unconfirmed, the detector's P1 estimate was not what the responder
+    lowered: its confirmation is news, and the incident rises to the hint as an unheld one
+    would have opened."""
+    first = replace(alert(KEY), severity_hint="P1")
+    feed(rt, first)
+    assert severity(api, crew) == "P2"  # held: one unconfirmed quality signal
+    body = {"severity": "P3", "reason": "probably chance"}
+    answer = api.post("/v1/incidents/INC-1/severity", json=body, headers=crew.auth("respond"))
+    assert answer.status_code == 200, answer.text
+    feed(rt, replace(first, details={"confirmed": True}))
+    assert severity(api, crew) == "P1"
