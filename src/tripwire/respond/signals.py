@@ -247,14 +247,20 @@ def events_of(details: list[dict[str, Any]]) -> float | None:
 
 
 def reassess(
-    service: IncidentService, incident: IncidentRow, magnitude: float | None = None
+    service: IncidentService,
+    incident: IncidentRow,
+    magnitude: float | None = None,
+    rules: bool = True,
 ) -> None:
-    """Refresh the people exposed and re-run the severity rules (severity only rises)."""
+    """Refresh the people exposed and re-run the severity rules (severity only rises;
+    `rules=False`: the count only)."""
     now: datetime = service.clock.now()
     scope = scope_of(service.session, incident, now, service.config.communicate.affected_users)
     seen = service.exposure_of(service.session, incident.use_case, incident.started_at, now, scope)
     incident.exposed_users = max(incident.exposed_users, seen.users)
     incident.exposed_outputs = max(incident.exposed_outputs, seen.outputs)
+    if not rules:
+        return
     sigs = queries.signals(service.session, incident.number)
     mags = [s.magnitude for s in sigs if s.magnitude]
     worst = max([m for m in [*mags, magnitude] if m is not None], default=None)

@@ -77,12 +77,11 @@ def reassess_due(service: IncidentService) -> int:
         # Back off: a long incident is reassessed less and less often (at most every 6 hours).
         gap = min(now - incident.started_at, service.rc.severity.reassess_every * 24)
         incident.reassess_at = now + max(service.rc.severity.reassess_every, gap / 4)
-        if queries.severity_set_by_person(service.session, incident.number):
-            # A person chose this severity knowing the incident goes on: the clock alone
-            # (more people exposed, the same signals) does not overrule them and page again;
-            # a new or larger signal still re-runs the rules (signals.py).
-            continue
-        reassess(service, incident)
+        # A person chose this severity knowing the incident goes on: the clock alone (more
+        # people exposed, the same signals) does not overrule them and page again; a new or
+        # larger signal still re-runs the rules (signals.py). The people exposed still count.
+        person = queries.severity_set_by_person(service.session, incident.number)
+        reassess(service, incident, rules=not person)
     return len(due)
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import orjson
 from fastapi.testclient import TestClient
 
-from tests.conftest import Cast
+from tests.conftest import T0, Cast
 from tests.integration.respond.conftest import alert, feed, tick
 from tests.integration.respond.test_alert_intake import am_alert, am_body, pd
 from tripwire.runtime.wiring import Runtime
+from tripwire.store.events import LoadRow, load_rows
 
 KEY = "safety-rate:support-chat"
 
@@ -82,3 +84,27 @@ def test_a_hint_held_back_from_the_person_still_counts_once_confirmed(
     assert answer.status_code == 200, answer.text
     feed(rt, replace(first, details={"confirmed": True}))
     assert severity(api, crew) == "P1"
+
+
+def test_people_exposed_are_still_counted_while_the_persons_severity_holds(
+    rt: Runtime, api: TestClient, crew: Cast
+) -> None:
+    """The reassessment keeps the person's severity, not a stale count: the incident's
+    people exposed (the API, the post-incident review, the status-page drafts) still grow on
+    `reassess_every` while its signal fires."""
+    feed(rt, alert("neg-feedback:support-chat"))  # a quality regression: every output counts
+    body = {"severity": "P3", "reason": "a handful of thumbs-down"}
+    answer = api.post("/v1/incidents/INC-1/severity", json=body, headers=crew.auth("respond"))
+    assert answer.status_code == 200, answer.text
+    rows: list[LoadRow] = []
+    for i in range(30):
+        ts = T0 + timedelta(minutes=i % 15)
+        out = {"id": f"o{i}", "type": "output", "use_case": "support-chat", "user_id": f"u{i}"}
+        rows.append((f"o{i}", "output", ts, "support-chat", None, orjson.dumps(out).decode()))
+    with rt.db.session() as session:
+        load_rows(session, rows)
+    rt.clock.advance(timedelta(minutes=16))  # type: ignore[attr-defined]
+    tick(rt)
+    incident = api.get("/v1/incidents/INC-1", headers=crew.auth("read")).json()
+    assert incident["exposed"]["users"] == 30
+    assert incident["severity"] == "P3"
