@@ -65,18 +65,6 @@ def timeline(session: Session, number: int) -> list[TimelineRow]:
     )
 
 
-def severity_set_by_person(session: Session, number: int) -> bool:
-    """The incident's latest severity change was a person's (API, CLI or console), not
-    Tripwire's rules."""
-    actor = session.scalar(
-        select(TimelineRow.actor)
-        .where(TimelineRow.incident == number, TimelineRow.kind == "severity_changed")
-        .order_by(TimelineRow.seq.desc())
-        .limit(1)
-    )
-    return actor is not None and actor != "tripwire"
-
-
 def overruled_severity(session: Session, number: int) -> str | None:
     """The severity a person moved the incident away from in its latest severity change
     (None: that change was Tripwire's, or there was none): what they judged and overruled."""

@@ -108,3 +108,27 @@ def test_people_exposed_are_still_counted_while_the_persons_severity_holds(
     incident = api.get("/v1/incidents/INC-1", headers=crew.auth("read")).json()
     assert incident["exposed"]["users"] == 30
     assert incident["severity"] == "P3"
+
+
+def test_a_severity_a_person_raised_still_rises_with_the_people_exposed(
+    rt: Runtime, api: TestClient, crew: Cast
+) -> None:
+    """Raising P3 to P2 sets a floor, not a ceiling: when a thousand people have been exposed
+    the clock's reassessment still raises it to P1 ("many people exposed")."""
+    feed(
+        rt, replace(alert("neg-feedback:support-chat", magnitude=0.2), details={"confirmed": True})
+    )
+    assert severity(api, crew) == "P3"
+    body = {"severity": "P2", "reason": "the sales demo runs on this"}
+    answer = api.post("/v1/incidents/INC-1/severity", json=body, headers=crew.auth("respond"))
+    assert answer.status_code == 200, answer.text
+    rows: list[LoadRow] = []
+    for i in range(1000):
+        ts = T0 + timedelta(milliseconds=600 * i)  # the ten minutes before the reassessment
+        out = {"id": f"o{i}", "type": "output", "use_case": "support-chat", "user_id": f"u{i}"}
+        rows.append((f"o{i}", "output", ts, "support-chat", None, orjson.dumps(out).decode()))
+    with rt.db.session() as session:
+        load_rows(session, rows)
+    rt.clock.advance(timedelta(minutes=16))  # type: ignore[attr-defined]
+    tick(rt)
+    assert severity(api, crew) == "P1"
