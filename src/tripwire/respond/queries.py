@@ -66,17 +66,20 @@ def timeline(session: Session, number: int) -> list[TimelineRow]:
 
 
 def overruled_severity(session: Session, number: int) -> str | None:
-    """The severity a person moved the incident away from in its latest severity change
-    (None: that change was Tripwire's, or there was none): what they judged and overruled."""
-    row = session.execute(
-        select(TimelineRow.actor, TimelineRow.data)
-        .where(TimelineRow.incident == number, TimelineRow.kind == "severity_changed")
+    """The severity a person (API, CLI or console) moved the incident away from in their
+    latest severity change (None: no person changed it): what they judged and overruled. A
+    rise by Tripwire's rules since then does not undo that judgement."""
+    data = session.scalar(
+        select(TimelineRow.data)
+        .where(
+            TimelineRow.incident == number,
+            TimelineRow.kind == "severity_changed",
+            TimelineRow.actor != "tripwire",
+        )
         .order_by(TimelineRow.seq.desc())
         .limit(1)
-    ).first()
-    if row is None or row.actor == "tripwire":
-        return None
-    old = (row.data or {}).get("from")
+    )
+    old = (data or {}).get("from")
     return old if isinstance(old, str) else None
 
 

@@ -132,3 +132,24 @@ def test_a_severity_a_person_raised_still_rises_with_the_people_exposed(
     rt.clock.advance(timedelta(minutes=16))  # type: ignore[attr-defined]
     tick(rt)
     assert severity(api, crew) == "P1"
+
+
+def test_the_overruled_hint_stays_overruled_after_the_rules_raise_the_incident(
+    rt: Runtime, api: TestClient, crew: Cast
+) -> None:
+    """The responder lowered PagerDuty's P1 to P3; a confirmed +60 % regression then raised it
+    to P2 by the rules. The P1 hint is still the one the responder overruled: a third signal
+    joining does not bring it back."""
+    auth = crew.auth("ingest")
+    trigger = pd("trigger", "gpu-1", custom_details={"use_case": "support-chat"})
+    assert api.post("/v1/alerts/pagerduty", json=trigger, headers=auth).status_code == 202
+    body = {"severity": "P3", "reason": "one GPU of forty, traffic rerouted"}
+    answer = api.post("/v1/incidents/INC-1/severity", json=body, headers=crew.auth("respond"))
+    assert answer.status_code == 200, answer.text
+    feed(rt, replace(alert("neg-feedback:support-chat"), details={"confirmed": True}))
+    assert severity(api, crew) == "P2"  # "clear degradation (+50 %)"
+    joined = am_body("firing", am_alert("aa", use_case="support-chat"))
+    assert api.post("/v1/alerts/alertmanager", json=joined, headers=auth).status_code == 200
+    incident = api.get("/v1/incidents/INC-1", headers=crew.auth("read")).json()
+    assert len(incident["signals"]) == 3
+    assert incident["severity"] == "P2"
