@@ -65,16 +65,22 @@ def timeline(session: Session, number: int) -> list[TimelineRow]:
     )
 
 
-def severity_set_by_person(session: Session, number: int) -> bool:
-    """The incident's latest severity change was a person's (API, CLI or console), not
-    Tripwire's rules."""
-    actor = session.scalar(
-        select(TimelineRow.actor)
-        .where(TimelineRow.incident == number, TimelineRow.kind == "severity_changed")
+def overruled_severity(session: Session, number: int) -> str | None:
+    """The severity a person (API, CLI or console) moved the incident away from in their
+    latest severity change (None: no person changed it): what they judged and overruled. A
+    rise by Tripwire's rules since then does not undo that judgement."""
+    data = session.scalar(
+        select(TimelineRow.data)
+        .where(
+            TimelineRow.incident == number,
+            TimelineRow.kind == "severity_changed",
+            TimelineRow.actor != "tripwire",
+        )
         .order_by(TimelineRow.seq.desc())
         .limit(1)
     )
-    return actor is not None and actor != "tripwire"
+    old = (data or {}).get("from")
+    return old if isinstance(old, str) else None
 
 
 def roles(session: Session, number: int) -> list[RoleRow]:

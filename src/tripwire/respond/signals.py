@@ -247,14 +247,20 @@ def events_of(details: list[dict[str, Any]]) -> float | None:
 
 
 def reassess(
-    service: IncidentService, incident: IncidentRow, magnitude: float | None = None
+    service: IncidentService,
+    incident: IncidentRow,
+    magnitude: float | None = None,
+    rules: bool = True,
 ) -> None:
-    """Refresh the people exposed and re-run the severity rules (severity only rises)."""
+    """Refresh the people exposed and re-run the severity rules (severity only rises;
+    `rules=False`: the count only)."""
     now: datetime = service.clock.now()
     scope = scope_of(service.session, incident, now, service.config.communicate.affected_users)
     seen = service.exposure_of(service.session, incident.use_case, incident.started_at, now, scope)
     incident.exposed_users = max(incident.exposed_users, seen.users)
     incident.exposed_outputs = max(incident.exposed_outputs, seen.outputs)
+    if not rules:
+        return
     sigs = queries.signals(service.session, incident.number)
     mags = [s.magnitude for s in sigs if s.magnitude]
     worst = max([m for m in [*mags, magnitude] if m is not None], default=None)
@@ -269,4 +275,16 @@ def reassess(
         ),
         events_of([s.details or {} for s in sigs]),
     )
-    service.raise_severity_if(incident, facts, _hint(sigs))
+    service.raise_severity_if(incident, facts, _unjudged(service, incident, _hint(sigs)))
+
+
+def _unjudged(
+    service: IncidentService, incident: IncidentRow, hint: Severity | None
+) -> Severity | None:
+    """The hint, unless a person already overruled it: they lowered the incident from a
+    severity at least as high (the hint was before them, or was not more than what they saw),
+    so only a hint above that is news. The written rules still run on every new fact."""
+    overruled = queries.overruled_severity(service.session, incident.number)
+    if hint is None or overruled not in SEVERITIES:
+        return hint
+    return hint if rank(hint) < rank(overruled) else None

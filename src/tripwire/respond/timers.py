@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import case, func, select
 
-from tripwire.domain.incidents import OPEN_STATUSES
+from tripwire.domain.incidents import OPEN_STATUSES, SEVERITIES, rank
 from tripwire.respond import queries
 from tripwire.respond.digest import send_digest
 from tripwire.respond.escalation import next_step
@@ -77,12 +77,13 @@ def reassess_due(service: IncidentService) -> int:
         # Back off: a long incident is reassessed less and less often (at most every 6 hours).
         gap = min(now - incident.started_at, service.rc.severity.reassess_every * 24)
         incident.reassess_at = now + max(service.rc.severity.reassess_every, gap / 4)
-        if queries.severity_set_by_person(service.session, incident.number):
-            # A person chose this severity knowing the incident goes on: the clock alone
-            # (more people exposed, the same signals) does not overrule them and page again;
-            # a new or larger signal still re-runs the rules (signals.py).
-            continue
-        reassess(service, incident)
+        # A person lowered this severity knowing the incident goes on: the clock alone (more
+        # people exposed, the same signals) does not overrule them and page again; a new or
+        # larger signal still re-runs the rules (signals.py). The people exposed still count.
+        # One who raised it set a floor, not a ceiling: the rules may still go above it.
+        overruled = queries.overruled_severity(service.session, incident.number)
+        lowered = overruled in SEVERITIES and rank(incident.severity) > rank(overruled)  # type: ignore[arg-type]
+        reassess(service, incident, rules=not lowered)
     return len(due)
 
 
