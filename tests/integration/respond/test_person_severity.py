@@ -6,7 +6,7 @@ larger signal is new evidence and still raises it."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import orjson
 from fastapi.testclient import TestClient
@@ -23,6 +23,16 @@ KEY = "safety-rate:support-chat"
 def severity(api: TestClient, crew: Cast) -> str:
     incident = api.get("/v1/incidents/INC-1", headers=crew.auth("read")).json()
     return str(incident["severity"])
+
+
+def load_outputs(rt: Runtime, times: list[datetime]) -> None:
+    """One stored output per time, each from its own user of support-chat."""
+    rows: list[LoadRow] = []
+    for i, ts in enumerate(times):
+        out = {"id": f"o{i}", "type": "output", "use_case": "support-chat", "user_id": f"u{i}"}
+        rows.append((f"o{i}", "output", ts, "support-chat", None, orjson.dumps(out).decode()))
+    with rt.db.session() as session:
+        load_rows(session, rows)
 
 
 def lowered_to_p3(rt: Runtime, api: TestClient, crew: Cast) -> None:
@@ -96,13 +106,7 @@ def test_people_exposed_are_still_counted_while_the_persons_severity_holds(
     body = {"severity": "P3", "reason": "a handful of thumbs-down"}
     answer = api.post("/v1/incidents/INC-1/severity", json=body, headers=crew.auth("respond"))
     assert answer.status_code == 200, answer.text
-    rows: list[LoadRow] = []
-    for i in range(30):
-        ts = T0 + timedelta(minutes=i % 15)
-        out = {"id": f"o{i}", "type": "output", "use_case": "support-chat", "user_id": f"u{i}"}
-        rows.append((f"o{i}", "output", ts, "support-chat", None, orjson.dumps(out).decode()))
-    with rt.db.session() as session:
-        load_rows(session, rows)
+    load_outputs(rt, [T0 + timedelta(minutes=i % 15) for i in range(30)])
     rt.clock.advance(timedelta(minutes=16))  # type: ignore[attr-defined]
     tick(rt)
     incident = api.get("/v1/incidents/INC-1", headers=crew.auth("read")).json()
@@ -122,13 +126,8 @@ def test_a_severity_a_person_raised_still_rises_with_the_people_exposed(
     body = {"severity": "P2", "reason": "the sales demo runs on this"}
     answer = api.post("/v1/incidents/INC-1/severity", json=body, headers=crew.auth("respond"))
     assert answer.status_code == 200, answer.text
-    rows: list[LoadRow] = []
-    for i in range(1000):
-        ts = T0 + timedelta(milliseconds=600 * i)  # the ten minutes before the reassessment
-        out = {"id": f"o{i}", "type": "output", "use_case": "support-chat", "user_id": f"u{i}"}
-        rows.append((f"o{i}", "output", ts, "support-chat", None, orjson.dumps(out).decode()))
-    with rt.db.session() as session:
-        load_rows(session, rows)
+    # a thousand people in the ten minutes before the reassessment
+    load_outputs(rt, [T0 + timedelta(milliseconds=600 * i) for i in range(1000)])
     rt.clock.advance(timedelta(minutes=16))  # type: ignore[attr-defined]
     tick(rt)
     assert severity(api, crew) == "P1"
