@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tripwire.domain.alerts import Alert
-from tripwire.domain.incidents import SEVERITIES, Severity, rank
+from tripwire.domain.incidents import AUTOMATION, SEVERITIES, Severity, rank
 from tripwire.respond import grouping, queries
 from tripwire.respond.affected import alert_scope, scope_of
 from tripwire.respond.classify import decide
@@ -184,7 +184,7 @@ def _refresh(
         )
         if (
             incident.status == "mitigated"
-            and grouping.last_actor(service.session, incident, "mitigated") == "tripwire"
+            and grouping.last_actor(service.session, incident, "mitigated") == AUTOMATION
         ):
             service.reopen(incident, f"{title_of(alert)} fired again while monitoring")
     if alert.details.get("confirmed") and not (signal.details or {}).get("confirmed"):
