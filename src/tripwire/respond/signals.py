@@ -174,6 +174,9 @@ def _refresh(
     service: IncidentService, incident: IncidentRow, signal: SignalRow, alert: Alert
 ) -> None:
     if signal.state == "resolved":
+        # Firing again, the signal keeps what its earlier episode established (confirmed, its
+        # count, its hint, its largest magnitude): it is the same problem back, and an
+        # incident's evidence only grows, as its severity only rises by itself.
         signal.state, signal.resolved_at = "firing", None
         service.log(
             incident,
