@@ -109,3 +109,8 @@ def test_tokens_explain_bad_input(tmp_path: Path) -> None:
     unknown = cli("tokens", "revoke", "nope", env=env)
     assert unknown.exit_code == 2
     assert "no active token with id 'nope'" in unknown.stderr
+    # Respond tells what Tripwire did by itself by this actor name (an auto-resolve it may
+    # reopen): a token that took it would pass a person's resolve off as Tripwire's.
+    reserved = cli("tokens", "create", "--scope", "respond", "--name", "Tripwire", env=env)
+    assert reserved.exit_code == 2
+    assert "the name Tripwire acts under" in reserved.stderr

@@ -29,8 +29,11 @@ def create(
     except ValueError as exc:
         fail(str(exc))
     runtime = open_runtime(config)
-    with runtime.db.session() as session:
-        info, secret = store.create_token(session, name, scopes, runtime.clock.now())
+    try:
+        with runtime.db.session() as session:
+            info, secret = store.create_token(session, name, scopes, runtime.clock.now())
+    except ValueError as exc:
+        fail(str(exc))
     typer.echo(
         f"created token {info.id} ({' '.join(scopes)}); keep the secret, it is not shown again:",
         err=True,

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from tripwire.domain.events import parse_rfc3339
-from tripwire.domain.incidents import IncidentType, Severity
+from tripwire.domain.incidents import IncidentType, Severity, reserved_actor
 
 Criticality = Literal["low", "standard", "high", "critical"]
 CRITICALITIES: tuple[Criticality, ...] = ("low", "standard", "high", "critical")
@@ -420,7 +420,11 @@ class RespondConfig(_Strict):
         return self
 
     def _dangling(self) -> list[str]:
-        out: list[str] = []
+        out: list[str] = [
+            f"people.{name}: the name Tripwire acts under; give the person another name"
+            for name in self.people
+            if reserved_actor(name)
+        ]
         for name, person in self.people.items():
             out += [
                 f"people.{name}.notify: no channel {c!r}"

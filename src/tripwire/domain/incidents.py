@@ -23,6 +23,15 @@ INCIDENT_TYPES: tuple[IncidentType, ...] = (
 Severity = Literal["P0", "P1", "P2", "P3"]
 SEVERITIES: tuple[Severity, ...] = ("P0", "P1", "P2", "P3")  # most severe first
 
+# The actor of what Tripwire does by itself (auto-resolve, rules raising a severity). Respond
+# tells automation from people by it, so no token or person may take the name.
+AUTOMATION = "tripwire"
+
+
+def reserved_actor(name: str) -> bool:
+    return name.strip().casefold() == AUTOMATION
+
+
 Status = Literal["triggered", "acknowledged", "mitigated", "resolved", "closed"]
 STATUSES: tuple[Status, ...] = ("triggered", "acknowledged", "mitigated", "resolved", "closed")
 OPEN_STATUSES: tuple[Status, ...] = ("triggered", "acknowledged", "mitigated")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tripwire.config.respond import RespondConfig
 from tripwire.domain.alerts import Alert
+from tripwire.domain.incidents import AUTOMATION
 from tripwire.respond import queries
 from tripwire.store.tables.respond import IncidentRow, SignalRow, TimelineRow
 
@@ -159,7 +160,7 @@ def reopenable(session: Session, rc: RespondConfig, alert: Alert) -> IncidentRow
 
 def auto_resolved(session: Session, incident: IncidentRow) -> bool:
     """Resolved by Tripwire (every signal stayed clear), not by a person."""
-    return last_actor(session, incident, "resolved") == "tripwire"
+    return last_actor(session, incident, "resolved") == AUTOMATION
 
 
 def last_actor(session: Session, incident: IncidentRow, kind: str) -> str | None:

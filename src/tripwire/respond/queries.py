@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tripwire.domain.incidents import OPEN_STATUSES
+from tripwire.domain.incidents import AUTOMATION, OPEN_STATUSES
 from tripwire.respond.ids import parse_incident_id
 from tripwire.store.tables.events import EventRow
 from tripwire.store.tables.respond import (
@@ -74,7 +74,7 @@ def overruled_severity(session: Session, number: int) -> str | None:
         .where(
             TimelineRow.incident == number,
             TimelineRow.kind == "severity_changed",
-            TimelineRow.actor != "tripwire",
+            TimelineRow.actor != AUTOMATION,
         )
         .order_by(TimelineRow.seq.desc())
         .limit(1)

@@ -17,7 +17,7 @@ from tripwire.domain.incidents import (
 from tripwire.respond.core import Conflict, ServiceCore
 from tripwire.respond.paging import describe
 from tripwire.respond.routing import page_for_severity
-from tripwire.respond.severity import Assessment, Facts, assess, held
+from tripwire.respond.severity import Assessment, Facts, assess, held, hint_reason
 from tripwire.store.tables.respond import IncidentRow, RoleRow, TimelineRow
 
 if TYPE_CHECKING:
@@ -98,14 +98,19 @@ class Records(ServiceCore):
                 on_change(self, incident, what, old, new)
 
     def raise_severity_if(
-        self, incident: IncidentRow, facts: Facts, hint: Severity | None = None
+        self,
+        incident: IncidentRow,
+        facts: Facts,
+        hint: Severity | None = None,
+        hint_source: str = "detector",
     ) -> None:
         """Re-run the rules (held at the evidence's ceiling); severity only rises
-        automatically (people may lower it). `hint`, the detector's estimate from the size
-        of the change, counts as at open: when it is more severe than the rules."""
+        automatically (people may lower it). `hint`, the severity `hint_source` estimated
+        (the detector from the size of the change, PagerDuty from the sender's severity),
+        counts as at open: when it is more severe than the rules."""
         judged = assess(self.rc, facts)
         if hint is not None and rank(hint) < rank(judged.severity):
-            judged = Assessment(hint, ("the size of the change (detector's estimate)",))
+            judged = Assessment(hint, (hint_reason(hint_source),))
         judged = held(self.rc, facts, judged)
         if rank(judged.severity) < rank(incident.severity):  # type: ignore[arg-type]
             self.set_severity(incident.number, judged.severity, judged.because(), "tripwire")

@@ -28,7 +28,14 @@ from tripwire.respond.ids import incident_id
 from tripwire.respond.paging import describe, resolve_target, who_is_on_call
 from tripwire.respond.records import Records
 from tripwire.respond.routing import route_open, route_page
-from tripwire.respond.severity import Assessment, Facts, assess, criticality_of, held
+from tripwire.respond.severity import (
+    Assessment,
+    Facts,
+    assess,
+    criticality_of,
+    held,
+    hint_reason,
+)
 from tripwire.store.tables.respond import IncidentRow
 
 __all__ = ["Conflict", "IncidentService", "NewIncident", "NotFound"]
@@ -135,7 +142,7 @@ class IncidentService(Records):
             return new.severity, [f"set by {actor}"]
         hint = new.severity_hint
         if hint is not None and rank(hint) < rank(judged.severity):
-            return hint, [f"the size of the change ({actor}'s estimate)"]
+            return hint, [hint_reason(actor)]
         return judged.severity, list(judged.reasons)
 
     def fill_type_roles(self, incident: IncidentRow) -> None:

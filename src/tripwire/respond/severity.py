@@ -98,6 +98,14 @@ def held(config: RespondConfig, facts: Facts, judged: Assessment) -> Assessment:
     return Assessment(cap, (f"one unconfirmed signal: {why}",))
 
 
+def hint_reason(source: str) -> str:
+    """Why a hint set the severity: a detector estimates it from the size of the change; an
+    external sender (PagerDuty, Alertmanager) states it."""
+    if source == "detector":
+        return "the size of the change (detector's estimate)"
+    return f"the severity {source} sent"
+
+
 def criticality_of(config: RespondConfig, use_case: str | None) -> Criticality:
     """Configured criticality, else `critical` when the name holds a high-stakes keyword
     (med, legal, ...), else `standard`."""

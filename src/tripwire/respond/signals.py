@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tripwire.domain.alerts import Alert
-from tripwire.domain.incidents import SEVERITIES, Severity, rank
+from tripwire.domain.incidents import AUTOMATION, SEVERITIES, Severity, rank
 from tripwire.respond import grouping, queries
 from tripwire.respond.affected import alert_scope, scope_of
 from tripwire.respond.classify import decide
@@ -155,16 +155,28 @@ def _with_hint(details: dict[str, Any], hint: Severity | None) -> dict[str, Any]
     return {**details, "severity_hint": hint} if hint is not None else dict(details)
 
 
-def _hint(sigs: list[SignalRow]) -> Severity | None:
-    """The most severe hint among the signals' (None: none has one)."""
-    hints = [h for s in sigs if (h := (s.details or {}).get("severity_hint")) in SEVERITIES]
-    return min(hints, key=rank, default=None)
+def _hint(sigs: list[SignalRow]) -> tuple[Severity | None, str]:
+    """The most severe hint among the signals' (None: none has one) and the source that sent
+    it (the detector's is its estimate of the change's size; PagerDuty's is the sender's)."""
+    hints = [
+        (h, s.source) for s in sigs if (h := (s.details or {}).get("severity_hint")) in SEVERITIES
+    ]
+    hint, source = min(hints, key=lambda pair: rank(pair[0]), default=(None, "detector"))
+    return hint, source
+
+
+def _stored_hint(signal: SignalRow) -> Severity | None:
+    hint = (signal.details or {}).get("severity_hint")
+    return hint if hint in SEVERITIES else None
 
 
 def _refresh(
     service: IncidentService, incident: IncidentRow, signal: SignalRow, alert: Alert
 ) -> None:
     if signal.state == "resolved":
+        # Firing again, the signal keeps what its earlier episode established (confirmed, its
+        # count, its hint, its largest magnitude): it is the same problem back, and an
+        # incident's evidence only grows, as its severity only rises by itself.
         signal.state, signal.resolved_at = "firing", None
         service.log(
             incident,
@@ -175,7 +187,7 @@ def _refresh(
         )
         if (
             incident.status == "mitigated"
-            and grouping.last_actor(service.session, incident, "mitigated") == "tripwire"
+            and grouping.last_actor(service.session, incident, "mitigated") == AUTOMATION
         ):
             service.reopen(incident, f"{title_of(alert)} fired again while monitoring")
     if alert.details.get("confirmed") and not (signal.details or {}).get("confirmed"):
@@ -195,6 +207,15 @@ def _refresh(
         signal.details = _with_hint(signal.details or {}, alert.severity_hint)
         revise(service, incident)
         reassess(service, incident, alert.magnitude)
+    elif _graver(alert.severity_hint, _stored_hint(signal)):
+        # A sender that re-triggers with a graver severity (PagerDuty's `critical` after its
+        # `warning`) says the problem grew, as a detector's larger magnitude does.
+        signal.details = _with_hint(signal.details or {}, alert.severity_hint)
+        reassess(service, incident)
+
+
+def _graver(new: Severity | None, old: Severity | None) -> bool:
+    return new is not None and (old is None or rank(new) < rank(old))
 
 
 def _resolve(service: IncidentService, alert: Alert) -> IncidentRow | None:
@@ -275,7 +296,8 @@ def reassess(
         ),
         events_of([s.details or {} for s in sigs]),
     )
-    service.raise_severity_if(incident, facts, _unjudged(service, incident, _hint(sigs)))
+    hint, source = _hint(sigs)
+    service.raise_severity_if(incident, facts, _unjudged(service, incident, hint), source)
 
 
 def _unjudged(

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tripwire.domain.ids import uuid7
+from tripwire.domain.incidents import reserved_actor
 from tripwire.domain.tokens import Scope, hash_secret, new_secret
 from tripwire.store.sessions import end_sessions_of
 from tripwire.store.tables.tokens import TokenRow
@@ -27,6 +28,8 @@ def create_token(
     session: Session, name: str, scopes: list[Scope], now: datetime
 ) -> tuple[TokenInfo, str]:
     """Store a new token; returns its record and the secret, which is never stored."""
+    if reserved_actor(name):
+        raise ValueError(f"{name!r} is the name Tripwire acts under; give the token another name")
     secret = new_secret()
     row = TokenRow(
         id=uuid7(),

@@ -137,3 +137,22 @@ def test_pagerduty_invalid_events_get_400_like_pagerduty(api: TestClient, crew: 
     assert r.status_code == 400
     assert r.json()["status"] == "invalid event"
     assert "payload" in r.json()["error"]
+
+
+def test_a_pagerduty_retrigger_at_a_graver_severity_raises_the_incident(
+    api: TestClient, crew: Cast
+) -> None:
+    """PagerDuty re-sends a trigger with the same dedup key when the problem grows; its new
+    severity counts as the detector's larger change does, and the timeline says who sent it."""
+    auth = crew.auth("ingest")
+    api.post("/v1/alerts/pagerduty", json=pd("trigger", "db-1", severity="warning"), headers=auth)
+    [incident] = incidents(api, crew)
+    assert incident["severity"] == "P3"
+    api.post("/v1/alerts/pagerduty", json=pd("trigger", "db-1", severity="critical"), headers=auth)
+    [incident] = incidents(api, crew)
+    assert incident["severity"] == "P1"
+    detail = api.get(f"/v1/incidents/{incident['id']}", headers=crew.auth("read")).json()
+    [rise] = [e for e in detail["timeline"] if e["kind"] == "severity_changed"]
+    assert rise["text"].endswith("the severity pagerduty sent")
+    api.post("/v1/alerts/pagerduty", json=pd("trigger", "db-1", severity="info"), headers=auth)
+    assert incidents(api, crew)[0]["severity"] == "P1"  # a milder re-trigger lowers nothing

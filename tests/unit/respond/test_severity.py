@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from tripwire.config.respond import RespondConfig, SeverityConfig, SeverityRule
-from tripwire.respond.severity import Facts, assess, criticality_of, held
+from tripwire.respond.severity import Facts, assess, criticality_of, held, hint_reason
 
 DEFAULTS = RespondConfig()
 
@@ -141,3 +141,13 @@ def test_an_unconfirmed_alert_on_a_handful_of_events_is_held_whatever_its_type()
     errors = Facts("availability", "standard", 4.0, confirmed=False, events=6.0)
     assert held(thin, errors, assess(thin, errors)).severity == "P2"
     assert held(DEFAULTS, handful, assess(DEFAULTS, handful)).severity == "P0"
+
+
+def test_no_person_may_take_the_name_tripwire_acts_under() -> None:
+    with pytest.raises(ValidationError, match="the name Tripwire acts under"):
+        RespondConfig.model_validate({"people": {"tripwire": {}}})
+
+
+def test_a_hint_names_who_sent_it() -> None:
+    assert hint_reason("detector") == "the size of the change (detector's estimate)"
+    assert hint_reason("pagerduty") == "the severity pagerduty sent"
