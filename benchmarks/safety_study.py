@@ -204,9 +204,11 @@ WEIGHTS = {"w1": 1.0, "w1.5": 1.5, "w2": 2.0, "w3": 3.0, "w4": 4.0, "w6": 6.0}
 VARIANTS.update(dict.fromkeys(WEIGHTS, VARIANTS["main"]))
 
 
-def budget_for(variant: str, budget: float) -> float:
-    weight = WEIGHTS.get(variant)
-    return budget if weight is None else stream_budget(weight)
+def budget_for(variant: str, budget: float, weight: float = SAFETY_WEIGHT) -> float:
+    """The variant's budget: `budget` (the safety total's at `weight`), or for a `wN` variant
+    that budget moved to weight N (so `--budget` scales the weights' shares alike)."""
+    own = WEIGHTS.get(variant)
+    return budget if own is None else budget * stream_budget(own) / stream_budget(weight)
 
 
 def safety_series() -> Series:
@@ -295,7 +297,7 @@ class Row:
 
 
 def study(
-    products: list[Product], variants: list[str], budget: float
+    products: list[Product], variants: list[str], budget: float, weight: float = SAFETY_WEIGHT
 ) -> tuple[list[Row], dict[str, int], float]:
     rows: list[Row] = []
     false: dict[str, int] = dict.fromkeys(variants, 0)
@@ -303,7 +305,9 @@ def study(
     for p in products:
         onsets = tuple(t.onset for t in p.incidents)
         alerts = {
-            (v, u.name): run(p.n[u.name], p.k[u.name], VARIANTS[v], budget_for(v, budget), onsets)
+            (v, u.name): run(
+                p.n[u.name], p.k[u.name], VARIANTS[v], budget_for(v, budget, weight), onsets
+            )
             for v in variants
             for u in USE_CASES
         }
@@ -341,7 +345,7 @@ def median(values: list[float]) -> float:
 
 
 def healthy(
-    variants: list[str], reps: int, budget: float, seed: int
+    variants: list[str], reps: int, budget: float, seed: int, weight: float = SAFETY_WEIGHT
 ) -> dict[str, dict[str, tuple[float, ...]]]:
     """Per use case volume: alarms per stream-week on healthy streams (a warm-up week, then
     three weeks counted), and excursions that came within 1 and 2 nats of a line (the same
@@ -365,7 +369,9 @@ def healthy(
             k = rng.binomial(n.astype(np.int64), p).astype(np.float64)
             for v in variants:
                 near: list[int] = [0, 0]
-                alarms = run(n, k, VARIANTS[v], budget_for(v, budget), near=near, counted_from=WEEK)
+                alarms = run(
+                    n, k, VARIANTS[v], budget_for(v, budget, weight), near=near, counted_from=WEEK
+                )
                 counts[v][0] += sum(1 for a in alarms if a[0] >= WEEK)
                 counts[v][1] += near[0]
                 counts[v][2] += near[1]
@@ -467,7 +473,7 @@ def main() -> None:
     if args.oracles:
         oracles(products)
         return
-    rows, false, weeks = study(products, variants, budget)
+    rows, false, weeks = study(products, variants, budget, args.weight)
     print(f"budget {budget:.3f} nominal false alarms per stream-week")
     head = (
         f"{'seed':>5} {'use case':16} {'size':>5} {'shape':5} {'first':>5} {'oracle':>6} {'h':>5}"
@@ -498,7 +504,7 @@ def main() -> None:
         )
     if args.healthy:
         print("healthy streams, per stream-week: alarms / within 1 nat / within 2 nats")
-        for v, per in healthy(variants, args.healthy, budget, 7).items():
+        for v, per in healthy(variants, args.healthy, budget, 7, args.weight).items():
             cells = " ".join(f"{k} {'/'.join(f'{x:.3f}' for x in c)}" for k, c in per.items())
             print(f"healthy {v:20} {cells}")
 
