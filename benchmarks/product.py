@@ -530,6 +530,7 @@ class ByTime:
 
     duplicates: int = 0
     detected: int = 0
+    typed_right: int = 0
     false_p01: int = 0
     false_p23: int = 0
 
@@ -696,6 +697,7 @@ def score_ours(run: ProductRun, score: Score) -> dict[int, Ours]:
     score.by_time.false_p23 += legacy.false_p23
     score.by_time.duplicates += sum(o[2] for o in by_time.values())
     score.by_time.detected += sum(math.isfinite(o[0]) for o in by_time.values())
+    score.by_time.typed_right += sum(o[1] is True for o in by_time.values())
     return outcomes_of(run, matching)
 
 
@@ -890,7 +892,8 @@ def report(title: str, score: Score) -> list[str]:
     bt = score.by_time
     lines.append(
         f"matched by detection time alone (the rule before 2026-12-07): recall "
-        f"{bt.detected / max(len(score.outcomes), 1):.2f}, duplicates {bt.duplicates}, false "
+        f"{bt.detected / max(len(score.outcomes), 1):.2f}, type accuracy "
+        f"{bt.typed_right / max(bt.detected, 1):.2f}, duplicates {bt.duplicates}, false "
         f"incidents per use-case-week {(bt.false_p01 + bt.false_p23) / ucw:.2f} "
         f"(P0/P1 {bt.false_p01 / ucw:.2f})"
     )
