@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from benchmarks import product as pb
+
 from tripwire.sim import TruthIncident
 
 ONSET = pb.START + timedelta(days=10, hours=10)
