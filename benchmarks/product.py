@@ -17,8 +17,16 @@ SQLite database -> the incidents it opened. Beside Tripwire, per injected incide
   on the signal's 1-hour value (rate or score mean, use-case totals), tuned on the tuning seeds
   to the same false-alarm budget, and applied unchanged to the held-out seeds.
 
+An incident is an injected incident's when it is about it (typed as it, or carrying a signal of
+its monitor or type) and it, or such a signal of it, was detected from 15 minutes before the
+onset to an hour after the end; its delay runs to that moment (`matched_at`). Every other
+incident is false. So a chance alarm of another monitor inside a 12-hour ramp is a false
+incident, not the ramp's duplicate, and a ramp whose signal joined an incident a chance alarm
+opened earlier is found at the join. The older rule (any incident of the use case detected in
+the window) is printed beside for comparison with earlier runs.
+
 Usage: python benchmarks/product.py [--quick] [--products N] [--held-out N] [--weeks W]
-                                   [--first-seed N] [--keep DIR]
+                                   [--first-seed N] [--keep DIR | --kept DIR]
 """
 
 from __future__ import annotations
@@ -420,31 +428,22 @@ def _quiet_progress(console: Console) -> Iterator[Progress]:
 
 
 def run_product(
-    seed: int, weeks: int, scale: float, bar: Progress, keep: Path | None = None
+    seed: int,
+    weeks: int,
+    scale: float,
+    bar: Progress,
+    keep: Path | None = None,
+    kept: Path | None = None,
 ) -> ProductRun:
+    """Simulate one product and replay it through a fresh database (`kept`: read the incidents
+    of an earlier `--keep` run's database instead of replaying, to score it again)."""
     began = time.time()
     scenario = product(seed, weeks, scale)
     result = simulate(scenario)
-    with tempfile.TemporaryDirectory(prefix="tw-product-") as tmp:
-        path = Path(tmp) / "events.jsonl"
-        write_jsonl(result.events, path)
-        prepared = read_events(path)
-        # --keep: the database stays for study (signals, timelines) after the run.
-        db = keep / f"seed{seed}.db" if keep is not None else Path(tmp) / "tw.db"
-        settings = Settings(database_url=f"sqlite:///{db}")
-        runtime = Runtime.open(settings, TripwireConfig())
-        task = bar.add_task(f"product {seed}: replay", total=len(prepared))
-        try:
-            runtime.replay(prepared, progress=lambda n: bar.advance(task, n))
-            with runtime.db.session() as session:
-                incidents = summary(session, len(prepared))["incidents"]
-                rows = session.scalars(select(IncidentRow))
-                top = {incident_id(r.number): paged_at(session, r) for r in rows}
-                for incident in incidents:
-                    incident["paged_at"] = top.get(incident["id"])
-        finally:
-            runtime.close()
-            bar.remove_task(task)
+    if kept is not None:
+        incidents = read_incidents(kept / f"seed{seed}.db", len(result.events))
+    else:
+        incidents = _replay(result.events, seed, bar, keep)
     data = streams(result.events, scenario.minutes)
     return ProductRun(
         scenario,
@@ -456,6 +455,46 @@ def run_product(
         len(result.events),
         time.time() - began,
     )
+
+
+def _replay(
+    events: list[dict[str, Any]], seed: int, bar: Progress, keep: Path | None
+) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory(prefix="tw-product-") as tmp:
+        path = Path(tmp) / "events.jsonl"
+        write_jsonl(events, path)
+        prepared = read_events(path)
+        # --keep: the database stays for study (signals, timelines) after the run.
+        db = keep / f"seed{seed}.db" if keep is not None else Path(tmp) / "tw.db"
+        runtime = Runtime.open(Settings(database_url=f"sqlite:///{db}"), TripwireConfig())
+        task = bar.add_task(f"product {seed}: replay", total=len(prepared))
+        try:
+            runtime.replay(prepared, progress=lambda n: bar.advance(task, n))
+            return _incidents(runtime, len(prepared))
+        finally:
+            runtime.close()
+            bar.remove_task(task)
+
+
+def read_incidents(db: Path, events: int) -> list[dict[str, Any]]:
+    """The incidents of a database an earlier run kept."""
+    if not db.exists():
+        raise SystemExit(f"--kept: {db} does not exist (run with --keep first)")
+    runtime = Runtime.open(Settings(database_url=f"sqlite:///{db}"), TripwireConfig())
+    try:
+        return _incidents(runtime, events)
+    finally:
+        runtime.close()
+
+
+def _incidents(runtime: Runtime, events: int) -> list[dict[str, Any]]:
+    with runtime.db.session() as session:
+        incidents: list[dict[str, Any]] = summary(session, events)["incidents"]
+        rows = session.scalars(select(IncidentRow))
+        top = {incident_id(r.number): paged_at(session, r) for r in rows}
+    for incident in incidents:
+        incident["paged_at"] = top.get(incident["id"])
+    return incidents
 
 
 def paged_at(session: Any, row: IncidentRow) -> datetime | None:
@@ -486,8 +525,20 @@ class Outcome:
 
 
 @dataclass
+class ByTime:
+    """The detection-time matching's counts (`match_by_time`), for comparison with older runs."""
+
+    duplicates: int = 0
+    detected: int = 0
+    typed_right: int = 0
+    false_p01: int = 0
+    false_p23: int = 0
+
+
+@dataclass
 class Score:
     outcomes: list[Outcome] = field(default_factory=list)
+    by_time: ByTime = field(default_factory=ByTime)
     use_case_weeks: int = 0
     false_p01: int = 0
     false_p23: int = 0
@@ -513,42 +564,141 @@ def _window_of(t: TruthIncident) -> tuple[int, int]:
 
 Ours = tuple[float, bool | None, int, float | None]
 
+# The monitor that watches each injected signal (config/monitors.py's defaults).
+MONITOR_OF: dict[str, str] = {
+    "negative_feedback": "negative-feedback",
+    "safety": "safety-triggers",
+    "errors": "errors",
+    "latency": "latency-p95",
+    "quality": "quality-score",
+    "groundedness": "groundedness-score",
+    "tickets_wrong_answer": "tickets-wrong-answer",
+    "tickets_inappropriate": "tickets-inappropriate",
+    "tickets_other": "tickets-ai-quality",
+}
 
-def score_ours(run: ProductRun, score: Score) -> dict[int, Ours]:
-    """Match incidents to injected ones by use case and detection time; the rest are false."""
-    found: dict[int, list[dict[str, Any]]] = {}
-    for incident in run.incidents:
+
+@dataclass
+class Matching:
+    """Incidents against the injected ones: per injected incident its matches in order, and
+    the incidents that match none (counted by when they were detected and their severity)."""
+
+    found: dict[int, list[tuple[datetime, dict[str, Any]]]] = field(default_factory=dict)
+    false_p01: int = 0
+    false_p23: int = 0
+    warmup_false: int = 0
+
+    def unmatched(self, incident: dict[str, Any]) -> None:
         detected = _z(incident["detected_at"])
         assert detected is not None
-        minute = _minute(detected)
-        hit = None
-        for i, t in enumerate(run.truth):
-            lo, hi = _window_of(t)
-            if t.use_case == incident["use_case"] and lo <= minute <= hi:
-                hit = i
-                break
-        if hit is not None:
-            found.setdefault(hit, []).append(incident)
-        elif minute < WEEK:
-            score.warmup_false += 1
+        if _minute(detected) < WEEK:
+            self.warmup_false += 1
         elif incident["severity"] in ("P0", "P1"):
-            score.false_p01 += 1
+            self.false_p01 += 1
         else:
-            score.false_p23 += 1
+            self.false_p23 += 1
+
+
+def _in_window(at: datetime | None, t: TruthIncident) -> bool:
+    lo, hi = _window_of(t)
+    return at is not None and lo <= _minute(at) <= hi
+
+
+def _of(signal: dict[str, Any], t: TruthIncident) -> bool:
+    """The signal is evidence of the injected change: its monitor, or a monitor of its type."""
+    return signal.get("monitor") == MONITOR_OF[t.signal] or signal.get("type") == t.incident_type
+
+
+def matched_at(incident: dict[str, Any], t: TruthIncident) -> datetime | None:
+    """When the incident first showed the injected change `t` (None: it is not `t`'s).
+
+    An incident is `t`'s when it is about `t` (typed as `t`, or carrying a signal of `t`'s
+    monitor or type) and either it was detected in `t`'s window or such a signal was (it
+    joined an incident opened earlier: the user met the problem at the join). A chance alarm
+    of another monitor inside a long window (a latency blip during a 12-hour safety ramp) is
+    an incident of its own, false, not the ramp's duplicate."""
+    if incident["use_case"] != t.use_case:
+        return None
+    signals = incident.get("signals") or []
+    about = incident["type"] == t.incident_type or any(_of(s, t) for s in signals)
+    if not about:
+        return None
+    times = [_z(incident["detected_at"])]
+    times += [_z(s.get("detected_at")) for s in signals if _of(s, t)]
+    inside = [at for at in times if at is not None and _in_window(at, t)]
+    return min(inside, default=None)
+
+
+def match(run: ProductRun) -> Matching:
+    """Each incident to the injected incident it first showed; the rest are false."""
+    out = Matching()
+    for incident in run.incidents:
+        hits = [
+            (at, i) for i, t in enumerate(run.truth) if (at := matched_at(incident, t)) is not None
+        ]
+        if hits:
+            at, i = min(hits)
+            out.found.setdefault(i, []).append((at, incident))
+        else:
+            out.unmatched(incident)
+    return out
+
+
+def match_by_time(run: ProductRun) -> Matching:
+    """The rule before 2026-12-07, printed beside for continuity: any incident of the use case
+    detected in the window is the injected incident's, whatever it is about."""
+    out = Matching()
+    for incident in run.incidents:
+        detected = _z(incident["detected_at"])
+        hit = next(
+            (
+                i
+                for i, t in enumerate(run.truth)
+                if t.use_case == incident["use_case"] and _in_window(detected, t)
+            ),
+            None,
+        )
+        if hit is None:
+            out.unmatched(incident)
+        else:
+            assert detected is not None
+            out.found.setdefault(hit, []).append((detected, incident))
+    return out
+
+
+def outcomes_of(run: ProductRun, matching: Matching) -> dict[int, Ours]:
+    """Per injected incident: delay from onset to the first match, whether that incident has
+    the injected type, how many more incidents matched it, and minutes from the match to
+    P0/P1."""
     out: dict[int, Ours] = {}
     for i, t in enumerate(run.truth):
-        matched = sorted(found.get(i, []), key=lambda x: str(x["detected_at"]))
+        matched = sorted(matching.found.get(i, []), key=lambda x: x[0])
         if not matched:
             out[i] = (math.inf, None, 0, None)
             continue
-        first = matched[0]
-        detected = _z(first["detected_at"])
-        assert detected is not None
-        delay = max(0.0, (detected - t.onset).total_seconds() / 60)
+        at, first = matched[0]
+        delay = max(0.0, (at - t.onset).total_seconds() / 60)
         top = first.get("paged_at")
-        held = None if top is None else (top - detected).total_seconds() / 60
+        held = None if top is None else max(0.0, (top - at).total_seconds() / 60)
         out[i] = (delay, first["type"] == t.incident_type, len(matched) - 1, held)
     return out
+
+
+def score_ours(run: ProductRun, score: Score) -> dict[int, Ours]:
+    """Match incidents to injected ones (`match`), count the rest as false, and keep the
+    detection-time rule's counts beside (`Score.by_time`)."""
+    matching = match(run)
+    score.false_p01 += matching.false_p01
+    score.false_p23 += matching.false_p23
+    score.warmup_false += matching.warmup_false
+    legacy = match_by_time(run)
+    by_time = outcomes_of(run, legacy)
+    score.by_time.false_p01 += legacy.false_p01
+    score.by_time.false_p23 += legacy.false_p23
+    score.by_time.duplicates += sum(o[2] for o in by_time.values())
+    score.by_time.detected += sum(math.isfinite(o[0]) for o in by_time.values())
+    score.by_time.typed_right += sum(o[1] is True for o in by_time.values())
+    return outcomes_of(run, matching)
 
 
 def truth_stream(run: ProductRun, t: TruthIncident) -> tuple[Floats, Floats, float]:
@@ -739,6 +889,14 @@ def report(title: str, score: Score) -> list[str]:
         f"P2/P3 {score.false_p23 / ucw:.2f}); during warm-up weeks: {score.warmup_false} in all; "
         f"1-h window reference: {score.window_false / ucw:.2f}; oracle: {BUDGET:.2f} by design"
     )
+    bt = score.by_time
+    lines.append(
+        f"matched by detection time alone (the rule before 2026-12-07): recall "
+        f"{bt.detected / max(len(score.outcomes), 1):.2f}, type accuracy "
+        f"{bt.typed_right / max(bt.detected, 1):.2f}, duplicates {bt.duplicates}, false "
+        f"incidents per use-case-week {(bt.false_p01 + bt.false_p23) / ucw:.2f} "
+        f"(P0/P1 {bt.false_p01 / ucw:.2f})"
+    )
     out = score.outcomes
     held = [o.held for o in out if o.held is not None]
     median = fmt(pct(held, 50)).strip() if held else "-"
@@ -811,6 +969,12 @@ def main() -> int:
         help="first tuning seed (fresh tuning products to study; held-out seeds never move)",
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep each product's database here")
+    parser.add_argument(
+        "--kept",
+        type=Path,
+        default=None,
+        help="score the databases an earlier --keep run left here instead of replaying",
+    )
     args = parser.parse_args()
     products = args.products if args.products is not None else (1 if args.quick else 10)
     held = args.held_out if args.held_out is not None else (1 if args.quick else 4)
@@ -837,7 +1001,7 @@ def main() -> int:
         total = bar.add_task("products", total=len(tuning_seeds) + len(held_seeds))
         for name, seeds in (("tuning", tuning_seeds), ("held-out", held_seeds)):
             for seed in seeds:
-                runs[name].append(run_product(seed, weeks, scale, bar, args.keep))
+                runs[name].append(run_product(seed, weeks, scale, bar, args.keep, args.kept))
                 bar.advance(total)
     lines = tune_window(runs["tuning"])
     if not runs["tuning"]:
