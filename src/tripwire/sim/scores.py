@@ -65,9 +65,7 @@ def draw_scores(
     wide = sd_a != base_sd
     if np.any(wide):
         # Few distinct (mean, spread) pairs (a ramp adds one a minute): solve each once.
-        pairs, index = np.unique(
-            np.stack([mean_a[wide], sd_a[wide]]), axis=1, return_inverse=True
-        )
+        pairs, index = np.unique(np.stack([mean_a[wide], sd_a[wide]]), axis=1, return_inverse=True)
         mean_a[wide] = centre_for(pairs[0], pairs[1], base_sd)[index.ravel()]
     out: Floats = np.clip(mean_a + sd_a * noise, 0.0, 1.0)
     return out
