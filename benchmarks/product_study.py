@@ -1,9 +1,10 @@
 """Why a product's incidents are false, duplicated or missing: read a database that
 `benchmarks/product.py --keep DIR` kept and list, against the product's injected incidents,
 
-- every incident, matched as the benchmark matches it (same use case, detected from
-  `MATCH_BEFORE` minutes before an injected onset to `MATCH_AFTER` after its end; else false, or
-  warm-up), with its signals (monitor, segment, onset, alert, clear, size, events, confirmed)
+- every incident, matched by detection time (same use case, detected from `MATCH_BEFORE`
+  minutes before an injected onset to `MATCH_AFTER` after its end; else false, or warm-up: the
+  benchmark's rule before 2026-12-07, its "matched by detection time alone" line; the
+  benchmark now also asks what the incident is about, `product.matched_at`), with its signals (monitor, segment, onset, alert, clear, size, events, confirmed)
   and the timeline entries that change what it is (joins, confirmations, type and severity
   changes, reopenings);
 - every detector alert outside the injected windows of its use case (the chance alarms, whether
