@@ -4,9 +4,9 @@
 - every incident, matched by detection time (same use case, detected from `MATCH_BEFORE`
   minutes before an injected onset to `MATCH_AFTER` after its end; else false, or warm-up: the
   benchmark's rule before 2026-12-07, its "matched by detection time alone" line; the
-  benchmark now also asks what the incident is about, `product.matched_at`), with its signals (monitor, segment, onset, alert, clear, size, events, confirmed)
-  and the timeline entries that change what it is (joins, confirmations, type and severity
-  changes, reopenings);
+  benchmark now also asks what the incident is about, `product.matched_at`), with its signals
+  (monitor, segment, onset, alert, clear, size, events, confirmed) and the timeline entries
+  that change what it is (joins, confirmations, type and severity changes, reopenings);
 - every detector alert outside the injected windows of its use case (the chance alarms, whether
   or not they opened an incident: a joined one can turn an incident false);
 - per injected incident, the incidents matched to it (none: a miss; two or more: duplicates).
