@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from tripwire.sim import profile, texts
 from tripwire.sim.scenario import SIGNAL_TYPES, Injection, Scenario, UseCase
+from tripwire.sim.scores import draw_scores
 from tripwire.sim.truth import SimResult, TruthIncident
 
 TOPIC_SIGNALS = {
@@ -161,8 +162,8 @@ def _emit(
     scored &= ~_in_gaps(scenario, uc.name, draws.minute)
     versions = _versions(scenario, uc, draws, injections)
     sd = _score_sd(scenario, uc, versions)
-    quality = np.clip(rng.normal(uc.quality_mean + q_shift, sd), 0, 1)
-    grounded = np.clip(rng.normal(uc.groundedness_mean + g_shift, sd), 0, 1)
+    quality = draw_scores(rng, uc.quality_mean + q_shift, sd, uc.score_sd)
+    grounded = draw_scores(rng, uc.groundedness_mean + g_shift, sd, uc.score_sd)
     topics = _ticket_topics(scenario, uc, rng, draws, injections)
     prefix = f"{scenario.id_prefix}{uc.name}-"
     statuses = ("ok", "error", "timeout")

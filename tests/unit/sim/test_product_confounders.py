@@ -31,7 +31,7 @@ def test_a_kb_update_is_a_change_event_that_moves_no_version() -> None:
     assert {o["prompt_version"] for o in outputs(events)} == {"v1"}
 
 
-def test_a_noisy_prompt_version_has_about_the_same_mean_and_a_wider_spread() -> None:
+def test_a_noisy_prompt_version_has_the_same_mean_and_a_wider_spread() -> None:
     scenario = Scenario(
         seed=2,
         days=2.0,
@@ -45,8 +45,10 @@ def test_a_noisy_prompt_version_has_about_the_same_mean_and_a_wider_spread() -> 
         if "scores" in o:
             scores[o["prompt_version"]].append(o["scores"]["quality"])
     old, new = scores["v1"], scores["noisy"]
-    # Scores are clipped to [0, 1], so a wider spread around 0.8 loses a little of its mean.
-    assert abs(statistics.mean(old) - statistics.mean(new)) < 0.06
+    # Clipped to [0, 1], a wider normal around 0.8 would lose 0.04 of its mean (a confounder
+    # that is really a quality drop); the noisy version is centred to keep the mean. About
+    # 4,800 scores each: the means' standard error is 0.005.
+    assert abs(statistics.mean(old) - statistics.mean(new)) < 0.015
     assert statistics.stdev(new) > 1.5 * statistics.stdev(old)
 
 
