@@ -80,8 +80,10 @@ def write_scores(rows: list[tuple[str, str, float]], scores: list[float]) -> str
 
 
 def score_series(values: Iterable[float]) -> list[float]:
-    """Anomaly scores in [0,1], in order; each depends only on the values up to it."""
+    """Anomaly scores in [0,1], in order; each depends only on the values up to it. The rows
+    of an excursion after its first are written damped (`series_echo`)."""
     from tripwire.detect.series import SeriesDetector
+    from tripwire.detect.series_echo import damp_echoes
 
     detector = SeriesDetector()
-    return [detector.score(v) for v in values]
+    return list(damp_echoes(detector.score(v) for v in values))
