@@ -838,6 +838,21 @@ def recall(delays: list[float]) -> float:
     return sum(math.isfinite(d) for d in delays) / len(delays) if delays else 0.0
 
 
+def versus_oracle(out: list[Outcome]) -> str:
+    """Recall split by what the oracle caught: an injected change the oracle CUSUM (which knows
+    the stream, the size and the onset) misses at its budget is under the detection limit,
+    and a miss of ours there says less than a miss of a change the oracle found."""
+    caught = [o for o in out if math.isfinite(o.oracle)]
+    beyond = [o for o in out if not math.isfinite(o.oracle)]
+    ours = sum(math.isfinite(o.ours) for o in caught)
+    extra = sum(math.isfinite(o.ours) for o in beyond)
+    share = f" ({ours / len(caught):.2f})" if caught else ""
+    return (
+        f"recall on the changes the oracle catches: {ours} of {len(caught)}{share}; "
+        f"of the {len(beyond)} it misses, Tripwire catches {extra}"
+    )
+
+
 def report(title: str, score: Score) -> list[str]:
     ucw = max(score.use_case_weeks, 1)
     lines = [
@@ -905,6 +920,7 @@ def report(title: str, score: Score) -> list[str]:
         f"detected; minutes from open to P0/P1: median {median}, "
         f"max {fmt(max(held, default=0.0)).strip()} (held at P2 until the evidence is confirmed)"
     )
+    lines.append(versus_oracle(out))
     typed = [o.typed_right for o in out if o.typed_right is not None]
     dups = sum(o.duplicates for o in out)
     head = [

@@ -102,3 +102,15 @@ def test_an_incident_of_another_use_case_is_never_matched() -> None:
     matching = pb.match(run)
     assert pb.outcomes_of(run, matching)[0][0] == float("inf")
     assert matching.false_p01 == 1
+
+
+def test_recall_is_split_by_what_the_oracle_catches() -> None:
+    def outcome(ours: float, oracle: float) -> pb.Outcome:
+        return pb.Outcome(ramp(), ours, True if ours < float("inf") else None, 0, oracle, 60.0)
+
+    inf = float("inf")
+    out = [outcome(30, 20), outcome(inf, 40), outcome(50, 45), outcome(inf, inf), outcome(90, inf)]
+    assert pb.versus_oracle(out) == (
+        "recall on the changes the oracle catches: 2 of 3 (0.67); "
+        "of the 2 it misses, Tripwire catches 1"
+    )
