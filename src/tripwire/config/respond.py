@@ -103,12 +103,23 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {"name": "safety incident", "type": ["safety"], "severity": "P1"},
     {
         "name": "high-stakes use case (medical, legal)",
+        "type": ["quality_regression", "hallucination", "safety"],
         "criticality": ["critical"],
+        "severity": "P1",
+    },
+    {
+        # Wrong or harmful answers in a medical or legal product harm whoever reads them; a
+        # slower or flakier one harms by its size: a p95 up 16 % on a slow provider drift
+        # paged P1 in a medical use case (docs/detect.md, "A slow latency drift is not a P1").
+        "name": "clear outage in a high-stakes use case (+50 %)",
+        "type": ["availability"],
+        "criticality": ["critical"],
+        "min_magnitude": 0.5,
         "severity": "P1",
     },
     {"name": "severe degradation (doubled or halved)", "min_magnitude": 1.0, "severity": "P1"},
     {"name": "many people exposed", "min_exposed_users": 1000, "severity": "P1"},
-    {"name": "important use case", "criticality": ["high"], "severity": "P2"},
+    {"name": "important use case", "criticality": ["high", "critical"], "severity": "P2"},
     {"name": "clear degradation (+50 %)", "min_magnitude": 0.5, "severity": "P2"},
     {"name": "people exposed", "min_exposed_users": 50, "severity": "P2"},
 ]

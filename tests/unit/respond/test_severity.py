@@ -98,13 +98,13 @@ def test_the_hold_can_be_switched_off() -> None:
 
 
 def test_an_unconfirmed_small_availability_change_is_held_but_a_doubled_one_pages() -> None:
-    """A latency p95 up 22 % in a critical use case asks P1 by the rules; on one unconfirmed
+    """A latency p95 up 60 % in a critical use case asks P1 by the rules; on one unconfirmed
     stream it may be chance or a slow drift, so it is held at P2. An error rate up 150 % is
     an outage people see: it pages at once, confirmed or not."""
-    small = Facts("availability", "critical", magnitude=0.22, confirmed=False)
+    small = Facts("availability", "critical", magnitude=0.6, confirmed=False)
     assert assess(DEFAULTS, small).severity == "P1"
     assert held(DEFAULTS, small, assess(DEFAULTS, small)).severity == "P2"
-    sure = Facts("availability", "critical", magnitude=0.22, confirmed=True)
+    sure = Facts("availability", "critical", magnitude=0.6, confirmed=True)
     assert held(DEFAULTS, sure, assess(DEFAULTS, sure)).severity == "P1"
     doubled = Facts("availability", "standard", magnitude=1.5, confirmed=False)
     assert held(DEFAULTS, doubled, assess(DEFAULTS, doubled)).severity == "P1"
@@ -151,3 +151,14 @@ def test_no_person_may_take_the_name_tripwire_acts_under() -> None:
 def test_a_hint_names_who_sent_it() -> None:
     assert hint_reason("detector") == "the size of the change (detector's estimate)"
     assert hint_reason("pagerduty") == "the severity pagerduty sent"
+
+
+def test_availability_in_a_critical_use_case_pages_p1_by_its_size() -> None:
+    """A wrong medical summary harms its reader whatever its size; a slower one by how much
+    slower: a confirmed slow latency drift (p95 +16 %) in a medical use case is P2, not P1."""
+    drift = assess(DEFAULTS, Facts("availability", "critical", magnitude=0.16, confirmed=True))
+    outage = assess(DEFAULTS, Facts("availability", "critical", magnitude=0.6, confirmed=True))
+    wrong = assess(DEFAULTS, Facts("quality_regression", "critical", magnitude=0.05))
+    assert (drift.severity, outage.severity, wrong.severity) == ("P2", "P1", "P1")
+    assert drift.because() == "important use case"
+    assert "clear outage in a high-stakes use case (+50 %)" in outage.because()
