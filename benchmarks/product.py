@@ -614,7 +614,9 @@ def matched_at(incident: dict[str, Any], t: TruthIncident) -> datetime | None:
 
     An incident is `t`'s when it is about `t` (typed as `t`, or carrying a signal of `t`'s
     monitor or type) and either it was detected in `t`'s window or such a signal was (it
-    joined an incident opened earlier: the user met the problem at the join). A chance alarm
+    joined an incident opened earlier: the user met the problem at the join), or such a
+    signal, firing since earlier, grew in the window (its detector re-triggered on the graver
+    level: the user met the problem there). A chance alarm
     of another monitor inside a long window (a latency blip during a 12-hour safety ramp) is
     an incident of its own, false, not the ramp's duplicate."""
     if incident["use_case"] != t.use_case:
@@ -625,6 +627,7 @@ def matched_at(incident: dict[str, Any], t: TruthIncident) -> datetime | None:
         return None
     times = [_z(incident["detected_at"])]
     times += [_z(s.get("detected_at")) for s in signals if _of(s, t)]
+    times += [_z(at) for s in signals if _of(s, t) for at in s.get("grew_at") or []]
     inside = [at for at in times if at is not None and _in_window(at, t)]
     return min(inside, default=None)
 

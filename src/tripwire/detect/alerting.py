@@ -56,7 +56,8 @@ def dedup_key(verdict: Verdict) -> str:
 def to_alert(verdict: Verdict) -> Alert:
     """The hand-over to respond. Segment alerts carry `segment`; all alerts of one use case and
     overlapping time are meant to join one incident (respond groups them). A confirmation
-    (`details["confirmed"]`) repeats the firing alert under the same dedup key."""
+    (`details["confirmed"]`) and a growth (`details["rule"] == "grew"`, detected when it grew)
+    repeat the firing alert under the same dedup key."""
     change, spec = verdict.change, verdict.spec
     monitor, use_case, source, seg_key, seg_value = verdict.key
     segment = {seg_key: seg_value} if seg_key else {}

@@ -56,6 +56,18 @@ class Episode:
         rel = relative(base, seen, self.rising)
         return Change("firing", start, minute, base, seen, rel, events=events)
 
+    def grow(self, minute: int, seen: float, events: float | None = None) -> Change:
+        """The firing change has grown to `seen` (its detector's test against its own level):
+        the firing Change with rule "grew", detected at `minute`, onset unchanged. Recovery is
+        now weighed against the new level, from the start."""
+        assert self.firing is not None
+        fired = self.firing
+        fired["seen"] = seen
+        self.recovery, self.calm_since = 0.0, None
+        base = fired["base"]
+        rel = relative(base, seen, self.rising)
+        return Change("firing", int(fired["start"]), minute, base, seen, rel, "grew", events)
+
     def settle(
         self,
         minute: int,

@@ -11,7 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from tripwire.domain.alerts import Alert
+from tripwire.domain.alerts import Alert, grown
+from tripwire.domain.clock import isoformat_z
 from tripwire.store.tables.detect import DetectAlertRow, DetectorStateRow, DetectWindowRow
 
 WINDOW_RETENTION = timedelta(days=14)
@@ -77,7 +78,7 @@ def _open_row(session: Session, dedup_key: str) -> DetectAlertRow | None:
 
 def record_alert(session: Session, alert: Alert) -> None:
     """A firing alert adds a row; a resolved one closes the open row with the same key, and a
-    confirmation marks it (the same alert, not a new one)."""
+    confirmation or a growth updates it (the same alert, not a new one)."""
     if alert.state == "resolved":
         row = _open_row(session, alert.dedup_key)
         if row is not None:
@@ -87,6 +88,11 @@ def record_alert(session: Session, alert: Alert) -> None:
         row = _open_row(session, alert.dedup_key)
         if row is not None:
             row.details = {**(row.details or {}), "confirmed": True}
+            return
+    if alert.details.get("rule") == "grew":
+        row = _open_row(session, alert.dedup_key)
+        if row is not None:
+            _grow(row, alert)
             return
     session.add(
         DetectAlertRow(
@@ -105,6 +111,15 @@ def record_alert(session: Session, alert: Alert) -> None:
             details=dict(alert.details),
         )
     )
+
+
+def _grow(row: DetectAlertRow, alert: Alert) -> None:
+    """The open alert at its graver level (detect/rate.py), and when it got there."""
+    row.observed, row.magnitude = alert.observed, alert.magnitude
+    row.severity_hint = alert.severity_hint
+    details = row.details or {}
+    at = isoformat_z(alert.detected_at)
+    row.details = {**details, "grew_at": grown(details.get("grew_at"), at)}
 
 
 def list_alerts(session: Session, limit: int = 1000) -> list[DetectAlertRow]:

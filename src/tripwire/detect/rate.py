@@ -1,11 +1,16 @@
 """Rates (negative feedback, safety triggers, errors, ticket topics): sequential change
-detection against a seasonal baseline, volume-aware because evidence accrues per trial."""
+detection against a seasonal baseline, volume-aware because evidence accrues per trial.
+
+While an alert fires, its rise test against the baseline has nothing more to say, so a second
+test watches the alert's own level: a graver surge on the same stream (a real tenfold step
+behind a chance excursion that has not cleared) grows the alert instead of going unheard
+(docs/detect.md, "An alert that grows")."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from tripwire.detect.baseline import SeasonalRate
 from tripwire.detect.change import Change
@@ -78,6 +83,13 @@ def relieved(full: list[float], relief: float) -> list[float]:
     return [min(h, max(RELIEF_FLOOR, h - relief)) for h in full]
 
 
+# How far past the alert's own level a growth design looks: only a surge of at least twice the
+# reported rate is news (a ramp's small steps are the same problem, already raised).
+GROWTH_RATIOS = (2.0, 3.0, 6.0)
+# A growth is reported only when the rate it measured is this far over the alert's level.
+GROWTH_MIN = 1.5
+
+
 def _p1(kind: Kind, p0: float, ratio: float) -> float:
     if kind == "poisson":
         return p0 * ratio
@@ -94,6 +106,8 @@ class RateDetector(EpisodeDetector):
     params: RateParams = field(default_factory=RateParams)
     baseline: SeasonalRate = field(default_factory=SeasonalRate)
     bank: CusumBank = field(init=False)
+    growth: CusumBank = field(init=False)  # while firing: evidence for "past the alert's level"
+    since: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # trials, events, expected
     episode: Episode = field(init=False)
     lines_at: int = -(10**9)
     budget: float | None = None  # the engine's share of the use case's budget, if set
@@ -106,6 +120,7 @@ class RateDetector(EpisodeDetector):
     def __post_init__(self) -> None:
         self.full = [self.params.threshold] * len(self.params.ratios)
         self.bank = CusumBank(list(self.full))
+        self.growth = CusumBank([self.params.threshold] * len(GROWTH_RATIOS))
         self.episode = Episode(rising=True)
 
     def _lines(self, minute: int) -> None:
@@ -116,9 +131,12 @@ class RateDetector(EpisodeDetector):
         p0 = min(self.baseline.overall(), 0.999)
         infos = [_kl(kind, p0, _p1(kind, p0, r)) for r in p.ratios]
         weekly = weekly_volume(self.baseline.weekly_trials(minute), self.volume_hint)
+        self.full = lines(weekly, self._budget(), infos, p.threshold, p.margin)
+
+    def _budget(self) -> float:
         # The use case's share never loosens a line past the detector's own default.
-        budget = p.budget if self.budget is None else min(p.budget, self.budget)
-        self.full = lines(weekly, budget, infos, p.threshold, p.margin)
+        p = self.params
+        return p.budget if self.budget is None else min(p.budget, self.budget)
 
     def ready(self) -> bool:
         p = self.params
@@ -151,30 +169,69 @@ class RateDetector(EpisodeDetector):
             return None
         self._lines(minute)
         self.bank.thresholds = relieved(self.full, self.relief)
-        crossing = self.bank.step(minute, self._llrs(n, k, p0), [n, k, n * p0])
+        crossing = self.bank.step(minute, self._llrs(n, k, p0, self.params.ratios), [n, k, n * p0])
         if crossing is None:
             return None
         trials, events, expected = crossing.sums
         if events < self.params.min_events or trials < self.params.min_trials:
             return None
         seen = self._seen(trials, events, expected)
+        self._restart_growth()
         return self.episode.fire(crossing.start, minute, expected / trials, seen, events)
 
-    def _llrs(self, n: float, k: float, p0: float) -> list[float]:
-        """Each design's log-likelihood ratio for one window (a subclass may model counts
-        differently)."""
+    def _llrs(self, n: float, k: float, p0: float, ratios: tuple[float, ...]) -> list[float]:
+        """Each design's log-likelihood ratio for one window against the rate `p0` (a subclass
+        may model counts differently)."""
         kind = self.params.kind
-        return [_llr(kind, n, k, p0, _p1(kind, p0, r)) for r in self.params.ratios]
+        return [_llr(kind, n, k, p0, _p1(kind, p0, r)) for r in ratios]
+
+    def _grown(self, minute: int, n: float, k: float, p0: float) -> Change | None:
+        """The firing alert grown to a graver level (the module's doc), or None. Its designs
+        test the alert's own reported level against `GROWTH_RATIOS` times it, with lines set
+        for the rise's budget at that level, so a healthy excursion's luck is not re-spent."""
+        kind, p = self.params.kind, self.params
+        self.since = [a + b for a, b in zip(self.since, (n, k, n * p0), strict=True)]
+        # The alert's level: what it reported, or what it has shown since where that is more
+        # (an alert raised early in a rise reports less than the rise reached, and a growth
+        # test against the lower figure would re-raise the same problem by chance).
+        seen = max(self.episode.seen, self._seen(*self.since))
+        if not 0.0 < seen * GROWTH_MIN <= _p1(kind, seen, GROWTH_RATIOS[0]):
+            return None  # no room to grow (a rate of one half can at most double)
+        infos = [_kl(kind, seen, _p1(kind, seen, r)) for r in GROWTH_RATIOS]
+        weekly = weekly_volume(self.baseline.weekly_trials(minute), self.volume_hint)
+        self.growth.thresholds = lines(weekly, self._budget(), infos, p.threshold, p.margin)
+        llrs = self._llrs(n, k, seen, GROWTH_RATIOS)
+        crossing = self.growth.step(minute, llrs, [n, k, n * p0])
+        if crossing is None:
+            return None
+        trials, events, expected = crossing.sums
+        if events < p.min_events or trials < p.min_trials:
+            return None
+        level = self._seen(trials, events, expected)
+        if level < seen * GROWTH_MIN:
+            return None
+        self._restart_growth()
+        return self.episode.grow(minute, level, events)
+
+    def _restart_growth(self) -> None:
+        self.growth.reset()
+        self.since = [0.0, 0.0, 0.0]
 
     def _seen(self, trials: float, events: float, expected: float) -> float:
         """The rate reported at alert, over the crossing's windows."""
         return events / trials
 
     def _recover(self, minute: int, n: float, k: float, p0: float) -> Change | None:
-        seen = self.episode.seen
-        high = max(p0 + 0.5 * (seen - p0), p0 * 1.05)
         if n <= 0 and k <= 0:
             return self._settle(minute, 0.0, 0.0)
+        grown = self._grown(minute, n, k, p0)
+        if grown is not None:
+            return grown
+        return self._settle_rate(minute, n, k, p0)
+
+    def _settle_rate(self, minute: int, n: float, k: float, p0: float) -> Change | None:
+        seen = self.episode.seen
+        high = max(p0 + 0.5 * (seen - p0), p0 * 1.05)
         kind = self.params.kind
         # The support: the reported rate against the baseline (Episode's module doc).
         reported = max(seen, p0 * 1.05)
@@ -182,3 +239,12 @@ class RateDetector(EpisodeDetector):
             reported = min(reported, (1.0 + p0) / 2.0)  # a rate of 1 has no likelihood ratio
         support = _llr(kind, n, k, p0, reported)
         return self._settle(minute, _llr(kind, n, k, high, p0), support)
+
+    def dump(self) -> dict[str, Any]:
+        return {**super().dump(), "g": self.growth.dump(), "gs": list(self.since)}
+
+    def load(self, data: dict[str, Any]) -> None:
+        super().load(data)
+        if "g" in data:  # absent in state saved before alerts could grow
+            self.growth.load(data["g"])
+            self.since = [float(x) for x in data["gs"]]

@@ -98,8 +98,8 @@ class TicketRateDetector(RateDetector):
     params: RateParams = field(default_factory=lambda: ticket_params(RateParams()))
     baseline: SeasonalRate = field(default_factory=TicketBaseline)
 
-    def _llrs(self, n: float, k: float, p0: float) -> list[float]:
-        return [_poisson_llr(n, k, p0, p0 * r) for r in self.params.ratios]
+    def _llrs(self, n: float, k: float, p0: float, ratios: tuple[float, ...]) -> list[float]:
+        return [_poisson_llr(n, k, p0, p0 * r) for r in ratios]
 
     def _seen(self, trials: float, events: float, expected: float) -> float:
         # The size at alert is the shrunk ratio (module docstring), not the raw one.
@@ -110,6 +110,9 @@ class TicketRateDetector(RateDetector):
         # the same ratio the other way is the support (Episode's module doc).
         if n <= 0 and k <= 0:
             return self._settle(minute, 0.0, 0.0)
+        grown = self._grown(minute, n, k, p0)
+        if grown is not None:
+            return grown
         reported = max(self.episode.seen, p0 * 1.05)
         back = _poisson_llr(n, k, reported, p0)
         return self._settle(minute, back, -back)

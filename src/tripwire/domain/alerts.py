@@ -14,6 +14,16 @@ from tripwire.domain.incidents import IncidentType, Severity
 
 AlertState = Literal["firing", "resolved"]
 
+# A firing alert repeated with `details["rule"] == "grew"` is the same alert at a graver level
+# (its detector's test against its own level); where it is kept, the times it grew are listed
+# under "grew_at", the last this many.
+GROWTHS_KEPT = 10
+
+
+def grown(previous: list[str] | None, at: str) -> list[str]:
+    """The list of growth times with one more (ISO 8601), bounded to `GROWTHS_KEPT`."""
+    return [*(previous or []), at][-GROWTHS_KEPT:]
+
 
 @dataclass(frozen=True, slots=True)
 class Alert:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tripwire.domain.alerts import Alert
+from tripwire.domain.alerts import Alert, grown
+from tripwire.domain.clock import isoformat_z
 from tripwire.domain.incidents import AUTOMATION, SEVERITIES, Severity, rank
 from tripwire.respond import grouping, queries
 from tripwire.respond.affected import alert_scope, scope_of
@@ -200,6 +201,8 @@ def _refresh(
             {"dedup_key": alert.dedup_key, "confirmed": True},
         )
         reassess(service, incident)
+    if alert.details.get("rule") == "grew" and signal.state == "firing":
+        _grew(service, incident, signal, alert)
     if alert.observed is not None:
         signal.observed = alert.observed
     if alert.magnitude is not None and alert.magnitude > (signal.magnitude or 0.0):
@@ -212,6 +215,21 @@ def _refresh(
         # `warning`) says the problem grew, as a detector's larger magnitude does.
         signal.details = _with_hint(signal.details or {}, alert.severity_hint)
         reassess(service, incident)
+
+
+def _grew(service: IncidentService, incident: IncidentRow, signal: SignalRow, alert: Alert) -> None:
+    """The signal's detector saw it grow past its own level: said on the timeline, and kept
+    (`grew_at`); the larger magnitude then re-runs the severity rules like any other."""
+    at = isoformat_z(alert.detected_at)
+    details = signal.details or {}
+    signal.details = {**details, "grew_at": grown(details.get("grew_at"), at)}
+    service.log(
+        incident,
+        "signal",
+        f"Signal grew: {title_of(alert)}",
+        alert.source,
+        {"dedup_key": alert.dedup_key, "grew": True, "magnitude": alert.magnitude},
+    )
 
 
 def _graver(new: Severity | None, old: Severity | None) -> bool:

@@ -36,6 +36,8 @@ def signal_json(signal: SignalRow) -> dict[str, Any]:
         "started_at": _z(signal.started_at),
         "detected_at": _z(signal.detected_at),
         "resolved_at": _z(signal.resolved_at),
+        # When its detector saw it grow past its own level while firing (detect/rate.py).
+        "grew_at": list((signal.details or {}).get("grew_at", [])),
     }
 
 
