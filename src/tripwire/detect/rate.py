@@ -187,14 +187,15 @@ class RateDetector(EpisodeDetector):
 
     def _grown(self, minute: int, n: float, k: float, p0: float) -> Change | None:
         """The firing alert grown to a graver level (the module's doc), or None. Its designs
-        test the alert's own reported level against `GROWTH_RATIOS` times it, with lines set
-        for the rise's budget at that level, so a healthy excursion's luck is not re-spent."""
+        test the alert's own level against `GROWTH_RATIOS` times it, with lines set for the
+        rise's budget at that level."""
         kind, p = self.params.kind, self.params
         self.since = [a + b for a, b in zip(self.since, (n, k, n * p0), strict=True)]
         # The alert's level: what it reported, or what it has shown since where that is more
         # (an alert raised early in a rise reports less than the rise reached, and a growth
         # test against the lower figure would re-raise the same problem by chance).
-        seen = max(self.episode.seen, self._seen(*self.since))
+        shown = self._seen(*self.since) if self.since[0] > 0 else 0.0
+        seen = max(self.episode.seen, shown)
         if not 0.0 < seen * GROWTH_MIN <= _p1(kind, seen, GROWTH_RATIOS[0]):
             return None  # no room to grow (a rate of one half can at most double)
         infos = [_kl(kind, seen, _p1(kind, seen, r)) for r in GROWTH_RATIOS]

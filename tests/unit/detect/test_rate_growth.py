@@ -101,3 +101,18 @@ def test_the_growth_evidence_survives_a_restart_and_older_state_loads() -> None:
     again.load(older)
     assert again.growth.s == [0.0, 0.0, 0.0]
     assert again.firing == det.firing
+
+
+def test_tickets_in_a_minute_without_outputs_do_not_break_the_growth_test() -> None:
+    """A ticket queue counts tickets per output, and a minute can carry tickets but no
+    outputs (a helpdesk export): the growth test must not divide by zero."""
+    rng = np.random.default_rng(21)
+    det = TicketRateDetector(ticket_params(RateParams()))
+    run(det, rng, 3 * DAY, T0, 300.0, 10 / (300 * DAY))
+    fired = run(det, rng, DAY, T0 + 3 * DAY, 300.0, 40 / (300 * DAY))
+    assert fired
+    now = T0 + 5 * DAY
+    det._restart_growth()  # as at a fresh alert: nothing shown since
+    for i in range(10):
+        det.update(now + i, 0.0, 3.0)
+    assert det.firing is not None
