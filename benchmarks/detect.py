@@ -153,7 +153,7 @@ def run_ours(series: Series, stream: Stream, lo: int, hi: int, stop_at_first: bo
             continue
         b = [trials[i], events[i], stream.squares[i]] if quality else [trials[i], events[i]]
         for change in series.close(START_MINUTE + i + 1, b, None, 0.0):
-            if change.state == "firing" and change.rule != "confirmed":  # not a new alert
+            if change.raised:  # not a confirmation or growth of one already raised
                 fired.append(i)
                 if stop_at_first:
                     return fired

@@ -223,7 +223,7 @@ def trace(spec: str, weeks: int) -> None:
         while current < minute:
             current += 1
             for verdict in engine.close(origin + current):
-                if verdict.change.state == "firing" and verdict.change.rule != "confirmed":
+                if verdict.change.raised:
                     print(f"alert at {current - onset:+d} min: {verdict.key}")
             if current > onset:
                 oracle = max(0.0, oracle + _oracle_step(t, window[0], window[1]))

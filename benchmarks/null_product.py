@@ -116,7 +116,7 @@ def run_seed(seed: int, days: float, rate: float, config: MonitorsConfig) -> Tal
 
 def _close(engine: Engine, minute: int, tally: Tally) -> None:
     for verdict in engine.close(minute):
-        if verdict.change.state != "firing" or verdict.change.rule == "confirmed":
+        if not verdict.change.raised:
             continue  # a clearing, or the confirmation of an alert already counted
         key = verdict.key
         series = key[0] + (f"@{key[2]}" if key[2] else "") + (f"[{key[3]}]" if key[3] else "")

@@ -243,7 +243,7 @@ def run(
             learned = rate.baseline.expected(ORIGIN + i + 1)
             PROBES[(id(n), i)] = (learned, used or math.nan)
         for change in series.close(ORIGIN + i + 1, [float(n[i]), float(k[i])], None, 0.0):
-            if change.state == "firing" and change.rule != "confirmed":
+            if change.raised:
                 lines = rate.bank.thresholds
                 design = int(np.argmax([s - h for s, h in zip(rate.bank.s, lines, strict=True)]))
                 alerts.append((i, change.started_at - ORIGIN - 1, design, lines[design]))

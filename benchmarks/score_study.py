@@ -79,7 +79,7 @@ def feed(det: MeanDetector, counts: np.ndarray, values: list[np.ndarray], start:
         change = det.update(
             T0 + start + i, float(c), float(v.sum()), float((v * v).sum()), None, histogram(v)
         )
-        if change is not None and change.state == "firing":
+        if change is not None and change.raised:  # confirmations and growths are repeats
             fired.append(start + i)
     return fired
 

@@ -24,6 +24,16 @@ class Change:
     rule: str = "cusum"
     events: float | None = None
 
+    @property
+    def raised(self) -> bool:
+        """A new alert: firing, and not the same alert repeated (its confirmation, or its
+        growth to a graver level while it fires)."""
+        return self.state == "firing" and self.rule not in REPEATS
+
+
+# The rules of a firing Change that repeats an alert already raised (detect/episode.py).
+REPEATS = ("confirmed", "grew")
+
 
 def relative(baseline: float, observed: float, rising: bool) -> float:
     if baseline <= 0:

@@ -22,7 +22,7 @@ from tripwire.detect.baseline import BINS, MeanBaseline
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
 from tripwire.detect.episode import Episode, EpisodeDetector
-from tripwire.detect.rate import lines, relieved, weekly_volume
+from tripwire.detect.rate import GROWTH_MIN, lines, relieved, weekly_volume
 
 CENTRES = [(b + 0.5) / BINS for b in range(BINS)]
 # The recent spread of the scores, against which the reference's is checked: a noisy version
@@ -32,6 +32,9 @@ SPREAD_HALF_LIFE = 240.0  # minutes
 SPREAD_MIN_COUNT = 30.0  # scores behind a recent spread before it is believed
 WIDEN_STEP = 0.1  # widening factors are rounded to this (1.0, 1.1, ...): tilts are cached
 SPREAD_SE = 3.0  # standard errors of the recent spread before the reference is widened
+# While an alert fires: the further shifts past its own level (in baseline standard deviations)
+# that grow it (detect/rate.py's module doc: a graver problem behind an alert that still fires).
+GROWTH_SHIFTS = (0.6, 1.2, 2.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,8 @@ class MeanDetector(EpisodeDetector):
     params: MeanParams = field(default_factory=MeanParams)
     baseline: MeanBaseline = field(default_factory=MeanBaseline)
     bank: CusumBank = field(init=False)
+    growth: CusumBank = field(init=False)  # while firing: evidence for "past the alert's level"
+    since: list[float] = field(default_factory=lambda: [0.0, 0.0])  # scores, sum since the alert
     episode: Episode = field(init=False)
     lines_at: int = -(10**9)
     budget: float | None = None
@@ -108,6 +113,7 @@ class MeanDetector(EpisodeDetector):
     def __post_init__(self) -> None:
         self.full = [self.params.threshold] * len(self.params.shifts)
         self.bank = CusumBank(list(self.full))
+        self.growth = CusumBank([self.params.threshold] * len(GROWTH_SHIFTS))
         self.episode = Episode(rising=self.params.direction > 0)
 
     def _lines(self, minute: int) -> None:
@@ -118,9 +124,14 @@ class MeanDetector(EpisodeDetector):
         p = self.params
         infos = [c * c / 2 for c in p.shifts]  # Gaussian KL per observation, in sd units
         weekly = weekly_volume(self.baseline.weekly_count(minute), self.volume_hint)
+        self.full = lines(weekly, self._budget(), infos, p.threshold, p.margin)
+        grow = [c * c / 2 for c in GROWTH_SHIFTS]
+        self.growth.thresholds = lines(weekly, self._budget(), grow, p.threshold, p.margin)
+
+    def _budget(self) -> float:
         # The use case's share never loosens a line past the detector's own default.
-        budget = p.budget if self.budget is None else min(p.budget, self.budget)
-        self.full = lines(weekly, budget, infos, p.threshold, p.margin)
+        p = self.params
+        return p.budget if self.budget is None else min(p.budget, self.budget)
 
     def _tilts(self, ref: Reference, widen: float = 1.0) -> tuple[list[float], list[float]]:
         """Per design: the tilt (per unit of score) and its log-MGF, cached per reference and
@@ -194,6 +205,9 @@ class MeanDetector(EpisodeDetector):
             return None
         self._remember(minute, count, total, squares)
         if self.firing is not None:
+            grown = self._grown(minute, count, total, ref)
+            if grown is not None:
+                return grown
             return self._recover(minute, count, total, ref.mu, ref.sd)
         change = self._detect(minute, count, total, ref)
         if change is None and self.bank.peak() < 0.5:
@@ -231,7 +245,32 @@ class MeanDetector(EpisodeDetector):
         n, s, expected = crossing.sums
         if n < self.params.min_count:
             return None
+        self._restart_growth()
         return self.episode.fire(crossing.start, minute, expected / n, s / n)
+
+    def _grown(self, minute: int, count: float, total: float, ref: Reference) -> Change | None:
+        """The firing alert grown to a graver level, or None: exponential tilts of the learned
+        distribution, moved to the alert's own level (the mean it reported, or the one shown
+        since where that is further out), `GROWTH_SHIFTS` further, as the rise's are."""
+        d, p = self.params.direction, self.params
+        self.since = [self.since[0] + count, self.since[1] + total]
+        level = max(self.episode.seen, self.since[1] / self.since[0], key=lambda x: d * x)
+        widen = self._widen(ref)
+        lams = [d * c / (ref.sd * widen) for c in GROWTH_SHIFTS]
+        excess = total - count * level
+        llrs = [lam * excess - count * log_mgf(ref, lam * widen) for lam in lams]
+        crossing = self.growth.step(minute, llrs, [count, total, count * ref.mu])
+        if crossing is None:
+            return None
+        n, s, _ = crossing.sums
+        if n < p.min_count or d * (s / n - ref.mu) < GROWTH_MIN * d * (level - ref.mu):
+            return None
+        self._restart_growth()
+        return self.episode.grow(minute, s / n)
+
+    def _restart_growth(self) -> None:
+        self.growth.reset()
+        self.since = [0.0, 0.0]
 
     def _recover(
         self, minute: int, count: float, total: float, mu: float, sd: float
@@ -247,10 +286,14 @@ class MeanDetector(EpisodeDetector):
         return self._settle(minute, llr, self._llr(count, total, mu, seen, sd))
 
     def dump(self) -> dict[str, Any]:
-        return {**super().dump(), "w": [*self.recent, self.recent_at]}
+        growth = {"g": self.growth.dump(), "gs": list(self.since)}
+        return {**super().dump(), "w": [*self.recent, self.recent_at], **growth}
 
     def load(self, data: dict[str, Any]) -> None:
         super().load(data)
+        if "g" in data:  # absent in state saved before alerts could grow
+            self.growth.load(data["g"])
+            self.since = [float(x) for x in data["gs"]]
         saved = data.get("w")  # absent in state saved before the recent spread was kept
         if saved:
             self.recent = [float(x) for x in saved[:3]]

@@ -66,6 +66,6 @@ def feed_versions(
             rating = "down" if rng.random() < 0.2 else "up"
             engine.observe("feedback", "chat", {"output_id": out["id"], "rating": rating}, None)
         for verdict in engine.close(T0 + minute):
-            if verdict.change.state == "firing" and verdict.change.rule != "confirmed":
+            if verdict.change.raised:
                 fired.append((minute - start, verdict.key[0], verdict.key[4]))
     return fired
