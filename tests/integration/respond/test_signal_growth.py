@@ -99,3 +99,26 @@ def _runtime(tmp: Path) -> Runtime:
 
 def _replay(rt: Runtime, events: list[dict[str, Any]]) -> None:
     rt.replay([EVENT_ADAPTER.validate_python(e) for e in events])
+
+
+def test_a_quality_drop_that_deepens_raises_its_incident(tmp_path: Path) -> None:
+    """The product's quality score falls 0.08 (a P3 by the rules); eight hours later, while
+    that alert still fires, it falls 0.35 more. The score alert grows and the incident rises
+    to P2 ("clear degradation") within minutes of the second drop."""
+    deeper = DAY + 600
+    scenario = Scenario(
+        seed=4, days=1.6, outputs_per_hour=300, scored_per_hour=120, use_cases=(UseCase("chat"),),
+        injections=(
+            Injection("quality", "chat", DAY + 120, -0.08),
+            Injection("quality", "chat", deeper, -0.35),
+        ),
+    )  # fmt: skip
+    [incident] = replayed(tmp_path, scenario, {"respond": {"auto_resolve": False}})
+    assert incident["timeline"][0]["text"].startswith("Opened as P3")
+    [grew] = [e for e in incident["timeline"] if e["text"].startswith("Signal grew")]
+    onset = scenario.start + timedelta(minutes=deeper)
+    assert onset <= at(grew["at"]) <= onset + timedelta(minutes=30)
+    assert "quality" in grew["text"]
+    assert incident["severity"] == "P2"
+    [raised] = [e for e in incident["timeline"] if e["kind"] == "severity_changed"]
+    assert at(raised["at"]) == at(grew["at"])
