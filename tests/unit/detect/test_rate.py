@@ -6,23 +6,33 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tripwire.detect.change import Change
 from tripwire.detect.rate import RateDetector, RateParams
 
 T0 = 29_000_000  # minutes since the epoch (a Monday-ish start is irrelevant here)
 
 
-def feed(
+def changes(
     det: RateDetector, rng: np.random.Generator, minutes: int, start: int, n: float, p: float
-) -> list[tuple[str, int, int]]:
+) -> list[Change]:
+    """What the detector says over `minutes` windows of about `n` trials at rate `p`."""
     out = []
     for i in range(minutes):
         trials = float(rng.poisson(n))
         events = float(rng.binomial(int(trials), min(p, 1.0)))
         change = det.update(start + i, trials, events)
         if change is not None:
-            state = "confirmed" if change.rule == "confirmed" else change.state
-            out.append((state, change.started_at, change.detected_at))
+            out.append(change)
     return out
+
+
+def feed(
+    det: RateDetector, rng: np.random.Generator, minutes: int, start: int, n: float, p: float
+) -> list[tuple[str, int, int]]:
+    return [
+        ("confirmed" if c.rule == "confirmed" else c.state, c.started_at, c.detected_at)
+        for c in changes(det, rng, minutes, start, n, p)
+    ]
 
 
 def test_it_stays_quiet_on_a_healthy_rate() -> None:

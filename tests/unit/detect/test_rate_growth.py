@@ -6,25 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.unit.detect.test_rate import changes as run
 from tripwire.detect.change import Change
 from tripwire.detect.rate import RateDetector, RateParams
 from tripwire.detect.ticket_rate import TicketRateDetector, ticket_params
 
 T0 = 29_000_000
 DAY = 1440
-
-
-def run(
-    det: RateDetector, rng: np.random.Generator, minutes: int, start: int, n: float, p: float
-) -> list[Change]:
-    out = []
-    for i in range(minutes):
-        trials = float(rng.poisson(n))
-        events = float(rng.binomial(int(trials), min(p, 1.0)))
-        change = det.update(start + i, trials, events)
-        if change is not None:
-            out.append(change)
-    return out
 
 
 def firing_at(p_healthy: float, p_alert: float, seed: int) -> tuple[RateDetector, int, Change]:
