@@ -100,6 +100,7 @@ def _chart(
         Moment(s.started_at, "onset", "onset"),
         Moment(s.detected_at, "detected", "detected"),
     ]
+    moments += [Moment(at, "grew", "detected") for at in _grew_at(s)]
     if s.resolved_at is not None:
         moments.append(Moment(s.resolved_at, "cleared", "resolved"))
     where = ", ".join(f"{k} {v}" for k, v in (s.segment or {}).items())
@@ -118,7 +119,20 @@ def _signal_json(s: SignalRow) -> dict[str, Any]:
         "started_at": s.started_at,
         "detected_at": s.detected_at,
         "resolved_at": s.resolved_at,
+        "grew_at": _grew_at(s),
     }
+
+
+def _grew_at(s: SignalRow) -> list[datetime]:
+    """When the signal's detector saw it grow past its own level while firing (detect/rate.py);
+    a malformed entry is skipped, not shown."""
+    out = []
+    for text in (s.details or {}).get("grew_at") or []:
+        try:
+            out.append(parse_rfc3339(str(text)))
+        except ValueError:
+            continue
+    return out
 
 
 def suspects_view(session: Session, suspects: list[dict[str, Any]]) -> list[dict[str, Any]]:

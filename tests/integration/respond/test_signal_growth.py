@@ -7,10 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.conftest import FAR_AHEAD, T0
 from tests.integration.respond.test_lifecycle_replay import DAY, at, kinds, replayed, tasks
+from tests.integration.web.test_incident_pages import sign_in
+from tripwire.api.app import create_app
 from tripwire.config.file import parse_config
 from tripwire.config.settings import Settings
 from tripwire.detect.persist import list_alerts
@@ -20,6 +23,7 @@ from tripwire.respond.views import detail_json
 from tripwire.runtime.wiring import Runtime
 from tripwire.sim import Injection, Scenario, UseCase, simulate
 from tripwire.store.tables.respond import IncidentRow
+from tripwire.store.tokens import create_token
 
 LEGAL = "Notify legal and leadership"
 SURGE = DAY + 720  # the graver step, ten hours after the first rise
@@ -38,7 +42,18 @@ def test_a_safety_alert_that_grows_raises_its_incident_to_p0(tmp_path: Path) -> 
     The alert grows: the incident says so at once, its signal carries the larger size, and
     the rules raise it to P0 with the P0-only legal step. Before, a firing alert's detector
     was silent and the incident stayed a P1 through a tenfold surge."""
-    [incident] = replayed(tmp_path, SCENARIO, {"respond": {"auto_resolve": False}})
+    rt = _runtime(tmp_path)
+    try:
+        _replay(rt, simulate(SCENARIO).events)
+        with rt.db.session() as session:
+            [row] = session.scalars(select(IncidentRow)).all()
+            incident = detail_json(session, row)
+            _, token = create_token(session, "growth", ["read"], rt.clock.now())
+        with TestClient(create_app(rt, background=False)) as client:
+            sign_in(client, token)
+            page = client.get("/ui/incidents/INC-1").text
+    finally:
+        rt.close()
     opened = incident["timeline"][0]
     assert opened["text"].startswith("Opened as P1"), opened["text"]
     [grew] = [e for e in incident["timeline"] if e["text"].startswith("Signal grew")]
@@ -50,6 +65,8 @@ def test_a_safety_alert_that_grows_raises_its_incident_to_p0(tmp_path: Path) -> 
     assert incident["severity"] == "P0"
     assert "severity_changed" in kinds(incident)
     assert LEGAL in tasks(incident)
+    # The console shows when the signal grew, beside its onset and detection.
+    assert "<strong>grew</strong>" in page
 
 
 def test_a_surge_after_a_person_resolved_the_incident_opens_a_new_one(tmp_path: Path) -> None:
