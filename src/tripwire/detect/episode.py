@@ -151,6 +151,8 @@ class _Hysteresis(Protocol):
     def clear_threshold(self) -> float: ...
     @property
     def min_firing_minutes(self) -> int: ...
+    @property
+    def budget(self) -> float: ...
 
 
 class _Saved(Protocol):
@@ -160,12 +162,17 @@ class _Saved(Protocol):
 
 class EpisodeDetector:
     """What the CUSUM detectors share around their statistics: the bank restarts when an
-    episode settles, and the saved state is the baseline, the bank and the episode."""
+    episode settles; while one fires, the `growth` bank and the totals `since` the alert (or
+    its last growth) test it against its own level (docs/detect.md, "An alert that grows");
+    the saved state is the baseline, both banks and the episode."""
 
     params: _Hysteresis
     baseline: _Saved
     bank: CusumBank
+    growth: CusumBank
+    since: list[float]
     episode: Episode
+    budget: float | None  # the engine's share of the use case's budget, if set
 
     @property
     def firing(self) -> dict[str, float] | None:
@@ -182,6 +189,15 @@ class EpisodeDetector:
             self.bank.reset()
         return change
 
+    def _budget(self) -> float:
+        # The use case's share never loosens a line past the detector's own default.
+        p = self.params
+        return p.budget if self.budget is None else min(p.budget, self.budget)
+
+    def _restart_growth(self) -> None:
+        self.growth.reset()
+        self.since = [0.0] * len(self.since)
+
     def retire(self, minute: int) -> Change | None:
         """End the firing episode of a series that gets no more data (Episode.retire)."""
         change = self.episode.retire(minute)
@@ -190,9 +206,13 @@ class EpisodeDetector:
         return change
 
     def dump(self) -> dict[str, Any]:
-        return {"b": self.baseline.dump(), "c": self.bank.dump(), **self.episode.dump()}
+        banks = {"c": self.bank.dump(), "g": self.growth.dump(), "gs": list(self.since)}
+        return {"b": self.baseline.dump(), **banks, **self.episode.dump()}
 
     def load(self, data: dict[str, Any]) -> None:
         self.baseline.load(data["b"])
         self.bank.load(data["c"])
+        if "g" in data:  # absent in state saved before alerts could grow
+            self.growth.load(data["g"])
+            self.since = [float(x) for x in data["gs"]]
         self.episode.load(data)

@@ -128,11 +128,6 @@ class MeanDetector(EpisodeDetector):
         grow = [c * c / 2 for c in GROWTH_SHIFTS]
         self.growth.thresholds = lines(weekly, self._budget(), grow, p.threshold, p.margin)
 
-    def _budget(self) -> float:
-        # The use case's share never loosens a line past the detector's own default.
-        p = self.params
-        return p.budget if self.budget is None else min(p.budget, self.budget)
-
     def _tilts(self, ref: Reference, widen: float = 1.0) -> tuple[list[float], list[float]]:
         """Per design: the tilt (per unit of score) and its log-MGF, cached per reference and
         widening. With the reference's deviations scaled by `widen` the log-MGF of a tilt
@@ -268,10 +263,6 @@ class MeanDetector(EpisodeDetector):
         self._restart_growth()
         return self.episode.grow(minute, s / n)
 
-    def _restart_growth(self) -> None:
-        self.growth.reset()
-        self.since = [0.0, 0.0]
-
     def _recover(
         self, minute: int, count: float, total: float, mu: float, sd: float
     ) -> Change | None:
@@ -286,14 +277,10 @@ class MeanDetector(EpisodeDetector):
         return self._settle(minute, llr, self._llr(count, total, mu, seen, sd))
 
     def dump(self) -> dict[str, Any]:
-        growth = {"g": self.growth.dump(), "gs": list(self.since)}
-        return {**super().dump(), "w": [*self.recent, self.recent_at], **growth}
+        return {**super().dump(), "w": [*self.recent, self.recent_at]}
 
     def load(self, data: dict[str, Any]) -> None:
         super().load(data)
-        if "g" in data:  # absent in state saved before alerts could grow
-            self.growth.load(data["g"])
-            self.since = [float(x) for x in data["gs"]]
         saved = data.get("w")  # absent in state saved before the recent spread was kept
         if saved:
             self.recent = [float(x) for x in saved[:3]]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from tripwire.detect.baseline import SeasonalRate
 from tripwire.detect.change import Change
@@ -133,11 +133,6 @@ class RateDetector(EpisodeDetector):
         weekly = weekly_volume(self.baseline.weekly_trials(minute), self.volume_hint)
         self.full = lines(weekly, self._budget(), infos, p.threshold, p.margin)
 
-    def _budget(self) -> float:
-        # The use case's share never loosens a line past the detector's own default.
-        p = self.params
-        return p.budget if self.budget is None else min(p.budget, self.budget)
-
     def ready(self) -> bool:
         p = self.params
         return self.baseline.ready(p.warmup_events, p.warmup_minutes)
@@ -214,10 +209,6 @@ class RateDetector(EpisodeDetector):
         self._restart_growth()
         return self.episode.grow(minute, level, events)
 
-    def _restart_growth(self) -> None:
-        self.growth.reset()
-        self.since = [0.0, 0.0, 0.0]
-
     def _seen(self, trials: float, events: float, expected: float) -> float:
         """The rate reported at alert, over the crossing's windows."""
         return events / trials
@@ -240,12 +231,3 @@ class RateDetector(EpisodeDetector):
             reported = min(reported, (1.0 + p0) / 2.0)  # a rate of 1 has no likelihood ratio
         support = _llr(kind, n, k, p0, reported)
         return self._settle(minute, _llr(kind, n, k, high, p0), support)
-
-    def dump(self) -> dict[str, Any]:
-        return {**super().dump(), "g": self.growth.dump(), "gs": list(self.since)}
-
-    def load(self, data: dict[str, Any]) -> None:
-        super().load(data)
-        if "g" in data:  # absent in state saved before alerts could grow
-            self.growth.load(data["g"])
-            self.since = [float(x) for x in data["gs"]]
