@@ -89,7 +89,7 @@ def record_alert(session: Session, alert: Alert) -> None:
         if row is not None:
             row.details = {**(row.details or {}), "confirmed": True}
             return
-    if alert.details.get("rule") == "grew":
+    if alert.grew:
         row = _open_row(session, alert.dedup_key)
         if row is not None:
             _grow(row, alert)

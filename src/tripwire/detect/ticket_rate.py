@@ -105,14 +105,9 @@ class TicketRateDetector(RateDetector):
         # The size at alert is the shrunk ratio (module docstring), not the raw one.
         return expected / trials * shrunk_ratio(events, expected)
 
-    def _recover(self, minute: int, n: float, k: float, p0: float) -> Change | None:
+    def _settle_rate(self, minute: int, n: float, k: float, p0: float) -> Change | None:
         # Recovery weighs the baseline against the reported level itself (`TICKET_CLEAR`);
         # the same ratio the other way is the support (Episode's module doc).
-        if n <= 0 and k <= 0:
-            return self._settle(minute, 0.0, 0.0)
-        grown = self._grown(minute, n, k, p0)
-        if grown is not None:
-            return grown
         reported = max(self.episode.seen, p0 * 1.05)
         back = _poisson_llr(n, k, reported, p0)
         return self._settle(minute, back, -back)

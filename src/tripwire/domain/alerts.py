@@ -53,3 +53,8 @@ class Alert:
     title: str | None = None
     severity_hint: Severity | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def grew(self) -> bool:
+        """The firing alert repeated at a graver level (see `GROWTHS_KEPT`), not a new one."""
+        return self.state == "firing" and self.details.get("rule") == "grew"

@@ -201,7 +201,7 @@ def _refresh(
             {"dedup_key": alert.dedup_key, "confirmed": True},
         )
         reassess(service, incident)
-    if alert.details.get("rule") == "grew" and signal.state == "firing":
+    if alert.grew and signal.state == "firing":
         _grew(service, incident, signal, alert)
     if alert.observed is not None:
         signal.observed = alert.observed
