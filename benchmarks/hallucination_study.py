@@ -16,7 +16,7 @@ size and segment; line from its bootstrap) with its budget set to
   segment's extra nat; for ticket topics the nominal rate divided by `LINE_SLACK`, what the
   rates' lines spend, docs/detect.md "One false-alarm budget per use case");
 - `spent`: what a score series' lines actually spend at that share (0.0045 false alarms per
-  stream-week at a nominal 0.019: `MeanDetector` on 200 healthy stream-weeks, docs/detect.md
+  stream-week at a nominal 0.019: `MeanDetector` on 200 healthy stream-weeks, docs/detect-studies.md
   "Score lines"), i.e. `share` x 0.24 for score series.
 
 `--trace SEED:USE_CASE:ONSET` drives the engine alone over that use case's events up to 12 hours

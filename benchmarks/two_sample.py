@@ -9,7 +9,7 @@ and spread (what a segment borrowing a warm baseline has); the two-sample CUSUM 
 version's mean with the other versions' over the same minutes (blocks of at least 3 scores
 each side, Gaussian evidence on the difference). Both have the designs 0.3, 0.6, 1.2 and 2.5
 sd. Healthy: 400 stream-weeks; a `drop` in the version from 10:00 on day 2: 400 streams.
-Compare the two at the same measured false-alarm rate (docs/detect.md, "A rollout's first
+Compare the two at the same measured false-alarm rate (docs/detect-studies.md, "A rollout's first
 hours").
 """
 

@@ -110,7 +110,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     {
         # Wrong or harmful answers in a medical or legal product harm whoever reads them; a
         # slower or flakier one harms by its size: a p95 up 16 % on a slow provider drift
-        # paged P1 in a medical use case (docs/detect.md, "A slow latency drift is not a P1").
+        # paged P1 in a medical use case (docs/detect-studies.md, "A slow latency drift is not a
+        # P1").
         "name": "clear outage in a high-stakes use case (+50 %)",
         "type": ["availability"],
         "criticality": ["critical"],
@@ -169,7 +170,7 @@ class SeverityConfig(_Strict):
         "counted fewer than this many events (flagged checks, errors): a sparse rate's alarm "
         "rests on a handful of them and its size is a rough guess. Off by default (0): on "
         "the tuning products it prevented no false page and kept a real errors surge of a "
-        "small use case at P2 (docs/detect.md, 'Thin evidence'); 20 holds such alarms",
+        "small use case at P2 (docs/detect-studies.md, 'Thin evidence'); 20 holds such alarms",
     )
     reassess_every: Duration = timedelta(minutes=15)
 

@@ -220,8 +220,8 @@ class MeanBaseline:
         # the week's scores, so score lines sit 0.5-0.7 nats above their share. Kept: the score
         # lines' conversion (`MEAN_SLACK`) was measured with it, correcting it gained nothing
         # measurable, and with the budget split towards the small designs it raised the tuning
-        # products' false incidents from 0.04 to 0.21 per use-case-week (docs/detect.md, "Score
-        # lines"). A rate's trials are counted by elapsed time (`SeasonalRate.volume`).
+        # products' false incidents from 0.04 to 0.21 per use-case-week (docs/detect-studies.md,
+        # "Score lines"). A rate's trials are counted by elapsed time (`SeasonalRate.volume`).
         return weekly(self.c, self.half_life, minute - (self.first or minute))
 
     def dump(self) -> dict[str, Any]:

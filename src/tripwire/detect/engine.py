@@ -42,7 +42,7 @@ TICKET_WEIGHT = 2.0
 # most the rate detector's own default budget, `RateParams.budget`, lets mean): safety's median
 # delay 58 -> 53 min on the product's safety streams, but 2.4-5x the false safety alarms, each
 # one a P0, about half the whole P0/P1 line of one false page per 20 use-case-weeks. Not adopted
-# (docs/detect.md, "A larger share for safety"); a policy knob for the studies.
+# (docs/detect-studies.md, "A larger share for safety"); a policy knob for the studies.
 SAFETY_WEIGHT = 1.0
 SAFETY_SIGNAL = "safety_trigger"
 LIVE_MINUTES = 1440  # a series unfed this long (a retired version) takes no share of the budget
@@ -66,7 +66,7 @@ MIN_SHARE = 0.01  # a version's share is taken as at least this (a new canary, a
 # its first `ROLLOUT_MINUTES` (a rollout is when a version's own problems show: the ones it
 # was deployed with), the rest over the remainder of that week; from its second week on it
 # spends evenly, as every other series. Per series and per week the spend is unchanged, so
-# the use case's split is too. See docs/detect.md, "A rollout's first hours".
+# the use case's split is too. See docs/detect-studies.md, "A rollout's first hours".
 ROLLOUT_MINUTES = 360
 ROLLOUT_SPEND = 0.5
 WEEK_MINUTES = 7 * 1440

@@ -85,7 +85,7 @@ def thin(config: RespondConfig, facts: Facts) -> bool:
     """The alert's rate rests on fewer events than `severity.thin_events`: a sparse series
     (a small use case's safety checks or errors) crosses its line on a handful of them, so
     its size is a rough guess and a chance handful looks like a surge. Its detector confirms
-    a real one within the hour (docs/detect.md, "Thin evidence")."""
+    a real one within the hour (docs/detect-studies.md, "Thin evidence")."""
     return facts.events is not None and facts.events < config.severity.thin_events
 
 

@@ -9,7 +9,7 @@ from tripwire.detect import engine as engine_module
 from tripwire.detect.engine import LINE_SLACK, SEGMENT_WEIGHT, Engine
 
 T0 = 29_000_000  # minutes since the epoch
-WEIGHT = 2.0  # the weight measured in docs/detect.md, "A larger share for safety"
+WEIGHT = 2.0  # the weight measured in docs/detect-studies.md, "A larger share for safety"
 
 
 def engine_with_a_use_case() -> Engine:
