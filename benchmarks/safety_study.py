@@ -154,7 +154,8 @@ def _plain(series: Series) -> None:
 
 def _matched(series: Series) -> None:
     """Study: each design's caution sized to how much its false alarms depend on the baseline's
-    error (c_r h sigma^2 / 2, see docs/detect.md), instead of one standard error for all."""
+    error (c_r h sigma^2 / 2, see docs/detect-studies.md, "Safety's delay"), instead of one
+    standard error for all."""
     from tripwire.detect.rate import _llr, _p1
 
     rate = series.rate
