@@ -370,12 +370,14 @@ def _report_windows(
         tuned = [_prepared(c, s) for c, s in zip(cases, scores, strict=True)]
         other = [_prepared(c, s) for c, s in zip(held, held_scores, strict=True)]
         thr, best = sw.best_threshold(tuned)
+        nab = [_prepared(c, s, probation=True) for c, s in zip(cases, scores, strict=True)]
         cells = {
             "corpus (tuned threshold)": f"{best:12.1f}",
             "held-out at that threshold": f"{sw.score_at(other, thr):12.1f}",
             "held-out, own best threshold": f"{sw.best_threshold(other)[1]:12.1f}",
             "threshold": f"{thr:12.6g}",
             "rows at the top score (ties) %": f"{100 * _top_share(scores):12.3f}",
+            "corpus, NAB's probation unscored": f"{sw.best_threshold(nab)[1]:12.1f}",
         }
         for key, text in cells.items():
             lines.setdefault(key, []).append(text)
@@ -407,8 +409,9 @@ def _report_kinds(cases: list[Case], scored: dict[str, tuple[list[np.ndarray], .
         print(f"  {kind:<32}" + "".join(cells))
 
 
-def _prepared(case: Case, scores: np.ndarray) -> sw.Prepared:
-    return sw.prepare(scores, case.start if case.start >= 0 else None)
+def _prepared(case: Case, scores: np.ndarray, probation: bool = False) -> sw.Prepared:
+    unscored = sw.probation(len(scores)) if probation else 0
+    return sw.prepare(scores, case.start if case.start >= 0 else None, unscored)
 
 
 def _top_share(scores: list[np.ndarray]) -> float:

@@ -36,3 +36,14 @@ def test_one_threshold_is_chosen_for_the_corpus() -> None:
     thr, best = sw.best_threshold(corpus([500, 500]))
     assert thr <= 1.0
     assert abs(best - sw.score_at(corpus([500, 500]), 0.5)) < 1e-9
+
+
+def test_nab_probation_leaves_the_first_rows_unscored() -> None:
+    """NAB's probationary period: the first 15 % of a file, at most 750 rows."""
+    assert sw.probation(1000) == 150
+    assert sw.probation(20000) == 750
+    early = np.zeros(1000)
+    early[[100, 500]] = 1.0  # a flag in the first 150 rows, and one at the onset
+    scored, unscored = sw.prepare(early, 500), sw.prepare(early, 500, sw.probation(1000))
+    assert sw.score_at([unscored], 0.5) == sw.score_at(corpus([500]), 0.5)
+    assert sw.score_at([scored], 0.5) < sw.score_at([unscored], 0.5)
