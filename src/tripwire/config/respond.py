@@ -168,9 +168,11 @@ class SeverityConfig(_Strict):
         allow_inf_nan=False,
         description="any type is held at `unconfirmed` too while unconfirmed and its alert "
         "counted fewer than this many events (flagged checks, errors): a sparse rate's alarm "
-        "rests on a handful of them and its size is a rough guess. Off by default (0): on "
-        "the tuning products it prevented no false page and kept a real errors surge of a "
-        "small use case at P2 (docs/detect-studies.md, 'Thin evidence'); 20 holds such alarms",
+        "rests on a handful of them and its size is a rough guess. Off by default (0): at 20 "
+        "it holds the chance clusters of 8-17 errors or tickets that paged P1 about once per "
+        "30 use-case-weeks on the fresh tuning products, and real sparse outages too, "
+        "confirmed up to hours later (docs/detect-studies.md, 'Thin evidence' and 'A small "
+        "safety rise waits for its confirmation')",
     )
     reassess_every: Duration = timedelta(minutes=15)
 
