@@ -5,6 +5,8 @@ unnoticed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,30 +20,33 @@ def slug(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-def anchors(page: Path) -> set[str]:
-    found: set[str] = set()
-    seen: dict[str, int] = {}
+def prose(page: Path) -> Iterator[str]:
+    """The page's lines outside fenced code blocks (benchmark output there is not headings)."""
     fenced = False
     for line in page.read_text(encoding="utf-8").splitlines():
         if line.startswith("```"):
             fenced = not fenced
-        heading = None if fenced else re.match(r"#{1,6} (.*)", line)
+        elif not fenced:
+            yield line
+
+
+@cache
+def anchors(page: Path) -> frozenset[str]:
+    found: set[str] = set()
+    seen: dict[str, int] = {}
+    for line in prose(page):
+        heading = re.match(r"#{1,6} (.*)", line)
         if heading:
             base = slug(heading.group(1))
             n = seen.get(base, 0)
             found.add(base if n == 0 else f"{base}-{n}")
             seen[base] = n + 1
-    return found
+    return frozenset(found)
 
 
 def links(page: Path) -> list[tuple[Path, str]]:
     out = []
-    fenced = False
-    for line in page.read_text(encoding="utf-8").splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-        if fenced:
-            continue
+    for line in prose(page):
         for target in LINK.findall(line):
             if re.match(r"[a-z]+:", target):
                 continue  # http:, https:, mailto:
