@@ -172,7 +172,18 @@ class RateDetector(EpisodeDetector):
             return None
         seen = self._seen(trials, events, expected)
         self._restart_growth()
-        return self.episode.fire(crossing.start, minute, expected / trials, seen, events)
+        return self.episode.fire(
+            crossing.start, minute, self._base(minute, trials, expected), seen, events
+        )
+
+    def _base(self, minute: int, trials: float, expected: float) -> float:
+        """The rate an alert's size is read against: the crossing's expected rate brought back
+        from the cautious baseline to the learned one. The caution sets the test's lines (a
+        baseline built on little data must not page); read into the size, it would hold a true
+        3x surge under a severity rule's 2.5x line."""
+        cautious = self.baseline.cautious(minute) if self.ready() else 0.0
+        learned = self.baseline.expected(minute) / cautious if cautious > 0 else 1.0
+        return expected / trials * min(1.0, learned)
 
     def _llrs(self, n: float, k: float, p0: float, ratios: tuple[float, ...]) -> list[float]:
         """Each design's log-likelihood ratio for one window against the rate `p0` (a subclass

@@ -105,6 +105,11 @@ class TicketRateDetector(RateDetector):
         # The size at alert is the shrunk ratio (module docstring), not the raw one.
         return expected / trials * shrunk_ratio(events, expected)
 
+    def _base(self, minute: int, trials: float, expected: float) -> float:
+        # A ticket alert's size is already held back by `PRIOR_TICKETS`, calibrated against
+        # the cautious rate: a chance cluster of six must stay under the safety rule's P0 line.
+        return expected / trials
+
     def _settle_rate(self, minute: int, n: float, k: float, p0: float) -> Change | None:
         # Recovery weighs the baseline against the reported level itself (`TICKET_CLEAR`);
         # the same ratio the other way is the support (Episode's module doc).

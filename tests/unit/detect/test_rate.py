@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +106,18 @@ def test_a_firing_episode_saved_by_an_older_version_still_resolves() -> None:
     assert change is not None
     assert (change.state, change.baseline, change.observed) == ("resolved", 0.01, 0.05)
     assert det.firing is None
+
+
+def test_an_alert_is_sized_against_the_learned_rate_not_the_cautious_one() -> None:
+    """The caution that keeps a young baseline from paging sets the test's lines; read into
+    the size, a true 3x would report under a severity rule's 2.5x line."""
+    rng = np.random.default_rng(7)
+    det = RateDetector()
+    feed(det, rng, 2 * 1440, T0, 30.0, 0.03)
+    minute = T0 + 2 * 1440
+    learned, cautious = det.baseline.expected(minute), det.baseline.cautious(minute)
+    assert cautious > learned * 1.05, "a two-day baseline must still be cautious"
+    fired = changes(det, rng, 180, minute, 30.0, 0.09)[0]
+    assert fired.state == "firing"
+    assert fired.baseline < cautious
+    assert fired.baseline == pytest.approx(learned, rel=0.02)
