@@ -129,6 +129,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 CONFIRM_TYPES: tuple[IncidentType, ...] = ("quality_regression", "hallucination")
 # Held only while the change is small: at the "severe degradation (doubled)" rule's size.
 CONFIRM_BELOW: dict[IncidentType, float] = {"availability": 1.0}
+# Customers' complaints sorted by a classifier: a chance cluster of a few tickets, not a fact.
+CONFIRM_SIGNALS: tuple[str, ...] = ("ticket_topic",)
 
 
 # A relative change: >= 0 and finite (an infinite size holds for ever: that is `confirm_types`).
@@ -161,6 +163,14 @@ class SeverityConfig(_Strict):
         "smaller than this relative size: an error rate doubled is an outage people see, a "
         "latency p95 up 20 % may be chance or a slow drift, and in a critical use case every "
         "incident asks P1",
+    )
+    confirm_signals: list[str] = Field(
+        default_factory=lambda: list(CONFIRM_SIGNALS),
+        description="signal kinds whose unconfirmed alerts hold any type at `unconfirmed` "
+        "while the incident rests on them alone, and which do not confirm each other: ticket "
+        "topics are one source (the same customers, one classifier), and a chance cluster of "
+        "inappropriate-response tickets is not flagged content (docs/detect-studies.md, "
+        "'Ticket topics neither page alone nor confirm each other')",
     )
     thin_events: float = Field(
         0.0,

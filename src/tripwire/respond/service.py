@@ -65,6 +65,7 @@ class NewIncident:
     exposed_outputs: int = 0
     confirmed: bool = True  # False: one detector stream's alert, not yet confirmed
     events: float | None = None  # what that alert's rate counted (None: not a count)
+    signals: frozenset[str] = frozenset()  # the kinds of the detector signals behind it
 
 
 class IncidentService(Records):
@@ -90,6 +91,7 @@ class IncidentService(Records):
             new.exposed_outputs,
             new.confirmed,
             new.events,
+            new.signals,
         )
         severity, reasons = self._opening_severity(new, assess(self.rc, facts), actor)
         if new.severity is None:  # the evidence holds the rules and the hint alike

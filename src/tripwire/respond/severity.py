@@ -8,7 +8,8 @@ detector's support after the alert, or a second monitor's signal, or a source ou
 detector) an incident of `severity.confirm_types` opens at `severity.unconfirmed` at most, and
 so does one of `severity.confirm_below` whose change is smaller than that type's size (a
 latency rise of 20 %; a doubled error rate pages at once), and one of any type whose alert
-rests on fewer than `severity.thin_events` events (a sparse rate's handful of flagged checks);
+rests on fewer than `severity.thin_events` events (a sparse rate's handful of flagged checks),
+and one of any type that rests on `severity.confirm_signals` alone (ticket topics);
 the rules raise it the moment the evidence arrives (reassessment runs on every signal
 change)."""
 
@@ -31,6 +32,7 @@ class Facts:
     exposed_outputs: int = 0
     confirmed: bool = True  # False: one detector stream's alert, not yet confirmed
     events: float | None = None  # what that alert's rate counted (None: not a count)
+    signals: frozenset[str] = frozenset()  # the kinds of its detector signals (ticket_topic...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,8 @@ def ceiling(config: RespondConfig, facts: Facts) -> Severity | None:
         return None
     if facts.type in config.severity.confirm_types or thin(config, facts):
         return cap
+    if facts.signals and facts.signals <= set(config.severity.confirm_signals):
+        return cap  # only complaints so far, whatever type they point at
     below = config.severity.confirm_below.get(facts.type)
     return cap if below is not None and (facts.magnitude or 0.0) < below else None
 

@@ -7,6 +7,7 @@ incident back instead of opening a new one."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +88,7 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         service.session, alert.use_case, alert.started_at, now, alert_scope(alert, now, affected)
     )
     evidence = content(service.session, alert.use_case, alert.started_at, now)
+    pooled = service.rc.severity.confirm_signals
     verdict = decide([alert_clue(alert)], evidence, alert.incident_type)
     new = NewIncident(
         type=verdict.type,
@@ -101,8 +103,9 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         magnitude=alert.magnitude,
         exposed_users=max(seen.users, int(exposed) if isinstance(exposed, int | float) else 0),
         exposed_outputs=seen.outputs,
-        confirmed=confirmed([alert.source], [alert.monitor], [alert.details]),
+        confirmed=confirmed([alert.source], [alert.monitor], [alert.details], pooled),
         events=events_of([alert.details]),
+        signals=kinds_of([alert.details]),
     )
     # The signal goes in before the pages and the hooks, so they see it.
     return service.open(
@@ -269,14 +272,28 @@ def _span(wait: timedelta) -> str:
 
 
 def confirmed(
-    sources: list[str], monitors: list[str | None], details: list[dict[str, Any]]
+    sources: list[str],
+    monitors: list[str | None],
+    details: list[dict[str, Any]],
+    pooled: Collection[str] = (),
 ) -> bool:
     """The incident's evidence goes beyond one detector stream's unconfirmed alert: a source
     outside the detector (it has its own hysteresis), a second monitor's signal, or a signal
-    its detector confirmed (its support after the alert, detect/episode.py)."""
-    if any(source != "detector" for source in sources) or len(set(monitors)) >= 2:
+    its detector confirmed (its support after the alert, detect/episode.py). Monitors of a
+    `pooled` signal kind count as one: ticket topics are one source (the same customers, one
+    classifier), so two chance clusters in two topics do not confirm each other."""
+    if any(source != "detector" for source in sources):
+        return True
+    kinds = [d.get("signal") for d in details]
+    witnesses = {kind if kind in pooled else m for m, kind in zip(monitors, kinds, strict=True)}
+    if len(witnesses) >= 2:
         return True
     return any(d.get("confirmed") for d in details)
+
+
+def kinds_of(details: list[dict[str, Any]]) -> frozenset[str]:
+    """The signal kinds (`ticket_topic`, `safety_trigger`...) the detector's alerts name."""
+    return frozenset(str(d["signal"]) for d in details if isinstance(d.get("signal"), str))
 
 
 def events_of(details: list[dict[str, Any]]) -> float | None:
@@ -310,9 +327,13 @@ def reassess(
         incident.exposed_users,
         incident.exposed_outputs,
         confirmed(
-            [s.source for s in sigs], [s.monitor for s in sigs], [s.details or {} for s in sigs]
+            [s.source for s in sigs],
+            [s.monitor for s in sigs],
+            [s.details or {} for s in sigs],
+            service.rc.severity.confirm_signals,
         ),
         events_of([s.details or {} for s in sigs]),
+        kinds_of([s.details or {} for s in sigs]),
     )
     hint, source = _hint(sigs)
     service.raise_severity_if(incident, facts, _unjudged(service, incident, hint), source)

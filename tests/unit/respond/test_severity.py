@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from tripwire.config.respond import RespondConfig, SeverityConfig, SeverityRule
 from tripwire.respond.severity import Facts, assess, criticality_of, held, hint_reason
+from tripwire.respond.signals import confirmed, kinds_of
 
 DEFAULTS = RespondConfig()
 
@@ -162,3 +163,35 @@ def test_availability_in_a_critical_use_case_pages_p1_by_its_size() -> None:
     assert (drift.severity, outage.severity, wrong.severity) == ("P2", "P1", "P1")
     assert drift.because() == "important use case"
     assert "clear outage in a high-stakes use case (+50 %)" in outage.because()
+
+
+def test_a_safety_incident_resting_on_tickets_alone_is_held_until_confirmed() -> None:
+    """Inappropriate-response tickets are complaints, not flagged content: held at P2 while
+    only ticket topics speak and none is confirmed; a safety filter's alert beside them, or
+    the ticket detector's confirmation, lets the rules page."""
+    tickets = frozenset({"ticket_topic"})
+    complaints = Facts("safety", "standard", 2.0, confirmed=False, signals=tickets)
+    assert held(DEFAULTS, complaints, assess(DEFAULTS, complaints)).severity == "P2"
+    flagged = frozenset({"ticket_topic", "safety_trigger"})
+    both = Facts("safety", "standard", 2.0, confirmed=False, signals=flagged)
+    assert held(DEFAULTS, both, assess(DEFAULTS, both)).severity == "P0"
+    checked = Facts("safety", "standard", 2.0, confirmed=True, signals=tickets)
+    assert held(DEFAULTS, checked, assess(DEFAULTS, checked)).severity == "P0"
+    off = RespondConfig.model_validate({"severity": {"confirm_signals": []}})
+    assert held(off, complaints, assess(off, complaints)).severity == "P0"
+
+
+def test_two_ticket_topics_do_not_confirm_each_other() -> None:
+    """Ticket topics are one source (the same customers, one classifier): two chance clusters
+    in two topics are one witness; a ticket topic and another monitor are two."""
+    pooled = DEFAULTS.severity.confirm_signals
+    topic = {"signal": "ticket_topic", "confirmed": False}
+    flags = {"signal": "safety_trigger", "confirmed": False}
+    two_topics = ["tickets-wrong-answer", "tickets-inappropriate"]
+    assert not confirmed(["detector"] * 2, list(two_topics), [topic, topic], pooled)
+    assert confirmed(["detector"] * 2, list(two_topics), [topic, topic])  # nothing pooled
+    mixed = ["tickets-inappropriate", "safety-triggers"]
+    assert confirmed(["detector"] * 2, list(mixed), [topic, flags], pooled)
+    assert confirmed(["detector"], ["tickets-inappropriate"], [{**topic, "confirmed": True}])
+    assert confirmed(["pagerduty", "detector"], [None, "tickets-x"], [{}, topic], pooled)
+    assert kinds_of([topic, flags, {}]) == {"ticket_topic", "safety_trigger"}
