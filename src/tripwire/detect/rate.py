@@ -181,9 +181,10 @@ class RateDetector(EpisodeDetector):
         from the cautious baseline to the learned one. The caution sets the test's lines (a
         baseline built on little data must not page); read into the size, it would hold a true
         3x surge under a severity rule's 2.5x line."""
-        cautious = self.baseline.cautious(minute) if self.ready() else 0.0
-        learned = self.baseline.expected(minute) / cautious if cautious > 0 else 1.0
-        return expected / trials * min(1.0, learned)
+        cautious = self.expected(minute)  # None while a fallback rate stands in: kept as is
+        if not cautious:
+            return expected / trials
+        return expected / trials * min(1.0, self.baseline.expected(minute) / cautious)
 
     def _llrs(self, n: float, k: float, p0: float, ratios: tuple[float, ...]) -> list[float]:
         """Each design's log-likelihood ratio for one window against the rate `p0` (a subclass

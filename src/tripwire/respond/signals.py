@@ -88,7 +88,6 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         service.session, alert.use_case, alert.started_at, now, alert_scope(alert, now, affected)
     )
     evidence = content(service.session, alert.use_case, alert.started_at, now)
-    pooled = service.rc.severity.confirm_signals
     verdict = decide([alert_clue(alert)], evidence, alert.incident_type)
     new = NewIncident(
         type=verdict.type,
@@ -103,7 +102,9 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         magnitude=alert.magnitude,
         exposed_users=max(seen.users, int(exposed) if isinstance(exposed, int | float) else 0),
         exposed_outputs=seen.outputs,
-        confirmed=confirmed([alert.source], [alert.monitor], [alert.details], pooled),
+        confirmed=confirmed(
+            [alert.source], [alert.monitor], [alert.details], service.rc.severity.confirm_signals
+        ),
         events=events_of([alert.details]),
         signals=kinds_of([alert.details]),
     )
