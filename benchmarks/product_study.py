@@ -5,8 +5,9 @@
   minutes before an injected onset to `MATCH_AFTER` after its end; else false, or warm-up: the
   benchmark's rule before 2026-12-07, its "matched by detection time alone" line; the
   benchmark now also asks what the incident is about, `product.matched_at`), with its signals
-  (monitor, segment, onset, alert, clear, size, events, confirmed) and the timeline entries
-  that change what it is (joins, confirmations, type and severity changes, reopenings);
+  (monitor, segment, onset, alert, clear, size, events, minutes to confirm, confirmed) and
+  the timeline entries that change what it is (joins, confirmations, type and severity
+  changes, reopenings);
 - every detector alert outside the injected windows of its use case (the chance alarms, whether
   or not they opened an incident: a joined one can turn an incident false);
 - per injected incident, the incidents matched to it (none: a miss; two or more: duplicates).
@@ -68,6 +69,7 @@ def signal_line(row: sqlite3.Row) -> str:
         f"    signal {row['monitor']} {segment or ''} onset {minute(row['started_at'])} "
         f"alert {minute(row['detected_at'])} clear {minute(row['resolved_at'])} "
         f"size {row['magnitude'] or 0:+.2f} events {d.get('events')} "
+        f"confirm_in {d.get('confirm_in')} "
         f"confirmed {d.get('confirmed')} source {d.get('score_source')}"
     )
 

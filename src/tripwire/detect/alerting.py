@@ -94,5 +94,7 @@ def to_alert(verdict: Verdict) -> Alert:
             "confirmed": change.rule == "confirmed",
             # What a rate's size rests on (respond holds a thin one: docs/detect.md).
             **({} if change.events is None else {"events": change.events}),
+            # How soon its detector would confirm it if real (respond may wait that long).
+            **({} if change.confirm_in is None else {"confirm_in": round(change.confirm_in, 1)}),
         },
     )

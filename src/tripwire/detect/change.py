@@ -13,7 +13,9 @@ class Change:
     `baseline` and `observed` are in the series' units; `magnitude` is the relative change
     (observed / baseline - 1 for rises, 1 - observed / baseline for drops). `events`: for a
     rate's firing verdict, the events counted in the windows that crossed the line (how much
-    evidence the size rests on; None where the statistic is not a count)."""
+    evidence the size rests on; None where the statistic is not a count). `confirm_in`: for a
+    rate's firing verdict, the minutes its detector needs to confirm a real change of the size
+    reported, at the volume of the crossing (docs/detect.md, "Severity from evidence")."""
 
     state: Literal["firing", "resolved"]
     started_at: int
@@ -23,6 +25,7 @@ class Change:
     magnitude: float
     rule: str = "cusum"
     events: float | None = None
+    confirm_in: float | None = None
 
     @property
     def raised(self) -> bool:

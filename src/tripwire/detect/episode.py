@@ -48,13 +48,19 @@ class Episode:
         return self.firing["seen"]
 
     def fire(
-        self, start: int, minute: int, base: float, seen: float, events: float | None = None
+        self,
+        start: int,
+        minute: int,
+        base: float,
+        seen: float,
+        events: float | None = None,
+        confirm_in: float | None = None,
     ) -> Change:
         self.firing = {"start": start, "at": minute, "base": base, "seen": seen}
         self.recovery, self.calm_since = 0.0, None
         self.support, self.confirmed = 0.0, False
         rel = relative(base, seen, self.rising)
-        return Change("firing", start, minute, base, seen, rel, events=events)
+        return Change("firing", start, minute, base, seen, rel, "cusum", events, confirm_in)
 
     def grow(self, minute: int, seen: float, events: float | None = None) -> Change:
         """The firing change has grown to `seen` (its detector's test against its own level):

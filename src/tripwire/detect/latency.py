@@ -99,6 +99,7 @@ class LatencyDetector:
             observed / baseline - 1.0,
             change.rule,  # a confirmation reaches respond as one: it lifts the hold
             change.events,  # the slow requests the alert counted
+            change.confirm_in,
         )
 
     def _fold(self) -> None:

@@ -15,7 +15,7 @@ from typing import Literal
 from tripwire.detect.baseline import SeasonalRate
 from tripwire.detect.change import Change
 from tripwire.detect.cusum import CusumBank
-from tripwire.detect.episode import Episode, EpisodeDetector
+from tripwire.detect.episode import CONFIRM, Episode, EpisodeDetector
 
 Kind = Literal["bernoulli", "poisson"]
 
@@ -96,6 +96,13 @@ def _p1(kind: Kind, p0: float, ratio: float) -> float:
     return min(p0 * ratio, (1.0 + p0) / 2.0)
 
 
+def _reported(kind: Kind, seen: float, p0: float) -> float:
+    """The level an alert's support tests against the baseline `p0`: what it reported, at
+    least 5 % over the baseline, and under 1 for a share (a rate of 1 has no likelihood ratio)."""
+    reported = max(seen, p0 * 1.05)
+    return min(reported, (1.0 + p0) / 2.0) if kind == "bernoulli" else reported
+
+
 @dataclass
 class RateDetector(EpisodeDetector):
     """Feed one closed window at a time with `update`; returns a Change when the verdict flips.
@@ -172,9 +179,19 @@ class RateDetector(EpisodeDetector):
             return None
         seen = self._seen(trials, events, expected)
         self._restart_growth()
+        pace = trials / max(minute - crossing.start + 1, 1)
+        base = self._base(minute, trials, expected)
         return self.episode.fire(
-            crossing.start, minute, self._base(minute, trials, expected), seen, events
+            crossing.start, minute, base, seen, events, self._confirm_in(pace, seen, p0)
         )
+
+    def _confirm_in(self, trials_per_minute: float, seen: float, p0: float) -> float | None:
+        """Minutes the episode's support (`_settle_rate`) takes, on average, to confirm a real
+        change at the reported rate `seen` at this pace of trials: a dense stream's surge
+        confirms in minutes, a sparse one's in hours (None: no support can accrue)."""
+        kind = self.params.kind
+        info = trials_per_minute * _kl(kind, _reported(kind, seen, p0), p0)  # nats a minute
+        return CONFIRM / info if info > 0 else None
 
     def _base(self, minute: int, trials: float, expected: float) -> float:
         """The rate an alert's size is read against: the crossing's expected rate brought back
@@ -238,8 +255,5 @@ class RateDetector(EpisodeDetector):
         high = max(p0 + 0.5 * (seen - p0), p0 * 1.05)
         kind = self.params.kind
         # The support: the reported rate against the baseline (Episode's module doc).
-        reported = max(seen, p0 * 1.05)
-        if kind == "bernoulli":
-            reported = min(reported, (1.0 + p0) / 2.0)  # a rate of 1 has no likelihood ratio
-        support = _llr(kind, n, k, p0, reported)
+        support = _llr(kind, n, k, p0, _reported(kind, seen, p0))
         return self._settle(minute, _llr(kind, n, k, high, p0), support)

@@ -121,3 +121,23 @@ def test_an_alert_is_sized_against_the_learned_rate_not_the_cautious_one() -> No
     assert fired.state == "firing"
     assert fired.baseline < cautious
     assert fired.baseline == pytest.approx(learned, rel=0.02)
+
+
+def test_an_alert_says_how_soon_a_real_change_of_its_size_confirms() -> None:
+    """A dense stream's tenfold rate would be confirmed within minutes, and is; a sparse
+    stream's tripled one would take hours, so respond does not wait for it."""
+    rng = np.random.default_rng(11)
+    dense = RateDetector()
+    feed(dense, rng, 3 * 1440, T0, 30.0, 0.01)
+    found = changes(dense, rng, 240, T0 + 3 * 1440, 30.0, 0.1)
+    fired, confirmation = found[0], next(c for c in found if c.rule == "confirmed")
+    assert fired.state == "firing"
+    assert fired.confirm_in is not None
+    assert fired.confirm_in <= 5.0
+    assert confirmation.detected_at - fired.detected_at <= 3 * fired.confirm_in + 5
+    sparse = RateDetector()
+    feed(sparse, rng, 3 * 1440, T0, 0.5, 0.01)
+    fired = changes(sparse, rng, 20 * 1440, T0 + 3 * 1440, 0.5, 0.03)[0]
+    assert fired.state == "firing"
+    assert fired.confirm_in is not None
+    assert fired.confirm_in >= 60.0
