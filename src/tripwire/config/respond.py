@@ -135,6 +135,8 @@ CONFIRM_SIGNALS: tuple[str, ...] = ("ticket_topic",)
 
 # A relative change: >= 0 and finite (an infinite size holds for ever: that is `confirm_types`).
 HoldSize = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Minutes a hold may wait for a confirmation: >= 0 and finite.
+HoldMinutes = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class SeverityConfig(_Strict):
@@ -171,6 +173,16 @@ class SeverityConfig(_Strict):
         "topics are one source (the same customers, one classifier), and a chance cluster of "
         "inappropriate-response tickets is not flagged content (docs/detect-studies.md, "
         "'Ticket topics neither page alone nor confirm each other')",
+    )
+    confirm_within: dict[IncidentType, HoldMinutes] = Field(
+        default_factory=dict,
+        description="types held at `unconfirmed` too while unconfirmed and their detector "
+        "would confirm a real change of the size reported within this many minutes (the "
+        "alert's `confirm_in`), e.g. `{availability: 20}`: on a dense stream a real surge "
+        "waits a few minutes and a chance cluster of errors, never confirmed, never pages; a "
+        "sparse stream's alert would wait hours, so it pages at once. Off by default: where "
+        "an alert overstates a real change its confirmation can take hours "
+        "(docs/detect-studies.md, 'A dense stream's errors surge waits for its confirmation')",
     )
     thin_events: float = Field(
         0.0,

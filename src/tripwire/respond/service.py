@@ -66,6 +66,7 @@ class NewIncident:
     confirmed: bool = True  # False: one detector stream's alert, not yet confirmed
     events: float | None = None  # what that alert's rate counted (None: not a count)
     signals: frozenset[str] = frozenset()  # the kinds of the detector signals behind it
+    confirm_in: float | None = None  # minutes its detector needs to confirm it, if real
 
 
 class IncidentService(Records):
@@ -92,6 +93,7 @@ class IncidentService(Records):
             new.confirmed,
             new.events,
             new.signals,
+            new.confirm_in,
         )
         severity, reasons = self._opening_severity(new, assess(self.rc, facts), actor)
         if new.severity is None:  # the evidence holds the rules and the hint alike

@@ -9,7 +9,9 @@ detector) an incident of `severity.confirm_types` opens at `severity.unconfirmed
 so does one of `severity.confirm_below` whose change is smaller than that type's size (a
 latency rise of 20 %; a doubled error rate pages at once), and one of any type whose alert
 rests on fewer than `severity.thin_events` events (a sparse rate's handful of flagged checks),
-and one of any type that rests on `severity.confirm_signals` alone (ticket topics);
+and one of any type that rests on `severity.confirm_signals` alone (ticket topics), and one
+of `severity.confirm_within` whose detector would confirm a real change within that many
+minutes (a dense stream's errors);
 the rules raise it the moment the evidence arrives (reassessment runs on every signal
 change)."""
 
@@ -33,6 +35,7 @@ class Facts:
     confirmed: bool = True  # False: one detector stream's alert, not yet confirmed
     events: float | None = None  # what that alert's rate counted (None: not a count)
     signals: frozenset[str] = frozenset()  # the kinds of its detector signals (ticket_topic...)
+    confirm_in: float | None = None  # minutes its detectors need to confirm it, if it is real
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,8 @@ def ceiling(config: RespondConfig, facts: Facts) -> Severity | None:
         return cap
     if facts.signals and facts.signals <= set(config.severity.confirm_signals):
         return cap  # only complaints so far, whatever type they point at
+    if quick(config, facts):
+        return cap
     below = config.severity.confirm_below.get(facts.type)
     return cap if below is not None and (facts.magnitude or 0.0) < below else None
 
@@ -91,6 +96,15 @@ def thin(config: RespondConfig, facts: Facts) -> bool:
     its size is a rough guess and a chance handful looks like a surge. Its detector confirms
     a real one within the hour (docs/detect-studies.md, "Thin evidence")."""
     return facts.events is not None and facts.events < config.severity.thin_events
+
+
+def quick(config: RespondConfig, facts: Facts) -> bool:
+    """A real change of the size reported would be confirmed within the type's
+    `confirm_within` minutes: a dense stream (a large use case's errors) confirms a real surge
+    in a few, so the page waits that long, and a chance cluster, never confirmed, never pages.
+    A sparse stream's real outage would wait hours for its confirmation: it pages at once."""
+    within = config.severity.confirm_within.get(facts.type)
+    return within is not None and facts.confirm_in is not None and facts.confirm_in <= within
 
 
 def held(config: RespondConfig, facts: Facts, judged: Assessment) -> Assessment:

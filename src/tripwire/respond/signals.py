@@ -107,6 +107,7 @@ def _open(service: IncidentService, alert: Alert) -> IncidentRow:
         ),
         events=events_of([alert.details]),
         signals=kinds_of([alert.details]),
+        confirm_in=confirm_in_of([alert.details]),
     )
     # The signal goes in before the pages and the hooks, so they see it.
     return service.open(
@@ -297,6 +298,13 @@ def kinds_of(details: list[dict[str, Any]]) -> frozenset[str]:
     return frozenset(str(d["signal"]) for d in details if isinstance(d.get("signal"), str))
 
 
+def confirm_in_of(details: list[dict[str, Any]]) -> float | None:
+    """The longest any of the signals' detectors needs to confirm a real change (None: one of
+    them cannot say, so no hold waits on it)."""
+    waits = [float(w) for d in details if isinstance(w := d.get("confirm_in"), int | float)]
+    return max(waits) if details and len(waits) == len(details) else None
+
+
 def events_of(details: list[dict[str, Any]]) -> float | None:
     """The most events any of the signals' rates counted at alert (None: none is a count)."""
     counts = [float(d["events"]) for d in details if isinstance(d.get("events"), int | float)]
@@ -335,6 +343,7 @@ def reassess(
         ),
         events_of([s.details or {} for s in sigs]),
         kinds_of([s.details or {} for s in sigs]),
+        confirm_in_of([s.details or {} for s in sigs]),
     )
     hint, source = _hint(sigs)
     service.raise_severity_if(incident, facts, _unjudged(service, incident, hint), source)

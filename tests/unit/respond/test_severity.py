@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from tripwire.config.respond import RespondConfig, SeverityConfig, SeverityRule
 from tripwire.respond.severity import Facts, assess, criticality_of, held, hint_reason
-from tripwire.respond.signals import confirmed, kinds_of
+from tripwire.respond.signals import confirm_in_of, confirmed, kinds_of
 
 DEFAULTS = RespondConfig()
 
@@ -195,3 +195,33 @@ def test_two_ticket_topics_do_not_confirm_each_other() -> None:
     assert confirmed(["detector"], ["tickets-inappropriate"], [{**topic, "confirmed": True}])
     assert confirmed(["pagerduty", "detector"], [None, "tickets-x"], [{}, topic], pooled)
     assert kinds_of([topic, flags, {}]) == {"ticket_topic", "safety_trigger"}
+
+
+def test_an_errors_surge_its_detector_confirms_in_minutes_may_wait_for_the_confirmation() -> None:
+    """A doubled error rate pages unconfirmed, unless `confirm_within` names its type and its
+    stream is dense enough that a real surge of that size is confirmed within that many
+    minutes: then a chance cluster, never confirmed, never pages. A sparse stream's surge
+    (confirmed in hours) pages at once. Off by default."""
+    wait = RespondConfig(severity=SeverityConfig(confirm_within={"availability": 20}))
+    dense = Facts("availability", "standard", 3.0, confirmed=False, confirm_in=6.0)
+    assert assess(wait, dense).severity == "P1"
+    assert held(wait, dense, assess(wait, dense)).severity == "P2"
+    sparse = Facts("availability", "standard", 3.0, confirmed=False, confirm_in=240.0)
+    assert held(wait, sparse, assess(wait, sparse)).severity == "P1"
+    sure = Facts("availability", "standard", 3.0, confirmed=True, confirm_in=6.0)
+    assert held(wait, sure, assess(wait, sure)).severity == "P1"
+    safety = Facts("safety", "standard", 3.0, confirmed=False, confirm_in=6.0)
+    assert held(wait, safety, assess(wait, safety)).severity == "P0"
+    assert held(DEFAULTS, dense, assess(DEFAULTS, dense)).severity == "P1"
+
+
+def test_a_hold_waits_on_the_slowest_of_its_signals() -> None:
+    assert confirm_in_of([{"confirm_in": 4.0}, {"confirm_in": 90.0}]) == 90.0
+    assert confirm_in_of([{"confirm_in": 4.0}, {"events": 12}]) is None
+    assert confirm_in_of([]) is None
+
+
+@pytest.mark.parametrize("minutes", [-1.0, float("nan"), float("inf")])
+def test_a_wait_that_is_no_wait_is_refused(minutes: float) -> None:
+    with pytest.raises(ValidationError, match="confirm_within"):
+        SeverityConfig(confirm_within={"availability": minutes})
