@@ -329,6 +329,7 @@ def reassess(
     sigs = queries.signals(service.session, incident.number)
     mags = [s.magnitude for s in sigs if s.magnitude]
     worst = max([m for m in [*mags, magnitude] if m is not None], default=None)
+    details = [s.details or {} for s in sigs]
     facts = Facts(
         incident.type,  # type: ignore[arg-type]
         criticality_of(service.rc, incident.use_case),
@@ -338,12 +339,12 @@ def reassess(
         confirmed(
             [s.source for s in sigs],
             [s.monitor for s in sigs],
-            [s.details or {} for s in sigs],
+            details,
             service.rc.severity.confirm_signals,
         ),
-        events_of([s.details or {} for s in sigs]),
-        kinds_of([s.details or {} for s in sigs]),
-        confirm_in_of([s.details or {} for s in sigs]),
+        events_of(details),
+        kinds_of(details),
+        confirm_in_of(details),
     )
     hint, source = _hint(sigs)
     service.raise_severity_if(incident, facts, _unjudged(service, incident, hint), source)
